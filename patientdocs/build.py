@@ -1,0 +1,160 @@
+"""The pipeline from inputs to PDF bytes: config, content, context, template, blocks, PDF.
+
+No file is written here; the CLI and ``output`` do that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import content as content_mod
+from . import markup, templating
+from .config import Config
+from .content import LoadedContent
+from .context import build_context
+from .errors import PatientDocsError
+from .visit import Visit
+
+KINDS = ("info", "consent", "aftercare")
+PACKET = ("info", "consent")
+
+
+def today() -> dt.date:
+    """Today, or the reproducible build date when SOURCE_DATE_EPOCH is set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A finished PDF and the facts the record keeps about it."""
+
+    pdf: bytes
+    pages: int
+    kinds: tuple[str, ...]
+    treatment: str
+    language: str
+    version: str
+    fingerprint: str
+    review_by: dt.date
+
+
+class Pipeline:
+    """Holds what every document of a run shares: config, template environment, content."""
+
+    def __init__(self, config: Config, *, allow_expired: bool = False, on_date: dt.date | None = None):
+        self.config = config
+        self.allow_expired = allow_expired
+        self.today = on_date or today()
+        self.env = templating.make_environment(config.templates_dir)
+        self._content: dict[tuple[str, str], LoadedContent] = {}
+        self._templates_digest: str | None = None
+
+    def content(self, treatment: str, language: str) -> LoadedContent:
+        key = (treatment, language)
+        if key not in self._content:
+            self._content[key] = content_mod.load_content(self.config.handouts_dir, treatment, language)
+        return self._content[key]
+
+    def _template_digest(self) -> str:
+        if self._templates_digest is None:
+            digest = hashlib.sha256()
+            for path in sorted(Path(self.config.templates_dir).glob("*.j2")):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+            self._templates_digest = digest.hexdigest()
+        return self._templates_digest
+
+    def fingerprint(self, loaded: LoadedContent) -> str:
+        """Short digest of the exact content and templates a document was made from."""
+        return hashlib.sha256((loaded.digest + self._template_digest()).encode()).hexdigest()[:12]
+
+    def check_current(self, loaded: LoadedContent) -> bool:
+        """True when the content is past its review date (allowed only with allow_expired)."""
+        expired = loaded.expired(self.today)
+        if expired and not self.allow_expired:
+            raise PatientDocsError(
+                f"content version {loaded.data.version} was due for review by {loaded.data.review_by.isoformat()}; "
+                "ask for it to be reviewed, or use --allow-expired to print it with a warning",
+                source=loaded.path)
+        return expired
+
+    def render_xml(self, kind: str, loaded: LoadedContent, visit: Visit, *, expired: bool = False,
+                   extra: dict | None = None) -> str:
+        context = build_context(kind, self.config, loaded, visit, fingerprint=self.fingerprint(loaded),
+                                today=self.today, expired=expired)
+        if extra:
+            context.update(extra)
+        return templating.render(self.env, f"{kind}.xml.j2", context)
+
+    def part(self, kind: str, visit: Visit, treatment: str, language: str, *, copy_label: str = "",
+             extra: dict | None = None):
+        from .pdf.page import PageMeta
+        from .pdf.render import Part
+
+        if kind not in KINDS:
+            raise PatientDocsError(f"unknown document '{kind}' (available: {', '.join(KINDS)})")
+        loaded = self.content(treatment, language)
+        if getattr(loaded.data, kind) is None:
+            raise PatientDocsError(f"the {treatment} content has no '{kind}' section", source=loaded.path)
+        expired = self.check_current(loaded)
+        xml = self.render_xml(kind, loaded, visit, expired=expired, extra=extra)
+        tree = markup.parse(xml, f"templates/{kind}.xml.j2")
+        labels = loaded.data.labels
+        clinic = self.config.clinic
+        footer = (f"{labels.get('version', 'Version')} {loaded.data.version} · "
+                  f"{labels.get('review_by', 'Review by')} {templating.long_date(loaded.data.review_by)} · "
+                  f"{labels.get('reference', 'Ref')} {self.fingerprint(loaded)}")
+        meta = PageMeta(
+            clinic_name=clinic.name,
+            clinic_lines=(", ".join(clinic.address), " · ".join(x for x in (clinic.phone, clinic.email,
+                                                                           clinic.website) if x)),
+            brand=clinic.brand_colour,
+            footer_left=footer,
+            page_word=labels.get("page", "Page"),
+            of_word=labels.get("of", "of"),
+            copy_label=copy_label,
+            banner=labels.get("expired_warning", "Warning: this content is past its review date.")
+            if expired else "",
+            logo=self.config.logo_path,
+            blank_text=labels.get("intentionally_blank", "This page is intentionally blank."),
+        )
+        return Part(tree, meta, f"templates/{kind}.xml.j2")
+
+    def check_printable(self, visit: Visit) -> None:
+        from .pdf import fonts
+
+        for what, text in (("patient name", visit.patient), ("patient id", visit.patient_id),
+                           ("therapist", visit.therapist), ("note", visit.note),
+                           ("interpreter", visit.interpreter), *(("area treated", a) for a in visit.areas)):
+            if text:
+                fonts.check(text, what)
+
+    def render(self, kinds: Sequence[str], visit: Visit, *, treatment: str, language: str,
+               duplex: bool = False) -> Rendered:
+        from .pdf.render import PdfInfo, render_pdf
+        from .pdf.styles import Theme
+
+        self.check_printable(visit)
+        parts = [self.part(kind, visit, treatment, language) for kind in kinds]
+        loaded = self.content(treatment, language)
+        fingerprint = self.fingerprint(loaded)
+        titles = [getattr(loaded.data, k).title for k in kinds]
+        info = PdfInfo(
+            title=" + ".join(titles),
+            author=self.config.clinic.name,
+            subject=f"{loaded.data.name}: {', '.join(kinds)}",
+            keywords=f"version={loaded.data.version} review_by={loaded.data.review_by.isoformat()} "
+                     f"fingerprint={fingerprint} treatment={treatment} language={language}",
+        )
+        pdf, pages = render_pdf(parts, paper=self.config.document.paper,
+                         theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),
+                         info=info, duplex=duplex)
+        return Rendered(pdf, pages, tuple(kinds), treatment, language, loaded.data.version, fingerprint,
+                        loaded.data.review_by)

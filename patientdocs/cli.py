@@ -1,0 +1,225 @@
+"""The command line: a thin layer that reads options, calls the pipeline and writes files.
+
+Heavy modules are imported inside commands so that ``--help`` and ``list`` answer at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import PatientDocsError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DOC_HELP = {
+    "info": "the information sheet about the treatment",
+    "consent": "the consent form",
+    "aftercare": "the aftercare sheet for after a session",
+}
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+class Group(click.Group):
+    """Turns every user error into one clear message and an exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PatientDocsError as exc:
+            for line in str(exc).splitlines():
+                click.echo(f"Error: {line}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Stopped. Files already finished are complete; nothing half-written was left.", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("PATIENTDOCS_DEBUG"):
+                raise
+            # The exception text may hold patient data, so only its type is shown.
+            _fail(f"unexpected problem ({type(exc).__name__}). Nothing was written. "
+                  "Run again with PATIENTDOCS_DEBUG=1 to see details, and report it.", 70)
+
+
+def _config_path(ctx: click.Context, given: Path | None) -> Path:
+    if given is not None:
+        return given
+    parent = ctx.find_root().params.get("config")
+    if parent is not None:
+        return parent
+    here = Path("config.yaml")
+    return here if here.exists() else PROJECT_ROOT / "config.yaml"
+
+
+def load_config(ctx: click.Context, given: Path | None = None):
+    from .config import load_config as load
+
+    return load(_config_path(ctx, given))
+
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="The clinic's settings file. Default: config.yaml in this folder.")
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The clinic's settings file. Default: config.yaml in this folder.")
+@click.version_option(package_name=None, version=__import__("patientdocs").__version__, prog_name="patientdocs")
+def main(config: Path | None) -> None:
+    """Print or email dry needling documents for a patient.
+
+    \b
+    Make one document:
+      python generate.py info --patient "Ana Lima" --therapist "Sam Patel"
+    See what treatments and languages there are:
+      python generate.py list
+    Check the clinic's settings and all the content:
+      python generate.py validate
+
+    Files go to the out/ folder unless you give -o. Run any command with --help for more.
+    """
+
+
+def visit_options(func):
+    """The options that describe one patient's visit, shared by every document command."""
+    options = [
+        click.option("--patient", "-p", required=True, metavar="NAME",
+                     help="The patient's full name, exactly as it should be printed."),
+        click.option("--dob", metavar="YYYY-MM-DD", help="Date of birth, for example 1984-03-09."),
+        click.option("--patient-id", metavar="ID", help="The clinic's patient number."),
+        click.option("--therapist", "-t", metavar="NAME", help="The therapist's name."),
+        click.option("--date", "-d", metavar="YYYY-MM-DD", help="Date of the visit. Default: today."),
+        click.option("--lang", metavar="CODE", help="Language of the document, for example en. See 'list'."),
+        click.option("--treatment", metavar="NAME", help="Treatment. Default: dry-needling. See 'list'."),
+        click.option("--allow-expired", is_flag=True,
+                     help="Print even if the content is past its review date (a warning is printed on it)."),
+        click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
+                     help="Where to save the PDF. Default: a file in the out/ folder named after the patient."),
+        config_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _default_output(config, kinds: tuple[str, ...], visit) -> Path:
+    from .output import ensure_folder, inside, slug
+
+    folder = ensure_folder(config.output_dir)
+    parts = [visit.date.isoformat(), slug(visit.patient)]
+    if visit.patient_id:
+        parts.append(slug(visit.patient_id, fallback="id"))
+    parts.append("-".join(kinds) if len(kinds) < 3 else "packet")
+    return inside(folder, "_".join(parts) + ".pdf")
+
+
+def make_document(ctx: click.Context, kinds: tuple[str, ...], params: dict[str, Any], *,
+                  duplex: bool = False, extra_visit: dict[str, Any] | None = None) -> None:
+    from .build import Pipeline
+    from .output import atomic_write, check_writable
+    from .visit import make_visit
+
+    config = load_config(ctx, params.get("config_path"))
+    pipeline = Pipeline(config, allow_expired=params.get("allow_expired", False))
+    visit = make_visit(patient=params["patient"], date=params.get("date"), dob=params.get("dob"),
+                       patient_id=params.get("patient_id"), therapist=params.get("therapist")
+                       or config.defaults.therapist, today=pipeline.today, **(extra_visit or {}))
+    output = params.get("output")
+    if output is not None:
+        check_writable(output)
+    treatment = params.get("treatment") or config.defaults.treatment
+    language = params.get("lang") or config.defaults.language
+    rendered = pipeline.render(kinds, visit, treatment=treatment, language=language, duplex=duplex)
+    target = output if output is not None else _default_output(config, kinds, visit)
+    atomic_write(target, rendered.pdf)
+    click.echo(f"Saved {target} ({rendered.pages} pages)")
+
+
+def _document_command(kind: str) -> click.Command:
+    @visit_options
+    @click.pass_context
+    def command(ctx: click.Context, **params: Any) -> None:
+        make_document(ctx, (kind,), params)
+
+    command.__doc__ = f"""Make {DOC_HELP[kind]} for one patient.
+
+    \b
+    Example:
+      python generate.py {kind} --patient "Ana Lima" --dob 1990-05-02 --therapist "Sam Patel"
+    """
+    return click.command(kind)(functools.update_wrapper(command, command, updated=()))
+
+
+main.add_command(_document_command("info"))
+
+
+@main.command("list")
+@config_option
+@click.pass_context
+def list_command(ctx: click.Context, config_path: Path | None) -> None:
+    """Show the treatments, languages and documents that can be made."""
+    from .content import available
+
+    config = load_config(ctx, config_path)
+    found = available(config.handouts_dir)
+    documents = [k for k in DOC_HELP if (config.templates_dir / f"{k}.xml.j2").exists()]
+    if not found:
+        click.echo(f"No treatments found in {config.handouts_dir}")
+        return
+    click.echo("Treatments and languages:")
+    for treatment, languages in found.items():
+        click.echo(f"  {treatment}: {', '.join(languages)}")
+    click.echo("Documents:")
+    for kind in documents:
+        click.echo(f"  {kind:<10} {DOC_HELP[kind]}")
+
+
+@main.command()
+@config_option
+@click.option("--allow-expired", is_flag=True, help="Report content past its review date as a warning only.")
+@click.pass_context
+def validate(ctx: click.Context, config_path: Path | None, allow_expired: bool) -> None:
+    """Check the clinic's settings, all content and every template with a sample patient."""
+    from .build import Pipeline
+    from .content import available
+    from .visit import make_visit
+
+    config = load_config(ctx, config_path)
+    click.echo(f"OK  settings: {config.source}")
+    pipeline = Pipeline(config, allow_expired=allow_expired)
+    sample = make_visit(patient="Sample Patient", date=pipeline.today, dob="1980-01-31", patient_id="SAMPLE-1",
+                        therapist="Sample Therapist", areas=("neck (left)",), note="Sample note")
+    problems = 0
+    for treatment, languages in available(config.handouts_dir).items():
+        for language in languages:
+            try:
+                loaded = pipeline.content(treatment, language)
+                if loaded.expired(pipeline.today):
+                    message = (f"content version {loaded.data.version} was due for review by "
+                               f"{loaded.data.review_by.isoformat()}")
+                    if not allow_expired:
+                        raise PatientDocsError(message, source=loaded.path)
+                    click.echo(f"WARNING {loaded.path}: {message}")
+                kinds = [k for k in DOC_HELP if getattr(loaded.data, k) is not None
+                         and (config.templates_dir / f"{k}.xml.j2").exists()]
+                for kind in kinds:
+                    rendered = pipeline.render((kind,), sample, treatment=treatment, language=language)
+                    click.echo(f"OK  {treatment}/{language} {kind} ({rendered.pages} pages)")
+            except PatientDocsError as exc:
+                problems += 1
+                for line in str(exc).splitlines():
+                    click.echo(f"Error: {line}", err=True)
+    if problems:
+        raise SystemExit(2)
+    click.echo("All checks passed.")

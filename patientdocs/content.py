@@ -1,0 +1,271 @@
+"""Treatment content (``handouts/<treatment>/<language>.yaml``): load, validate, cross-check.
+
+One risk catalogue serves every document. Each risk's frequency band is computed here from
+its numbers, so templates can only print what the numbers say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from . import frequency, validation, yamlsource
+from .errors import PatientDocsError, ProblemListError
+
+BAND_KEYS = ("very_common", "common", "uncommon", "rare", "very_rare", "unknown")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    short: str = Field(min_length=1)
+    cite: str = Field(min_length=1)
+
+
+class RiskTable(_Strict):
+    title: str
+    intro: str = ""
+    per: int = Field(gt=0)
+
+
+class Estimate(_Strict):
+    count: float = Field(ge=0)
+    count_high: float | None = Field(default=None, ge=0)
+    per: int = Field(gt=0)
+    of: str = Field(min_length=1)
+    qualifier: Literal["about", "fewer_than"] = "about"
+    source: str
+
+    @property
+    def rate(self) -> float:
+        return (self.count_high if self.count_high is not None else self.count) / self.per
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> Estimate:
+        if self.count_high is not None and self.count_high < self.count:
+            raise ValueError("count_high must not be less than count")
+        if self.count > self.per:
+            raise ValueError(f"count {self.count:g} is more than per {self.per}")
+        return self
+
+
+class Risk(_Strict):
+    id: str
+    table: str
+    effect: str = Field(min_length=1)
+    estimates: list[Estimate] = []
+    reports_only: bool = False
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _numbers_or_reports(self) -> Risk:
+        if self.reports_only:
+            if self.estimates:
+                raise ValueError("a risk with reports_only: true has no estimates")
+            if not self.source:
+                raise ValueError("a risk with reports_only: true needs a source")
+        elif not self.estimates:
+            raise ValueError("needs at least one estimate (count, per, of, source) or reports_only: true")
+        return self
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.reports_only else max(e.rate for e in self.estimates)
+
+    @property
+    def band(self) -> frequency.Band:
+        return frequency.band(self.rate)
+
+    @property
+    def source_ids(self) -> list[str]:
+        return [self.source] if self.source else [e.source for e in self.estimates]
+
+    def phrase(self, table_per: int) -> frequency.Phrase | None:
+        if self.reports_only:
+            return None
+        first = self.estimates[0]
+        # Bring every estimate to one denominator so a range reads as one figure.
+        rates = [(e.count / e.per, (e.count_high if e.count_high is not None else e.count) / e.per)
+                 for e in self.estimates]
+        lows = [lo for lo, _ in rates]
+        highs = [hi for _, hi in rates]
+        denominator = frequency.denominator_for(min(lows), table_per)
+        low = frequency.round_count(min(lows) * denominator)
+        high = frequency.round_count(max(highs) * denominator)
+        return frequency.Phrase(first.qualifier, low, high if high != low else None, denominator, first.of)
+
+
+class Section(_Strict):
+    id: str
+    heading: str
+    text: list[str] = []
+    points: list[str] = []
+    sources: list[str] = []
+
+
+class InfoSheet(_Strict):
+    title: str
+    intro: str = ""
+    sections: list[Section] = Field(min_length=1)
+    closing: str = ""
+
+
+class Question(_Strict):
+    id: str
+    text: str
+    kind: Literal["stop", "caution"] = "caution"
+
+
+class Screening(_Strict):
+    heading: str
+    intro: str = ""
+    questions: list[Question] = Field(min_length=1)
+
+
+class Declaration(_Strict):
+    heading: str
+    statements: list[str] = Field(min_length=1)
+
+
+class ConsentForm(_Strict):
+    title: str
+    intro: str = ""
+    sections: list[Section] = Field(min_length=1)
+    screening: Screening
+    declaration: Declaration
+    signers: dict[str, str]
+
+
+class RedFlags(_Strict):
+    heading: str
+    emergency_intro: str = ""
+    emergency: list[str] = Field(min_length=1)
+    chest_warning: str
+    call_clinic_intro: str = ""
+    call_clinic: list[str] = Field(min_length=1)
+
+
+class Aftercare(_Strict):
+    title: str
+    intro: str = ""
+    sections: list[Section] = Field(min_length=1)
+    red_flags: RedFlags
+    chest_areas: list[str] = Field(min_length=1)
+
+
+class Content(_Strict):
+    treatment: str
+    language: str
+    language_name: str
+    name: str
+    version: str = Field(min_length=1)
+    reviewed: dt.date
+    review_by: dt.date
+    labels: dict[str, str]
+    bands: dict[str, str]
+    sources: dict[str, Source]
+    risk_tables: dict[str, RiskTable]
+    risks: list[Risk] = Field(min_length=1)
+    info: InfoSheet | None = None
+    consent: ConsentForm | None = None
+    aftercare: Aftercare | None = None
+
+
+@dataclass(frozen=True, eq=False)  # identity: one load, one cached view
+class LoadedContent:
+    """Validated content plus where it came from and a digest of its exact bytes."""
+
+    data: Content
+    path: Path
+    digest: str
+
+    def expired(self, today: dt.date) -> bool:
+        return today > self.data.review_by
+
+
+REQUIRED_LABELS = ("about", "fewer_than", "to", "in", "reports_only")
+
+
+def _cross_check(content: Content, doc: yamlsource.Document) -> list[PatientDocsError]:
+    problems: list[PatientDocsError] = []
+    for key in REQUIRED_LABELS:
+        if key not in content.labels:
+            problems.append(doc.error(f"labels: missing required label '{key}'", ("labels",)))
+    for key in BAND_KEYS:
+        if key not in content.bands:
+            problems.append(doc.error(f"bands: missing the word for band '{key}'", ("bands",)))
+    seen: set[str] = set()
+    for i, risk in enumerate(content.risks):
+        if risk.id in seen:
+            problems.append(doc.error(f"risks[{i + 1}]: id '{risk.id}' is used twice", ("risks", i, "id")))
+        seen.add(risk.id)
+        if risk.table not in content.risk_tables:
+            known = ", ".join(sorted(content.risk_tables))
+            problems.append(doc.error(f"risks[{i + 1}].table: unknown table '{risk.table}' (known: {known})",
+                                      ("risks", i, "table")))
+        for j, source in enumerate(risk.source_ids):
+            if source not in content.sources:
+                loc = ("risks", i, "source") if risk.reports_only else ("risks", i, "estimates", j, "source")
+                problems.append(doc.error(f"risks[{i + 1}]: unknown source '{source}'", loc))
+    for kind in ("info", "consent", "aftercare"):
+        part = getattr(content, kind)
+        for j, section in enumerate(part.sections if part else []):
+            for source in section.sources:
+                if source not in content.sources:
+                    problems.append(doc.error(f"{kind}.sections[{j + 1}]: unknown source '{source}'",
+                                              (kind, "sections", j, "sources")))
+    return problems
+
+
+def available(handouts: Path) -> dict[str, list[str]]:
+    """Treatments found under ``handouts/`` and the languages each is written in."""
+    if not handouts.is_dir():
+        return {}
+    return {
+        folder.name: sorted(p.stem for p in folder.glob("*.yaml"))
+        for folder in sorted(handouts.iterdir())
+        if folder.is_dir() and any(folder.glob("*.yaml"))
+    }
+
+
+def content_path(handouts: Path, treatment: str, language: str) -> Path:
+    """The content file for a treatment and language, or an error that lists what exists."""
+    found = available(handouts)
+    if treatment not in found:
+        names = ", ".join(found) or "none"
+        raise PatientDocsError(f"unknown treatment '{treatment}' (available: {names})")
+    if language not in found[treatment]:
+        raise PatientDocsError(
+            f"no '{language}' version of {treatment} (available languages: {', '.join(found[treatment])})")
+    return handouts / treatment / f"{language}.yaml"
+
+
+def load_content(handouts: Path, treatment: str, language: str) -> LoadedContent:
+    path = content_path(handouts, treatment, language)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PatientDocsError("not UTF-8 text; save the file as UTF-8", source=path) from None
+    doc = yamlsource.parse(text, path)
+    if not isinstance(doc.data, dict):
+        raise doc.error("content must be a list of 'key: value' lines")
+    content = validation.validate(Content, doc)
+    problems = _cross_check(content, doc)
+    if content.treatment != treatment:
+        problems.append(doc.error(f"treatment '{content.treatment}' does not match the folder '{treatment}'",
+                                  ("treatment",)))
+    if content.language != language:
+        problems.append(doc.error(f"language '{content.language}' does not match the file name '{language}'",
+                                  ("language",)))
+    if problems:
+        raise ProblemListError(problems)
+    return LoadedContent(content, path, hashlib.sha256(raw).hexdigest())

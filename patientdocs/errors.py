@@ -1,0 +1,51 @@
+"""The one exception family whose text is what the user reads.
+
+Every problem caused by input (a file, an option, a row) is raised as a PatientDocsError.
+The CLI prints ``str(error)`` on one line per problem and exits with ``exit_code``; nothing
+else is ever shown to the user, so the message must say what is wrong and where.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def where(source: str | Path | None, line: int | None = None) -> str:
+    """``file:line`` (or just ``file``) for the start of an error message."""
+    if source is None:
+        return ""
+    return f"{source}:{line}" if line else f"{source}"
+
+
+class PatientDocsError(Exception):
+    """A problem the user can fix. ``str()`` is the complete message."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, source: str | Path | None = None, line: int | None = None):
+        self.message = message
+        self.source = source
+        self.line = line
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        prefix = where(self.source, self.line)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ProblemListError(PatientDocsError):
+    """Several problems found in one pass over a file, reported together."""
+
+    def __init__(self, problems: list[PatientDocsError]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class UnsupportedCharactersError(PatientDocsError):
+    """Text holds characters that none of the bundled fonts can draw."""
+
+
+class DeliveryError(PatientDocsError):
+    """Sending an email failed; nothing was recorded as sent."""
+
+    exit_code = 1

@@ -1,0 +1,69 @@
+"""Writing files: safe names inside the output folder, and never a half-written file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from .errors import PatientDocsError
+
+
+def slug(text: str, fallback: str = "patient", limit: int = 40) -> str:
+    """ASCII letters, digits and hyphens only: safe on every file system and in every shell."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return cleaned[:limit].strip("-") or fallback
+
+
+def inside(folder: Path, name: str) -> Path:
+    """``folder/name``, refusing any name that would leave the folder."""
+    if not name or name != Path(name).name or name in (".", ".."):
+        raise PatientDocsError(f"'{name}' is not a plain file name")
+    path = folder / name
+    if path.resolve().parent != folder.resolve():
+        raise PatientDocsError(f"'{name}' would be written outside {folder}")
+    return path
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any work is done if ``path`` cannot be written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise PatientDocsError(f"cannot write '{path}': it is a folder; give a file name ending in .pdf")
+    if not folder.exists():
+        raise PatientDocsError(f"cannot write '{path}': the folder '{folder}' does not exist")
+    if not folder.is_dir():
+        raise PatientDocsError(f"cannot write '{path}': '{folder}' is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PatientDocsError(f"cannot write '{path}': no permission to write in '{folder}'")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, then rename: readers never see part of a file."""
+    check_writable(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise PatientDocsError(f"cannot write '{path}' ({exc.strerror})") from None
+        raise
+
+
+def ensure_folder(folder: Path) -> Path:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PatientDocsError(f"cannot create the folder '{folder}' ({exc.strerror})") from None
+    return folder

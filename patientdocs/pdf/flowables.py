@@ -1,0 +1,172 @@
+"""Document blocks to reportlab flowables: one builder per tag, looked up in a plain dict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    PageBreak,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from ..errors import PatientDocsError
+from ..markup import CALLOUT_KINDS, P_CLASSES, Node
+from . import fonts
+
+
+@dataclass
+class BuildContext:
+    styles: dict[str, object]
+    width: float  # frame width in points
+    template: str  # for error messages
+
+
+Builder = Callable[[Node, BuildContext], list[Flowable]]
+
+
+def inline_markup(node: Node) -> str:
+    """A node's inline content as reportlab paragraph markup; text is escaped exactly once here."""
+    out: list[str] = []
+    for child in node.children:
+        if isinstance(child, str):
+            out.append(fonts.inline(" ".join(child.split()) if "\n" in child else child))
+        elif child.tag == "br":
+            out.append("<br/>")
+        elif child.tag in ("b", "i"):
+            out.append(f"<{child.tag}>{inline_markup(child)}</{child.tag}>")
+        else:
+            raise PatientDocsError(f"<{child.tag}> cannot be inside <{node.tag}> (line {child.line} of the "
+                                   "rendered document)")
+    return "".join(out).strip()
+
+
+def _para(node: Node, ctx: BuildContext, style: str) -> Paragraph:
+    return Paragraph(inline_markup(node), ctx.styles[style])
+
+
+def _heading(node: Node, ctx: BuildContext) -> list[Flowable]:
+    return [_para(node, ctx, node.tag)]
+
+
+def _paragraph(node: Node, ctx: BuildContext) -> list[Flowable]:
+    cls = node.attrs.get("class", "")
+    if cls and cls not in P_CLASSES:
+        raise _bad_value(node, ctx, "class", cls, P_CLASSES)
+    return [_para(node, ctx, cls or "body")]
+
+
+def _list(node: Node, ctx: BuildContext) -> list[Flowable]:
+    items = [ListItem(_para(li, ctx, "item"), leftIndent=16)
+             for li in node.elements("li")]
+    return [ListFlowable(items, bulletType="bullet", start="\u2022", leftIndent=16, bulletFontName=fonts.MAIN,
+                         bulletFontSize=ctx.styles["body"].fontSize)]
+
+
+def _children(node: Node, ctx: BuildContext) -> list[Flowable]:
+    out: list[Flowable] = []
+    for child in node.elements():
+        out.extend(build_block(child, ctx))
+    return out
+
+
+_CALLOUT_COLOURS = {"info": ("#eef3f8", "#1f5f8b"), "warning": ("#fff6e0", "#b36b00"),
+                    "danger": ("#fdecec", "#b00020")}
+
+
+def _callout(node: Node, ctx: BuildContext) -> list[Flowable]:
+    kind = node.attrs.get("kind", "info")
+    if kind not in CALLOUT_KINDS:
+        raise _bad_value(node, ctx, "kind", kind, CALLOUT_KINDS)
+    back, edge = _CALLOUT_COLOURS[kind]
+    inner: list[Flowable] = []
+    if node.attrs.get("title"):
+        title = Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"])
+        inner.append(title)
+    inner.extend(_children(node, ctx))
+    table = Table([[inner]], colWidths=[ctx.width])
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(back)),
+        ("BOX", (0, 0), (-1, -1), 2.5 if kind == "danger" else 1.2, colors.HexColor(edge)),
+        ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+        ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return [Spacer(1, 4), table, Spacer(1, 8)]
+
+
+def _risk_table(node: Node, ctx: BuildContext) -> list[Flowable]:
+    rows = []
+    head = node.elements("head")
+    if head:
+        rows.append([Paragraph(inline_markup(c), ctx.styles["cell_head"]) for c in head[0].elements("cell")])
+    for risk in node.elements("risk"):
+        rows.append([Paragraph(inline_markup(c), ctx.styles["cell"]) for c in risk.elements("cell")])
+    columns = max(len(r) for r in rows)
+    shares = {3: (0.46, 0.32, 0.22), 4: (0.42, 0.29, 0.15, 0.14)}.get(columns, (1 / columns,) * columns)
+    style = [("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8a8a8a")),
+             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
+    if head:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6ef")))
+    table = Table(rows, colWidths=[ctx.width * s for s in shares], repeatRows=1 if head else 0,
+                  style=TableStyle(style), spaceBefore=2, spaceAfter=8, hAlign="LEFT")
+    # A title stays with at least the first rows, but the table itself may run onto the
+    # next page (its header repeats): keeping it whole would leave half a page empty.
+    out: list[Flowable] = [CondPageBreak(45 * mm)]
+    if node.attrs.get("title"):
+        out.append(Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
+    out.append(table)
+    return out
+
+
+def _sources(node: Node, ctx: BuildContext) -> list[Flowable]:
+    # Separate paragraphs, not one list: a long list may then run onto the next page.
+    return [Paragraph(inline_markup(s), ctx.styles["source"], bulletText=f"{n}.")
+            for n, s in enumerate(node.elements("source"), start=1)]
+
+
+def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
+    return [PageBreak()]
+
+
+def _keep_together(node: Node, ctx: BuildContext) -> list[Flowable]:
+    return [CondPageBreak(40 * mm), KeepTogether(_children(node, ctx))]
+
+
+BUILDERS: dict[str, Builder] = {
+    "h1": _heading, "h2": _heading, "h3": _heading,
+    "p": _paragraph,
+    "ul": _list,
+    "callout": _callout,
+    "risk-table": _risk_table,
+    "sources": _sources,
+    "page-break": _page_break,
+}
+
+
+def _bad_value(node: Node, ctx: BuildContext, attr: str, value: str, allowed: set[str]) -> PatientDocsError:
+    return PatientDocsError(f"<{node.tag} {attr}=\"{value}\"> is not allowed; use one of "
+                            f"{', '.join(sorted(allowed))} (line {node.line} of the rendered document)",
+                            source=ctx.template)
+
+
+def build_block(node: Node, ctx: BuildContext) -> list[Flowable]:
+    builder = BUILDERS.get(node.tag)
+    if builder is None:
+        raise PatientDocsError(f"<{node.tag}> cannot be used here (line {node.line} of the rendered document)",
+                               source=ctx.template)
+    return builder(node, ctx)
+
+
+def build_story(root: Node, ctx: BuildContext) -> list[Flowable]:
+    return _children(root, ctx)

@@ -1,0 +1,98 @@
+"""Bundled fonts: registered once per process, with a fallback for scripts the main font lacks.
+
+The main family (Atkinson Hyperlegible) covers Latin; DejaVu Sans adds Greek, Cyrillic and
+Vietnamese. DejaVu is only parsed when some text needs it, which keeps a cold run fast.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from ..errors import UnsupportedCharactersError
+
+FONT_DIR = Path(__file__).resolve().parents[2] / "fonts"
+
+MAIN = "Body"
+FALLBACK = "Fallback"
+_FILES = {
+    MAIN: ("AtkinsonHyperlegible-Regular", "AtkinsonHyperlegible-Bold",
+           "AtkinsonHyperlegible-Italic", "AtkinsonHyperlegible-BoldItalic"),
+    FALLBACK: ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique"),
+}
+_STYLES = ("", "-Bold", "-Italic", "-BoldItalic")
+
+
+@cache
+def _family(name: str) -> frozenset[int]:
+    """Register one family (four styles) with reportlab; return the code points it covers."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    faces = []
+    for style, filename in zip(_STYLES, _FILES[name], strict=False):
+        face = TTFont(name + style, str(FONT_DIR / f"{filename}.ttf"))
+        pdfmetrics.registerFont(face)
+        faces.append(face)
+    pdfmetrics.registerFontFamily(name, normal=name, bold=name + "-Bold", italic=name + "-Italic",
+                                  boldItalic=name + "-BoldItalic")
+    # Only characters every style can draw count, so bold text never shows a missing glyph.
+    covered = set(faces[0].face.charToGlyph)
+    for face in faces[1:]:
+        covered &= set(face.face.charToGlyph)
+    return frozenset(covered)
+
+
+def register() -> None:
+    """Make the main family available to reportlab (idempotent)."""
+    _family(MAIN)
+
+
+def _printable(char: str) -> bool:
+    return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf")
+
+
+def missing(text: str) -> list[str]:
+    """Characters in ``text`` that no bundled font can draw, in order of first use."""
+    main = _family(MAIN)
+    needs_fallback = [c for c in text if ord(c) not in main and _printable(c)]
+    if not needs_fallback:
+        return []
+    fallback = _family(FALLBACK)
+    return list(dict.fromkeys(c for c in needs_fallback if ord(c) not in fallback))
+
+
+def check(text: str, what: str) -> None:
+    """Refuse text that would print as empty boxes, naming the characters."""
+    bad = missing(text)
+    if bad:
+        shown = " ".join(f"'{c}' (U+{ord(c):04X})" for c in bad[:10])
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+        raise UnsupportedCharactersError(f"{what} has characters no bundled font can print: {shown}{more}")
+
+
+def inline(text: str) -> str:
+    """Escape text for a reportlab paragraph, switching to the fallback font where needed."""
+    main = _family(MAIN)
+    if all(ord(c) in main or not _printable(c) for c in text):
+        return escape(text)
+    _family(FALLBACK)
+    out: list[str] = []
+    run: list[str] = []
+    run_fallback = False
+    for char in text:
+        fallback = ord(char) not in main and _printable(char)
+        if run and fallback != run_fallback:
+            out.append(_wrap("".join(run), run_fallback))
+            run = []
+        run.append(char)
+        run_fallback = fallback
+    if run:
+        out.append(_wrap("".join(run), run_fallback))
+    return "".join(out)
+
+
+def _wrap(text: str, fallback: bool) -> str:
+    return f'<font face="{FALLBACK}">{escape(text)}</font>' if fallback else escape(text)

@@ -1,0 +1,79 @@
+"""Blocks to PDF bytes. One or more documents go into a single reportlab build."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.units import mm
+from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate
+
+from ..markup import Node
+from . import fonts
+from .flowables import BuildContext, build_story
+from .page import FOOTER_H, HEADER_H, MARGIN, BlankIfBack, DocumentStart, PageMeta, StampingCanvas
+from .styles import Theme, make_styles
+
+# Measured: about 8% faster and slightly smaller files without ASCII85.
+rl_config.useA85 = 0
+
+PAPER = {"A4": A4, "Letter": LETTER}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One document inside a PDF: its parsed blocks and what its pages show."""
+
+    tree: Node
+    meta: PageMeta
+    template: str
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    title: str
+    author: str
+    subject: str
+    keywords: str
+
+
+_STYLE_CACHE: dict[Theme, dict[str, object]] = {}
+
+
+def _styles(theme: Theme) -> dict[str, object]:
+    if theme not in _STYLE_CACHE:
+        _STYLE_CACHE[theme] = make_styles(theme)
+    return _STYLE_CACHE[theme]
+
+
+def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo,
+               duplex: bool = False) -> tuple[bytes, int]:
+    """Lay out every part, each starting on a new page (on a front side when ``duplex``).
+
+    Returns the PDF and its page count."""
+    fonts.register()
+    pagesize = PAPER[paper]
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_H, bottomMargin=MARGIN + FOOTER_H - 6 * mm,
+        title=info.title, author=info.author, subject=info.subject, keywords=info.keywords,
+        creator="patientdocs", producer="patientdocs",
+    )
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    ctx_styles = _styles(theme)
+    story = []
+    for i, part in enumerate(parts):
+        if i:
+            story.append(PageBreak())
+            if duplex:
+                story += [BlankIfBack(part.meta.blank_text), CondPageBreak(1)]
+        story.append(DocumentStart(part.meta))
+        story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template)))
+    doc.build(story, canvasmaker=StampingCanvas)
+    return buffer.getvalue(), doc.page

@@ -1,0 +1,104 @@
+"""Who the document is for and what happened: checked once, then treated as plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+
+from .errors import PatientDocsError
+
+MAX_FIELD = 200
+
+
+def parse_date(text: str, what: str, formats: tuple[str, ...] = ()) -> dt.date:
+    """An ISO date (always) or one of the clinic's formats; never a guess between them."""
+    value = text.strip()
+    for fmt in ("%Y-%m-%d", *formats):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    shown = "YYYY-MM-DD" if not formats else "YYYY-MM-DD or " + " or ".join(formats)
+    raise PatientDocsError(f"{what}: '{value}' is not a real date (use {shown})")
+
+
+def clean_text(value: str | None, what: str, *, required: bool = False,
+               max_len: int = MAX_FIELD) -> str | None:
+    """Trim, normalise to NFC and refuse control characters: they cannot be printed."""
+    if value is None:
+        if required:
+            raise PatientDocsError(f"{what} is empty")
+        return None
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        if required:
+            raise PatientDocsError(f"{what} is empty")
+        return None
+    bad = sorted({c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")
+                  and c not in "\u200c\u200d"})
+    if bad:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in bad)
+        raise PatientDocsError(f"{what} contains characters that cannot be printed ({codes})")
+    if len(text) > max_len:
+        raise PatientDocsError(f"{what} is longer than {max_len} characters")
+    return text
+
+
+@dataclass(frozen=True)
+class Visit:
+    patient: str
+    date: dt.date
+    dob: dt.date | None = None
+    patient_id: str | None = None
+    therapist: str | None = None
+    areas: tuple[str, ...] = ()
+    estim: bool = False
+    note: str | None = None
+    next_visit: dt.date | None = None
+    interpreter: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def as_context(self) -> dict[str, object]:
+        return {
+            "patient": self.patient, "date": self.date, "dob": self.dob, "patient_id": self.patient_id,
+            "therapist": self.therapist, "areas": list(self.areas), "estim": self.estim, "note": self.note,
+            "next_visit": self.next_visit, "interpreter": self.interpreter,
+        }
+
+    def texts(self) -> list[str]:
+        """Every piece of patient text that will be printed (for the font coverage check)."""
+        parts = [self.patient, self.patient_id, self.therapist, self.note, self.interpreter, *self.areas]
+        return [p for p in parts if p]
+
+
+def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | None = None,
+               patient_id: str | None = None, therapist: str | None = None,
+               areas: tuple[str, ...] = (), estim: bool = False, note: str | None = None,
+               next_visit: str | None = None, interpreter: str | None = None,
+               today: dt.date | None = None, date_formats: tuple[str, ...] = ()) -> Visit:
+    """Build a Visit from user text, with one clear error for the first bad value."""
+    name = clean_text(patient, "patient name", required=True)
+    assert name is not None
+    if isinstance(date, dt.date):
+        visit_date = date
+    elif date:
+        visit_date = parse_date(date, "date", date_formats)
+    else:
+        visit_date = today or dt.date.today()
+    birth = parse_date(dob, "date of birth", date_formats) if dob else None
+    if birth and birth > visit_date:
+        raise PatientDocsError(f"date of birth {birth.isoformat()} is after the visit date {visit_date.isoformat()}")
+    return Visit(
+        patient=name,
+        date=visit_date,
+        dob=birth,
+        patient_id=clean_text(patient_id, "patient id"),
+        therapist=clean_text(therapist, "therapist"),
+        areas=tuple(a for a in (clean_text(x, "area treated") for x in areas) if a),
+        estim=estim,
+        note=clean_text(note, "note", max_len=1000),
+        next_visit=parse_date(next_visit, "next visit", date_formats) if next_visit else None,
+        interpreter=clean_text(interpreter, "interpreter"),
+    )
+
