@@ -59,11 +59,44 @@ class Paths(_Strict):
     outbox: Path = Path("outbox")
 
 
+class Smtp(_Strict):
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    # The password itself never lives in this file: only the name of the variable holding it.
+    password_env: str | None = None
+    from_: str = Field(alias="from", min_length=3)
+    timeout: float = Field(default=20, gt=0, le=300)
+    retries: int = Field(default=2, ge=0, le=10)
+
+
+class Email(_Strict):
+    smtp: Smtp | None = None
+    encrypt: bool = True
+    # How the attachment password is made; patients are told the rule, never the password.
+    password_policy: Literal["dob_ddmmyyyy", "dob_yyyymmdd"] = "dob_ddmmyyyy"
+    policy_text: str = "your date of birth as 8 digits: day, month, year (for example 09031984)"
+    subject: str = "Your documents from {clinic}"
+    signature: str = ""
+
+
+class Batch(_Strict):
+    # Column names in the scheduling system's export -> the fields we need.
+    columns: dict[Literal["date", "time", "patient_name", "dob", "patient_id", "therapist", "language",
+                          "email", "documents"], str] = {}
+    # Extra date formats of the export, besides ISO (YYYY-MM-DD). Never guessed.
+    date_formats: list[str] = []
+    workers: int | None = Field(default=None, ge=1, le=64)
+
+
 class Config(_Strict):
     clinic: Clinic
     document: DocumentSettings = DocumentSettings()
     defaults: Defaults = Defaults()
     paths: Paths = Paths()
+    email: Email = Email()
+    batch: Batch = Batch()
     # Where the file was read from; relative paths in it are relative to its folder.
     source: Path = Path(DEFAULT_CONFIG)
 
@@ -85,6 +118,14 @@ class Config(_Strict):
     @property
     def output_dir(self) -> Path:
         return self.resolve(self.paths.output)
+
+    @property
+    def records_path(self) -> Path:
+        return self.resolve(self.paths.records)
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.resolve(self.paths.outbox)
 
     @property
     def logo_path(self) -> Path | None:
