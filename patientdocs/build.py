@@ -136,25 +136,35 @@ class Pipeline:
             if text:
                 fonts.check(text, what)
 
-    def render(self, kinds: Sequence[str], visit: Visit, *, treatment: str, language: str,
-               duplex: bool = False) -> Rendered:
+    def render(self, sections: Sequence[tuple[str, str]], visit: Visit, *, treatment: str, language: str,
+               duplex: bool = False, fillable: bool = False) -> Rendered:
+        """One PDF from ``(kind, copy)`` sections, e.g. a consent form's patient and clinic copies.
+
+        ``copy`` is "" or a name such as "patient"; its printed label comes from the content."""
+        from .pdf.forms import sign_fields
         from .pdf.render import PdfInfo, render_pdf
         from .pdf.styles import Theme
 
         self.check_printable(visit)
-        parts = [self.part(kind, visit, treatment, language) for kind in kinds]
+        labels = self.content(treatment, language).data.labels
+        parts = [self.part(kind, visit, treatment, language,
+                           copy_label=labels.get(f"{copy}_copy", copy.capitalize() + " copy") if copy else "")
+                 for kind, copy in sections]
+        kinds = tuple(dict.fromkeys(kind for kind, _ in sections))
         loaded = self.content(treatment, language)
         fingerprint = self.fingerprint(loaded)
-        titles = [getattr(loaded.data, k).title for k in kinds]
+        version, review_by = loaded.data.version, loaded.data.review_by.isoformat()
         info = PdfInfo(
-            title=" + ".join(titles),
+            title=" + ".join(getattr(loaded.data, k).title for k in kinds),
             author=self.config.clinic.name,
             subject=f"{loaded.data.name}: {', '.join(kinds)}",
-            keywords=f"version={loaded.data.version} review_by={loaded.data.review_by.isoformat()} "
-                     f"fingerprint={fingerprint} treatment={treatment} language={language}",
+            keywords=f"content version {version}; review by {review_by}; fingerprint {fingerprint}",
+            custom=(("ContentVersion", version), ("ReviewBy", review_by), ("Fingerprint", fingerprint),
+                    ("DocumentKinds", "+".join(kinds)), ("Treatment", treatment), ("Language", language)),
         )
         pdf, pages = render_pdf(parts, paper=self.config.document.paper,
-                         theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),
-                         info=info, duplex=duplex)
-        return Rendered(pdf, pages, tuple(kinds), treatment, language, loaded.data.version, fingerprint,
-                        loaded.data.review_by)
+                                theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),
+                                info=info, duplex=duplex, fillable=fillable)
+        if fillable:
+            pdf = sign_fields(pdf)
+        return Rendered(pdf, pages, kinds, treatment, language, version, fingerprint, loaded.data.review_by)

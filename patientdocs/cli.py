@@ -5,7 +5,6 @@ Heavy modules are imported inside commands so that ``--help`` and ``list`` answe
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from pathlib import Path
@@ -120,14 +119,18 @@ def _default_output(config, kinds: tuple[str, ...], visit) -> Path:
     parts = [visit.date.isoformat(), slug(visit.patient)]
     if visit.patient_id:
         parts.append(slug(visit.patient_id, fallback="id"))
-    parts.append("-".join(kinds) if len(kinds) < 3 else "packet")
+    parts.append("packet" if set(kinds) >= {"info", "consent"} else "-".join(kinds))
     return inside(folder, "_".join(parts) + ".pdf")
 
 
-def make_document(ctx: click.Context, kinds: tuple[str, ...], params: dict[str, Any], *,
-                  duplex: bool = False, extra_visit: dict[str, Any] | None = None) -> None:
+def make_document(ctx: click.Context, sections: list[tuple[str, str]], params: dict[str, Any], *,
+                  duplex: bool = False, fillable: bool = False, extra_visit: dict[str, Any] | None = None) -> None:
+    """Render one PDF for one visit, then save it and its record together."""
+    import hashlib
+
+    from .audit import Record, Records, save_with_record
     from .build import Pipeline
-    from .output import atomic_write, check_writable
+    from .output import check_writable
     from .visit import make_visit
 
     config = load_config(ctx, params.get("config_path"))
@@ -138,30 +141,77 @@ def make_document(ctx: click.Context, kinds: tuple[str, ...], params: dict[str, 
     output = params.get("output")
     if output is not None:
         check_writable(output)
+    records = Records(config.records_path)  # a bad records file stops us before any work
     treatment = params.get("treatment") or config.defaults.treatment
     language = params.get("lang") or config.defaults.language
-    rendered = pipeline.render(kinds, visit, treatment=treatment, language=language, duplex=duplex)
+    rendered = pipeline.render(sections, visit, treatment=treatment, language=language, duplex=duplex,
+                               fillable=fillable)
+    kinds = rendered.kinds
     target = output if output is not None else _default_output(config, kinds, visit)
-    atomic_write(target, rendered.pdf)
+    digest = hashlib.sha256(rendered.pdf).hexdigest()
+    new = [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=treatment,
+                  language=language, content_version=rendered.version, fingerprint=rendered.fingerprint,
+                  sha256=digest, channel="printed", file_name=str(target)) for kind in kinds]
+    save_with_record(records, target, rendered.pdf, new)
     click.echo(f"Saved {target} ({rendered.pages} pages)")
 
 
-def _document_command(kind: str) -> click.Command:
-    @visit_options
-    @click.pass_context
-    def command(ctx: click.Context, **params: Any) -> None:
-        make_document(ctx, (kind,), params)
+duplex_option = click.option(
+    "--duplex/--no-duplex", default=None,
+    help="Printing double-sided: start each document on a front side. Default: from config.yaml.")
 
-    command.__doc__ = f"""Make {DOC_HELP[kind]} for one patient.
+
+@main.command()
+@visit_options
+@click.pass_context
+def info(ctx: click.Context, **params: Any) -> None:
+    """Make the information sheet about the treatment for one patient.
 
     \b
     Example:
-      python generate.py {kind} --patient "Ana Lima" --dob 1990-05-02 --therapist "Sam Patel"
+      python generate.py info --patient "Ana Lima" --dob 1990-05-02 --therapist "Sam Patel"
     """
-    return click.command(kind)(functools.update_wrapper(command, command, updated=()))
+    make_document(ctx, [("info", "")], params)
 
 
-main.add_command(_document_command("info"))
+@main.command()
+@visit_options
+@duplex_option
+@click.option("--fillable", is_flag=True,
+              help="Make one copy with boxes the patient can fill in on a computer, to email before a visit.")
+@click.pass_context
+def consent(ctx: click.Context, duplex: bool | None, fillable: bool, **params: Any) -> None:
+    """Make the consent form: a patient copy and a clinic copy in one file.
+
+    \b
+    Example:
+      python generate.py consent --patient "Ana Lima" --dob 1990-05-02 --patient-id P-1042 --therapist "Sam Patel"
+    """
+    if fillable:
+        if duplex:
+            raise PatientDocsError("--fillable makes a form to fill in on a computer; it is not printed, "
+                                   "so it cannot be combined with --duplex")
+        make_document(ctx, [("consent", "return")], params, fillable=True)
+        return
+    config = load_config(ctx, params.get("config_path"))
+    make_document(ctx, [("consent", "patient"), ("consent", "clinic")], params,
+                  duplex=config.document.duplex if duplex is None else duplex)
+
+
+@main.command()
+@visit_options
+@duplex_option
+@click.pass_context
+def packet(ctx: click.Context, duplex: bool | None, **params: Any) -> None:
+    """Make the front-desk packet: information sheet and consent form (both copies) in one file.
+
+    \b
+    Example:
+      python generate.py packet --patient "Ana Lima" --dob 1990-05-02 --patient-id P-1042 --therapist "Sam Patel"
+    """
+    config = load_config(ctx, params.get("config_path"))
+    make_document(ctx, [("info", ""), ("consent", "patient"), ("consent", "clinic")], params,
+                  duplex=config.document.duplex if duplex is None else duplex)
 
 
 @main.command("list")
@@ -214,7 +264,7 @@ def validate(ctx: click.Context, config_path: Path | None, allow_expired: bool) 
                 kinds = [k for k in DOC_HELP if getattr(loaded.data, k) is not None
                          and (config.templates_dir / f"{k}.xml.j2").exists()]
                 for kind in kinds:
-                    rendered = pipeline.render((kind,), sample, treatment=treatment, language=language)
+                    rendered = pipeline.render([(kind, "")], sample, treatment=treatment, language=language)
                     click.echo(f"OK  {treatment}/{language} {kind} ({rendered.pages} pages)")
             except PatientDocsError as exc:
                 problems += 1
@@ -223,3 +273,65 @@ def validate(ctx: click.Context, config_path: Path | None, allow_expired: bool) 
     if problems:
         raise SystemExit(2)
     click.echo("All checks passed.")
+
+
+@main.command()
+@click.option("--patient-id", metavar="ID", help="Only this patient's documents.")
+@click.option("--date", "on_date", metavar="YYYY-MM-DD", help="Only documents made on this day.")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON, for other programs.")
+@config_option
+@click.pass_context
+def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_json: bool,
+            config_path: Path | None) -> None:
+    """List the documents made and sent, for example for one patient.
+
+    \b
+    Example: which consent form did patient P-1042 get on 1 December?
+      python generate.py history --patient-id P-1042 --date 2026-12-01
+    """
+    import json
+
+    from .audit import Records
+    from .visit import parse_date
+
+    config = load_config(ctx, config_path)
+    day = parse_date(on_date, "--date") if on_date else None
+    if not config.records_path.exists():
+        rows = []
+    else:
+        rows = Records(config.records_path).find(patient_id=patient_id, on_date=day)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No documents found.")
+        return
+    header = ("When (UTC)", "Patient ID", "Patient", "Document", "Lang", "Version", "Fingerprint", "How", "SHA-256")
+    table = [header] + [(r["created_at"].replace("T", " ")[:16], r["patient_id"] or "-", r["patient_name"],
+                         r["kind"], r["language"], r["content_version"], r["fingerprint"],
+                         r["channel"] + (f" to {r['recipient']}" if r["recipient"] else ""), r["sha256"][:12])
+                        for r in rows]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    click.echo(f"{len(rows)} document(s).")
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@config_option
+@click.pass_context
+def verify(ctx: click.Context, pdf: Path, config_path: Path | None) -> None:
+    """Check that a PDF is one this clinic made, and that it has not been changed.
+
+    \b
+    Example:
+      python generate.py verify ana-consent.pdf
+    Exit code 0: made here and unchanged. 1: changed or not made here.
+    """
+    from .verify import verify_file
+
+    config = load_config(ctx, config_path)
+    result = verify_file(pdf, config.records_path)
+    click.echo(result.message)
+    sys.exit(0 if result.ok else 1)

@@ -25,9 +25,8 @@ BLOCKS: dict[str, set[str]] = {
     "risk-table": {"title"}, "head": set(), "risk": {"band"}, "cell": set(),
     "sources": set(), "source": set(),
     "checklist": {"yes", "no"}, "question": {"name", "kind"},
-    "signature-block": {"title"}, "signer": {"role", "name"}, "field": {"label", "name", "value", "kind"},
+    "signature-block": {"title", "name"}, "field": {"label", "name", "kind"},
     "page-break": set(),
-    "blank-page": set(),
 }
 VOCABULARY: dict[str, set[str]] = {**BLOCKS, **INLINE}
 

@@ -42,8 +42,8 @@ def check_writable(path: Path) -> None:
         raise PatientDocsError(f"cannot write '{path}': no permission to write in '{folder}'")
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: readers never see part of a file."""
+def write_temp(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a hidden temporary file beside ``path`` (same disk, so a rename is atomic)."""
     check_writable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
     try:
@@ -52,13 +52,28 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
     except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        remove_quietly(Path(tmp))
         if isinstance(exc, OSError):
             raise PatientDocsError(f"cannot write '{path}' ({exc.strerror})") from None
         raise
+    return Path(tmp)
+
+
+def remove_quietly(path: Path | None) -> None:
+    if path is not None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, then rename: readers never see part of a file."""
+    tmp = write_temp(path, data)
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        remove_quietly(tmp)
+        raise PatientDocsError(f"cannot write '{path}' ({exc.strerror})") from None
 
 
 def ensure_folder(folder: Path) -> Path:

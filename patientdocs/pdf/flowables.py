@@ -23,6 +23,7 @@ from reportlab.platypus import (
 from ..errors import PatientDocsError
 from ..markup import CALLOUT_KINDS, P_CLASSES, Node
 from . import fonts
+from .forms import SIGNATURE_PREFIX, TickBox, WriteLine
 
 
 @dataclass
@@ -30,6 +31,7 @@ class BuildContext:
     styles: dict[str, object]
     width: float  # frame width in points
     template: str  # for error messages
+    fillable: bool = False
 
 
 Builder = Callable[[Node, BuildContext], list[Flowable]]
@@ -112,7 +114,7 @@ def _risk_table(node: Node, ctx: BuildContext) -> list[Flowable]:
     for risk in node.elements("risk"):
         rows.append([Paragraph(inline_markup(c), ctx.styles["cell"]) for c in risk.elements("cell")])
     columns = max(len(r) for r in rows)
-    shares = {3: (0.46, 0.32, 0.22), 4: (0.42, 0.29, 0.15, 0.14)}.get(columns, (1 / columns,) * columns)
+    shares = {3: (0.46, 0.32, 0.22), 4: (0.39, 0.27, 0.16, 0.18)}.get(columns, (1 / columns,) * columns)
     style = [("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8a8a8a")),
              ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
@@ -139,11 +141,62 @@ def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
     return [PageBreak()]
 
 
-def _keep_together(node: Node, ctx: BuildContext) -> list[Flowable]:
-    return [CondPageBreak(40 * mm), KeepTogether(_children(node, ctx))]
+def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
+    size = ctx.styles["body"].fontSize
+    yes, no = node.attrs.get("yes", "Yes"), node.attrs.get("no", "No")
+    rows = []
+    for question in node.elements("question"):
+        name = _field_name(question, ctx)
+        rows.append([_para(question, ctx, "cell"),
+                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size),
+                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size)])
+    table = Table(rows, colWidths=[ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], hAlign="LEFT",
+                  style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
+                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                    ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]),
+                  spaceAfter=8)
+    return [table]
+
+
+def _field_name(node: Node, ctx: BuildContext) -> str:
+    name = node.attrs.get("name", "")
+    if not name or not all(c.isalnum() or c in "_-" for c in name):
+        raise PatientDocsError(f"<{node.tag}> needs a name made of letters, digits, '-' or '_' "
+                               f"(line {node.line} of the rendered document)", source=ctx.template)
+    return name.replace("-", "_")
+
+
+def _field_rows(block: str, node: Node, ctx: BuildContext) -> list[list[Flowable]]:
+    rows = []
+    line_width = ctx.width * 0.66
+    for field in node.elements("field"):
+        kind = field.attrs.get("kind", "text")
+        if kind not in ("text", "signature"):
+            raise _bad_value(field, ctx, "kind", kind, {"text", "signature"})
+        name = f"{block}_{_field_name(field, ctx)}"
+        signature = kind == "signature"
+        label = Paragraph(fonts.inline(field.attrs.get("label", "")), ctx.styles["cell"])
+        rows.append([label, WriteLine(line_width, 30 if signature else 20,
+                                      (SIGNATURE_PREFIX if signature else "") + name, ctx.fillable, signature)])
+    return rows
+
+
+def _signature_block(node: Node, ctx: BuildContext) -> list[Flowable]:
+    block = _field_name(node, ctx) if node.attrs.get("name") else "sig"
+    parts: list[Flowable] = []
+    if node.attrs.get("title"):
+        parts.append(Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
+    table = Table(_field_rows(block, node, ctx), colWidths=[ctx.width * 0.3, ctx.width * 0.7], hAlign="LEFT",
+                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                                    ("TOPPADDING", (0, 0), (-1, -1), 8), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    parts.append(table)
+    # A signature block is never split from its labels or across pages.
+    return [KeepTogether(parts), Spacer(1, 6)]
 
 
 BUILDERS: dict[str, Builder] = {
+    "checklist": _checklist,
+    "signature-block": _signature_block,
     "h1": _heading, "h2": _heading, "h3": _heading,
     "p": _paragraph,
     "ul": _list,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFInfo, PDFString
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
@@ -78,8 +79,10 @@ class BlankIfBack(Flowable):
 class StampingCanvas(Canvas):
     """Keeps each page until save, then stamps header, footer and per-document page totals."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, custom_info: tuple[tuple[str, str], ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        if custom_info:
+            self._doc.info = _InfoWithCustomKeys(self._doc.info, custom_info)
         self._pages: list[dict] = []
         self._doc_meta: PageMeta | None = None
         self._blank_page = False
@@ -106,6 +109,23 @@ class StampingCanvas(Canvas):
                 _draw_footer(self, meta, numbers[key], totals[key])
             super().showPage()
         super().save()
+
+
+class _InfoWithCustomKeys(PDFInfo):
+    """The document-information dictionary plus the clinic's document-control keys."""
+
+    def __init__(self, base: PDFInfo, custom: tuple[tuple[str, str], ...]):
+        super().__init__()
+        self.__dict__.update(base.__dict__)
+        self.custom = custom
+
+    def format(self, document) -> bytes:
+        formatted = super().format(document)
+        entries = b"".join(b"/" + key.encode("ascii") + b" " + PDFString(value).format(document) + b"\n"
+                           for key, value in self.custom)
+        # The base class writes one complete dictionary "<< ... >>"; add our keys before its end.
+        end = formatted.rindex(b">>")
+        return formatted[:end] + entries + formatted[end:]
 
 
 def _draw_header(canv: Canvas, meta: PageMeta) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class PdfInfo:
     author: str
     subject: str
     keywords: str
+    custom: tuple[tuple[str, str], ...] = ()  # extra document-information keys, e.g. ("ContentVersion", "2026.11")
 
 
 _STYLE_CACHE: dict[Theme, dict[str, object]] = {}
@@ -50,7 +52,7 @@ def _styles(theme: Theme) -> dict[str, object]:
 
 
 def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo,
-               duplex: bool = False) -> tuple[bytes, int]:
+               duplex: bool = False, fillable: bool = False) -> tuple[bytes, int]:
     """Lay out every part, each starting on a new page (on a front side when ``duplex``).
 
     Returns the PDF and its page count."""
@@ -74,6 +76,6 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
             if duplex:
                 story += [BlankIfBack(part.meta.blank_text), CondPageBreak(1)]
         story.append(DocumentStart(part.meta))
-        story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template)))
-    doc.build(story, canvasmaker=StampingCanvas)
+        story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable)))
+    doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom))
     return buffer.getvalue(), doc.page
