@@ -2,56 +2,56 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from . import validation, yamlsource
+from .schema import spec
 
 DEFAULT_CONFIG = "config.yaml"
 
-
-class _Strict(BaseModel):
-    # Phone numbers and postcodes are often typed unquoted; reading them as text is what a
-    # clinic means. Any other wrong type or unknown key is an error.
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
+BATCH_FIELDS = ("date", "time", "patient_name", "dob", "patient_id", "therapist", "language", "email",
+                "documents")
 
 
-class Clinic(_Strict):
-    name: str = Field(min_length=1)
-    address: list[str] = Field(min_length=1)
-    phone: str = Field(min_length=1)
+@dataclass(frozen=True)
+class Clinic:
+    name: str = spec(min_length=1)
+    address: list[str] = spec(min_length=1)
+    phone: str = spec(min_length=1)
+    emergency_number: str = spec(min_length=1)
     email: str | None = None
     website: str | None = None
-    emergency_number: str = Field(min_length=1)
     out_of_hours: str = ""
     logo: Path | None = None
     brand_colour: str = "#1f5f8b"
     training_statement: str = ""
 
-    @field_validator("brand_colour")
-    @classmethod
-    def _hex_colour(cls, value: str) -> str:
-        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
-            raise ValueError(f"'{value}' is not a colour like #1f5f8b")
-        return value
+    def problems(self) -> list[str]:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.brand_colour):
+            return [f"brand_colour: '{self.brand_colour}' is not a colour like #1f5f8b"]
+        return []
 
 
-class DocumentSettings(_Strict):
+@dataclass(frozen=True)
+class DocumentSettings:
     paper: Literal["A4", "Letter"] = "A4"
-    font_size: float = Field(default=12, ge=12, le=18)
+    font_size: float = spec(default=12.0, ge=12, le=18)
     duplex: bool = True
 
 
-class Defaults(_Strict):
+@dataclass(frozen=True)
+class Defaults:
     treatment: str = "dry-needling"
     language: str = "en"
     therapist: str | None = None
 
 
-class Paths(_Strict):
+@dataclass(frozen=True)
+class Paths:
     handouts: Path = Path("handouts")
     templates: Path = Path("templates")
     output: Path = Path("out")
@@ -59,19 +59,21 @@ class Paths(_Strict):
     outbox: Path = Path("outbox")
 
 
-class Smtp(_Strict):
-    host: str = Field(min_length=1)
-    port: int = Field(default=587, ge=1, le=65535)
+@dataclass(frozen=True)
+class Smtp:
+    host: str = spec(min_length=1)
+    from_: str = spec(alias="from", min_length=3)
+    port: int = spec(default=587, ge=1, le=65535)
     security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = None
     # The password itself never lives in this file: only the name of the variable holding it.
     password_env: str | None = None
-    from_: str = Field(alias="from", min_length=3)
-    timeout: float = Field(default=20, gt=0, le=300)
-    retries: int = Field(default=2, ge=0, le=10)
+    timeout: float = spec(default=20.0, gt=0, le=300)
+    retries: int = spec(default=2, ge=0, le=10)
 
 
-class Email(_Strict):
+@dataclass(frozen=True)
+class Email:
     smtp: Smtp | None = None
     encrypt: bool = True
     # How the attachment password is made; patients are told the rule, never the password.
@@ -81,24 +83,31 @@ class Email(_Strict):
     signature: str = ""
 
 
-class Batch(_Strict):
-    # Column names in the scheduling system's export -> the fields we need.
-    columns: dict[Literal["date", "time", "patient_name", "dob", "patient_id", "therapist", "language",
-                          "email", "documents"], str] = {}
+@dataclass(frozen=True)
+class Batch:
+    # Column names in the scheduling system's export, by the field they hold.
+    columns: dict[str, str] = field(default_factory=dict)
     # Extra date formats of the export, besides ISO (YYYY-MM-DD). Never guessed.
-    date_formats: list[str] = []
-    workers: int | None = Field(default=None, ge=1, le=64)
+    date_formats: list[str] = field(default_factory=list)
+    workers: int | None = spec(default=None, ge=1, le=64)
+
+    def problems(self) -> list[str]:
+        unknown = sorted(set(self.columns) - set(BATCH_FIELDS))
+        if unknown:
+            return [f"columns: unknown field '{unknown[0]}' (fields: {', '.join(BATCH_FIELDS)})"]
+        return []
 
 
-class Config(_Strict):
+@dataclass(frozen=True, eq=False)
+class Config:
     clinic: Clinic
-    document: DocumentSettings = DocumentSettings()
-    defaults: Defaults = Defaults()
-    paths: Paths = Paths()
-    email: Email = Email()
-    batch: Batch = Batch()
+    document: DocumentSettings = field(default_factory=DocumentSettings)
+    defaults: Defaults = field(default_factory=Defaults)
+    paths: Paths = field(default_factory=Paths)
+    email: Email = field(default_factory=Email)
+    batch: Batch = field(default_factory=Batch)
     # Where the file was read from; relative paths in it are relative to its folder.
-    source: Path = Path(DEFAULT_CONFIG)
+    source: Path = field(default=Path(DEFAULT_CONFIG), init=False)
 
     @property
     def base(self) -> Path:
@@ -131,16 +140,17 @@ class Config(_Strict):
     def logo_path(self) -> Path | None:
         return self.resolve(self.clinic.logo) if self.clinic.logo else None
 
+    def clinic_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self.clinic)
+
 
 def load_config(path: Path) -> Config:
     """Load and validate ``config.yaml``; every problem is reported at once with its line."""
     doc = yamlsource.load(path)
     if doc.data is not None and not isinstance(doc.data, dict):
         raise doc.error("the settings must be a list of 'key: value' lines")
-    data = dict(doc.data or {})
-    if "source" in data:
-        raise doc.error("unknown key 'source' (check the spelling)", ("source",))
-    config = validation.validate(Config, yamlsource.Document({**data, "source": path}, doc.path, doc.lines))
+    config = validation.validate(Config, doc)
+    object.__setattr__(config, "source", path)
     logo = config.logo_path
     if logo is not None and not logo.is_file():
         raise doc.error(f"clinic.logo: file '{logo}' not found", ("clinic", "logo"))

@@ -8,73 +8,74 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from . import frequency, validation, yamlsource
 from .errors import PatientDocsError, ProblemListError
+from .schema import spec
 
 BAND_KEYS = ("very_common", "common", "uncommon", "rare", "very_rare", "unknown")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True)
+class Source:
+    short: str = spec(min_length=1)
+    cite: str = spec(min_length=1)
 
 
-class Source(_Strict):
-    short: str = Field(min_length=1)
-    cite: str = Field(min_length=1)
-
-
-class RiskTable(_Strict):
+@dataclass(frozen=True)
+class RiskTable:
     title: str
+    per: int = spec(gt=0)
     intro: str = ""
-    per: int = Field(gt=0)
 
 
-class Estimate(_Strict):
-    count: float = Field(ge=0)
-    count_high: float | None = Field(default=None, ge=0)
-    per: int = Field(gt=0)
-    of: str = Field(min_length=1)
+@dataclass(frozen=True)
+class Estimate:
+    count: float = spec(ge=0)
+    per: int = spec(gt=0)
+    of: str = spec(min_length=1)
+    source: str = spec(min_length=1)
+    count_high: float | None = spec(default=None, ge=0)
     qualifier: Literal["about", "fewer_than"] = "about"
-    source: str
+
+    @property
+    def high(self) -> float:
+        return self.count_high if self.count_high is not None else self.count
 
     @property
     def rate(self) -> float:
-        return (self.count_high if self.count_high is not None else self.count) / self.per
+        return self.high / self.per
 
-    @model_validator(mode="after")
-    def _range_in_order(self) -> Estimate:
+    def problems(self) -> list[str]:
         if self.count_high is not None and self.count_high < self.count:
-            raise ValueError("count_high must not be less than count")
-        if self.count > self.per:
-            raise ValueError(f"count {self.count:g} is more than per {self.per}")
-        return self
+            return ["count_high must not be less than count"]
+        if self.high > self.per:
+            return [f"count {self.high:g} is more than per {self.per}"]
+        return []
 
 
-class Risk(_Strict):
+@dataclass(frozen=True)
+class Risk:
     id: str
     table: str
-    effect: str = Field(min_length=1)
-    estimates: list[Estimate] = []
+    effect: str = spec(min_length=1)
+    estimates: list[Estimate] = field(default_factory=list)
     reports_only: bool = False
     source: str | None = None
     note: str | None = None
 
-    @model_validator(mode="after")
-    def _numbers_or_reports(self) -> Risk:
+    def problems(self) -> list[str]:
         if self.reports_only:
             if self.estimates:
-                raise ValueError("a risk with reports_only: true has no estimates")
+                return ["a risk with reports_only: true has no estimates"]
             if not self.source:
-                raise ValueError("a risk with reports_only: true needs a source")
+                return ["a risk with reports_only: true needs a source"]
         elif not self.estimates:
-            raise ValueError("needs at least one estimate (count, per, of, source) or reports_only: true")
-        return self
+            return ["needs at least one estimate (count, per, of, source) or reports_only: true"]
+        return []
 
     @property
     def rate(self) -> float | None:
@@ -89,91 +90,99 @@ class Risk(_Strict):
         return [self.source] if self.source else [e.source for e in self.estimates]
 
     def phrase(self, table_per: int) -> frequency.Phrase | None:
+        """The risk as one figure on the table's denominator: "about 5 to 16 in 100 treatments"."""
         if self.reports_only:
             return None
         first = self.estimates[0]
-        # Bring every estimate to one denominator so a range reads as one figure.
-        rates = [(e.count / e.per, (e.count_high if e.count_high is not None else e.count) / e.per)
-                 for e in self.estimates]
-        lows = [lo for lo, _ in rates]
-        highs = [hi for _, hi in rates]
-        denominator = frequency.denominator_for(min(lows), table_per)
-        low = frequency.round_count(min(lows) * denominator)
-        high = frequency.round_count(max(highs) * denominator)
-        return frequency.Phrase(first.qualifier, low, high if high != low else None, denominator, first.of)
+        low = min(e.count / e.per for e in self.estimates)
+        high = max(e.rate for e in self.estimates)
+        denominator = frequency.denominator_for(low, table_per)
+        low_count = frequency.round_count(low * denominator)
+        high_count = frequency.round_count(high * denominator)
+        return frequency.Phrase(first.qualifier, low_count, high_count if high_count != low_count else None,
+                                denominator, first.of)
 
 
-class Section(_Strict):
+@dataclass(frozen=True)
+class Section:
     id: str
     heading: str
-    text: list[str] = []
-    points: list[str] = []
-    sources: list[str] = []
+    text: list[str] = field(default_factory=list)
+    points: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
 
-class InfoSheet(_Strict):
+@dataclass(frozen=True)
+class InfoSheet:
     title: str
+    sections: list[Section] = spec(min_length=1)
     intro: str = ""
-    sections: list[Section] = Field(min_length=1)
     closing: str = ""
 
 
-class Question(_Strict):
+@dataclass(frozen=True)
+class Question:
     id: str
     text: str
     kind: Literal["stop", "caution"] = "caution"
 
 
-class Screening(_Strict):
+@dataclass(frozen=True)
+class Screening:
     heading: str
+    questions: list[Question] = spec(min_length=1)
     intro: str = ""
-    questions: list[Question] = Field(min_length=1)
 
 
-class Declaration(_Strict):
+@dataclass(frozen=True)
+class Declaration:
     heading: str
-    statements: list[str] = Field(min_length=1)
+    statements: list[str] = spec(min_length=1)
 
 
-class ConsentForm(_Strict):
+@dataclass(frozen=True)
+class ConsentForm:
     title: str
-    intro: str = ""
-    sections: list[Section] = Field(min_length=1)
+    sections: list[Section] = spec(min_length=1)
     screening: Screening
     declaration: Declaration
     signers: dict[str, str]
-
-
-class RedFlags(_Strict):
-    heading: str
-    emergency_intro: str = ""
-    emergency: list[str] = Field(min_length=1)
-    chest_warning: str
-    call_clinic_intro: str = ""
-    call_clinic: list[str] = Field(min_length=1)
-
-
-class Aftercare(_Strict):
-    title: str
     intro: str = ""
-    sections: list[Section] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class RedFlags:
+    heading: str
+    emergency: list[str] = spec(min_length=1)
+    chest_warning: str
+    call_clinic: list[str] = spec(min_length=1)
+    emergency_intro: str = ""
+    call_clinic_intro: str = ""
+
+
+@dataclass(frozen=True)
+class Aftercare:
+    title: str
+    sections: list[Section] = spec(min_length=1)
     red_flags: RedFlags
-    chest_areas: list[str] = Field(min_length=1)
+    chest_areas: list[str] = spec(min_length=1)
+    intro: str = ""
 
 
-class Content(_Strict):
+@dataclass(frozen=True, eq=False)
+class Content:
     treatment: str
     language: str
     language_name: str
     name: str
-    version: str = Field(min_length=1)
+    version: str = spec(min_length=1)
     reviewed: dt.date
     review_by: dt.date
     labels: dict[str, str]
     bands: dict[str, str]
     sources: dict[str, Source]
     risk_tables: dict[str, RiskTable]
-    risks: list[Risk] = Field(min_length=1)
+    risks: list[Risk] = spec(min_length=1)
     info: InfoSheet | None = None
     consent: ConsentForm | None = None
     aftercare: Aftercare | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from functools import lru_cache
 from typing import Any
@@ -40,7 +41,7 @@ def cited(content: Content, kind: str) -> list[dict[str, str]]:
     used = [s for section in (part.sections if part else []) for s in section.sources]
     if kind in ("info", "consent"):
         used += [s for risk in content.risks for s in risk.source_ids]
-    return [content.sources[s].model_dump() | {"id": s} for s in dict.fromkeys(used)]
+    return [dataclasses.asdict(content.sources[s]) | {"id": s} for s in dict.fromkeys(used)]
 
 
 @lru_cache(maxsize=32)
@@ -48,11 +49,11 @@ def _content_context(loaded: LoadedContent, kind: str) -> dict[str, Any]:
     # Content is the same for every patient in a run; build its view once.
     content = loaded.data
     return {
-        "content": content.model_dump(mode="python"),
+        "content": dataclasses.asdict(content),
         "labels": content.labels,
         "bands": content.bands,
         "risk_tables": risk_rows(content),
-        "sources": [{"id": s, **content.sources[s].model_dump()} for s in content.sources],
+        "sources": [{"id": s, **dataclasses.asdict(content.sources[s])} for s in content.sources],
         "cited": cited(content, kind),
     }
 
@@ -63,7 +64,7 @@ def build_context(kind: str, config: Config, loaded: LoadedContent, visit: Visit
     return {
         **_content_context(loaded, kind),
         "kind": kind,
-        "clinic": config.clinic.model_dump(mode="python"),
+        "clinic": config.clinic_dict(),
         "visit": visit.as_context(),
         "doc": {
             "version": content.version,

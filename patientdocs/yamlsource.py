@@ -15,8 +15,11 @@ import yaml
 
 from .errors import PatientDocsError, ProblemListError
 
+# libyaml (C) when PyYAML has it: parsing the content file is most of a cold run otherwise.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _Loader(yaml.SafeLoader):
+
+class _Loader(_Base):
     pass
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from ..errors import UnsupportedCharactersError
 
@@ -73,26 +72,33 @@ def check(text: str, what: str) -> None:
         raise UnsupportedCharactersError(f"{what} has characters no bundled font can print: {shown}{more}")
 
 
-def inline(text: str) -> str:
-    """Escape text for a reportlab paragraph, switching to the fallback font where needed."""
+def runs(text: str) -> list[tuple[str, str]]:
+    """Split text into (family, text) runs: the main family, or the fallback where it lacks a glyph."""
     main = _family(MAIN)
     if all(ord(c) in main or not _printable(c) for c in text):
-        return escape(text)
+        return [(MAIN, text)]
     _family(FALLBACK)
-    out: list[str] = []
-    run: list[str] = []
-    run_fallback = False
+    out: list[tuple[str, str]] = []
     for char in text:
-        fallback = ord(char) not in main and _printable(char)
-        if run and fallback != run_fallback:
-            out.append(_wrap("".join(run), run_fallback))
-            run = []
-        run.append(char)
-        run_fallback = fallback
-    if run:
-        out.append(_wrap("".join(run), run_fallback))
-    return "".join(out)
+        family = FALLBACK if ord(char) not in main and _printable(char) else MAIN
+        if out and out[-1][0] == family:
+            out[-1] = (family, out[-1][1] + char)
+        else:
+            out.append((family, char))
+    return out
 
 
-def _wrap(text: str, fallback: bool) -> str:
-    return f'<font face="{FALLBACK}">{escape(text)}</font>' if fallback else escape(text)
+def escape(text: str) -> str:
+    """Escape for reportlab paragraph markup (exactly once, here)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def inline(text: str) -> str:
+    """Escape text for a reportlab paragraph, switching to the fallback font where needed."""
+    return "".join(escape(part) if family == MAIN else f'<font face="{FALLBACK}">{escape(part)}</font>'
+                   for family, part in runs(text))
+
+
+def styled(family: str, font: str) -> str:
+    """The registered font name of ``family`` in the style of ``font`` (e.g. "Body-Bold")."""
+    return family + font[len(MAIN):] if font.startswith(MAIN) else font

@@ -172,11 +172,9 @@ def _draw_footer(canv: Canvas, meta: PageMeta, number: int, total: int) -> None:
 
 def _text(canv: Canvas, text: str, x: float, baseline: float, font: str, size: float, colour: str) -> None:
     """One line of header text, with the fallback font for characters the main font lacks."""
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph
-
-    style = ParagraphStyle("header", fontName=font, fontSize=size, leading=size * 1.2,
-                           textColor=colors.HexColor(colour))
-    para = Paragraph(fonts.inline(text), style)
-    _width, _height = para.wrap(canv._pagesize[0] - x - MARGIN - 40 * mm, size * 1.2)
-    para.drawOn(canv, x, baseline - size * 0.25)
+    canv.setFillColor(colors.HexColor(colour))
+    for family, part in fonts.runs(text):
+        name = fonts.styled(family, font)
+        canv.setFont(name, size)
+        canv.drawString(x, baseline, part)
+        x += canv.stringWidth(part, name, size)

@@ -1,0 +1,118 @@
+"""Information sheet speed against the bare reportlab baseline, side by side in one run.
+
+    python bench/bench_info.py [--n 200] [--cold 10] [--baseline-dir ../shared/bench]
+
+Warm: renders the project's information sheet and the baseline leaflet alternately in this
+one process, a different patient name each time, and compares milliseconds per page.
+Cold: runs `python generate.py info ...` and the baseline's one-document process alternately,
+the same number of times, and compares median wall times (process start to file written).
+Targets (issue 2): warm ratio <= 1.25, cold ratio <= 1.4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+FONT_REGULAR = ROOT / "fonts" / "AtkinsonHyperlegible-Regular.ttf"
+FONT_BOLD = ROOT / "fonts" / "AtkinsonHyperlegible-Bold.ttf"
+
+
+def bench_config(tmp: Path) -> Path:
+    """A copy of config.yaml that keeps records and output in a temporary folder."""
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    text = text.replace("  handouts: handouts", f"  handouts: {ROOT / 'handouts'}")
+    text = text.replace("  templates: templates", f"  templates: {ROOT / 'templates'}")
+    text = text.replace("  records: records.db", f"  records: {tmp / 'records.db'}")
+    text = text.replace("  output: out", f"  output: {tmp / 'out'}")
+    path = tmp / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def warm(n: int, baseline_dir: Path, config_path: Path) -> dict[str, float]:
+    sys.path.insert(0, str(baseline_dir))
+    import baseline_content as content  # noqa: PLC0415 (the baseline lives outside this repo)
+    import baseline_reportlab as baseline
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from patientdocs.build import Pipeline
+    from patientdocs.config import load_config
+    from patientdocs.visit import make_visit
+
+    pdfmetrics.registerFont(TTFont("Base", str(FONT_REGULAR)))
+    pdfmetrics.registerFont(TTFont("Base-Bold", str(FONT_BOLD)))
+    pdfmetrics.registerFontFamily("Base", normal="Base", bold="Base-Bold", italic="Base", boldItalic="Base-Bold")
+    styles = baseline.styles()
+    pipeline = Pipeline(load_config(config_path))
+    ours_ms, base_ms = [], []
+    ours_pages = base_pages = 0
+    for i in range(n + 5):  # the first five of each warm up caches and are not counted
+        person = content.patient(i)
+        visit = make_visit(patient=person["name"], date="2026-12-01", therapist="Sam Patel")
+        t0 = time.perf_counter()
+        base_pages = baseline.render(person, io.BytesIO(), styles)
+        t1 = time.perf_counter()
+        rendered = pipeline.render([("info", "")], visit, treatment="dry-needling", language="en")
+        t2 = time.perf_counter()
+        ours_pages = rendered.pages
+        if i >= 5:
+            base_ms.append((t1 - t0) * 1000)
+            ours_ms.append((t2 - t1) * 1000)
+    base_per_page = statistics.median(base_ms) / base_pages
+    ours_per_page = statistics.median(ours_ms) / ours_pages
+    return {"docs": n, "baseline_pages": base_pages, "project_pages": ours_pages,
+            "baseline_ms_per_page": round(base_per_page, 2), "project_ms_per_page": round(ours_per_page, 2),
+            "warm_ratio": round(ours_per_page / base_per_page, 3)}
+
+
+def cold(runs: int, baseline_dir: Path, config_path: Path, tmp: Path) -> dict[str, float]:
+    ours_cmd = [sys.executable, str(ROOT / "generate.py"), "info", "--config", str(config_path),
+                "--patient", "Zoë O'Brien", "--dob", "1984-03-09", "--therapist", "Sam Patel",
+                "--date", "2026-12-01", "-o", str(tmp / "cold-ours.pdf")]
+    base_cmd = [sys.executable, str(baseline_dir / "baseline_reportlab.py"), "--regular", str(FONT_REGULAR),
+                "--bold", str(FONT_BOLD), "--n", "1", "-o", str(tmp / "cold-base.pdf")]
+    ours, base = [], []
+    for _ in range(runs + 1):  # the first pair fills the OS file cache and is not counted
+        for cmd, times in ((base_cmd, base), (ours_cmd, ours)):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=tmp)
+            times.append(time.perf_counter() - t0)
+    ours, base = ours[1:], base[1:]
+    return {"runs": runs, "baseline_cold_s": round(statistics.median(base), 3),
+            "project_cold_s": round(statistics.median(ours), 3),
+            "cold_ratio": round(statistics.median(ours) / statistics.median(base), 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=200, help="documents of each kind for the warm test")
+    parser.add_argument("--cold", type=int, default=10, help="cold runs of each command")
+    parser.add_argument("--baseline-dir", type=Path, default=ROOT.parent / "shared" / "bench")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        config_path = bench_config(tmp)
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+        result = warm(args.n, args.baseline_dir.resolve(), config_path)
+        result |= cold(args.cold, args.baseline_dir.resolve(), config_path, tmp)
+    print(json.dumps(result))
+    print(f"warm: {result['project_ms_per_page']} ms/page vs baseline {result['baseline_ms_per_page']} ms/page "
+          f"-> ratio {result['warm_ratio']} (target <= 1.25)")
+    print(f"cold: {result['project_cold_s']} s vs baseline {result['baseline_cold_s']} s "
+          f"-> ratio {result['cold_ratio']} (target <= 1.4)")
+
+
+if __name__ == "__main__":
+    main()
