@@ -200,6 +200,27 @@ def consent(ctx: click.Context, duplex: bool | None, fillable: bool, **params: A
 
 @main.command()
 @visit_options
+@click.option("--areas", "-a", multiple=True, metavar="TEXT",
+              help='An area treated, with its side, e.g. "neck (left)". Repeat for each area.')
+@click.option("--estim", is_flag=True, help="Electrical stimulation was used through the needles.")
+@click.option("--next-visit", metavar="YYYY-MM-DD", help="Date of the next appointment.")
+@click.option("--note", metavar="TEXT", help="A short personal note from the therapist.")
+@click.pass_context
+def aftercare(ctx: click.Context, areas: tuple[str, ...], estim: bool, next_visit: str | None, note: str | None,
+              **params: Any) -> None:
+    """Make the aftercare sheet for after a session, with the warning signs to act on.
+
+    \b
+    Example:
+      python generate.py aftercare --patient "Ana Lima" --therapist "Sam Patel" \\
+          --areas "neck (left)" --areas "upper trapezius (both)" --next-visit 2026-12-08
+    """
+    make_document(ctx, [("aftercare", "")], params,
+                  extra_visit={"areas": areas, "estim": estim, "next_visit": next_visit, "note": note})
+
+
+@main.command()
+@visit_options
 @duplex_option
 @click.pass_context
 def packet(ctx: click.Context, duplex: bool | None, **params: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +34,21 @@ def risk_rows(content: Content) -> list[dict[str, Any]]:
         tables.append({"id": table_id, "title": table.title, "intro": table.intro, "per": table.per,
                        "rows": rows})
     return tables
+
+
+_WORD = re.compile(r"[\w-]+")
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def near_chest(areas: list[str] | tuple[str, ...], terms: list[str]) -> bool:
+    """True when any area treated names a place over or near the chest wall (terms from the content).
+
+    Whole words only, so "back" in a term never matches "backache" by accident."""
+    padded = [f" {_words(area)} " for area in areas]
+    return any(f" {_words(term)} " in area for term in terms for area in padded if _words(term))
 
 
 def cited(content: Content, kind: str) -> list[dict[str, str]]:
@@ -66,6 +82,7 @@ def build_context(kind: str, config: Config, loaded: LoadedContent, visit: Visit
         "kind": kind,
         "clinic": config.clinic_dict(),
         "visit": visit.as_context(),
+        "near_chest": bool(content.aftercare) and near_chest(visit.areas, content.aftercare.chest_areas),
         "doc": {
             "version": content.version,
             "reviewed": content.reviewed,
