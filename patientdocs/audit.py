@@ -35,7 +35,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             content_version TEXT NOT NULL,
             fingerprint TEXT NOT NULL,
             sha256 TEXT NOT NULL,
-            channel TEXT NOT NULL CHECK (channel IN ('printed', 'emailed')),
+            channel TEXT NOT NULL CHECK (channel IN ('printed', 'saved', 'emailed')),
             file_name TEXT,
             recipient TEXT,
             server_response TEXT
@@ -57,7 +57,7 @@ class Record:
     content_version: str
     fingerprint: str
     sha256: str
-    channel: str  # "printed" or "emailed"
+    channel: str  # "printed", "saved" (made to be emailed) or "emailed"
     file_name: str | None = None
     recipient: str | None = None
     server_response: str | None = None

@@ -123,14 +123,8 @@ def _default_output(config, kinds: tuple[str, ...], visit) -> Path:
     return inside(folder, "_".join(parts) + ".pdf")
 
 
-def make_document(ctx: click.Context, sections: list[tuple[str, str]], params: dict[str, Any], *,
-                  duplex: bool = False, fillable: bool = False, extra_visit: dict[str, Any] | None = None) -> None:
-    """Render one PDF for one visit, then save it and its record together."""
-    import hashlib
-
-    from .audit import Record, Records, save_with_record
+def _pipeline_and_visit(ctx: click.Context, params: dict[str, Any], extra_visit: dict[str, Any] | None = None):
     from .build import Pipeline
-    from .output import check_writable
     from .visit import make_visit
 
     config = load_config(ctx, params.get("config_path"))
@@ -138,21 +132,43 @@ def make_document(ctx: click.Context, sections: list[tuple[str, str]], params: d
     visit = make_visit(patient=params["patient"], date=params.get("date"), dob=params.get("dob"),
                        patient_id=params.get("patient_id"), therapist=params.get("therapist")
                        or config.defaults.therapist, today=pipeline.today, **(extra_visit or {}))
-    output = params.get("output")
-    if output is not None:
-        check_writable(output)
-    records = Records(config.records_path)  # a bad records file stops us before any work
+    return config, pipeline, visit
+
+
+def _render_and_save(config, pipeline, visit, sections: list[tuple[str, str]], params: dict[str, Any],
+                     records, *, output: Path | None, channel: str = "printed", duplex: bool = False,
+                     fillable: bool = False):
+    """Render one PDF and save it with its records, as one unit of work. Returns (path, rendered)."""
+    import hashlib
+
+    from .audit import Record, save_with_record
+
     treatment = params.get("treatment") or config.defaults.treatment
     language = params.get("lang") or config.defaults.language
     rendered = pipeline.render(sections, visit, treatment=treatment, language=language, duplex=duplex,
                                fillable=fillable)
-    kinds = rendered.kinds
-    target = output if output is not None else _default_output(config, kinds, visit)
+    target = output if output is not None else _default_output(config, rendered.kinds, visit)
     digest = hashlib.sha256(rendered.pdf).hexdigest()
     new = [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=treatment,
                   language=language, content_version=rendered.version, fingerprint=rendered.fingerprint,
-                  sha256=digest, channel="printed", file_name=str(target)) for kind in kinds]
+                  sha256=digest, channel=channel, file_name=str(target)) for kind in rendered.kinds]
     save_with_record(records, target, rendered.pdf, new)
+    return target, rendered
+
+
+def make_document(ctx: click.Context, sections: list[tuple[str, str]], params: dict[str, Any], *,
+                  duplex: bool = False, fillable: bool = False, extra_visit: dict[str, Any] | None = None) -> None:
+    """Render one PDF for one visit, then save it and its record together."""
+    from .audit import Records
+    from .output import check_writable
+
+    config, pipeline, visit = _pipeline_and_visit(ctx, params, extra_visit)
+    output = params.get("output")
+    if output is not None:
+        check_writable(output)
+    records = Records(config.records_path)  # a bad records file stops us before any work
+    target, rendered = _render_and_save(config, pipeline, visit, sections, params, records, output=output,
+                                        duplex=duplex, fillable=fillable)
     click.echo(f"Saved {target} ({rendered.pages} pages)")
 
 
@@ -356,3 +372,96 @@ def verify(ctx: click.Context, pdf: Path, config_path: Path | None) -> None:
     result = verify_file(pdf, config.records_path)
     click.echo(result.message)
     sys.exit(0 if result.ok else 1)
+
+
+EMAIL_SECTIONS = {
+    "info": [("info", "")],
+    "consent": [("consent", "patient")],
+    "aftercare": [("aftercare", "")],
+}
+
+
+@main.command("email")
+@click.argument("document", type=click.Choice(sorted(EMAIL_SECTIONS)), metavar="DOCUMENT")
+@click.option("--to", "recipient", required=True, metavar="ADDRESS", help="The patient's email address.")
+@click.option("--also", multiple=True, type=click.Choice(sorted(EMAIL_SECTIONS)), metavar="DOCUMENT",
+              help="Attach another document too (info, consent or aftercare). Repeat for more.")
+@click.option("--dry-run", is_flag=True,
+              help="Do not send: write the whole email as an .eml file in the outbox/ folder to check it.")
+@click.option("--no-encrypt", is_flag=True,
+              help="Attach the documents without a password. Only if the patient asked for this.")
+@visit_options
+@click.option("--areas", "-a", multiple=True, metavar="TEXT", help="Aftercare: an area treated. Repeatable.")
+@click.option("--estim", is_flag=True, help="Aftercare: electrical stimulation was used.")
+@click.option("--next-visit", metavar="YYYY-MM-DD", help="Aftercare: date of the next appointment.")
+@click.option("--note", metavar="TEXT", help="Aftercare: a short note from the therapist.")
+@click.pass_context
+def email_command(ctx: click.Context, document: str, recipient: str, also: tuple[str, ...], dry_run: bool,
+                  no_encrypt: bool, areas: tuple[str, ...], estim: bool, next_visit: str | None,
+                  note: str | None, **params: Any) -> None:
+    """Email documents to a patient (DOCUMENT is info, consent or aftercare).
+
+    \b
+    The attachments are locked with a password made by the clinic's rule (see config.yaml);
+    the email tells the patient the rule, never the password. Example:
+      python generate.py email aftercare --to ana@example.org --patient "Ana Lima" \\
+          --dob 1990-05-02 --therapist "Sam Patel" --areas "neck (left)" --also consent
+    Exit code 0: sent. 1: not sent (the reason is shown; the PDFs stay in out/). 2: bad input.
+    """
+    import hashlib
+    import ssl
+
+    from . import encrypt, mailer
+    from .audit import Record, Records
+    from .output import atomic_write, ensure_folder, inside, slug
+
+    config, pipeline, visit = _pipeline_and_visit(
+        ctx, params, {"areas": areas, "estim": estim, "next_visit": next_visit, "note": note})
+    settings = config.email
+    smtp = settings.smtp
+    if smtp is None and not dry_run:
+        raise PatientDocsError(f"{config.source}: email.smtp is not set; add the mail server settings first")
+    address = mailer.check_address(recipient)
+    encrypted = settings.encrypt and not no_encrypt
+    password = encrypt.attachment_password(visit.dob, settings.password_policy) if encrypted else None
+    login = mailer.smtp_password(smtp) if smtp is not None and not dry_run else None
+    if params.get("output") is not None:
+        raise PatientDocsError("-o cannot be used with email; the PDFs are saved in the output folder")
+    records = Records(config.records_path)
+    kinds = list(dict.fromkeys((document, *also)))
+    attachments, saved = [], []
+    for kind in kinds:
+        path, rendered = _render_and_save(config, pipeline, visit, EMAIL_SECTIONS[kind], params, records,
+                                          output=None, channel="saved")
+        data = encrypt.encrypt_pdf(rendered.pdf, password) if password else rendered.pdf
+        attachments.append(mailer.Attachment(f"{kind}.pdf", data))
+        saved.append((kind, path, rendered, data))
+    message = mailer.build_message(
+        sender=smtp.from_ if smtp is not None else f"noreply@{slug(config.clinic.name)}.invalid",
+        to=address, subject=mailer.format_subject(settings.subject, config.clinic.name),
+        body=mailer.compose_body(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
+                                 encrypted=encrypted, policy_text=settings.policy_text,
+                                 signature=settings.signature, documents=len(attachments)),
+        attachments=attachments)
+    if dry_run:
+        outbox = ensure_folder(config.outbox_dir)
+        name = f"{visit.date.isoformat()}_{slug(visit.patient)}_{'-'.join(kinds)}.eml"
+        target = inside(outbox, name)
+        atomic_write(target, bytes(message))
+        click.echo(f"Dry run: nothing was sent. The email is in {target}")
+        return
+    context = ssl.create_default_context(cafile=str(config.resolve(smtp.ca_file))) if smtp.ca_file else None
+    try:
+        reply = mailer.send(message, smtp, password=login, ssl_context=context)
+    except PatientDocsError as exc:
+        kept = ", ".join(str(path) for _, path, _, _ in saved)
+        raise type(exc)(f"{exc}. Nothing was sent; the PDFs are saved: {kept}") from None
+    with records.transaction() as conn:
+        for kind, path, rendered, data in saved:
+            records.insert(conn, Record(
+                patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=rendered.treatment,
+                language=rendered.language, content_version=rendered.version, fingerprint=rendered.fingerprint,
+                sha256=hashlib.sha256(data).hexdigest(), channel="emailed", file_name=str(path),
+                recipient=address, server_response=reply))
+    click.echo(f"Sent {len(attachments)} document(s) to {address}"
+               + (" (locked with the password rule in config.yaml)" if encrypted else " (not locked)"))

@@ -70,6 +70,8 @@ class Smtp:
     password_env: str | None = None
     timeout: float = spec(default=20.0, gt=0, le=300)
     retries: int = spec(default=2, ge=0, le=10)
+    # A certificate authority to trust besides the system's (a clinic's own mail server).
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True)

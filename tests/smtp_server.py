@@ -1,0 +1,171 @@
+"""Mail servers for the tests: a real SMTP server (aiosmtpd) on 127.0.0.1, and raw sockets that misbehave.
+
+Every server listens on a free port of 127.0.0.1 only, runs in a daemon thread and is stopped by
+``stop()`` (the fixtures in test_mailer.py always call it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import socket
+import ssl
+import threading
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@dataclasses.dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+    tls: bool
+    authenticated: bool
+
+
+class Handler:
+    """Accepts mail and keeps it; can refuse recipients, or answer 4xx to the first few tries."""
+
+    def __init__(self, *, refuse_rcpt: str | None = None, fail_rcpt: int = 0, fail_data: int = 0,
+                 temporary_reply: str = "451 4.3.0 try again"):
+        self.refuse_rcpt = refuse_rcpt
+        self.fail_rcpt = fail_rcpt
+        self.fail_data = fail_data
+        self.temporary_reply = temporary_reply
+        self.rcpt_calls = 0
+        self.data_calls = 0
+        self.messages: list[Received] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's name)
+        self.rcpt_calls += 1
+        if self.refuse_rcpt:
+            return self.refuse_rcpt
+        if self.rcpt_calls <= self.fail_rcpt:
+            return self.temporary_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.data_calls += 1
+        if self.data_calls <= self.fail_data:
+            return self.temporary_reply
+        self.messages.append(Received(
+            mail_from=envelope.mail_from,
+            rcpt_tos=list(envelope.rcpt_tos),
+            content=envelope.original_content,
+            tls=session.ssl is not None,
+            authenticated=bool(session.authenticated),
+        ))
+        return "250 2.0.0 OK queued as TEST1"
+
+
+class Authenticator:
+    """aiosmtpd's AUTH callback accepting exactly one user name and password."""
+
+    def __init__(self, username: str, password: str):
+        self.username = username.encode()
+        self.password = password.encode()
+        self.calls = 0
+
+    def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        self.calls += 1
+        ok = (isinstance(auth_data, LoginPassword)
+              and auth_data.login == self.username and auth_data.password == self.password)
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
+
+
+class MailServer:
+    """aiosmtpd on 127.0.0.1.
+
+    ``starttls_context``: offer STARTTLS with this server context and require it before mail;
+    ``implicit_tls_context``: TLS from the first byte (as on port 465);
+    ``authenticator``: offer AUTH (only after STARTTLS unless ``auth_require_tls`` is False).
+    """
+
+    def __init__(self, handler: Handler, *, starttls_context: ssl.SSLContext | None = None,
+                 implicit_tls_context: ssl.SSLContext | None = None, authenticator: Authenticator | None = None,
+                 auth_require_tls: bool = True):
+        self.handler = handler
+        self.kwargs: dict[str, Any] = {"auth_require_tls": auth_require_tls}
+        if starttls_context is not None:
+            self.kwargs.update(tls_context=starttls_context, require_starttls=True)
+        if authenticator is not None:
+            self.kwargs.update(authenticator=authenticator)
+        self.implicit_tls_context = implicit_tls_context
+        self.controller: Controller | None = None
+        self.port = 0
+
+    def start(self) -> MailServer:
+        for _ in range(5):  # another process may take the free port between asking and binding
+            self.port = free_port()
+            controller = Controller(self.handler, hostname=HOST, port=self.port, server_hostname="localhost",
+                                    ssl_context=self.implicit_tls_context, ready_timeout=5.0, **self.kwargs)
+            try:
+                controller.start()
+            except OSError:
+                with contextlib.suppress(Exception):
+                    controller.stop(no_assert=True)
+                continue
+            self.controller = controller
+            return self
+        raise RuntimeError("no free port for the test mail server")
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+class RawServer:
+    """A TCP server that is not a mail server: ``silent`` never answers; ``close`` hangs up at once."""
+
+    def __init__(self, behaviour: str):
+        assert behaviour in ("silent", "close")
+        self.behaviour = behaviour
+        self.connections = 0
+        self._stop = threading.Event()
+        self._open: list[socket.socket] = []
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((HOST, 0))
+        self._sock.listen(8)
+        self._sock.settimeout(0.05)
+        self.port = self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def start(self) -> RawServer:
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            if self.behaviour == "close":
+                conn.close()
+            else:
+                self._open.append(conn)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        for conn in self._open:
+            conn.close()
+        self._sock.close()

@@ -1,0 +1,409 @@
+"""Emailing documents: message, wording, locking the PDF, and sending to a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime
+import email
+import email.policy
+import io
+import logging
+import ssl
+import time
+
+import pikepdf
+import pytest
+import trustme
+from reportlab.pdfgen import canvas
+
+from patientdocs import mailer
+from patientdocs.config import Email, Smtp
+from patientdocs.encrypt import attachment_password, encrypt_pdf
+from patientdocs.errors import DeliveryError, PatientDocsError
+
+try:
+    from tests.smtp_server import HOST, Authenticator, Handler, MailServer, RawServer, free_port
+except ModuleNotFoundError:  # tests/ itself is on sys.path (pytest's default "prepend" import mode)
+    from smtp_server import HOST, Authenticator, Handler, MailServer, RawServer, free_port
+
+CLINIC = "Riverside Physio & Sports Clinic"
+PHONE = "01632 960 418"
+SENDER = f"{CLINIC} <frontdesk@riverside-physio.example>"
+PATIENT_FIRST_NAME = "Zebedee"
+PATIENT_EMAIL = "zebedee.quill@example.org"
+DOB = datetime.date(1990, 7, 21)
+PASSWORD = "21071990"  # DOB as ddmmyyyy
+USERNAME = "frontdesk"
+SMTP_PASSWORD = "s3cret-Horse-Battery"
+ATTACHMENT_NAME = "Zebedee Quill information sheet.pdf"
+# What the email text must never say: the documents' subject stays private.
+CLINICAL_WORDS = ("needle", "needling", "dry needling", "consent", "aftercare", "risk", "pain", "treatment",
+                  "diagnos", "injur", "symptom", "therap", "bleed", "bruis")
+
+
+# --- fixtures ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pdf_bytes() -> bytes:
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, "Test document")
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def server_tls(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(HOST, "localhost").configure_cert(context)
+    return context
+
+
+@pytest.fixture(scope="session")
+def client_tls(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context
+
+
+@pytest.fixture
+def servers():
+    """Start servers with ``servers(server)``; every one is stopped after the test, whatever happened."""
+    started: list[MailServer | RawServer] = []
+
+    def start(server):
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+def settings(port: int, **changes) -> Smtp:
+    values = {"host": HOST, "port": port, "security": "none", "from_": SENDER, "timeout": 5.0, "retries": 2}
+    values.update(changes)
+    return Smtp(**values)
+
+
+def message(pdf: bytes, *, encrypted: bool = True, to: str = PATIENT_EMAIL):
+    policy = Email()
+    body = mailer.compose_body(clinic_name=CLINIC, clinic_phone=PHONE, patient_first_name=PATIENT_FIRST_NAME,
+                               encrypted=encrypted, policy_text=policy.policy_text)
+    data = encrypt_pdf(pdf, attachment_password(DOB, policy.password_policy)) if encrypted else pdf
+    return mailer.build_message(sender=SENDER, to=to, subject=mailer.format_subject(policy.subject, CLINIC),
+                                body=body, attachments=[mailer.Attachment(ATTACHMENT_NAME, data)])
+
+
+def one_line(error: BaseException) -> str:
+    text = str(error)
+    assert "\n" not in text and "\r" not in text
+    return text
+
+
+# --- encryption ---------------------------------------------------------------------------------------------------
+
+
+def test_attachment_password_follows_the_policy():
+    assert attachment_password(datetime.date(1984, 3, 9), "dob_ddmmyyyy") == "09031984"
+    assert attachment_password(datetime.date(1984, 3, 9), "dob_yyyymmdd") == "19840309"
+
+
+def test_a_missing_date_of_birth_cannot_lock_the_attachment():
+    with pytest.raises(PatientDocsError) as caught:
+        attachment_password(None, "dob_ddmmyyyy")
+    assert "date of birth" in str(caught.value) and "--no-encrypt" in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_encrypted_pdf_needs_the_password_and_can_be_printed(pdf_bytes):
+    locked = encrypt_pdf(pdf_bytes, PASSWORD)
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(io.BytesIO(locked))
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(io.BytesIO(locked), password="09031984")
+    with pikepdf.open(io.BytesIO(locked), password=PASSWORD) as pdf:
+        assert pdf.is_encrypted
+        assert pdf.encryption.R == 6 and pdf.encryption.stream_method.name == "aesv3"
+        assert pdf.allow.print_highres and not pdf.allow.modify_other
+        assert len(pdf.pages) == 1
+    assert encrypt_pdf(pdf_bytes, PASSWORD) != locked  # a fresh random owner password each time
+
+
+def test_encrypting_something_that_is_not_a_pdf_is_a_clear_error():
+    with pytest.raises(PatientDocsError, match="not a readable PDF"):
+        encrypt_pdf(b"hello", PASSWORD)
+
+
+# --- addresses, wording, message ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("address", [
+    "not-an-address",
+    "a@b@c",
+    "x@example.org\r\nBcc: evil@example.org",
+    "x@example.org\nBcc: evil@example.org",
+    "",
+    "   ",
+    "two words@example.org",
+    "x@example",
+    "@example.org",
+    "x@",
+    "x..y@example.org",
+    "zoë@example.org",
+])
+def test_invalid_addresses_are_refused(address, pdf_bytes):
+    with pytest.raises(PatientDocsError) as caught:
+        mailer.check_address(address)
+    assert caught.value.exit_code == 2
+    assert one_line(caught.value).startswith("invalid email address '")
+    with pytest.raises(PatientDocsError):
+        message(pdf_bytes, encrypted=False, to=address)
+
+
+@pytest.mark.parametrize("address", ["anna@example.org", " anna.smith+docs@mail.example.co.uk ", "o'brien@example.ie"])
+def test_valid_addresses_are_kept(address):
+    assert mailer.check_address(address) == address.strip()
+
+
+def test_a_bad_sender_is_named_as_the_setting():
+    with pytest.raises(PatientDocsError, match=r"^email\.smtp\.from: "):
+        mailer.build_message(sender="Clinic <desk>", to=PATIENT_EMAIL, subject="s", body="b",
+                             attachments=[mailer.Attachment("a.pdf", b"%PDF")])
+
+
+def test_the_body_is_friendly_and_says_nothing_clinical_or_secret():
+    policy = Email()
+    body = mailer.compose_body(clinic_name=CLINIC, clinic_phone=PHONE, patient_first_name=PATIENT_FIRST_NAME,
+                               encrypted=True, policy_text=policy.policy_text)
+    lowered = body.lower()
+    assert not [word for word in CLINICAL_WORDS if word in lowered]
+    assert PASSWORD not in body
+    assert f"Dear {PATIENT_FIRST_NAME}," in body and PHONE in body and "PDF" in body
+    assert f"The password is {policy.policy_text}." in body
+    plain = mailer.compose_body(clinic_name=CLINIC, clinic_phone=PHONE, encrypted=False, policy_text="",
+                                signature="Front desk\nRiverside", documents=2)
+    assert "password" not in plain.lower() and plain.startswith("Hello,") and "documents" in plain
+    assert plain.endswith("Front desk\nRiverside\n")
+
+
+def test_the_message_structure(pdf_bytes):
+    msg = message(pdf_bytes)
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    assert parsed.get_content_type() == "multipart/mixed"
+    parts = list(parsed.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "application/pdf"]
+    assert parts[1].get_filename() == "zebedee-quill-information-sheet.pdf"
+    assert parsed["To"] == PATIENT_EMAIL and parsed["Message-ID"].endswith("@riverside-physio.example>")
+
+
+# --- sending ------------------------------------------------------------------------------------------------------
+
+
+def test_plain_delivery(servers, pdf_bytes, sleeps):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    reply = mailer.send(message(pdf_bytes), settings(server.port), password=None, sleep=sleeps.append)
+    assert reply.startswith("250") and "queued as TEST1" in reply
+    assert len(handler.messages) == 1 and not sleeps
+    received = handler.messages[0]
+    assert received.rcpt_tos == [PATIENT_EMAIL] and received.mail_from == "frontdesk@riverside-physio.example"
+
+    parsed = email.message_from_bytes(received.content, policy=email.policy.default)
+    assert parsed["Subject"] == f"Your documents from {CLINIC}"
+    assert parsed.get_content_type() == "multipart/mixed"
+    text_part, pdf_part = parsed.iter_parts()
+    assert text_part.get_content_type() == "text/plain"
+    assert pdf_part.get_content_type() == "application/pdf"
+    assert pdf_part.get_content_disposition() == "attachment"
+    assert pdf_part.get_filename().endswith(".pdf")
+    body = text_part.get_content()
+    assert not [word for word in CLINICAL_WORDS if word in body.lower()]
+    assert PASSWORD not in body and PASSWORD not in received.content.decode("ascii")
+
+    attachment = pdf_part.get_content()
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(io.BytesIO(attachment))
+    with pikepdf.open(io.BytesIO(attachment), password=PASSWORD) as pdf:
+        assert len(pdf.pages) == 1
+
+
+def test_starttls_with_login(servers, pdf_bytes, server_tls, client_tls):
+    handler = Handler()
+    auth = Authenticator(USERNAME, SMTP_PASSWORD)
+    server = servers(MailServer(handler, starttls_context=server_tls, authenticator=auth))
+    smtp = settings(server.port, security="starttls", username=USERNAME, password_env="TEST_SMTP_PASSWORD")
+    reply = mailer.send(message(pdf_bytes), smtp, password=SMTP_PASSWORD, ssl_context=client_tls)
+    assert reply.startswith("250")
+    assert len(handler.messages) == 1
+    assert handler.messages[0].tls and handler.messages[0].authenticated
+
+
+def test_starttls_with_an_untrusted_certificate_sends_nothing(servers, pdf_bytes, server_tls):
+    handler = Handler()
+    server = servers(MailServer(handler, starttls_context=server_tls,
+                                authenticator=Authenticator(USERNAME, SMTP_PASSWORD)))
+    smtp = settings(server.port, security="starttls", username=USERNAME, password_env="TEST_SMTP_PASSWORD")
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), smtp, password=SMTP_PASSWORD, sleep=pytest.fail)  # system CAs only
+    text = one_line(caught.value)
+    assert text.startswith(f"secure connection to {HOST}:{server.port} failed") and "certificate" in text
+    assert SMTP_PASSWORD not in text
+    assert caught.value.exit_code == 1 and not handler.messages
+
+
+def test_implicit_tls(servers, pdf_bytes, server_tls, client_tls):
+    handler = Handler()
+    server = servers(MailServer(handler, implicit_tls_context=server_tls, auth_require_tls=False,
+                                authenticator=Authenticator(USERNAME, SMTP_PASSWORD)))
+    smtp = settings(server.port, security="tls", username=USERNAME, password_env="TEST_SMTP_PASSWORD")
+    assert mailer.send(message(pdf_bytes), smtp, password=SMTP_PASSWORD, ssl_context=client_tls).startswith("250")
+    assert len(handler.messages) == 1 and handler.messages[0].authenticated
+
+
+def test_starttls_required_but_not_offered(servers, pdf_bytes, client_tls):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    with pytest.raises(DeliveryError, match="does not offer a secure connection"):
+        mailer.send(message(pdf_bytes), settings(server.port, security="starttls"), password=None,
+                    ssl_context=client_tls)
+    assert not handler.messages
+
+
+def test_plain_connection_to_a_server_that_requires_starttls(servers, pdf_bytes, server_tls):
+    handler = Handler()
+    server = servers(MailServer(handler, starttls_context=server_tls))
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), settings(server.port), password=None, sleep=pytest.fail)
+    assert "needs a secure connection first (email.smtp.security: starttls)" in one_line(caught.value)
+    assert not handler.messages
+
+
+def test_wrong_password_is_rejected_once(servers, pdf_bytes, server_tls, client_tls, sleeps):
+    handler = Handler()
+    auth = Authenticator(USERNAME, SMTP_PASSWORD)
+    server = servers(MailServer(handler, starttls_context=server_tls, authenticator=auth))
+    smtp = settings(server.port, security="starttls", username=USERNAME, password_env="TEST_SMTP_PASSWORD")
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), smtp, password="wrong-horse", ssl_context=client_tls, sleep=sleeps.append)
+    text = one_line(caught.value)
+    assert "rejected the username or password" in text and "535" in text
+    assert "wrong-horse" not in text and SMTP_PASSWORD not in text
+    assert auth.calls <= 2 and not sleeps and not handler.messages  # one login (smtplib tries PLAIN, then LOGIN)
+
+
+def test_login_not_offered_without_tls(servers, pdf_bytes):
+    handler = Handler()
+    server = servers(MailServer(handler, authenticator=Authenticator(USERNAME, SMTP_PASSWORD)))
+    smtp = settings(server.port, username=USERNAME, password_env="TEST_SMTP_PASSWORD")
+    with pytest.raises(DeliveryError, match="does not offer a login"):
+        mailer.send(message(pdf_bytes), smtp, password=SMTP_PASSWORD)
+    assert not handler.messages
+
+
+def test_refused_recipient_is_named_and_not_retried(servers, pdf_bytes, sleeps):
+    handler = Handler(refuse_rcpt="550 5.1.1 no such user")
+    server = servers(MailServer(handler))
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), settings(server.port), password=None, sleep=sleeps.append)
+    text = one_line(caught.value)
+    assert text == f"the mail server refused the address {PATIENT_EMAIL} (550 5.1.1 no such user)"
+    assert handler.rcpt_calls == 1 and not sleeps and not handler.messages
+
+
+@pytest.mark.parametrize("failing", ["fail_rcpt", "fail_data"])
+def test_temporary_failures_are_retried(servers, pdf_bytes, sleeps, failing):
+    handler = Handler(**{failing: 2})
+    server = servers(MailServer(handler))
+    reply = mailer.send(message(pdf_bytes), settings(server.port, retries=2), password=None, sleep=sleeps.append)
+    assert reply.startswith("250")
+    assert sleeps == [2.0, 4.0]
+    assert len(handler.messages) == 1
+    assert (handler.rcpt_calls if failing == "fail_rcpt" else handler.data_calls) == 3
+
+
+def test_temporary_failures_give_up_after_the_retries(servers, pdf_bytes, sleeps):
+    handler = Handler(fail_data=100)
+    server = servers(MailServer(handler))
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), settings(server.port, retries=5), password=None, retries=2,
+                    sleep=sleeps.append)
+    assert one_line(caught.value) == "the mail server refused the message (451 4.3.0 try again); gave up after 3 tries"
+    assert handler.data_calls == 3 and len(sleeps) == 2 and not handler.messages
+
+
+def test_server_down(pdf_bytes, sleeps):
+    port = free_port()
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), settings(port), password=None, sleep=sleeps.append)
+    assert one_line(caught.value) == f"cannot reach the mail server {HOST}:{port}: connection refused"
+    assert caught.value.exit_code == 1 and not sleeps
+
+
+def test_time_out(servers, pdf_bytes, sleeps):
+    server = servers(RawServer("silent"))
+    started = time.monotonic()
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), settings(server.port, timeout=0.5), password=None, sleep=sleeps.append)
+    assert time.monotonic() - started < 3
+    assert one_line(caught.value) == f"the mail server {HOST}:{server.port} did not answer within 0.5 s"
+    assert server.connections == 1 and not sleeps
+
+
+def test_dropped_connections_are_retried(servers, pdf_bytes, sleeps):
+    server = servers(RawServer("close"))
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), settings(server.port, retries=1), password=None, sleep=sleeps.append)
+    assert "closed the connection unexpectedly" in one_line(caught.value)
+    assert server.connections == 2 and sleeps == [2.0]
+
+
+# --- the password and the logs ------------------------------------------------------------------------------------
+
+
+def test_password_comes_from_the_named_environment_variable(monkeypatch):
+    smtp = settings(25, username=USERNAME, password_env="TEST_SMTP_PASSWORD")
+    monkeypatch.delenv("TEST_SMTP_PASSWORD", raising=False)
+    with pytest.raises(PatientDocsError) as caught:
+        mailer.smtp_password(smtp)
+    assert "TEST_SMTP_PASSWORD" in one_line(caught.value) and caught.value.exit_code == 2
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", "")
+    with pytest.raises(PatientDocsError, match="TEST_SMTP_PASSWORD"):
+        mailer.smtp_password(smtp)
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", SMTP_PASSWORD)
+    assert mailer.smtp_password(smtp) == SMTP_PASSWORD
+    assert mailer.smtp_password(settings(25)) is None
+    with pytest.raises(PatientDocsError, match="password_env"):
+        mailer.smtp_password(settings(25, username=USERNAME))
+
+
+def test_logs_hold_no_password_and_no_patient_data(servers, pdf_bytes, server_tls, client_tls, caplog, capfd):
+    caplog.set_level(logging.DEBUG, logger="patientdocs.mail")
+    handler = Handler()
+    server = servers(MailServer(handler, starttls_context=server_tls,
+                                authenticator=Authenticator(USERNAME, SMTP_PASSWORD)))
+    smtp = settings(server.port, security="starttls", username=USERNAME, password_env="TEST_SMTP_PASSWORD")
+    msg = message(pdf_bytes)
+    mailer.send(msg, smtp, password=SMTP_PASSWORD, ssl_context=client_tls)
+    with pytest.raises(DeliveryError):
+        mailer.send(msg, smtp, password="wrong-" + SMTP_PASSWORD, ssl_context=client_tls)
+
+    ours = [record for record in caplog.records if record.name.startswith("patientdocs")]
+    assert ours and any(str(server.port) in record.getMessage() for record in ours)
+    logged = "\n".join(f"{record.getMessage()} {record.args!r}" for record in ours)
+    out, err = capfd.readouterr()  # smtplib's debug output would land here
+    for secret in (SMTP_PASSWORD, PATIENT_FIRST_NAME, "zebedee", PASSWORD, "information-sheet", "PDF reader"):
+        assert secret.lower() not in logged.lower()
+        assert secret.lower() not in (out + err).lower()
+    assert "send:" not in err and "reply:" not in err
