@@ -177,7 +177,7 @@ duplex_option = click.option(
     help="Printing double-sided: start each document on a front side. Default: from config.yaml.")
 
 
-@main.command()
+@main.command(short_help="Make the information sheet.")
 @visit_options
 @click.pass_context
 def info(ctx: click.Context, **params: Any) -> None:
@@ -190,7 +190,7 @@ def info(ctx: click.Context, **params: Any) -> None:
     make_document(ctx, [("info", "")], params)
 
 
-@main.command()
+@main.command(short_help="Make the consent form (patient and clinic copies).")
 @visit_options
 @duplex_option
 @click.option("--fillable", is_flag=True,
@@ -214,7 +214,7 @@ def consent(ctx: click.Context, duplex: bool | None, fillable: bool, **params: A
                   duplex=config.document.duplex if duplex is None else duplex)
 
 
-@main.command()
+@main.command(short_help="Make the aftercare sheet for after a session.")
 @visit_options
 @click.option("--areas", "-a", multiple=True, metavar="TEXT",
               help='An area treated, with its side, e.g. "neck (left)". Repeat for each area.')
@@ -235,7 +235,7 @@ def aftercare(ctx: click.Context, areas: tuple[str, ...], estim: bool, next_visi
                   extra_visit={"areas": areas, "estim": estim, "next_visit": next_visit, "note": note})
 
 
-@main.command()
+@main.command(short_help="Make the info sheet and consent form in one file to print.")
 @visit_options
 @duplex_option
 @click.pass_context
@@ -272,7 +272,7 @@ def list_command(ctx: click.Context, config_path: Path | None) -> None:
         click.echo(f"  {kind:<10} {DOC_HELP[kind]}")
 
 
-@main.command()
+@main.command(short_help="Check the settings, content and templates.")
 @config_option
 @click.option("--allow-expired", is_flag=True, help="Report content past its review date as a warning only.")
 @click.pass_context
@@ -312,7 +312,7 @@ def validate(ctx: click.Context, config_path: Path | None, allow_expired: bool) 
     click.echo("All checks passed.")
 
 
-@main.command()
+@main.command(short_help="List the documents made and sent.")
 @click.option("--patient-id", metavar="ID", help="Only this patient's documents.")
 @click.option("--date", "on_date", metavar="YYYY-MM-DD", help="Only documents made on this day.")
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON, for other programs.")
@@ -354,7 +354,7 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
     click.echo(f"{len(rows)} document(s).")
 
 
-@main.command()
+@main.command(short_help="Check that a PDF was made here and is unchanged.")
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
 @config_option
 @click.pass_context
@@ -381,7 +381,7 @@ EMAIL_SECTIONS = {
 }
 
 
-@main.command("email")
+@main.command("email", short_help="Email documents to a patient, locked with a password.")
 @click.argument("document", type=click.Choice(sorted(EMAIL_SECTIONS)), metavar="DOCUMENT")
 @click.option("--to", "recipient", required=True, metavar="ADDRESS", help="The patient's email address.")
 @click.option("--also", multiple=True, type=click.Choice(sorted(EMAIL_SECTIONS)), metavar="DOCUMENT",
