@@ -5,6 +5,7 @@ No file is written here; the CLI and ``output`` do that.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -49,13 +50,17 @@ class Rendered:
 class Pipeline:
     """Holds what every document of a run shares: config, template environment, content."""
 
-    def __init__(self, config: Config, *, allow_expired: bool = False, on_date: dt.date | None = None):
+    def __init__(self, config: Config, *, allow_expired: bool = False, on_date: dt.date | None = None,
+                 shared_fonts: bool = False):
         self.config = config
+        # For a print run: every document embeds identical font subsets, so they join into one.
+        self.shared_fonts = shared_fonts
         self.allow_expired = allow_expired
         self.today = on_date or today()
         self.env = templating.make_environment(config.templates_dir)
         self._content: dict[tuple[str, str], LoadedContent] = {}
         self._templates_digest: str | None = None
+        self._seeds: dict[tuple[str, int], str] = {}
 
     def content(self, treatment: str, language: str) -> LoadedContent:
         key = (treatment, language)
@@ -70,6 +75,15 @@ class Pipeline:
                 digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
             self._templates_digest = digest.hexdigest()
         return self._templates_digest
+
+    def font_seed(self, loaded: LoadedContent) -> str:
+        """The content's and clinic's non-ASCII characters, in a fixed order (see fonts.seed_subsets)."""
+        key = ("seed", id(loaded))
+        if key not in self._seeds:
+            text = repr(dataclasses.asdict(loaded.data)) + repr(dataclasses.asdict(self.config.clinic))
+            # Typographic marks the templates and the page footer print, then the content's own.
+            self._seeds[key] = "·•–—‘’“”…" + "".join(sorted({c for c in text if ord(c) > 126}))
+        return self._seeds[key]
 
     def fingerprint(self, loaded: LoadedContent) -> str:
         """Short digest of the exact content and templates a document was made from."""
@@ -164,7 +178,33 @@ class Pipeline:
         )
         pdf, pages = render_pdf(parts, paper=self.config.document.paper,
                                 theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),
-                                info=info, duplex=duplex, fillable=fillable)
+                                info=info, duplex=duplex, fillable=fillable, seed=self.font_seed(loaded),
+                                shared_fonts=self.shared_fonts)
         if fillable:
             pdf = sign_fields(pdf)
         return Rendered(pdf, pages, kinds, treatment, language, version, fingerprint, loaded.data.review_by)
+
+    def render_cover(self, run_date: dt.date, rows: list[dict], problems: list[str], *, treatment: str,
+                     language: str) -> bytes:
+        """The cover sheet of a print run: a checklist of every patient's documents."""
+        from .pdf.page import PageMeta
+        from .pdf.render import Part, PdfInfo, render_pdf
+        from .pdf.styles import Theme
+
+        loaded = self.content(treatment, language)
+        labels = loaded.data.labels
+        context = {"labels": labels, "clinic": self.config.clinic_dict(), "run_date": run_date, "rows": rows,
+                   "problems": problems}
+        xml = templating.render(self.env, "cover.xml.j2", context)
+        clinic = self.config.clinic
+        meta = PageMeta(clinic_name=clinic.name, clinic_lines=(", ".join(clinic.address), clinic.phone),
+                        brand=clinic.brand_colour, footer_left=f"{labels.get('cover_title', 'Print run')} "
+                        f"{templating.long_date(run_date)}", page_word=labels.get("page", "Page"),
+                        of_word=labels.get("of", "of"))
+        info = PdfInfo(title=f"{labels.get('cover_title', 'Print run')} {run_date.isoformat()}",
+                       author=clinic.name, subject="print run", keywords="")
+        pdf, _pages = render_pdf([Part(markup.parse(xml, "templates/cover.xml.j2"), meta, "templates/cover.xml.j2")],
+                                 paper=self.config.document.paper,
+                                 theme=Theme(self.config.document.font_size, clinic.brand_colour), info=info,
+                                 seed=self.font_seed(loaded), shared_fonts=self.shared_fonts)
+        return pdf

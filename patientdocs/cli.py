@@ -465,3 +465,87 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
                 recipient=address, server_response=reply))
     click.echo(f"Sent {len(attachments)} document(s) to {address}"
                + (" (locked with the password rule in config.yaml)" if encrypted else " (not locked)"))
+
+
+@main.command(short_help="Make the documents for a whole day's appointment list.")
+@click.argument("appointments", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), metavar="FOLDER",
+              help="Folder for the files. Default: out/<date of the appointments>/.")
+@click.option("--workers", type=click.IntRange(1, 64), metavar="N",
+              help="How many documents to make at once. Default: one per processor core.")
+@duplex_option
+@click.option("--treatment", metavar="NAME", help="Treatment. Default: dry-needling.")
+@click.option("--allow-expired", is_flag=True, help="Print even if the content is past its review date.")
+@config_option
+@click.pass_context
+def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: int | None, duplex: bool | None,
+          treatment: str | None, allow_expired: bool, config_path: Path | None) -> None:
+    """Make every appointment's documents from the day's list (a CSV export), ready to print.
+
+    \b
+    Example:
+      python generate.py batch appointments-2026-12-01.csv -o out/2026-12-01/
+    You get one PDF per appointment, print-all.pdf (a checklist cover sheet, then everyone's
+    documents, each patient starting on a front side) and report.txt. Rows with a problem are
+    skipped and listed with their line number; every other row is still made. If the run is
+    stopped, run the same command again: it finishes the rest.
+    Exit code 0: all made. 1: some rows not made. 2: the file or the settings are unusable.
+    """
+    from . import batch as runner
+    from .appointments import read_appointments
+    from .audit import Records
+    from .build import Pipeline
+    from .content import available
+    from .output import atomic_write, ensure_folder
+    from .printrun import join
+
+    config = load_config(ctx, config_path)
+    treatment = treatment or config.defaults.treatment
+    languages = available(config.handouts_dir).get(treatment)
+    if not languages:
+        raise PatientDocsError(f"unknown treatment '{treatment}' (available: "
+                               f"{', '.join(available(config.handouts_dir)) or 'none'})")
+    listing = read_appointments(appointments, columns=config.batch.columns, date_formats=config.batch.date_formats,
+                                known_languages=languages, default_language=config.defaults.language)
+    for warning in listing.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    pipeline = Pipeline(config, allow_expired=allow_expired, shared_fonts=True)
+    for language in sorted({a.language for a in listing.rows} | {config.defaults.language}):
+        pipeline.check_current(pipeline.content(treatment, language))  # stop now, not once per row
+    Records(config.records_path).close()  # a bad records file stops us before any work
+    out_dir = ensure_folder(output or config.output_dir / runner.run_date(listing).isoformat())
+    runner.remove_leftovers(out_dir)
+    jobs = runner.plan(listing, out_dir, treatment)
+    duplex = config.document.duplex if duplex is None else duplex
+    settings = runner.RunSettings(config.source, allow_expired, duplex)
+    count = workers or config.batch.workers or runner.default_workers()
+    result = runner.BatchResult()
+    show_bar = sys.stderr.isatty() and len(jobs) > 1
+    try:
+        with click.progressbar(length=len(jobs), label="Making documents", file=sys.stderr,
+                               hidden=not show_bar) as bar:
+            for outcome in runner.run_jobs(jobs, settings, count):
+                result.outcomes.append(outcome)
+                bar.update(1)
+    except KeyboardInterrupt:
+        runner.remove_leftovers(out_dir)
+        click.echo(f"Stopped after {len(result.outcomes)} of {len(jobs)} appointments. Every finished file is "
+                   "complete. Run the same command again to make the rest.", err=True)
+        sys.exit(130)
+    made = runner.in_order(result.outcomes)
+    loaded = pipeline.content(treatment, config.defaults.language)
+    problems = [f"line {p.line}: {p.reason}" for p in listing.problems]
+    problems += [f"line {o.job.appointment.line}: {o.error}" for o in result.failed]
+    cover = pipeline.render_cover(runner.run_date(listing), runner.cover_rows(made), sorted(problems),
+                                  treatment=treatment, language=config.defaults.language)
+    print_all = join([cover, *(o.job.target for o in made)], duplex=duplex,
+                     blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."))
+    atomic_write(out_dir / runner.PRINT_ALL, print_all)
+    atomic_write(out_dir / runner.REPORT, runner.report_text(listing, result, appointments).encode("utf-8"))
+    reused = sum(o.reused for o in result.outcomes)
+    failed = len(result.failed) + len(listing.problems)
+    click.echo(f"Made {len(made)} of {len(listing.rows) + len(listing.problems)} appointments"
+               + (f" ({reused} already made by an earlier run)" if reused else "")
+               + (f"; {failed} not made, see {out_dir / runner.REPORT}" if failed else "")
+               + f". Print {out_dir / runner.PRINT_ALL}.")
+    sys.exit(1 if failed else 0)

@@ -23,6 +23,7 @@ BLOCKS: dict[str, set[str]] = {
     "ul": {"class"}, "li": set(),
     "callout": {"kind", "title"},
     "risk-table": {"title"}, "head": set(), "risk": {"band"}, "cell": set(),
+    "table": {"title", "widths"}, "row": set(), "box": set(),
     "sources": set(), "source": set(),
     "checklist": {"yes", "no"}, "question": {"name", "kind"},
     "signature-block": {"title", "name"}, "field": {"label", "name", "kind"},

@@ -144,15 +144,39 @@ def _cell(node: Node, ctx: BuildContext, style_name: str, width: float) -> Flowa
     return "\n".join(lines)
 
 
-def _risk_table(node: Node, ctx: BuildContext) -> list[Flowable]:
-    head = node.elements("head")
-    body = node.elements("risk")
+def _widths(node: Node, ctx: BuildContext, columns: int) -> list[float]:
+    """Column widths from ``widths="40 20 ..."`` (parts of the page width), or the table's defaults."""
+    if "widths" in node.attrs:
+        try:
+            parts = [float(x) for x in node.attrs["widths"].split()]
+        except ValueError:
+            parts = []
+        if len(parts) != columns or min(parts) <= 0:
+            raise PatientDocsError(f"<{node.tag} widths=\"{node.attrs['widths']}\"> needs {columns} positive "
+                                   f"numbers (line {node.line} of the rendered document)", source=ctx.template)
+    elif node.tag == "risk-table" and columns in (3, 4):
+        parts = [46, 32, 22] if columns == 3 else [39, 27, 16, 18]
+    else:
+        parts = [1.0] * columns
+    return [ctx.width * p / sum(parts) for p in parts]
+
+
+def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
+    """``table`` and ``risk-table``: a header row that repeats on each page, then the rows."""
+    head = node.elements("head")[:1]
+    body = node.elements("risk" if node.tag == "risk-table" else "row")
+    if not head + body:
+        return []
     columns = max(len(r.elements("cell")) for r in head + body)
-    shares = {3: (0.46, 0.32, 0.22), 4: (0.39, 0.27, 0.16, 0.18)}.get(columns, (1 / columns,) * columns)
-    widths = [ctx.width * s for s in shares]
-    rows = [[_cell(c, ctx, "cell_head", w) for c, w in zip(head[0].elements("cell"), widths, strict=False)]
-            for _ in head[:1]]
-    rows += [[_cell(c, ctx, "cell", w) for c, w in zip(r.elements("cell"), widths, strict=False)] for r in body]
+    widths = _widths(node, ctx, columns)
+    size = ctx.styles["cell"].fontSize
+
+    def cells(row: Node, style: str) -> list[Flowable | str]:
+        return [TickBox("", f"{node.tag}_{row.line}_{i}", size, False, size) if c.elements("box")
+                else _cell(c, ctx, style, w)
+                for i, (c, w) in enumerate(zip(row.elements("cell"), widths, strict=False))]
+
+    rows = [cells(r, "cell_head") for r in head] + [cells(r, "cell") for r in body]
     cell, cell_head = ctx.styles["cell"], ctx.styles["cell_head"]
     style = [("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8a8a8a")),
              ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -242,7 +266,8 @@ BUILDERS: dict[str, Builder] = {
     "p": _paragraph,
     "ul": _list,
     "callout": _callout,
-    "risk-table": _risk_table,
+    "risk-table": _table,
+    "table": _table,
     "sources": _sources,
     "page-break": _page_break,
 }

@@ -49,6 +49,37 @@ def register() -> None:
     _family(MAIN)
 
 
+# Letters of Western, Central and Northern European names, for filling a font's first subset.
+_FILL = "".join(chr(c) for c in range(0xC0, 0x180) if chr(c).isalpha())
+
+
+def seed_subsets(text: str, doc: object, *, fill: bool = False) -> None:
+    """Give the characters of ``text`` their font-subset codes first, in a fixed order.
+
+    Codes are otherwise handed out in order of first use, so a patient's name on page 1 would
+    shift the codes of every later page. Seeded with the content's own characters, the pages
+    that hold no patient data come out byte-identical for every patient, and a day's print run
+    stores them once (see printrun). With ``fill``, the first subset is also filled up with
+    common name letters, so it is identical in every document (a rarer letter in a name goes
+    into a small second subset): a print run then stores each font once."""
+    from reportlab.pdfbase import pdfmetrics
+
+    _family(MAIN)
+    for style in _STYLES:
+        face = pdfmetrics.getFont(MAIN + style)
+        cmap = face.face.charToGlyph
+        face.splitString(" " + "".join(c for c in text if ord(c) in cmap), doc)
+        if fill:
+            state = face.state[doc]
+            for char in _FILL:
+                if state.nextCode >= 255:
+                    break
+                if ord(char) in cmap:
+                    face.splitString(char, doc)
+        # Fixed resource names too (F1..F4), so a fallback font used early cannot shift them.
+        face.getSubsetInternalName(0, doc)
+
+
 def _printable(char: str) -> bool:
     return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf")
 

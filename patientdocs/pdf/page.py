@@ -79,10 +79,12 @@ class BlankIfBack(Flowable):
 class StampingCanvas(Canvas):
     """Keeps each page until save, then stamps header, footer and per-document page totals."""
 
-    def __init__(self, *args, custom_info: tuple[tuple[str, str], ...] = (), **kwargs):
+    def __init__(self, *args, custom_info: tuple[tuple[str, str], ...] = (), seed: str = "",
+                 seed_fill: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if custom_info:
             self._doc.info = _InfoWithCustomKeys(self._doc.info, custom_info)
+        fonts.seed_subsets(seed, self._doc, fill=seed_fill)
         self._pages: list[dict] = []
         self._doc_meta: PageMeta | None = None
         self._blank_page = False

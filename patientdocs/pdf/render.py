@@ -52,7 +52,8 @@ def _styles(theme: Theme) -> dict[str, object]:
 
 
 def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo,
-               duplex: bool = False, fillable: bool = False) -> tuple[bytes, int]:
+               duplex: bool = False, fillable: bool = False, seed: str = "",
+               shared_fonts: bool = False) -> tuple[bytes, int]:
     """Lay out every part, each starting on a new page (on a front side when ``duplex``).
 
     Returns the PDF and its page count."""
@@ -77,5 +78,6 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
                 story += [BlankIfBack(part.meta.blank_text), CondPageBreak(1)]
         story.append(DocumentStart(part.meta))
         story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable)))
-    doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom))
+    doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom, seed=seed,
+                                                        seed_fill=shared_fonts))
     return buffer.getvalue(), doc.page

@@ -1,0 +1,213 @@
+"""A day's appointment list to documents: one PDF per appointment, a print run, a report.
+
+Work is spread over worker processes (reportlab fonts must not serve two documents at once,
+so processes, not threads); each worker loads the settings and registers the fonts once.
+Every file is written with its record as one unit, so a run stopped half-way leaves only
+whole files, and running it again makes just the ones still missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .appointments import Appointment, AppointmentList
+from .errors import PatientDocsError
+
+PRINT_ALL = "print-all.pdf"
+REPORT = "report.txt"
+
+
+def sections_for(documents: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The parts of one appointment's file: a consent form has a patient and a clinic copy."""
+    out: list[tuple[str, str]] = []
+    for kind in documents:
+        out += [("consent", "patient"), ("consent", "clinic")] if kind == "consent" else [(kind, "")]
+    return out
+
+
+@dataclass(frozen=True)
+class Job:
+    appointment: Appointment
+    target: Path
+    treatment: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    pages: int = 0
+    error: str | None = None
+    reused: bool = False  # already made by an earlier, interrupted run
+
+
+@dataclass
+class RunSettings:
+    config_path: Path
+    allow_expired: bool
+    duplex: bool
+
+
+# --- worker side ------------------------------------------------------------------------------------
+
+_WORKER: dict[str, object] = {}
+
+
+def _start_worker(settings: RunSettings) -> None:
+    from .audit import Records
+    from .build import Pipeline
+    from .config import load_config
+    from .pdf import fonts
+
+    config = load_config(settings.config_path)
+    _WORKER["config"] = config
+    _WORKER["pipeline"] = Pipeline(config, allow_expired=settings.allow_expired, shared_fonts=True)
+    _WORKER["records"] = Records(config.records_path)
+    _WORKER["duplex"] = settings.duplex
+    fonts.register()
+
+
+def _already_made(job: Job) -> bool:
+    """The file exists and is exactly one the records say was made: nothing to redo."""
+    from .audit import Records
+
+    if not job.target.is_file():
+        return False
+    records: Records = _WORKER["records"]  # type: ignore[assignment]
+    digest = hashlib.sha256(job.target.read_bytes()).hexdigest()
+    return bool(records.find(sha256=digest))
+
+
+def _make(job: Job) -> Outcome:
+    from .audit import Record, save_with_record
+    from .visit import make_visit
+
+    try:
+        if _already_made(job):
+            import pikepdf
+
+            with pikepdf.open(job.target) as done:
+                return Outcome(job, pages=len(done.pages), reused=True)
+        pipeline = _WORKER["pipeline"]
+        appointment = job.appointment
+        config = _WORKER["config"]
+        kwargs = appointment.visit_kwargs()
+        kwargs["therapist"] = kwargs["therapist"] or config.defaults.therapist  # type: ignore[attr-defined]
+        visit = make_visit(**kwargs)  # type: ignore[arg-type]
+        rendered = pipeline.render(sections_for(appointment.documents), visit,  # type: ignore[attr-defined]
+                                   treatment=job.treatment, language=appointment.language,
+                                   duplex=bool(_WORKER["duplex"]))
+        digest = hashlib.sha256(rendered.pdf).hexdigest()
+        new = [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=job.treatment,
+                      language=appointment.language, content_version=rendered.version,
+                      fingerprint=rendered.fingerprint, sha256=digest, channel="printed",
+                      file_name=str(job.target)) for kind in rendered.kinds]
+        save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]
+        return Outcome(job, pages=rendered.pages)
+    except PatientDocsError as exc:
+        return Outcome(job, error=str(exc))
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    print_all: Path | None = None
+    report: Path | None = None
+
+    @property
+    def made(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.error is None]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.error is not None]
+
+
+def plan(appointments: AppointmentList, out_dir: Path, treatment: str) -> list[Job]:
+    from .output import inside
+
+    targets: set[Path] = set()
+    jobs = []
+    for appointment in appointments.rows:
+        target = inside(out_dir, f"{appointment.key}.pdf")
+        if target in targets:  # keys are unique; this guards the promise never to overwrite
+            raise PatientDocsError(f"two appointments would both be saved as {target.name}")
+        targets.add(target)
+        jobs.append(Job(appointment, target, treatment))
+    return jobs
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Temporary files of a run that was killed (a finished file never has this name)."""
+    for leftover in out_dir.glob(".*.part"):
+        leftover.unlink(missing_ok=True)
+
+
+def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[Outcome]:
+    """Make every job's file, in worker processes when ``workers`` > 1; yields as each finishes."""
+    if workers <= 1 or len(jobs) <= 1:
+        _start_worker(settings)
+        for job in jobs:
+            yield _make(job)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with context.Pool(workers, initializer=_start_worker, initargs=(settings,)) as pool:
+        try:
+            yield from pool.imap_unordered(_make, jobs, chunksize=1)
+        except BaseException:
+            pool.terminate()
+            raise
+
+
+def report_text(appointments: AppointmentList, result: BatchResult, source: Path) -> str:
+    lines = [f"Appointments: {source.name}", ""]
+    by_line = {o.job.appointment.line: o for o in result.outcomes}
+    for appointment in appointments.rows:
+        outcome = by_line.get(appointment.line)
+        label = f"line {appointment.line}: {appointment.time or '--:--'} {appointment.patient_name}"
+        if outcome is None:
+            lines.append(f"{label}: not made (the run was stopped)")
+        elif outcome.error:
+            lines.append(f"{label}: NOT MADE: {outcome.error}")
+        else:
+            lines.append(f"{label}: {' + '.join(appointment.documents)} -> {outcome.job.target.name} "
+                         f"({outcome.pages} pages)")
+    for problem in appointments.problems:
+        lines.append(f"line {problem.line}: SKIPPED: {problem.reason}")
+    failed = len(result.failed) + len(appointments.problems)
+    lines += ["", f"{len(result.made)} made, {failed} not made, out of "
+                  f"{len(appointments.rows) + len(appointments.problems)} rows."]
+    return "\n".join(lines) + "\n"
+
+
+def cover_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
+    return [{"time": o.job.appointment.time, "patient": o.job.appointment.patient_name,
+             "patient_id": o.job.appointment.patient_id, "therapist": o.job.appointment.therapist,
+             "documents": list(o.job.appointment.documents)} for o in outcomes]
+
+
+def in_order(outcomes: list[Outcome]) -> list[Outcome]:
+    """Made files in the order of the day: by time, then as listed."""
+    return sorted((o for o in outcomes if o.error is None),
+                  key=lambda o: (o.job.appointment.date, o.job.appointment.time or "", o.job.appointment.line))
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def run_date(appointments: AppointmentList) -> dt.date:
+    dates = sorted({a.date for a in appointments.rows})
+    return dates[0] if dates else dt.date.today()
+
+
+ProgressCallback = Callable[[Outcome], None]
