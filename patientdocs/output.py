@@ -11,10 +11,23 @@ from pathlib import Path
 
 from .errors import PatientDocsError
 
+# Letters that have no accent-free decomposition, and the Greek and Cyrillic alphabets, so a
+# file name still shows who it is for ("Łukasz" -> "lukasz", "Дмитрий" -> "dmitrii").
+_LATIN = {"ł": "l", "đ": "d", "ı": "i", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ħ": "h"}
+_GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω", ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n",
+                                                "x", "o", "p", "r", "s", "s", "t", "y", "f", "ch", "ps", "o"],
+                  strict=True))
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s",
+                      "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "i", "i", "ie", "g"],
+                     strict=True))
+_TRANSLITERATE = str.maketrans({**_LATIN, **_GREEK, **_CYRILLIC})
+
 
 def slug(text: str, fallback: str = "patient", limit: int = 40) -> str:
     """ASCII letters, digits and hyphens only: safe on every file system and in every shell."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    ascii_text = plain.translate(_TRANSLITERATE).encode("ascii", "ignore").decode("ascii")
     cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return cleaned[:limit].strip("-") or fallback
 

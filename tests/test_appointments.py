@@ -118,8 +118,8 @@ class TestDay40:
         anna = [a for a in day.rows if a.patient_name == "Anna Kowalska"]
         assert [a.key for a in anna] == ["2026-12-01_0800_anna-kowalska_rp-10234",
                                          "2026-12-01_1440_anna-kowalska_rp-10234"]
-        # a name with no Latin letters still gets a unique key from the time and patient id
-        assert next(a.key for a in day.rows if a.line == 4) == "2026-12-01_0820_patient_rp-10236"
+        # a Greek name is transliterated, so the file name still shows who it is for
+        assert next(a.key for a in day.rows if a.line == 4) == "2026-12-01_0820_giorgos-papadopoylos_rp-10236"
 
     def test_visit_kwargs_make_visits(self, day):
         for appointment in day.rows:
@@ -524,7 +524,8 @@ def test_numbered_key_never_takes_another_rows_key(tmp_path):
 
 
 def test_appointment_key_parts():
-    assert appointment_key(DAY, "08:00", "Γιώργος", None) == "2026-12-01_0800_patient"
+    assert appointment_key(DAY, "08:00", "Γιώργος", None) == "2026-12-01_0800_giorgos"
+    assert appointment_key(DAY, "08:00", "王小明", None) == "2026-12-01_0800_patient"
     assert appointment_key(DAY, None, "Ana", "../../etc") == "2026-12-01_ana_etc"
     assert appointment_key(DAY, None, "Ana", "!!!") == "2026-12-01_ana_id"
 
