@@ -421,28 +421,37 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
     smtp = settings.smtp
     if smtp is None and not dry_run:
         raise PatientDocsError(f"{config.source}: email.smtp is not set; add the mail server settings first")
+    if params.get("output") is not None:
+        raise PatientDocsError("-o cannot be used with email; the PDFs are saved in the output folder")
+    # Every setting and input is checked before any document is made or recorded.
     address = mailer.check_address(recipient)
+    sender = smtp.from_ if smtp is not None else f"noreply@{slug(config.clinic.name)}.invalid"
+    mailer.check_sender(sender)
     encrypted = settings.encrypt and not no_encrypt
     password = encrypt.attachment_password(visit.dob, settings.password_policy) if encrypted else None
     login = mailer.smtp_password(smtp) if smtp is not None and not dry_run else None
-    if params.get("output") is not None:
-        raise PatientDocsError("-o cannot be used with email; the PDFs are saved in the output folder")
-    records = Records(config.records_path)
+    context = None
+    if smtp is not None and smtp.ca_file and not dry_run:
+        try:
+            context = ssl.create_default_context(cafile=str(config.resolve(smtp.ca_file)))
+        except (OSError, ssl.SSLError) as exc:
+            raise PatientDocsError(f"email.smtp.ca_file: cannot use '{smtp.ca_file}' as a certificate "
+                                   f"authority ({exc})") from None
     kinds = list(dict.fromkeys((document, *also)))
+    subject = mailer.format_subject(settings.subject, config.clinic.name)
+    body = mailer.compose_body(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
+                               encrypted=encrypted, policy_text=settings.policy_text,
+                               signature=settings.signature, documents=len(kinds))
+    records = Records(config.records_path)
     attachments, saved = [], []
-    for kind in kinds:
+    for number, kind in enumerate(kinds, start=1):
         path, rendered = _render_and_save(config, pipeline, visit, EMAIL_SECTIONS[kind], params, records,
                                           output=None, channel="saved")
         data = encrypt.encrypt_pdf(rendered.pdf, password) if password else rendered.pdf
-        attachments.append(mailer.Attachment(f"{kind}.pdf", data))
+        # A neutral name: mail programs show it, and it should not say what the document is about.
+        attachments.append(mailer.Attachment(f"document-{number}.pdf", data))
         saved.append((kind, path, rendered, data))
-    message = mailer.build_message(
-        sender=smtp.from_ if smtp is not None else f"noreply@{slug(config.clinic.name)}.invalid",
-        to=address, subject=mailer.format_subject(settings.subject, config.clinic.name),
-        body=mailer.compose_body(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
-                                 encrypted=encrypted, policy_text=settings.policy_text,
-                                 signature=settings.signature, documents=len(attachments)),
-        attachments=attachments)
+    message = mailer.build_message(sender=sender, to=address, subject=subject, body=body, attachments=attachments)
     if dry_run:
         outbox = ensure_folder(config.outbox_dir)
         name = f"{visit.date.isoformat()}_{slug(visit.patient)}_{'-'.join(kinds)}.eml"
@@ -450,12 +459,11 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
         atomic_write(target, bytes(message))
         click.echo(f"Dry run: nothing was sent. The email is in {target}")
         return
-    context = ssl.create_default_context(cafile=str(config.resolve(smtp.ca_file))) if smtp.ca_file else None
     try:
         reply = mailer.send(message, smtp, password=login, ssl_context=context)
     except PatientDocsError as exc:
         kept = ", ".join(str(path) for _, path, _, _ in saved)
-        raise type(exc)(f"{exc}. Nothing was sent; the PDFs are saved: {kept}") from None
+        raise type(exc)(f"{str(exc).rstrip('.')}. Nothing was sent; the PDFs are saved: {kept}") from None
     with records.transaction() as conn:
         for kind, path, rendered, data in saved:
             records.insert(conn, Record(

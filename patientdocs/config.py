@@ -156,4 +156,8 @@ def load_config(path: Path) -> Config:
     logo = config.logo_path
     if logo is not None and not logo.is_file():
         raise doc.error(f"clinic.logo: file '{logo}' not found", ("clinic", "logo"))
+    smtp = config.email.smtp
+    if smtp is not None and smtp.ca_file is not None and not config.resolve(smtp.ca_file).is_file():
+        raise doc.error(f"email.smtp.ca_file: file '{config.resolve(smtp.ca_file)}' not found",
+                        ("email", "smtp", "ca_file"))
     return config

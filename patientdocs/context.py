@@ -36,7 +36,7 @@ def risk_rows(content: Content) -> list[dict[str, Any]]:
     return tables
 
 
-_WORD = re.compile(r"[\w-]+")
+_WORD = re.compile(r"\w+")  # hyphens separate words: "shoulder-blade" is "shoulder blade"
 
 
 def _words(text: str) -> str:

@@ -89,6 +89,9 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
     birth = parse_date(dob, "date of birth", date_formats) if dob else None
     if birth and birth > visit_date:
         raise PatientDocsError(f"date of birth {birth.isoformat()} is after the visit date {visit_date.isoformat()}")
+    following = parse_date(next_visit, "next visit", date_formats) if next_visit else None
+    if following and following < visit_date:
+        raise PatientDocsError(f"next visit {following.isoformat()} is before this visit ({visit_date.isoformat()})")
     return Visit(
         patient=name,
         date=visit_date,
@@ -98,7 +101,7 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
         areas=tuple(a for a in (clean_text(x, "area treated") for x in areas) if a),
         estim=estim,
         note=clean_text(note, "note", max_len=1000),
-        next_visit=parse_date(next_visit, "next visit", date_formats) if next_visit else None,
+        next_visit=following,
         interpreter=clean_text(interpreter, "interpreter"),
     )
 

@@ -1,0 +1,505 @@
+"""`generate.py email`, end to end: the CLI in a subprocess sending to a real SMTP server on 127.0.0.1.
+
+The servers come from tests/smtp_server.py (aiosmtpd; STARTTLS and implicit TLS with a trustme
+authority; AUTH). Every run uses a private config.yaml in tmp_path: content and templates are the
+repository's, output, records and outbox are in tmp_path, email.smtp points at the test server and
+the SMTP password is only in the subprocess's environment.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import io
+import os
+import sqlite3
+import ssl
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import pikepdf
+import pytest
+import trustme
+import yaml
+from pypdf import PdfReader
+
+try:
+    from tests.smtp_server import HOST, Authenticator, Handler, MailServer, RawServer, free_port
+except ModuleNotFoundError:  # tests/ itself is on sys.path (pytest's default "prepend" import mode)
+    from smtp_server import HOST, Authenticator, Handler, MailServer, RawServer, free_port
+
+REPO = Path(__file__).resolve().parents[1]
+GENERATE = REPO / "generate.py"
+SETTINGS = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+CLINIC_NAME = SETTINGS["clinic"]["name"]
+POLICY_TEXT = SETTINGS["email"]["policy_text"]
+TODAY_EPOCH = "1796083200"  # 2026-12-01T00:00:00Z
+
+TO = "ana@example.org"
+PATIENT = "Ana Lima"
+DOB = "1990-05-02"
+PASSWORD = "02051990"  # the date of birth by the rule dob_ddmmyyyy
+USERNAME = "frontdesk@riverside-physio.example"
+PASSWORD_ENV = "PATIENTDOCS_TEST_SMTP_PASSWORD"
+SMTP_PASSWORD = "Tr0ub4dor-and-3-horses"
+SENDER_ADDRESS = "frontdesk@riverside-physio.example"  # the address in config.yaml's email.smtp.from
+ANA = ("--to", TO, "--patient", PATIENT, "--dob", DOB, "--therapist", "Sam Patel", "--areas", "neck (left)")
+# What the email text must never say: the documents' subject stays private.
+CLINICAL_WORDS = ("needle", "needling", "dry", "consent", "aftercare", "risk", "pain", "treatment", "chest",
+                  "pneumothorax", "therap", "neck")
+
+
+# --- servers and settings ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def server_tls(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(HOST, "localhost").configure_cert(context)
+    return context
+
+
+@pytest.fixture(scope="session")
+def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ca") / "clinic-ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.fixture
+def servers():
+    """Start servers with ``servers(server)``; every one is stopped after the test, whatever happened."""
+    started: list[MailServer | RawServer] = []
+
+    def start(server):
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in reversed(started):
+        server.stop()
+
+
+def write_config(folder: Path, port: int, **smtp: object) -> Path:
+    """The repository's config.yaml with paths into ``folder`` and email.smtp at 127.0.0.1:``port``."""
+    data = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    data["paths"] = {"handouts": str(REPO / "handouts"), "templates": str(REPO / "templates"),
+                     "output": str(folder / "out"), "records": str(folder / "records.db"),
+                     "outbox": str(folder / "outbox")}
+    data["email"]["smtp"] = {"host": HOST, "port": port, "security": "none",
+                             "from": SETTINGS["email"]["smtp"]["from"], "timeout": 5, "retries": 1,
+                             **{k: str(v) if isinstance(v, Path) else v for k, v in smtp.items()}}
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def login(ca_file: Path | None = None, security: str = "starttls") -> dict[str, object]:
+    values: dict[str, object] = {"security": security, "username": USERNAME, "password_env": PASSWORD_ENV}
+    if ca_file is not None:
+        values["ca_file"] = ca_file
+    return values
+
+
+def run(folder: Path, *args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items()
+                if k not in ("PATIENTDOCS_DEBUG", "SOURCE_DATE_EPOCH", PASSWORD_ENV, "PYTHONWARNINGS")}
+    full_env.update({"PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH})
+    full_env.update(env or {})
+    command = [sys.executable, str(GENERATE), "--config", str(folder / "config.yaml"), *map(str, args)]
+    return subprocess.run(command, cwd=folder, env=full_env, capture_output=True, text=True, encoding="utf-8",
+                          timeout=60, check=False)
+
+
+def send(folder: Path, *args: str | Path, password: str | None = SMTP_PASSWORD,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``email aftercare`` for Ana (and ``args``), the SMTP password in the environment."""
+    extra = dict(env or {})
+    if password is not None:
+        extra[PASSWORD_ENV] = password
+    return run(folder, "email", "aftercare", *ANA, *args, env=extra)
+
+
+def records(folder: Path, channel: str | None = None) -> list[dict[str, object]]:
+    path = folder / "records.db"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = [dict(row) for row in conn.execute("SELECT * FROM documents ORDER BY id")]
+    return [row for row in rows if channel is None or row["channel"] == channel]
+
+
+def saved_pdfs(folder: Path) -> list[Path]:
+    return sorted((folder / "out").glob("*.pdf")) if (folder / "out").exists() else []
+
+
+def parse(data: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def attachments(message: email.message.EmailMessage) -> dict[str, bytes]:
+    return {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+
+
+def pdf_text(data: bytes, password: str = "") -> str:
+    """The whitespace-normalised text of a (locked) PDF."""
+    with pikepdf.open(io.BytesIO(data), password=password) as pdf:
+        out = io.BytesIO()
+        pdf.save(out)  # unencrypted copy, for pypdf
+    reader = PdfReader(io.BytesIO(out.getvalue()))
+    return " ".join(" ".join(unicodedata.normalize("NFC", page.extract_text() or "") for page in reader.pages).split())
+
+
+def the_error(result: subprocess.CompletedProcess[str], code: int) -> str:
+    """The one "Error: ..." line of a failed run (exit ``code``), without its prefix."""
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.stderr and "Sent" not in result.stdout
+    return lines[0][len("Error: "):]
+
+
+def assert_not_sent_but_kept(folder: Path, handler: Handler | None = None) -> None:
+    """A delivery failure: nothing sent or recorded as sent, but both PDFs saved and recorded as saved."""
+    if handler is not None:
+        assert not handler.messages
+    assert not records(folder, "emailed")
+    pdfs = saved_pdfs(folder)
+    assert len(pdfs) == 2
+    assert sorted(str(r["file_name"]) for r in records(folder, "saved")) == [str(p) for p in pdfs]
+    assert not list(folder.rglob("*.part"))
+
+
+def assert_not_sent_but_kept_one(folder: Path) -> None:
+    """The same, for one document."""
+    assert not records(folder, "emailed")
+    assert len(saved_pdfs(folder)) == 1 and len(records(folder, "saved")) == 1
+
+
+# --- delivery --------------------------------------------------------------------------------------------------------
+
+
+def test_plain_delivery_of_two_locked_documents(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = send(tmp_path, "--also", "consent", password=None)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert result.stderr == ""
+    assert result.stdout.startswith(f"Sent 2 document(s) to {TO}")
+
+    assert len(handler.messages) == 1
+    received = handler.messages[0]
+    assert received.rcpt_tos == [TO] and received.mail_from == SENDER_ADDRESS
+    message = parse(received.content)
+    assert message.get_content_type() == "multipart/mixed"
+    parts = list(message.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "application/pdf", "application/pdf"]
+    assert all(p.get_content_disposition() == "attachment" for p in parts[1:])
+    files = attachments(message)
+    # The attachment names are neutral too: a mail program shows them next to the subject.
+    assert sorted(files) == ["document-1.pdf", "document-2.pdf"]
+
+    # Both attachments are locked with the date of birth, and only with it.
+    for data in files.values():
+        with pytest.raises(pikepdf.PasswordError):
+            pikepdf.open(io.BytesIO(data))
+        with pytest.raises(pikepdf.PasswordError):
+            pikepdf.open(io.BytesIO(data), password="19900502")
+        with pikepdf.open(io.BytesIO(data), password=PASSWORD) as pdf:
+            assert pdf.is_encrypted and pdf.encryption.R == 6
+    text = pdf_text(files["document-1.pdf"], PASSWORD)
+    assert "Prepared for Ana Lima," in text and "neck (left)" in text
+    assert "You had needling near your chest" in text  # the neck was treated
+
+    # The text says how to open them, never the password nor what they are about.
+    subject = message["Subject"]
+    body = parts[0].get_content()
+    assert subject == f"Your documents from {CLINIC_NAME}"
+    assert " ".join(POLICY_TEXT.split()) in " ".join(body.split())
+    assert PASSWORD not in body and PASSWORD not in received.content.decode("ascii")
+    for text in (body.lower(), subject.lower()):
+        assert not [word for word in CLINICAL_WORDS if word in text]
+    for secret in (PATIENT, "Ana", "Lima", DOB, "Sam Patel"):
+        assert secret not in body and secret not in subject
+
+    # Recorded as emailed, with the server's answer and the fingerprint of what was sent.
+    emailed = records(tmp_path, "emailed")
+    assert sorted(r["kind"] for r in emailed) == ["aftercare", "consent"]
+    for row in emailed:
+        assert row["recipient"] == TO
+        assert str(row["server_response"]).startswith("250")
+        assert row["sha256"] == hashlib.sha256(files[f"{row['kind']}.pdf"]).hexdigest()
+    # The PDFs are on disk too, recorded as saved.
+    pdfs = saved_pdfs(tmp_path)
+    assert len(pdfs) == 2 and len(records(tmp_path, "saved")) == 2
+    assert {str(r["file_name"]) for r in emailed} == {str(p) for p in pdfs}
+
+    # The file the patient received is recognised as the clinic's.
+    received_file = tmp_path / "received-aftercare.pdf"
+    received_file.write_bytes(files["document-1.pdf"])
+    checked = run(tmp_path, "verify", received_file)
+    assert checked.returncode == 0 and checked.stdout.startswith("UNCHANGED"), (checked.stdout, checked.stderr)
+
+
+def test_no_encrypt_attaches_an_open_pdf(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = send(tmp_path, "--no-encrypt", password=None)
+    assert result.returncode == 0, result.stderr
+    assert "(not locked)" in result.stdout
+    message = parse(handler.messages[0].content)
+    files = attachments(message)
+    assert list(files) == ["document-1.pdf"]
+    with pikepdf.open(io.BytesIO(files["document-1.pdf"])) as pdf:
+        assert not pdf.is_encrypted
+    body = next(message.iter_parts()).get_content()
+    assert "password" not in body.lower()
+    emailed = records(tmp_path, "emailed")
+    assert len(emailed) == 1
+    assert emailed[0]["sha256"] == hashlib.sha256(files["document-1.pdf"]).hexdigest()
+    # Unlocked, the attachment is byte for byte the saved PDF.
+    assert saved_pdfs(tmp_path)[0].read_bytes() == files["document-1.pdf"]
+
+
+def test_dry_run_writes_the_email_and_sends_nothing(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port, **login())
+    result = send(tmp_path, "--also", "info", "--dry-run", password=None)  # no SMTP password needed
+    assert result.returncode == 0, result.stderr
+    assert "nothing was sent" in result.stdout
+    assert handler.rcpt_calls == 0 and not handler.messages
+    outbox = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(outbox) == 1 and str(outbox[0]) in result.stdout
+    message = parse(outbox[0].read_bytes())
+    assert message["To"] == TO and message["Subject"] == f"Your documents from {CLINIC_NAME}"
+    files = attachments(message)
+    assert sorted(files) == ["document-1.pdf", "document-2.pdf"]
+    for data in files.values():
+        with pikepdf.open(io.BytesIO(data), password=PASSWORD) as pdf:
+            assert pdf.is_encrypted
+    assert not records(tmp_path, "emailed")
+    assert len(saved_pdfs(tmp_path)) == 2
+
+
+def test_starttls_with_login_and_the_clinics_ca(servers, tmp_path, server_tls, ca_file):
+    handler = Handler()
+    auth = Authenticator(USERNAME, SMTP_PASSWORD)
+    server = servers(MailServer(handler, starttls_context=server_tls, authenticator=auth))
+    write_config(tmp_path, server.port, **login(ca_file))
+    result = send(tmp_path)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert result.stderr == ""
+    assert len(handler.messages) == 1
+    assert handler.messages[0].tls and handler.messages[0].authenticated
+    assert len(records(tmp_path, "emailed")) == 1
+
+
+def test_implicit_tls_with_login(servers, tmp_path, server_tls, ca_file):
+    handler = Handler()
+    server = servers(MailServer(handler, implicit_tls_context=server_tls, auth_require_tls=False,
+                                authenticator=Authenticator(USERNAME, SMTP_PASSWORD)))
+    write_config(tmp_path, server.port, **login(ca_file, security="tls"))
+    result = send(tmp_path)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert len(handler.messages) == 1 and handler.messages[0].authenticated
+    assert str(records(tmp_path, "emailed")[0]["server_response"]).startswith("250")
+
+
+# --- delivery failures: exit 1, nothing recorded as sent, the PDFs kept ----------------------------------------------
+
+
+def test_a_wrong_smtp_password_is_reported_without_showing_it(servers, tmp_path, server_tls, ca_file):
+    handler = Handler()
+    auth = Authenticator(USERNAME, SMTP_PASSWORD)
+    server = servers(MailServer(handler, starttls_context=server_tls, authenticator=auth))
+    write_config(tmp_path, server.port, **login(ca_file))
+    wrong = "Wrong-Staple-9931"
+    result = send(tmp_path, "--also", "consent", password=wrong)
+    message = the_error(result, 1)
+    assert "rejected the username or password" in message and "535" in message
+    assert "Nothing was sent" in message
+    for secret in (wrong, SMTP_PASSWORD, PASSWORD):
+        assert secret not in result.stderr and secret not in result.stdout
+    assert_not_sent_but_kept(tmp_path, handler)
+    assert all(str(p) in message for p in saved_pdfs(tmp_path))  # the user is told where the PDFs are
+
+
+def test_server_down(tmp_path):
+    port = free_port()
+    write_config(tmp_path, port)
+    started = time.monotonic()
+    result = send(tmp_path)
+    message = the_error(result, 1)
+    assert time.monotonic() - started < 10
+    assert f"cannot reach the mail server {HOST}:{port}" in message
+    assert "gave up" not in message  # a refused connection is not tried again
+    assert_not_sent_but_kept_one(tmp_path)
+
+
+def test_a_refused_recipient_is_named(servers, tmp_path):
+    handler = Handler(refuse_rcpt="550 5.1.1 no such user")
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = send(tmp_path, "--also", "consent")
+    message = the_error(result, 1)
+    assert f"refused the address {TO}" in message and "550" in message
+    assert handler.rcpt_calls == 1  # a permanent refusal is not tried again
+    assert_not_sent_but_kept(tmp_path, handler)
+
+
+def test_an_untrusted_certificate_sends_nothing(servers, tmp_path, server_tls):
+    handler = Handler()
+    auth = Authenticator(USERNAME, SMTP_PASSWORD)
+    server = servers(MailServer(handler, starttls_context=server_tls, authenticator=auth))
+    write_config(tmp_path, server.port, **login(ca_file=None))  # the system's CAs do not trust trustme
+    result = send(tmp_path, "--also", "consent")
+    message = the_error(result, 1)
+    assert "certificate" in message and f"{HOST}:{server.port}" in message
+    assert auth.calls == 0, "the password was offered over an untrusted connection"
+    assert SMTP_PASSWORD not in result.stderr
+    assert_not_sent_but_kept(tmp_path, handler)
+
+
+def test_a_server_that_never_answers_times_out(servers, tmp_path):
+    server = servers(RawServer("silent"))
+    write_config(tmp_path, server.port, timeout=1)
+    started = time.monotonic()
+    result = send(tmp_path)
+    elapsed = time.monotonic() - started
+    message = the_error(result, 1)
+    assert elapsed < 6
+    assert f"{HOST}:{server.port} did not answer within 1 s" in message
+    assert server.connections == 1
+    assert_not_sent_but_kept_one(tmp_path)
+
+
+# --- bad input: exit 2, nothing sent, nothing saved ------------------------------------------------------------------
+
+
+def assert_nothing_done(folder: Path, handler: Handler) -> None:
+    assert handler.rcpt_calls == 0 and not handler.messages
+    assert not saved_pdfs(folder) and not records(folder)
+    assert not list(folder.rglob("*.pdf")) and not list(folder.rglob("*.eml"))
+
+
+@pytest.mark.parametrize(("address", "says"), [
+    ("a@b@c", "exactly one @"),
+    ("x@example.org\r\nBcc: e@example.org", "line break"),
+    ("x@example.org\nBcc: e@example.org", "line break"),
+    ("ana lima@example.org", "space"),
+])
+def test_an_invalid_address_is_refused(servers, tmp_path, address, says):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = run(tmp_path, "email", "aftercare", "--to", address, "--patient", PATIENT, "--dob", DOB)
+    message = the_error(result, 2)
+    assert message.startswith("invalid email address") and says in message
+    assert_nothing_done(tmp_path, handler)
+
+
+def test_a_missing_date_of_birth_is_needed_to_lock(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = run(tmp_path, "email", "aftercare", "--to", TO, "--patient", PATIENT)
+    message = the_error(result, 2)
+    assert "date of birth" in message and "--no-encrypt" in message
+    assert_nothing_done(tmp_path, handler)
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_an_unset_password_variable_is_named(servers, tmp_path, server_tls, ca_file, value):
+    handler = Handler()
+    server = servers(MailServer(handler, starttls_context=server_tls,
+                                authenticator=Authenticator(USERNAME, SMTP_PASSWORD)))
+    write_config(tmp_path, server.port, **login(ca_file))
+    result = send(tmp_path, password=value)
+    message = the_error(result, 2)
+    assert PASSWORD_ENV in message
+    assert_nothing_done(tmp_path, handler)
+
+
+@pytest.mark.parametrize("args", [("email", "letter"), ("email", "aftercare", "--also", "letter")])
+def test_an_unknown_document_is_refused(servers, tmp_path, args):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = run(tmp_path, *args, "--to", TO, "--patient", PATIENT, "--dob", DOB)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "'letter' is not one of" in result.stderr and "Traceback" not in result.stderr
+    assert_nothing_done(tmp_path, handler)
+
+
+def test_output_option_is_refused(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = send(tmp_path, "-o", tmp_path / "mine.pdf")
+    assert "-o cannot be used with email" in the_error(result, 2)
+    assert_nothing_done(tmp_path, handler)
+
+
+# --- settings that cannot work: found before any document is made ------------------------------------------------
+
+
+@pytest.mark.parametrize("ca", ["missing.pem", "not-a-certificate.pem"])
+def test_an_unusable_ca_file_is_a_settings_error(servers, tmp_path, ca):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    (tmp_path / "not-a-certificate.pem").write_text("hello\n", encoding="utf-8")
+    write_config(tmp_path, server.port, security="starttls", ca_file=tmp_path / ca)
+    result = send(tmp_path)
+    message = the_error(result, 2)
+    assert "ca_file" in message and ca in message
+    assert_nothing_done(tmp_path, handler)
+
+
+@pytest.mark.parametrize(("key", "value"), [("from", "Riverside Physio"), ("policy_text", " ")])
+def test_bad_email_settings_stop_before_any_document_is_made(servers, tmp_path, key, value):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    config = write_config(tmp_path, server.port)
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    (data["email"]["smtp"] if key == "from" else data["email"])[key] = value
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = send(tmp_path)
+    assert key in the_error(result, 2)
+    assert_nothing_done(tmp_path, handler)
+
+
+# --- what is printed --------------------------------------------------------------------------------------------------
+
+
+def test_nothing_but_the_one_error_line_even_with_warnings_on(servers, tmp_path, server_tls, ca_file):
+    handler = Handler()
+    server = servers(MailServer(handler, starttls_context=server_tls,
+                                authenticator=Authenticator(USERNAME, SMTP_PASSWORD)))
+    write_config(tmp_path, server.port, **login(ca_file))
+    noisy = {"PYTHONWARNINGS": "always", "PYTHONDEVMODE": "1"}
+
+    sent = send(tmp_path, env=noisy)
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stderr == ""
+    assert sent.stdout.splitlines() == [f"Sent 1 document(s) to {TO} (locked with the password rule in config.yaml)"]
+
+    failed = send(tmp_path, "--also", "consent", password="not-" + SMTP_PASSWORD, env=noisy)
+    message = the_error(failed, 1)  # exactly one line: no warnings, no log records, no smtplib debug output
+    assert failed.stdout == ""
+    for secret in ("not-" + SMTP_PASSWORD, SMTP_PASSWORD, PASSWORD, PATIENT, DOB, "Sam Patel", "neck"):
+        assert secret not in failed.stderr and secret not in sent.stdout + sent.stderr
+    assert "rejected the username or password" in message
+    assert len(handler.messages) == 1
