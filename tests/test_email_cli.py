@@ -239,7 +239,8 @@ def test_plain_delivery_of_two_locked_documents(servers, tmp_path):
     for row in emailed:
         assert row["recipient"] == TO
         assert str(row["server_response"]).startswith("250")
-        assert row["sha256"] == hashlib.sha256(files[f"{row['kind']}.pdf"]).hexdigest()
+        number = {"aftercare": 1, "consent": 2}[row["kind"]]
+        assert row["sha256"] == hashlib.sha256(files[f"document-{number}.pdf"]).hexdigest()
     # The PDFs are on disk too, recorded as saved.
     pdfs = saved_pdfs(tmp_path)
     assert len(pdfs) == 2 and len(records(tmp_path, "saved")) == 2
