@@ -86,9 +86,14 @@ class Records:
 
     def _prepare(self) -> None:
         conn = self.conn
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        # One snapshot: another process may be creating the database at this very moment.
+        conn.execute("BEGIN")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.execute("COMMIT")
         if app_id != APPLICATION_ID and (tables or version):
             raise PatientDocsError(f"'{self.path}' is an SQLite file but not a records database; "
                                    "set paths.records in config.yaml to another file")
@@ -121,10 +126,11 @@ class Records:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     def insert(self, conn: sqlite3.Connection, record: Record) -> int:
         data = asdict(record)
@@ -160,22 +166,32 @@ class Records:
 
 
 def save_with_record(records: Records, path: Path, data: bytes, new: list[Record]) -> None:
-    """Write the file and its records as one unit: if either fails, neither is left."""
+    """Write the file and its records as one unit: if either fails, neither is left.
+
+    A file already at ``path`` (an earlier run) is kept aside until the records are committed,
+    and put back if they are not."""
     tmp = write_temp(path, data)
+    backup: Path | None = None
     placed = False
     try:
         with records.transaction() as conn:
             for record in new:
                 records.insert(conn, record)
+            if path.exists():
+                backup = path.with_name(f".{path.name}.{os.getpid()}.old")
+                os.replace(path, backup)
             os.replace(tmp, path)
             placed = True
     except BaseException as exc:
         remove_quietly(tmp)
         if placed:
             remove_quietly(path)
+        if backup is not None:
+            os.replace(backup, path)
         if isinstance(exc, sqlite3.DatabaseError):
             raise PatientDocsError(f"cannot write to records database '{records.path}' ({exc}); "
                                    "nothing was saved") from None
         if isinstance(exc, OSError):
             raise PatientDocsError(f"cannot write '{path}' ({exc.strerror}); nothing was saved") from None
         raise
+    remove_quietly(backup)

@@ -123,7 +123,8 @@ class Pipeline:
         labels = loaded.data.labels
         clinic = self.config.clinic
         footer = (f"{labels.get('version', 'Version')} {loaded.data.version} · "
-                  f"{labels.get('review_by', 'Review by')} {templating.long_date(loaded.data.review_by)} · "
+                  f"{labels.get('review_by', 'Review by')} "
+                  f"{templating.long_date(loaded.data.review_by, templating.month_names(labels))} · "
                   f"{labels.get('reference', 'Ref')} {self.fingerprint(loaded)}")
         meta = PageMeta(
             clinic_name=clinic.name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
@@ -34,7 +35,8 @@ class RiskTable:
 
 @dataclass(frozen=True)
 class Estimate:
-    count: float = spec(ge=0)
+    # Never 0: where none were seen, give the upper bound with qualifier fewer_than.
+    count: float = spec(gt=0)
     per: int = spec(gt=0)
     of: str = spec(min_length=1)
     source: str = spec(min_length=1)
@@ -46,8 +48,8 @@ class Estimate:
         return self.count_high if self.count_high is not None else self.count
 
     @property
-    def rate(self) -> float:
-        return self.high / self.per
+    def rate(self) -> Fraction:
+        return frequency.exact_rate(self.high, self.per)
 
     def problems(self) -> list[str]:
         if self.count_high is not None and self.count_high < self.count:
@@ -78,7 +80,7 @@ class Risk:
         return []
 
     @property
-    def rate(self) -> float | None:
+    def rate(self) -> Fraction | None:
         return None if self.reports_only else max(e.rate for e in self.estimates)
 
     @property
@@ -94,7 +96,7 @@ class Risk:
         if self.reports_only:
             return None
         first = self.estimates[0]
-        low = min(e.count / e.per for e in self.estimates)
+        low = min(frequency.exact_rate(e.count, e.per) for e in self.estimates)
         high = max(e.rate for e in self.estimates)
         denominator = frequency.denominator_for(low, table_per)
         low_count = frequency.round_count(low * denominator)
@@ -205,6 +207,9 @@ REQUIRED_LABELS = ("about", "fewer_than", "to", "in", "reports_only")
 
 def _cross_check(content: Content, doc: yamlsource.Document) -> list[PatientDocsError]:
     problems: list[PatientDocsError] = []
+    if "months" in content.labels and len(content.labels["months"].split()) != 12:
+        problems.append(doc.error("labels.months: give the twelve month names, separated by spaces",
+                                  ("labels", "months")))
     for key in REQUIRED_LABELS:
         if key not in content.labels:
             problems.append(doc.error(f"labels: missing required label '{key}'", ("labels",)))

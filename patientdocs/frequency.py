@@ -7,21 +7,24 @@ never typed by hand, so a changed figure can never leave a stale "rare" behind.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Literal
 
 Band = Literal["very_common", "common", "uncommon", "rare", "very_rare", "unknown"]
 
 # Lower bound of each band, highest first; anything below the last is very rare.
-_BANDS: tuple[tuple[float, Band], ...] = (
-    (1 / 10, "very_common"),
-    (1 / 100, "common"),
-    (1 / 1_000, "uncommon"),
-    (1 / 10_000, "rare"),
+_BANDS: tuple[tuple[Fraction, Band], ...] = (
+    (Fraction(1, 10), "very_common"),
+    (Fraction(1, 100), "common"),
+    (Fraction(1, 1_000), "uncommon"),
+    (Fraction(1, 10_000), "rare"),
 )
 
 
-def band(rate: float | None) -> Band:
-    """CIOMS band for a rate (events per person, treatment or session)."""
+def band(rate: Fraction | float | None) -> Band:
+    """CIOMS band for a rate (events per person, treatment or session).
+
+    Give an exact Fraction where the rate sits on a boundary: 1.2 / 12 is 0.0999... in floats."""
     if rate is None:
         return "unknown"
     for lower, name in _BANDS:
@@ -30,12 +33,17 @@ def band(rate: float | None) -> Band:
     return "very_rare"
 
 
-def round_count(value: float) -> int:
-    """Whole numbers for patients; at least 1 so "about 0 in 100" never prints."""
-    return max(1, int(value + 0.5))
+def exact_rate(count: float, per: int) -> Fraction:
+    """count / per without floating-point error (the count as written, e.g. 21.7)."""
+    return Fraction(str(count)) / per
 
 
-def denominator_for(rate: float, table_per: int) -> int:
+def round_count(value: Fraction | float) -> int:
+    """Whole numbers for patients, halves rounded up; at least 1 so "about 0 in 100" never prints."""
+    return max(1, int(Fraction(value) + Fraction(1, 2)))
+
+
+def denominator_for(rate: Fraction | float, table_per: int) -> int:
     """The table's denominator, made larger by tens only where the count would fall below 1."""
     denominator = table_per
     while 0 < rate * denominator < 1 and denominator < 10_000_000:

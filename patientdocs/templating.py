@@ -7,6 +7,7 @@ XML, so a name like ``</p><h1>`` cannot change the document's structure.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -41,6 +42,17 @@ def long_date(value: dt.date | None, months: list[str] | tuple[str, ...] = MONTH
     return f"{value.day} {months[value.month - 1]} {value.year}"
 
 
+def month_names(labels: dict[str, str]) -> tuple[str, ...]:
+    """The content's ``labels.months`` (twelve names, space-separated), or English."""
+    names = tuple(labels.get("months", "").split())
+    return names if len(names) == 12 else MONTHS_EN
+
+
+@jinja2.pass_context
+def _long_date_filter(context: jinja2.runtime.Context, value: dt.date | None) -> str:
+    return long_date(value, month_names(context.get("labels") or {}))
+
+
 class _CheckedLoader(jinja2.FileSystemLoader):
     """Checks each template's tags against the vocabulary when it is first loaded."""
 
@@ -63,10 +75,13 @@ def _display(filename: str | None) -> str:
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs (a cold run otherwise spends ~25 ms compiling).
 
-    Jinja keys each entry by the template's checksum, so an edited template is never stale.
+    Jinja keys each entry by the template's checksum, so an edited template is never stale; the
+    folder is named after this module and Jinja's version, so changed filters never meet old code.
     The folder is private to the user; without a usable one, templates are simply compiled."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "patientdocs" / "jinja"
+    # Compiled code depends on the filters defined here and on Jinja's version too.
+    code = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
+    folder = Path(base) / "patientdocs" / f"jinja-{code}"
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not os.access(folder, os.W_OK):
@@ -87,7 +102,7 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters["markup"] = emphasis
-    env.filters["longdate"] = long_date
+    env.filters["longdate"] = _long_date_filter
     return env
 
 

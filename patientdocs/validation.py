@@ -21,6 +21,7 @@ def validate(cls: type[T], doc: Document) -> T:
     """Validate ``doc.data`` as ``cls``; every problem is reported at once, each at its line."""
     obj, problems = schema.build(cls, doc.data if doc.data is not None else {})
     if problems:
-        raise ProblemListError([doc.error(_message(p), p.loc) for p in problems])
+        errors = [doc.error(_message(p), p.loc) for p in problems]
+        raise ProblemListError(sorted(errors, key=lambda e: e.line or 0))
     assert obj is not None
     return obj

@@ -212,9 +212,10 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
     rows = []
     for question in node.elements("question"):
         name = _field_name(question, ctx)
+        text = question.text().strip()
         rows.append([_para(question, ctx, "cell"),
-                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size),
-                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size)])
+                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}"),
+                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}")])
     table = Table(rows, colWidths=[ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], hAlign="LEFT",
                   style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
                                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -240,9 +241,12 @@ def _field_rows(block: str, node: Node, ctx: BuildContext) -> list[list[Flowable
             raise _bad_value(field, ctx, "kind", kind, {"text", "signature"})
         name = f"{block}_{_field_name(field, ctx)}"
         signature = kind == "signature"
-        label = Paragraph(fonts.inline(field.attrs.get("label", "")), ctx.styles["cell"])
+        label_text = field.attrs.get("label", "")
+        label = Paragraph(fonts.inline(label_text), ctx.styles["cell"])
+        tooltip = f"{node.attrs.get('title', '')}: {label_text}".strip(": ")
         rows.append([label, WriteLine(line_width, 30 if signature else 20,
-                                      (SIGNATURE_PREFIX if signature else "") + name, ctx.fillable, signature)])
+                                      (SIGNATURE_PREFIX if signature else "") + name, ctx.fillable, signature,
+                                      tooltip)])
     return rows
 
 

@@ -18,9 +18,10 @@ FIELD_FONT = "Helvetica"
 class TickBox(Flowable):
     """A square to tick, with its label to the right."""
 
-    def __init__(self, label: str, name: str, size: float, fillable: bool, label_size: float):
+    def __init__(self, label: str, name: str, size: float, fillable: bool, label_size: float, tooltip: str = ""):
         super().__init__()
         self.label = label
+        self.tooltip = tooltip or label
         self.name = name
         self.size = size
         self.fillable = fillable
@@ -38,8 +39,8 @@ class TickBox(Flowable):
         canv.drawString(0, self.size * 0.2, self.label)
         x = canv.stringWidth(self.label, fonts.MAIN, self.label_size) + 4
         if self.fillable:
-            canv.acroForm.checkbox(name=self.name, tooltip=self.label, x=x, y=0, size=self.size,
-                                   buttonStyle="check", borderColor=colors.black, fillColor=colors.white,
+            canv.acroForm.checkbox(name=self.name, tooltip=self.tooltip, x=x, y=0, size=self.size,
+                                   buttonStyle="check", borderColor=colors.black, fillColor=colors.white, fieldFlags="",
                                    textColor=colors.black, borderWidth=1, forceBorder=True, relative=True)
         else:
             canv.setStrokeColor(colors.black)
@@ -50,8 +51,10 @@ class TickBox(Flowable):
 class WriteLine(Flowable):
     """A line to write on (a signature, a name, a date), or a fillable text field."""
 
-    def __init__(self, width: float, height: float, name: str, fillable: bool, signature: bool = False):
+    def __init__(self, width: float, height: float, name: str, fillable: bool, signature: bool = False,
+                 tooltip: str = ""):
         super().__init__()
+        self.tooltip = tooltip or name
         self.width = width
         self.height = height
         self.name = name
@@ -67,7 +70,7 @@ class WriteLine(Flowable):
         if self.fillable:
             # Signatures become real /Sig fields after rendering (see sign_fields); a text
             # field marks the spot because reportlab has no signature field type.
-            canv.acroForm.textfield(name=self.name, tooltip=self.name, x=0, y=0, width=self.width,
+            canv.acroForm.textfield(name=self.name, tooltip=self.tooltip, x=0, y=0, width=self.width,
                                     height=self.height, fontName=FIELD_FONT, fontSize=11,
                                     borderColor=colors.HexColor("#555555"), fillColor=colors.white,
                                     textColor=colors.black, borderWidth=1, forceBorder=True, relative=True)

@@ -28,7 +28,7 @@ def make_styles(theme: Theme) -> dict[str, object]:
                                    borderPadding=(6, 6, 6, 6), spaceBefore=4, spaceAfter=size),
         "small": ParagraphStyle("small", parent=body, fontSize=size - 2, leading=(size - 2) * 1.3,
                                 spaceAfter=2),
-        "source": ParagraphStyle("source", parent=body, fontSize=size - 2, leading=(size - 2) * 1.2,
+        "source": ParagraphStyle("source", parent=body, fontSize=size - 3, leading=(size - 3) * 1.2,
                                  spaceAfter=1, leftIndent=18, bulletIndent=0, bulletFontName=MAIN),
         "closing": ParagraphStyle("closing", parent=body, fontName=bold, spaceBefore=size * 0.5),
         "warning": ParagraphStyle("warning", parent=body, fontName=bold, textColor=colors.HexColor("#8b0000")),

@@ -1,0 +1,135 @@
+"""Shared helpers: run the CLI in a subprocess, copy the project into a temporary folder, read PDFs.
+
+Tests never write into the repository: every CLI run uses a copy of config.yaml (and of the
+content and templates) inside a temporary folder, so out/, records.db and *.part files land there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+REPO = Path(__file__).resolve().parents[1]
+GENERATE = REPO / "generate.py"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# "Today" for every CLI run unless a test says otherwise: the visit date used throughout, so the
+# suite does not start failing when the real clock passes the content's review date.
+TODAY_EPOCH = "1796083200"  # 2026-12-01T00:00:00Z
+
+VISIT = ("--dob", "1984-03-09", "--therapist", "Sam Patel", "--date", "2026-12-01")
+
+
+def norm(text: str) -> str:
+    """NFC, with every run of whitespace (pypdf's line breaks included) made one space."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def page_texts(pdf: Path | bytes) -> list[str]:
+    """Whitespace-normalised text of each page."""
+    data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
+    return [norm(page.extract_text() or "") for page in PdfReader(BytesIO(data)).pages]
+
+
+def run_cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python generate.py ARGS`` in ``cwd``; text output decoded as UTF-8."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("PATIENTDOCS_DEBUG", "SOURCE_DATE_EPOCH")}
+    full_env.update({"PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH})
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, str(GENERATE), *map(str, args)], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+
+
+def copy_project(dest: Path) -> Path:
+    """config.yaml, handouts/ and templates/ copied into ``dest``; returns the config path."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "config.yaml", dest / "config.yaml")
+    shutil.copytree(REPO / "handouts", dest / "handouts")
+    shutil.copytree(REPO / "templates", dest / "templates")
+    return dest / "config.yaml"
+
+
+def replace_line(path: Path, old: str, new: str) -> int:
+    """Replace the one line of ``path`` that contains ``old`` (by ``new``); return its 1-based number."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    hits = [i for i, line in enumerate(lines) if old in line]
+    assert len(hits) == 1, f"expected exactly one line with {old!r} in {path}, found {len(hits)}"
+    lines[hits[0]] = lines[hits[0]].replace(old, new)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return hits[0] + 1
+
+
+def line_of(path: Path, text: str) -> int:
+    """1-based number of the one line of ``path`` that contains ``text``."""
+    hits = [i + 1 for i, line in enumerate(path.read_text(encoding="utf-8").split("\n")) if text in line]
+    assert len(hits) == 1, f"expected exactly one line with {text!r} in {path}, found {hits}"
+    return hits[0]
+
+
+def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+def assert_failed_cleanly(result: subprocess.CompletedProcess[str], folder: Path, output: Path | None = None,
+                          *, lines: int | None = 1) -> list[str]:
+    """Exit code 2, only "Error: ..." lines on stderr, no traceback, no PDF and no *.part left behind.
+
+    Returns the messages without their "Error: " prefix."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    got = error_lines(result)
+    assert got, "no message on stderr"
+    assert all(line.startswith("Error: ") for line in got), got
+    if lines is not None:
+        assert len(got) == lines, got
+    if output is not None:
+        assert not output.exists()
+    assert not list(folder.rglob("*.pdf")), list(folder.rglob("*.pdf"))
+    assert not list(folder.rglob("*.part")), list(folder.rglob("*.part"))
+    assert "Saved" not in result.stdout
+    return [line[len("Error: "):] for line in got]
+
+
+def render_info(pipeline, visit, *, treatment: str = "dry-needling", language: str = "en"):
+    """One information sheet through the library (no subprocess, no file)."""
+    return pipeline.render([("info", "")], visit, treatment=treatment, language=language)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A private copy of the project's config, content and templates; returns its folder."""
+    copy_project(tmp_path)
+    return tmp_path
+
+
+_HYPOTHESIS_HOME: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Sanity check: the helpers above rely on these files; fail loudly if the layout changes.
+    for needed in (GENERATE, REPO / "config.yaml", REPO / "handouts", REPO / "templates"):
+        if not needed.exists():
+            raise pytest.UsageError(f"{needed} is missing")
+    # Hypothesis caches into ./.hypothesis by default: keep the repository untouched.
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    _HYPOTHESIS_HOME.append(tempfile.mkdtemp(prefix="patientdocs-hypothesis-"))
+    set_hypothesis_home_dir(_HYPOTHESIS_HOME[-1])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _HYPOTHESIS_HOME:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+PAGE_OF = re.compile(r"Page (\d+) of (\d+)")

@@ -1,0 +1,329 @@
+"""Bad input, through the CLI: exit code 2, one clear "Error:" line naming the file and line, no
+traceback, and nothing written (no PDF, no half-written *.part file)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import VISIT, assert_failed_cleanly, line_of, replace_line, run_cli
+
+from patientdocs import yamlsource
+from patientdocs.build import Pipeline
+from patientdocs.config import load_config
+from patientdocs.content import load_content
+from patientdocs.errors import PatientDocsError, UnsupportedCharactersError
+from patientdocs.visit import make_visit
+
+CONTENT = Path("handouts/dry-needling/en.yaml")
+
+
+def info(project: Path, *extra: str) -> tuple:
+    """Run ``info`` for a valid visit in ``project`` with -o out.pdf, plus ``extra`` options."""
+    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", *extra, cwd=project)
+    return result, project / "out.pdf"
+
+
+def failed(project: Path, *extra: str, lines: int | None = 1) -> list[str]:
+    result, output = info(project, *extra)
+    return assert_failed_cleanly(result, project, output, lines=lines)
+
+
+def line_equal(path: Path, text: str) -> int:
+    return path.read_text(encoding="utf-8").split("\n").index(text) + 1
+
+
+# ---- config.yaml ----------------------------------------------------------------------------------
+
+def test_config_broken_yaml_names_file_and_line(project: Path) -> None:
+    line = replace_line(project / "config.yaml", "font_size: 12 ", "font_size: 12: 13 ")
+    (message,) = failed(project)
+    assert message.startswith(f"config.yaml:{line}: not valid YAML"), message
+
+
+def test_config_missing_required_key(project: Path) -> None:
+    replace_line(project / "config.yaml", "name: Riverside Physio & Sports Clinic", "# (name removed)")
+    (message,) = failed(project)
+    assert message == f"config.yaml:{line_equal(project / 'config.yaml', 'clinic:')}: " \
+                      "missing required key 'clinic.name'"
+
+
+def test_config_wrong_type_paper(project: Path) -> None:
+    line = replace_line(project / "config.yaml", "paper: A4", "paper: 42")
+    (message,) = failed(project)
+    assert message.startswith(f"config.yaml:{line}: document.paper: "), message
+    assert "'A4'" in message and "'Letter'" in message and "42" in message
+
+
+def test_config_wrong_type_address(project: Path) -> None:
+    config = project / "config.yaml"
+    line = replace_line(config, "  address:", "  address: 5")
+    replace_line(config, "- 14 Mill Lane", "# (removed)")
+    replace_line(config, "- Northbridge NB4 7QT", "# (removed)")
+    (message,) = failed(project)
+    assert message.startswith(f"config.yaml:{line}: clinic.address: must be a list"), message
+
+
+def test_config_unknown_key_names_its_line(project: Path) -> None:
+    line = replace_line(project / "config.yaml", "duplex: true", "duplx: true")
+    (message,) = failed(project)
+    assert message.startswith(f"config.yaml:{line}: unknown key 'document.duplx'"), message
+
+
+def test_config_duplicate_key_names_its_line(project: Path) -> None:
+    line = replace_line(project / "config.yaml", "duplex: true", "font_size: 14")
+    (message,) = failed(project)
+    assert message == f"config.yaml:{line}: key 'font_size' appears twice", message
+
+
+def test_config_reports_all_problems_at_once(project: Path) -> None:
+    config = project / "config.yaml"
+    replace_line(config, "name: Riverside Physio & Sports Clinic", "# (name removed)")
+    paper = replace_line(config, "paper: A4", "paper: 42")
+    unknown = replace_line(config, "duplex: true", "duplx: true")
+    messages = failed(project, lines=3)
+    clinic = line_equal(config, "clinic:")
+    assert f"config.yaml:{clinic}: missing required key 'clinic.name'" in messages
+    assert any(m.startswith(f"config.yaml:{paper}: document.paper: ") for m in messages), messages
+    assert any(m.startswith(f"config.yaml:{unknown}: unknown key 'document.duplx'") for m in messages), messages
+
+
+def test_config_file_not_found(project: Path) -> None:
+    (message,) = failed(project, "--config", "nowhere.yaml")
+    assert message == "nowhere.yaml: file not found"
+
+
+# ---- content file ----------------------------------------------------------------------------------
+
+def test_content_broken_yaml_names_file_and_line(project: Path) -> None:
+    line = replace_line(project / CONTENT, "name: Dry needling", "name: Dry: needling")
+    (message,) = failed(project)
+    assert message.startswith(f"{CONTENT}:{line}: not valid YAML"), message
+
+
+def test_content_missing_key(project: Path) -> None:
+    replace_line(project / CONTENT, "language_name: English", "# (removed)")
+    (message,) = failed(project)
+    assert re.fullmatch(rf"{re.escape(str(CONTENT))}:\d+: missing required key 'language_name'", message), message
+
+
+def test_content_unknown_key_reported_with_the_missing_one(project: Path) -> None:
+    line = replace_line(project / CONTENT, "language_name: English", "language_nmae: English")
+    messages = failed(project, lines=2)
+    assert f"{CONTENT}:{line}: unknown key 'language_nmae' (check the spelling)" in messages
+    assert any(m.endswith("missing required key 'language_name'") for m in messages), messages
+
+
+def _risk_number(project: Path, risk_id: str) -> int:
+    content = load_content(project / "handouts", "dry-needling", "en").data
+    return [r.id for r in content.risks].index(risk_id) + 1
+
+
+def test_content_risk_with_unknown_source(project: Path) -> None:
+    number = _risk_number(project, "pneumothorax")
+    line = replace_line(project / CONTENT, "source: lin2019", "source: nobody2020")
+    (message,) = failed(project)
+    assert message == f"{CONTENT}:{line}: risks[{number}]: unknown source 'nobody2020'"
+
+
+def test_content_reports_every_unknown_source(project: Path) -> None:
+    first = replace_line(project / CONTENT, "source: lin2019", "source: nobody2020")
+    # halle2016 is the source of two reports-only risks: break the first one.
+    text = (project / CONTENT).read_text(encoding="utf-8")
+    old = "    source: halle2016\n"
+    index = text.index(old)
+    (project / CONTENT).write_text(text[:index] + "    source: nobody2021\n" + text[index + len(old):],
+                                   encoding="utf-8")
+    second = text[:index].count("\n") + 1
+    messages = failed(project, lines=2)
+    assert any(m.startswith(f"{CONTENT}:{first}: ") and "'nobody2020'" in m for m in messages), messages
+    assert any(m.startswith(f"{CONTENT}:{second}: ") and "'nobody2021'" in m for m in messages), messages
+
+
+def test_content_impossible_date_names_file_and_line(project: Path) -> None:
+    line = replace_line(project / CONTENT, "reviewed: 2026-11-20", "reviewed: 2026-02-30")
+    (message,) = failed(project)
+    assert message.startswith(f"{CONTENT}:{line}: "), message
+    assert "2026-02-30" in message
+
+
+# ---- templates ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def templates(project: Path) -> Path:
+    """The project's templates moved to my-templates/, which the config names in paths.templates."""
+    shutil.move(project / "templates", project / "my-templates")
+    replace_line(project / "config.yaml", "templates: templates", "templates: my-templates")
+    return project / "my-templates"
+
+
+def test_template_using_something_undefined_names_template_and_line(project: Path, templates: Path) -> None:
+    line = replace_line(templates / "info.xml.j2", "{{ info.intro|markup }}", "{{ info.nothing_here }}")
+    (message,) = failed(project)
+    assert message.startswith(f"my-templates/info.xml.j2:{line}: "), message
+    assert "undefined" in message and "nothing_here" in message
+
+
+def test_undefined_in_a_macro_names_the_macro_file_and_line(project: Path, templates: Path) -> None:
+    line = replace_line(templates / "_macros.xml.j2", "{{ visit.date|longdate }}", "{{ visit.nope }}")
+    (message,) = failed(project)
+    assert message.startswith(f"my-templates/_macros.xml.j2:{line}: "), message
+    assert "nope" in message
+
+
+def test_unknown_tag_in_template_names_template_and_line(project: Path, templates: Path) -> None:
+    line = replace_line(templates / "info.xml.j2", "<h1>{{ info.title|markup }}</h1>",
+                        "<blink>{{ info.title|markup }}</blink>")
+    (message,) = failed(project)
+    assert message == f"my-templates/info.xml.j2:{line}: unknown tag <blink>"
+
+
+def test_unknown_attribute_in_template_names_template_and_line(project: Path, templates: Path) -> None:
+    line = replace_line(templates / "info.xml.j2", '<p class="lead">', '<p klass="lead">')
+    (message,) = failed(project)
+    assert message == f"my-templates/info.xml.j2:{line}: unknown attribute 'klass' on <p>"
+
+
+def test_template_syntax_error_names_template_and_line(project: Path, templates: Path) -> None:
+    line = replace_line(templates / "info.xml.j2", "{% for s in info.sections %}",
+                        "{% for s in info.sections %}{% bogus %}")
+    (message,) = failed(project)
+    assert re.match(rf"my-templates/info\.xml\.j2:{line}: template syntax error: ", message), message
+    assert "bogus" in message
+
+
+def test_missing_template_names_the_folder(project: Path, templates: Path) -> None:
+    (templates / "info.xml.j2").unlink()
+    (message,) = failed(project)
+    assert message.startswith("template 'info.xml.j2' not found in "), message
+    assert "my-templates" in message
+
+
+def test_templates_really_come_from_paths_templates(project: Path, templates: Path) -> None:
+    # Control for the tests above: the unedited moved templates work.
+    result, output = info(project)
+    assert result.returncode == 0, result.stderr
+    assert output.is_file()
+
+
+# ---- command-line values ----------------------------------------------------------------------------
+
+def test_impossible_visit_date(project: Path) -> None:
+    result = run_cli("info", "--patient", "Ana Lima", "--date", "2026-13-45", "-o", "out.pdf", cwd=project)
+    (message,) = assert_failed_cleanly(result, project, project / "out.pdf")
+    assert message == "date: '2026-13-45' is not a real date (use YYYY-MM-DD)"
+
+
+def test_impossible_date_of_birth(project: Path) -> None:
+    (message,) = failed(project, "--dob", "1984-02-30")
+    assert message == "date of birth: '1984-02-30' is not a real date (use YYYY-MM-DD)"
+
+
+def test_birth_after_the_visit(project: Path) -> None:
+    (message,) = failed(project, "--dob", "2027-01-01")
+    assert "2027-01-01" in message and "2026-12-01" in message
+
+
+def test_unknown_language_lists_the_available_ones(project: Path) -> None:
+    (message,) = failed(project, "--lang", "xx")
+    assert message == "no 'xx' version of dry-needling (available languages: en)"
+
+
+def test_unknown_treatment_lists_the_available_ones(project: Path) -> None:
+    (message,) = failed(project, "--treatment", "cupping")
+    assert message == "unknown treatment 'cupping' (available: dry-needling)"
+
+
+def test_output_folder_that_does_not_exist(project: Path) -> None:
+    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "nowhere/out.pdf", cwd=project)
+    (message,) = assert_failed_cleanly(result, project)
+    assert "nowhere/out.pdf" in message and "does not exist" in message
+    assert not (project / "nowhere").exists()
+
+
+def test_output_under_a_file(project: Path) -> None:
+    (project / "somefile.txt").write_text("not a folder")
+    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "somefile.txt/out.pdf", cwd=project)
+    (message,) = assert_failed_cleanly(result, project)
+    assert "somefile.txt/out.pdf" in message and "is not a folder" in message
+    assert (project / "somefile.txt").read_text() == "not a folder"
+
+
+def test_output_is_an_existing_folder(project: Path) -> None:
+    (project / "saved").mkdir()
+    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "saved", cwd=project)
+    (message,) = assert_failed_cleanly(result, project)
+    assert "'saved'" in message and "is a folder" in message
+    assert list((project / "saved").iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
+def test_output_folder_without_write_permission(project: Path) -> None:
+    locked = project / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "locked/out.pdf", cwd=project)
+        (message,) = assert_failed_cleanly(result, project)
+        assert "locked/out.pdf" in message and "permission" in message
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o755)
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_empty_patient_name(project: Path, name: str) -> None:
+    result = run_cli("info", "--patient", name, *VISIT, "-o", "out.pdf", cwd=project)
+    (message,) = assert_failed_cleanly(result, project, project / "out.pdf")
+    assert message == "patient name is empty"
+
+
+def test_name_with_cjk_characters_is_refused_via_cli(project: Path) -> None:
+    result = run_cli("info", "--patient", "王小明", *VISIT, "-o", "out.pdf", cwd=project)
+    (message,) = assert_failed_cleanly(result, project, project / "out.pdf")
+    assert message.startswith("patient name has characters no bundled font can print"), message
+    for char in "王小明":
+        assert f"'{char}' (U+{ord(char):04X})" in message
+
+
+def test_cjk_characters_raise_unsupported_characters_error_listing_them() -> None:
+    pipeline = Pipeline(load_config(Path(__file__).resolve().parents[1] / "config.yaml"))
+    visit = make_visit(patient="Ana 王小明 Lima", date="2026-12-01", therapist="Sam Patel")
+    with pytest.raises(UnsupportedCharactersError) as caught:
+        pipeline.check_printable(visit)
+    assert isinstance(caught.value, PatientDocsError)
+    message = str(caught.value)
+    assert "patient name" in message
+    assert "'王' (U+738B) '小' (U+5C0F) '明' (U+660E)" in message
+    assert "Ana" not in message.split(":", 1)[1]  # only the characters that cannot be printed are listed
+
+
+# ---- YAML surprises ----------------------------------------------------------------------------------
+
+def test_norway_problem_language_no_stays_the_string_no() -> None:
+    doc = yamlsource.parse("language: no\nother: yes\nswitch: off\nflag: true\nlabels:\n  no: Nei\n  yes: Ja\n",
+                           Path("x.yaml"))
+    assert doc.data["language"] == "no"
+    assert doc.data["other"] == "yes"
+    assert doc.data["switch"] == "off"
+    assert doc.data["flag"] is True
+    assert doc.data["labels"] == {"no": "Nei", "yes": "Ja"}
+
+
+def test_yaml_lines_are_remembered_for_errors() -> None:
+    doc = yamlsource.parse("a: 1\nb:\n  c: 2\n", Path("x.yaml"))
+    assert doc.line_of(("b", "c")) == 3
+    assert str(doc.error("bad", ("b", "c"))) == "x.yaml:3: bad"
+
+
+@pytest.mark.parametrize("key, typed", [("phone", "02071234567"), ("emergency_number", "000")])
+def test_unquoted_numbers_with_leading_zero_keep_their_digits(project: Path, key: str, typed: str) -> None:
+    config = project / "config.yaml"
+    line = line_of(config, f"  {key}: ")
+    lines = config.read_text(encoding="utf-8").split("\n")
+    lines[line - 1] = f"  {key}: {typed}"
+    config.write_text("\n".join(lines), encoding="utf-8")
+    assert getattr(load_config(config).clinic, key) == typed
