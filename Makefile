@@ -12,10 +12,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-input -r requirements-dev.txt
 	touch $(STAMP)
 
+DEMO := --patient "Zoë O'Brien" --dob 1984-03-09 --patient-id DEMO-1 --therapist "Sam Patel" --date 2026-12-01
+
 demo: $(STAMP)
 	$(PY) generate.py validate
-	$(PY) generate.py info --patient "Zoë O'Brien" --dob 1984-03-09 --patient-id DEMO-1 \
-		--therapist "Sam Patel" --date 2026-12-01
+	$(PY) generate.py info $(DEMO)
+	$(PY) generate.py consent $(DEMO)
+	$(PY) generate.py packet $(DEMO)
+	$(PY) generate.py aftercare $(DEMO) --areas "neck (left)" --areas "upper trapezius (both)" \
+		--next-visit 2026-12-08 --note "Heat for 10 minutes tonight"
+	$(PY) generate.py email aftercare --to zoe@example.org $(DEMO) --areas "neck (left)" --dry-run
+	$(PY) generate.py batch examples/appointments-2026-12-01.csv -o out/2026-12-01
 
 test: $(STAMP)
 	$(PY) -m pytest -q
