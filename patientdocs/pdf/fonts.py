@@ -65,7 +65,7 @@ def seed_subsets(text: str, doc: object, *, fill: bool = False) -> None:
     from reportlab.pdfbase import pdfmetrics
 
     _family(MAIN)
-    for style in _STYLES:
+    for style in _STYLES[:3]:  # bold italic is rare: embedding it unused would cost every document
         face = pdfmetrics.getFont(MAIN + style)
         cmap = face.face.charToGlyph
         face.splitString(" " + "".join(c for c in text if ord(c) in cmap), doc)
@@ -76,7 +76,7 @@ def seed_subsets(text: str, doc: object, *, fill: bool = False) -> None:
                     break
                 if ord(char) in cmap:
                     face.splitString(char, doc)
-        # Fixed resource names too (F1..F4), so a fallback font used early cannot shift them.
+        # Fixed resource names too, so a fallback font used early cannot shift them.
         face.getSubsetInternalName(0, doc)
 
 
