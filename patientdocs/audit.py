@@ -169,29 +169,37 @@ def save_with_record(records: Records, path: Path, data: bytes, new: list[Record
     """Write the file and its records as one unit: if either fails, neither is left.
 
     A file already at ``path`` (an earlier run) is kept aside until the records are committed,
-    and put back if they are not."""
+    and put back if they are not. Once committed, nothing is undone, even by Ctrl-C."""
     tmp = write_temp(path, data)
     backup: Path | None = None
-    placed = False
+    placed = committed = False
+    conn = records.conn
     try:
-        with records.transaction() as conn:
-            for record in new:
-                records.insert(conn, record)
-            if path.exists():
-                backup = path.with_name(f".{path.name}.{os.getpid()}.old")
-                os.replace(path, backup)
-            os.replace(tmp, path)
-            placed = True
+        conn.execute("BEGIN IMMEDIATE")
+        for record in new:
+            records.insert(conn, record)
+        if path.exists():
+            backup = path.with_name(f".{path.name}.{os.getpid()}.old")
+            os.replace(path, backup)
+        os.replace(tmp, path)
+        placed = True
+        conn.execute("COMMIT")
+        committed = True
     except BaseException as exc:
-        remove_quietly(tmp)
-        if placed:
-            remove_quietly(path)
-        if backup is not None:
-            os.replace(backup, path)
+        if not committed:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            remove_quietly(tmp)
+            if placed:
+                remove_quietly(path)
+            if backup is not None:
+                os.replace(backup, path)
         if isinstance(exc, sqlite3.DatabaseError):
             raise PatientDocsError(f"cannot write to records database '{records.path}' ({exc}); "
                                    "nothing was saved") from None
         if isinstance(exc, OSError):
             raise PatientDocsError(f"cannot write '{path}' ({exc.strerror}); nothing was saved") from None
         raise
-    remove_quietly(backup)
+    finally:
+        if committed:
+            remove_quietly(backup)

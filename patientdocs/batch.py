@@ -37,6 +37,13 @@ class Job:
     target: Path
     treatment: str
 
+    def request(self, fingerprint: str, duplex: bool) -> str:
+        """A digest of everything the file is made from: a corrected row or new content makes it anew."""
+        a = self.appointment
+        parts = (a.date, a.time, a.patient_name, a.dob, a.patient_id, a.therapist, a.language, a.documents,
+                 self.treatment, fingerprint, duplex)
+        return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -72,15 +79,18 @@ def _start_worker(settings: RunSettings) -> None:
     fonts.register()
 
 
-def _already_made(job: Job) -> bool:
-    """The file exists and is exactly one the records say was made: nothing to redo."""
+def _already_made(job: Job, request: str) -> bool:
+    """The file exists, the records say it was made, and it was made from this very row and content."""
     from .audit import Records
+    from .verify import read_control_metadata
 
     if not job.target.is_file():
         return False
+    data = job.target.read_bytes()
+    if read_control_metadata(data).get("Request") != request:
+        return False
     records: Records = _WORKER["records"]  # type: ignore[assignment]
-    digest = hashlib.sha256(job.target.read_bytes()).hexdigest()
-    return bool(records.find(sha256=digest))
+    return bool(records.find(sha256=hashlib.sha256(data).hexdigest()))
 
 
 def _make(job: Job) -> Outcome:
@@ -88,20 +98,22 @@ def _make(job: Job) -> Outcome:
     from .visit import make_visit
 
     try:
-        if _already_made(job):
+        pipeline = _WORKER["pipeline"]
+        appointment = job.appointment
+        fingerprint = pipeline.fingerprint(pipeline.content(job.treatment, appointment.language))  # type: ignore[attr-defined]
+        request = job.request(fingerprint, bool(_WORKER["duplex"]))
+        if _already_made(job, request):
             import pikepdf
 
             with pikepdf.open(job.target) as done:
                 return Outcome(job, pages=len(done.pages), reused=True)
-        pipeline = _WORKER["pipeline"]
-        appointment = job.appointment
         config = _WORKER["config"]
         kwargs = appointment.visit_kwargs()
         kwargs["therapist"] = kwargs["therapist"] or config.defaults.therapist  # type: ignore[attr-defined]
         visit = make_visit(**kwargs)  # type: ignore[arg-type]
         rendered = pipeline.render(sections_for(appointment.documents), visit,  # type: ignore[attr-defined]
                                    treatment=job.treatment, language=appointment.language,
-                                   duplex=bool(_WORKER["duplex"]))
+                                   duplex=bool(_WORKER["duplex"]), request=request)
         digest = hashlib.sha256(rendered.pdf).hexdigest()
         new = [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=job.treatment,
                       language=appointment.language, content_version=rendered.version,
@@ -152,20 +164,31 @@ def remove_leftovers(out_dir: Path) -> None:
 
 
 def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[Outcome]:
-    """Make every job's file, in worker processes when ``workers`` > 1; yields as each finishes."""
+    """Make every job's file, in worker processes when ``workers`` > 1; yields as each finishes.
+
+    A worker that dies (killed, out of memory) does not hang the run: its unfinished jobs come
+    back as failed, to be made by running the command again."""
     if workers <= 1 or len(jobs) <= 1:
         _start_worker(settings)
         for job in jobs:
             yield _make(job)
         return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    with context.Pool(workers, initializer=_start_worker, initargs=(settings,)) as pool:
-        try:
-            yield from pool.imap_unordered(_make, jobs, chunksize=1)
-        except BaseException:
-            pool.terminate()
-            raise
+    executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                                   initializer=_start_worker, initargs=(settings,))
+    futures = {executor.submit(_make, job): job for job in jobs}
+    try:
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                yield Outcome(futures[future], error="not made: the process making it stopped unexpectedly; "
+                                                     "run the same command again to make it")
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def report_text(appointments: AppointmentList, result: BatchResult, source: Path) -> str:
@@ -182,7 +205,7 @@ def report_text(appointments: AppointmentList, result: BatchResult, source: Path
             lines.append(f"{label}: {' + '.join(appointment.documents)} -> {outcome.job.target.name} "
                          f"({outcome.pages} pages)")
     for problem in appointments.problems:
-        lines.append(f"line {problem.line}: SKIPPED: {problem.reason}")
+        lines.append(f"line {problem.line}: {problem.patient or '(no name)'}: SKIPPED: {problem.reason}")
     failed = len(result.failed) + len(appointments.problems)
     lines += ["", f"{len(result.made)} made, {failed} not made, out of "
                   f"{len(appointments.rows) + len(appointments.problems)} rows."]
@@ -206,8 +229,10 @@ def default_workers() -> int:
 
 
 def run_date(appointments: AppointmentList) -> dt.date:
+    from .build import today
+
     dates = sorted({a.date for a in appointments.rows})
-    return dates[0] if dates else dt.date.today()
+    return dates[0] if dates else today()
 
 
 ProgressCallback = Callable[[Outcome], None]

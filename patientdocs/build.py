@@ -152,7 +152,7 @@ class Pipeline:
                 fonts.check(text, what)
 
     def render(self, sections: Sequence[tuple[str, str]], visit: Visit, *, treatment: str, language: str,
-               duplex: bool = False, fillable: bool = False) -> Rendered:
+               duplex: bool = False, fillable: bool = False, request: str = "") -> Rendered:
         """One PDF from ``(kind, copy)`` sections, e.g. a consent form's patient and clinic copies.
 
         ``copy`` is "" or a name such as "patient"; its printed label comes from the content."""
@@ -175,7 +175,8 @@ class Pipeline:
             subject=f"{loaded.data.name}: {', '.join(kinds)}",
             keywords=f"content version {version}; review by {review_by}; fingerprint {fingerprint}",
             custom=(("ContentVersion", version), ("ReviewBy", review_by), ("Fingerprint", fingerprint),
-                    ("DocumentKinds", "+".join(kinds)), ("Treatment", treatment), ("Language", language)),
+                    ("DocumentKinds", "+".join(kinds)), ("Treatment", treatment), ("Language", language),
+                    *((("Request", request),) if request else ())),
         )
         pdf, pages = render_pdf(parts, paper=self.config.document.paper,
                                 theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),

@@ -544,11 +544,20 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
     loaded = pipeline.content(treatment, config.defaults.language)
     problems = [f"line {p.line}: {p.reason}" for p in listing.problems]
     problems += [f"line {o.job.appointment.line}: {o.error}" for o in result.failed]
+    from .pdf.fonts import printable
+
+    # A row refused for characters no font has must not print those characters on the cover.
+    problems = [printable(p) for p in problems]
     cover = pipeline.render_cover(runner.run_date(listing), runner.cover_rows(made), sorted(problems),
                                   treatment=treatment, language=config.defaults.language)
-    print_all = join([cover, *(o.job.target for o in made)], duplex=duplex,
-                     blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."))
-    atomic_write(out_dir / runner.PRINT_ALL, print_all)
+    print_all = out_dir / runner.PRINT_ALL
+    partial = print_all.with_name(f".{print_all.name}.{os.getpid()}.part")
+    try:
+        join([cover, *(o.job.target for o in made)], partial, duplex=duplex,
+             blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."))
+        os.replace(partial, print_all)
+    finally:
+        partial.unlink(missing_ok=True)
     atomic_write(out_dir / runner.REPORT, runner.report_text(listing, result, appointments).encode("utf-8"))
     reused = sum(o.reused for o in result.outcomes)
     failed = len(result.failed) + len(listing.problems)

@@ -17,7 +17,7 @@ class Verdict:
     message: str
 
 
-_KEY = re.compile(rb"/(ContentVersion|Fingerprint|ReviewBy|DocumentKinds) \(([^()\\]{1,64})\)")
+_KEY = re.compile(rb"/(ContentVersion|Fingerprint|ReviewBy|DocumentKinds|Request) \(([^()\\]{1,64})\)")
 
 
 def read_control_metadata(data: bytes) -> dict[str, str]:

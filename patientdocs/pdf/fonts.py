@@ -103,6 +103,12 @@ def check(text: str, what: str) -> None:
         raise UnsupportedCharactersError(f"{what} has characters no bundled font can print: {shown}{more}")
 
 
+def printable(text: str, replacement: str = "?") -> str:
+    """``text`` with every character no bundled font can draw replaced (for staff-facing lists)."""
+    bad = set(missing(text))
+    return "".join(replacement if c in bad else c for c in text) if bad else text
+
+
 def runs(text: str) -> list[tuple[str, str]]:
     """Split text into (family, text) runs: the main family, or the fallback where it lacks a glyph."""
     main = _family(MAIN)

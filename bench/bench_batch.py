@@ -1,0 +1,312 @@
+"""Batch speed, scaling and memory, with the bare reportlab baseline measured in the same run.
+
+    python bench/bench_batch.py [--rows 500] [--mem-small 100] [--mem-large 1000] [--pages-n 60]
+    python bench/bench_batch.py --quick          # small numbers: checks that everything runs
+
+1. Scaling: `generate.py batch` on ROWS generated appointments (varied names, documents
+   "info consent"), --workers 2 against --workers 1, wall time (process start to exit).
+   Target: ratio <= 0.6.
+2. Per page: one worker in this process (patientdocs.batch._start_worker, then _make on each
+   job: render, write, fsync, record) alternating with the baseline leaflet
+   (../shared/bench/baseline_reportlab.py, the project's own fonts); median ms per page.
+   The jobs are made single-sided so that every page counted has content. Target: <= 1.25.
+   The end-to-end figure (single-worker wall time / pages made) is reported too.
+3. Memory: peak RSS of each process for MEM_SMALL and MEM_LARGE rows, with 1 and 2 workers
+   (wait4's ru_maxrss for the whole run; /proc VmHWM sampled per process to tell the main
+   process from the workers). Target: the large run within 15% of the small one.
+4. print-all.pdf size per made appointment. Target: <= 30 KB.
+
+Prints one JSON line, then one human line per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+FONT_REGULAR = ROOT / "fonts" / "AtkinsonHyperlegible-Regular.ttf"
+FONT_BOLD = ROOT / "fonts" / "AtkinsonHyperlegible-Bold.ttf"
+EPOCH = "1764547200"
+TREATMENT = "dry-needling"
+
+FIRST = ["Anna", "José", "Zoë", "Seán", "Aoife", "Björn", "François", "Łukasz", "Siobhán", "Tomáš", "Renée",
+         "Chloé", "Mehmet", "Ngozi", "Priya", "Liam", "Emily", "Jamal", "Giulia", "Pedro", "Wei", "Hannah",
+         "Oliver", "Kateřina", "İbrahim", "Ana-Maria", "D'Arcy", "Mary", "Ahmed", "Olu"]
+LAST = ["Kowalska", "Álvarez", "Brontë-Smith", "O'Brien", "Ní Bhriain", "Åström", "Lefèvre", "Wójcik",
+        "Murphy", "Dvořák", "Laurent", "Dubois", "Öztürk", "Okafor", "Sharma", "Walsh", "Clarke", "Hussain",
+        "Rossi", "Gonçalves", "Zhang", "Schmidt", "Bennett", "Nováková", "Yılmaz", "Popescu", "Fitzgerald",
+        "Jones", "Al-Farsi", "Adeyemi", "Nowak", "Smith", "García", "Müller", "Jensen", "Kovač", "Lindqvist"]
+OTHER_SCRIPTS = ["Γιώργος Παπαδόπουλος", "Дмитрий Иванов", "Nguyễn Thị Minh Khai", "Ελένη Κωνσταντίνου",
+                 "Ольга Петренко", "Trần Văn Đức"]
+THERAPISTS = ["Sam Patel", "Joanna Lis", "Chris Okoye", "Dana Whitfield"]
+
+
+def bench_config(folder: Path) -> Path:
+    """config.yaml with the repository's content and templates, output and records in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {"handouts": ROOT / "handouts", "templates": ROOT / "templates", "output": folder / "out",
+              "records": folder / "records.db", "outbox": folder / "outbox"}
+    lines = (ROOT / "config.yaml").read_text(encoding="utf-8").splitlines()
+    start = lines.index("paths:")
+    for i in range(start + 1, len(lines)):
+        if lines[i] and not lines[i].startswith((" ", "#")):
+            break
+        key = lines[i].strip().split(":", 1)[0]
+        if key in wanted and lines[i].startswith("  ") and not lines[i].startswith("   "):
+            lines[i] = f"  {key}: {json.dumps(str(wanted.pop(key)))}"
+    if wanted:
+        raise SystemExit(f"config.yaml: paths.{', '.join(wanted)} not found")
+    path = folder / "config.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def make_csv(path: Path, rows: int) -> Path:
+    """A day's list: varied names (1 in 20 in another script), four therapists, packets."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["date", "time", "patient_name", "dob", "patient_id", "therapist", "documents"])
+        for i in range(rows):
+            name = (OTHER_SCRIPTS[i // 20 % len(OTHER_SCRIPTS)] if i % 20 == 7
+                    else f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}")
+            minute = 7 * 60 + (i // len(THERAPISTS)) * 20 % (13 * 60)
+            out.writerow(["2026-12-01", f"{minute // 60:02d}:{minute % 60:02d}", name,
+                          f"{1940 + i % 60}-{1 + i % 12:02d}-{1 + i % 28:02d}", f"RP-{20000 + i}",
+                          THERAPISTS[i % len(THERAPISTS)], "info consent"])
+    return path
+
+
+def env() -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if k != "PATIENTDOCS_DEBUG"}
+    out.update(SOURCE_DATE_EPOCH=EPOCH, PYTHONIOENCODING="utf-8")
+    return out
+
+
+def batch_command(csv_path: Path, out: Path, config: Path, workers: int) -> list[str]:
+    return [sys.executable, str(ROOT / "generate.py"), "batch", str(csv_path), "-o", str(out),
+            "--config", str(config), "--workers", str(workers)]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    kids = [int(x) for x in text.split()]
+    return kids + [g for k in kids for g in _children(k)]
+
+
+def _hwm_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def run_batch(csv_path: Path, folder: Path, workers: int) -> dict[str, object]:
+    """One `batch` run in a fresh folder: wall time, exit code, peak RSS (whole run and per process)."""
+    config = bench_config(folder)
+    out = folder / "day"
+    started = time.perf_counter()
+    process = subprocess.Popen(batch_command(csv_path, out, config, workers), cwd=folder, env=env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    peaks: dict[int, int] = {}
+    while True:
+        done, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if done:
+            break
+        for pid in [process.pid, *_children(process.pid)]:
+            peaks[pid] = max(peaks.get(pid, 0), _hwm_kb(pid))
+        time.sleep(0.05)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    maxrss_kb = usage.ru_maxrss  # the largest process of the run: wait4 covers its reaped workers too
+    wall = time.perf_counter() - started
+    stdout = process.stdout.read().decode("utf-8", "replace")
+    stderr = process.stderr.read().decode("utf-8", "replace")
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"batch failed ({process.returncode}): {stderr.strip()}")
+    report = (out / "report.txt").read_text(encoding="utf-8")
+    pages = sum(int(n) for n in re.findall(r"\((\d+) pages\)", report))
+    made = int(re.search(r"^(\d+) made,", report, re.MULTILINE).group(1))
+    main_peak = peaks.get(process.pid, 0)
+    workers_peak = max((v for k, v in peaks.items() if k != process.pid), default=0)
+    return {"wall_s": round(wall, 2), "made": made, "pages": pages, "summary": stdout.strip().splitlines()[-1:],
+            "print_all_bytes": (out / "print-all.pdf").stat().st_size, "peak_rss_mb": round(maxrss_kb / 1024, 1),
+            "main_peak_mb": round(main_peak / 1024, 1), "worker_peak_mb": round(workers_peak / 1024, 1),
+            "out": out}
+
+
+JOIN_ALONE = """
+import json, re, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from patientdocs.printrun import join
+
+def hwm():
+    return int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
+
+files = sorted(p for p in Path(sys.argv[2]).glob("*.pdf") if p.name != "print-all.pdf")
+before = hwm()
+started = time.perf_counter()
+join(files, Path(sys.argv[2]) / "joined.pdf", duplex=True, blank_text="This page is intentionally blank.")
+print(json.dumps({"join_s": round(time.perf_counter() - started, 2),
+                  "join_rss_growth_mb": round((hwm() - before) / 1024, 1)}))
+"""
+
+
+def join_alone(out: Path) -> dict[str, float]:
+    """The serial part of a run: joining the made files into print-all.pdf, in a fresh process."""
+    if not Path("/proc/self/status").exists():
+        return {"join_s": 0.0}
+    done = subprocess.run([sys.executable, "-c", JOIN_ALONE, str(ROOT), str(out)], capture_output=True, text=True,
+                          check=True, env=env())
+    return json.loads(done.stdout)
+
+
+def scaling(tmp: Path, rows: int) -> dict[str, object]:
+    source = make_csv(tmp / f"rows-{rows}.csv", rows)
+    run_batch(make_csv(tmp / "warm.csv", 3), tmp / "warm", 1)  # fills the OS file cache and Jinja's cache
+    two = run_batch(source, tmp / "scale-w2", 2)
+    one = run_batch(source, tmp / "scale-w1", 1)
+    same = (one["out"] / "print-all.pdf").read_bytes() == (two["out"] / "print-all.pdf").read_bytes()
+    joined = join_alone(two["out"])
+    serial = joined["join_s"]
+    return {"rows": rows, "made": one["made"], "pages": one["pages"], "w1_wall_s": one["wall_s"],
+            "w2_wall_s": two["wall_s"], "workers_ratio": round(two["wall_s"] / one["wall_s"], 3),
+            "workers_ratio_without_join": round((two["wall_s"] - serial) / (one["wall_s"] - serial), 3),
+            **joined,
+            "end_to_end_ms_per_page_w1": round(one["wall_s"] * 1000 / one["pages"], 2),
+            "print_all_kb_per_packet": round(two["print_all_bytes"] / two["made"] / 1024, 2),
+            "print_all_same_w1_w2": same}
+
+
+def per_page(tmp: Path, n: int, baseline_dir: Path) -> dict[str, object]:
+    sys.path.insert(0, str(baseline_dir))
+    import baseline_content as content  # the baseline lives outside this repo
+    import baseline_reportlab as baseline
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from patientdocs import batch as runner
+    from patientdocs.appointments import read_appointments
+    from patientdocs.config import load_config
+    from patientdocs.content import available
+
+    pdfmetrics.registerFont(TTFont("Base", str(FONT_REGULAR)))
+    pdfmetrics.registerFont(TTFont("Base-Bold", str(FONT_BOLD)))
+    pdfmetrics.registerFontFamily("Base", normal="Base", bold="Base-Bold", italic="Base", boldItalic="Base-Bold")
+    styles = baseline.styles()
+
+    folder = tmp / "per-page"
+    config_path = bench_config(folder)
+    config = load_config(config_path)
+    warmup = 3
+    listing = read_appointments(make_csv(folder / "rows.csv", n + warmup), columns=config.batch.columns,
+                                date_formats=config.batch.date_formats,
+                                known_languages=available(config.handouts_dir)[TREATMENT],
+                                default_language=config.defaults.language)
+    out = folder / "day"
+    out.mkdir()
+    jobs = runner.plan(listing, out, TREATMENT)
+    runner._start_worker(runner.RunSettings(config_path, False, False))
+    ours, base = [], []
+    ours_pages = base_pages = 0
+    for i, job in enumerate(jobs):
+        t0 = time.perf_counter()
+        base_pages = baseline.render(content.patient(i), io.BytesIO(), styles)
+        t1 = time.perf_counter()
+        outcome = runner._make(job)
+        t2 = time.perf_counter()
+        if outcome.error:
+            raise SystemExit(f"project render failed: {outcome.error}")
+        ours_pages = outcome.pages
+        if i >= warmup:
+            base.append((t1 - t0) * 1000 / base_pages)
+            ours.append((t2 - t1) * 1000 / outcome.pages)
+    base_ms, ours_ms = statistics.median(base), statistics.median(ours)
+    return {"docs": len(ours), "baseline_pages_per_doc": base_pages, "project_pages_per_doc": ours_pages,
+            "baseline_ms_per_page": round(base_ms, 2), "project_ms_per_page": round(ours_ms, 2),
+            "page_ratio": round(ours_ms / base_ms, 3)}
+
+
+def memory(tmp: Path, small: int, large: int, workers: list[int]) -> dict[str, object]:
+    result: dict[str, object] = {"mem_small_rows": small, "mem_large_rows": large}
+    for count in workers:
+        runs = {}
+        for rows in (small, large):
+            source = make_csv(tmp / f"mem-{rows}.csv", rows)
+            runs[rows] = run_batch(source, tmp / f"mem-{rows}-w{count}", count)
+        for key in ("peak_rss_mb", "main_peak_mb", "worker_peak_mb"):
+            result[f"w{count}_{key}_small"] = runs[small][key]
+            result[f"w{count}_{key}_large"] = runs[large][key]
+        result[f"w{count}_wall_s_large"] = runs[large]["wall_s"]
+        if count == 1:
+            result["w1_mem_ratio"] = round(runs[large]["peak_rss_mb"] / runs[small]["peak_rss_mb"], 3)
+        else:
+            result[f"w{count}_main_mem_ratio"] = round(runs[large]["main_peak_mb"] / runs[small]["main_peak_mb"], 3)
+            result[f"w{count}_worker_mem_ratio"] = round(
+                runs[large]["worker_peak_mb"] / runs[small]["worker_peak_mb"], 3)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=500, help="appointments for the 1-vs-2-worker run")
+    parser.add_argument("--mem-small", type=int, default=100, help="appointments of the small memory run")
+    parser.add_argument("--mem-large", type=int, default=1000, help="appointments of the large memory run")
+    parser.add_argument("--mem-workers", default="1,2", help="worker counts for the memory runs")
+    parser.add_argument("--pages-n", type=int, default=60, help="documents of each kind for the per-page test")
+    parser.add_argument("--quick", action="store_true", help="small numbers, to check that the script works")
+    parser.add_argument("--baseline-dir", type=Path, default=ROOT.parent / "shared" / "bench")
+    args = parser.parse_args()
+    if args.quick:
+        args.rows, args.mem_small, args.mem_large, args.pages_n = 16, 8, 24, 8
+    workers = [int(w) for w in args.mem_workers.split(",") if w.strip()]
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as folder:
+        tmp = Path(folder)
+        result: dict[str, object] = {"cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                     else os.cpu_count()}
+        result |= scaling(tmp, args.rows)
+        result |= per_page(tmp, args.pages_n, args.baseline_dir.resolve())
+        result |= memory(tmp, args.mem_small, args.mem_large, workers)
+    result["bench_s"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(result))
+    print(f"workers: {result['rows']} rows ({result['pages']} pages), 2 workers {result['w2_wall_s']} s vs "
+          f"1 worker {result['w1_wall_s']} s -> ratio {result['workers_ratio']} (target <= 0.6); "
+          f"joining print-all alone takes {result['join_s']} s (+{result.get('join_rss_growth_mb', '?')} MB), "
+          f"ratio without it {result['workers_ratio_without_join']}")
+    print(f"per page: {result['project_ms_per_page']} ms (one worker: render, write, record) vs baseline "
+          f"{result['baseline_ms_per_page']} ms -> ratio {result['page_ratio']} (target <= 1.25); "
+          f"end to end with 1 worker: {result['end_to_end_ms_per_page_w1']} ms/page")
+    for count in workers:
+        if count == 1:
+            print(f"memory, 1 worker: peak RSS {result['w1_peak_rss_mb_small']} MB for {args.mem_small} rows, "
+                  f"{result['w1_peak_rss_mb_large']} MB for {args.mem_large} -> ratio {result['w1_mem_ratio']} "
+                  f"(target <= 1.15)")
+        else:
+            print(f"memory, {count} workers: main process {result[f'w{count}_main_peak_mb_small']} -> "
+                  f"{result[f'w{count}_main_peak_mb_large']} MB (ratio {result[f'w{count}_main_mem_ratio']}), "
+                  f"each worker {result[f'w{count}_worker_peak_mb_small']} -> "
+                  f"{result[f'w{count}_worker_peak_mb_large']} MB (ratio {result[f'w{count}_worker_mem_ratio']}) "
+                  f"(target <= 1.15)")
+    print(f"print-all.pdf: {result['print_all_kb_per_packet']} KB per packet (target <= 30); "
+          f"identical with 1 and 2 workers: {result['print_all_same_w1_w2']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,605 @@
+"""The `batch` command end to end: a day's appointment list to per-appointment PDFs, print-all.pdf
+and report.txt, run in subprocesses exactly as the front desk runs it.
+
+The 40-row fixture is rendered twice in this file (once uninterrupted, once interrupted and
+resumed); every other run uses a handful of rows. Every run has its own copy of config.yaml
+whose output and records database live in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from patientdocs.appointments import AppointmentList, read_appointments
+from patientdocs.config import load_config
+from patientdocs.content import available
+
+REPO = Path(__file__).resolve().parents[1]
+GENERATE = REPO / "generate.py"
+FIXTURES = REPO / "tests" / "fixtures" / "appointments"
+DAY40 = FIXTURES / "day-40.csv"
+EPOCH = "1764547200"  # fixed build date, so two runs can be compared byte for byte
+TREATMENT = "dry-needling"
+BAD_ROWS = {  # line in day-40.csv -> what report.txt must say about it
+    13: "patient name is empty",
+    25: "date '2026-02-30' is not a real date",
+    32: "unknown document 'xray'",
+}
+PAGE_OF = re.compile(r"Page (\d+) of (\d+)")
+HEADER = ["date", "time", "patient_name", "dob", "patient_id", "therapist", "documents"]
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def make_config(folder: Path) -> Path:
+    """A copy of config.yaml: content and templates from the repository, output and records in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {"handouts": REPO / "handouts", "templates": REPO / "templates", "output": folder / "out",
+              "records": folder / "records.db", "outbox": folder / "outbox"}
+    lines = (REPO / "config.yaml").read_text(encoding="utf-8").splitlines()
+    start = lines.index("paths:")
+    done = set()
+    for i in range(start + 1, len(lines)):
+        line = lines[i]
+        if line and not line.startswith((" ", "#")):
+            break
+        key = line.strip().split(":", 1)[0]
+        if key in wanted and line.startswith("  ") and not line.startswith("   "):
+            lines[i] = f"  {key}: {json.dumps(str(wanted[key]))}"
+            done.add(key)
+    assert done == set(wanted), f"config.yaml paths section changed: found only {sorted(done)}"
+    path = folder / "config.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def command(csv_path: Path, out: Path, config: Path, *extra: str) -> list[str]:
+    return [sys.executable, str(GENERATE), "batch", str(csv_path), "-o", str(out), "--config", str(config), *extra]
+
+
+def cli_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PATIENTDOCS_DEBUG", "SOURCE_DATE_EPOCH")}
+    env.update(PYTHONIOENCODING="utf-8", SOURCE_DATE_EPOCH=EPOCH)
+    return env
+
+
+def run(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=cli_env(), capture_output=True, text=True, encoding="utf-8",
+                          timeout=180, check=False, stdin=subprocess.DEVNULL, **kwargs)
+
+
+def write_csv(path: Path, rows: list[list[str]], *, header: list[str] = HEADER) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return path
+
+
+def listing_for(csv_path: Path, config_path: Path) -> AppointmentList:
+    """The rows as the command reads them (same settings), to know which files to expect."""
+    config = load_config(config_path)
+    return read_appointments(csv_path, columns=config.batch.columns, date_formats=config.batch.date_formats,
+                             known_languages=available(config.handouts_dir)[TREATMENT],
+                             default_language=config.defaults.language)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def texts(path: Path, pages: list[int] | None = None) -> dict[int, str]:
+    """Normalised text of the given 0-based pages (all pages when None)."""
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    chosen = range(len(reader.pages)) if pages is None else pages
+    return {i: norm(reader.pages[i].extract_text() or "") for i in chosen}
+
+
+def page_streams(pdf: pikepdf.Pdf) -> list[bytes]:
+    """Each page's decoded content stream: what is drawn on it."""
+    out = []
+    for page in pdf.pages:
+        contents = page.obj.get("/Contents")
+        if isinstance(contents, pikepdf.Stream):
+            out.append(contents.read_bytes())
+        elif isinstance(contents, pikepdf.Array):
+            out.append(b"".join(part.read_bytes() for part in contents))
+        else:
+            out.append(b"")
+    return out
+
+
+def pdf_count(path: Path) -> int:
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def visible_files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def printed_records(db: Path) -> list[dict]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute("SELECT * FROM documents WHERE channel = 'printed' ORDER BY id")]
+
+
+def day_order(listing: AppointmentList):
+    return sorted(listing.rows, key=lambda a: (a.date, a.time or "", a.line))
+
+
+@dataclass
+class Run:
+    result: subprocess.CompletedProcess[str]
+    folder: Path
+    out: Path
+    config: Path
+    listing: AppointmentList
+
+    @property
+    def records(self) -> Path:
+        return self.folder / "records.db"
+
+    def file(self, appointment) -> Path:
+        return self.out / f"{appointment.key}.pdf"
+
+
+# -- the 40-row day, uninterrupted ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def day40(tmp_path_factory) -> Run:
+    folder = tmp_path_factory.mktemp("day40")
+    config = make_config(folder)
+    out = folder / "out" / "day"
+    result = run(command(DAY40, out, config, "--workers", "2"), cwd=folder)
+    assert "Traceback" not in result.stderr, result.stderr
+    return Run(result, folder, out, config, listing_for(DAY40, config))
+
+
+class TestDay40:
+    def test_fixture_is_what_the_tests_assume(self, day40):
+        assert len(day40.listing.rows) == 37
+        assert [p.line for p in day40.listing.problems] == sorted(BAD_ROWS)
+        assert load_config(day40.config).document.duplex is True  # the default the layout test relies on
+
+    def test_exit_code_and_summary(self, day40):
+        result = day40.result
+        assert result.returncode == 1, (result.stdout, result.stderr)
+        summary = [line for line in result.stdout.splitlines() if line.startswith("Made ")]
+        assert len(summary) == 1, result.stdout
+        assert re.search(r"\bMade 37 of 40 appointments\b", summary[0]), summary
+        assert re.search(r"\b3 not made\b", summary[0]), summary
+        assert "already made" not in summary[0]
+        assert str(day40.out / "print-all.pdf") in summary[0]
+        assert str(day40.out / "report.txt") in summary[0]
+
+    def test_output_folder_holds_exactly_the_files(self, day40):
+        expected = {f"{a.key}.pdf" for a in day40.listing.rows} | {"print-all.pdf", "report.txt"}
+        assert len(expected) == 39
+        names = visible_files(day40.out)
+        assert names == expected, (sorted(names - expected), sorted(expected - names))
+        assert not [n for n in names if n.startswith(".") or n.endswith(".part")]
+        assert not list(day40.folder.rglob("*.part"))
+        for name in names - {"report.txt"}:
+            with pikepdf.open(day40.out / name) as pdf:
+                assert len(pdf.pages) > 0
+
+    def test_same_patient_twice_gives_two_distinct_files(self, day40):
+        anna = [a for a in day40.listing.rows if a.patient_name == "Anna Kowalska"]
+        assert len(anna) == 2
+        first, second = (day40.file(a) for a in anna)
+        assert first != second and first.is_file() and second.is_file()
+        assert sha(first) != sha(second)
+        assert "Anna Kowalska" in texts(first, [0])[0]
+        assert "Anna Kowalska" in texts(second, [0])[0]
+        assert pdf_count(first) != pdf_count(second)  # a packet, then an aftercare sheet
+
+    def test_print_all_each_patient_starts_on_a_front_side(self, day40):
+        """Cover, then every file in cover order, page for page; a blank page only where needed."""
+        path = day40.out / "print-all.pdf"
+        cover_pages = int(PAGE_OF.search(texts(path, [0])[0]).group(2))
+        blanks, starts = [], []
+        with pikepdf.open(path) as joined:
+            drawn = page_streams(joined)
+            position = cover_pages
+            for appointment in day_order(day40.listing):
+                if position % 2 == 1:  # an odd number of pages so far: the next one would be a back side
+                    blanks.append(position)
+                    position += 1
+                starts.append(position)
+                with pikepdf.open(day40.file(appointment)) as single:
+                    own = page_streams(single)
+                assert drawn[position:position + len(own)] == own, f"pages of {appointment.key} not in place"
+                position += len(own)
+            assert position == len(joined.pages)
+        assert all((start + 1) % 2 == 1 for start in starts)  # 1-based page numbers are odd
+        assert blanks, "the fixture should need some blank pages"
+        for index, text in texts(path, blanks).items():
+            assert "intentionally blank" in text, (index, text)
+        # And each patient's first page really is their page 1, with their name.
+        firsts = texts(path, starts)
+        for appointment, start in zip(day_order(day40.listing), starts, strict=True):
+            assert appointment.patient_name in firsts[start], (appointment.key, firsts[start][:200])
+            assert re.search(r"Page 1 of \d+", firsts[start])
+
+    def test_cover_lists_every_made_appointment_in_time_order(self, day40):
+        path = day40.out / "print-all.pdf"
+        cover_pages = int(PAGE_OF.search(texts(path, [0])[0]).group(2))
+        assert 1 <= cover_pages <= 5
+        cover = " ".join(texts(path, list(range(cover_pages))).values())
+        assert "37 appointments" in cover
+        position = 0
+        for appointment in day_order(day40.listing):
+            found = cover.find(f"{appointment.time} {appointment.patient_name}", position)
+            assert found >= 0, f"{appointment.time} {appointment.patient_name} missing or out of order"
+            position = found + 1
+            if appointment.therapist:
+                following = cover[found:found + 120]
+                assert appointment.therapist in following, (appointment.key, following)
+        for line, reason in BAD_ROWS.items():
+            assert f"line {line}: {reason}" in cover
+
+    def test_report_names_bad_lines_and_every_made_file(self, day40):
+        report = (day40.out / "report.txt").read_text(encoding="utf-8")
+        lines = report.splitlines()
+        for number, reason in BAD_ROWS.items():
+            hits = [line for line in lines if line.startswith(f"line {number}:")]
+            assert len(hits) == 1, (number, hits)
+            assert reason in hits[0], hits[0]
+        for appointment in day40.listing.rows:
+            hits = [line for line in lines if line.startswith(f"line {appointment.line}:")]
+            assert len(hits) == 1, (appointment.line, hits)
+            assert f"{appointment.key}.pdf" in hits[0]
+            assert appointment.patient_name in hits[0]
+            assert f"({pdf_count(day40.file(appointment))} pages)" in hits[0]
+        assert "37 made, 3 not made, out of 40 rows." in report
+
+    def test_records_one_per_document_kind_with_the_file_sha(self, day40):
+        records = printed_records(day40.records)
+        by_file: dict[str, list[dict]] = {}
+        for record in records:
+            by_file.setdefault(Path(record["file_name"]).name, []).append(record)
+        expected = {f"{a.key}.pdf": a for a in day40.listing.rows}
+        assert set(by_file) == set(expected)
+        for name, found in by_file.items():
+            appointment = expected[name]
+            assert sorted(r["kind"] for r in found) == sorted(appointment.documents), name
+            digest = sha(day40.out / name)
+            assert {r["sha256"] for r in found} == {digest}
+            assert {r["patient_name"] for r in found} == {appointment.patient_name}
+            assert {r["patient_id"] for r in found} == {appointment.patient_id}
+        assert len(records) == sum(len(a.documents) for a in day40.listing.rows)
+        packets = [a for a in day40.listing.rows if a.documents == ("info", "consent")]
+        assert packets and all(len(by_file[f"{a.key}.pdf"]) == 2 for a in packets)
+
+    def test_print_all_is_small_and_stores_fonts_once(self, day40):
+        from patientdocs.pdf import fonts
+
+        path = day40.out / "print-all.pdf"
+        made = len(day40.listing.rows)
+        assert path.stat().st_size / made <= 30 * 1024, f"{path.stat().st_size / made / 1024:.1f} KB per packet"
+        font_files: dict[str, set] = {}
+        with pikepdf.open(path) as pdf:
+            for obj in pdf.objects:
+                if isinstance(obj, pikepdf.Dictionary) and "/FontFile2" in obj:
+                    name = str(obj.get("/FontName", ""))
+                    font_files.setdefault(name.split("+")[-1], set()).add(obj.FontFile2.objgen)
+            distinct_pages = {bytes(s) for s in page_streams(pdf)}
+            pages = len(pdf.pages)
+        main = sum(len(v) for k, v in font_files.items() if k.startswith("AtkinsonHyperlegible"))
+        fallback = sum(len(v) for k, v in font_files.items() if not k.startswith("AtkinsonHyperlegible"))
+        need_fallback = sum(any(family == fonts.FALLBACK for family, _ in fonts.runs(a.patient_name))
+                            for a in day40.listing.rows)
+        assert 4 <= main <= 8, font_files
+        assert fallback <= need_fallback + 1, (font_files, need_fallback)  # + the cover, which lists every name
+        assert main + fallback < made
+        # Pages without patient data (most of them) are stored once for the whole day.
+        assert len(distinct_pages) < pages / 3, (len(distinct_pages), pages)
+
+    def test_no_progress_bar_when_stderr_is_not_a_terminal(self, day40):
+        assert "Making documents" not in day40.result.stderr
+        assert "Traceback" not in day40.result.stderr
+
+
+# -- stopped half-way, then run again ----------------------------------------------------------------
+
+def test_interrupted_run_then_rerun_gives_the_same_files(tmp_path, day40):
+    config = make_config(tmp_path)
+    out = tmp_path / "out" / "day"
+    args = command(DAY40, out, config, "--workers", "1")
+    process = subprocess.Popen(args, cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, text=True, encoding="utf-8", start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if out.is_dir() and len(list(out.glob("*.pdf"))) >= 10:
+                break
+            time.sleep(0.01)
+        assert process.poll() is None, "the run finished before it could be stopped"
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl+C in a terminal: the whole process group
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, (stdout, stderr)
+    assert "Traceback" not in stderr
+    assert "Stopped" in stderr and "Run the same command again" in stderr
+    done = sorted(out.glob("*.pdf"))
+    assert 10 <= len(done) < 37
+    assert not (out / "print-all.pdf").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
+    for path in done:  # every finished file is whole
+        with pikepdf.open(path) as pdf:
+            assert len(pdf.pages) > 0
+    before = printed_records(tmp_path / "records.db")
+    assert {sha(p) for p in done} <= {r["sha256"] for r in before}
+
+    # A kill -9 in the middle of writing leaves a temporary file; the next run must clean it up.
+    leftover = out / f".{day40.listing.rows[-1].key}.pdf.k1ll3d.part"
+    leftover.write_bytes(b"%PDF-1.4 half a file")
+
+    again = run(args, cwd=tmp_path)
+    assert again.returncode == 1, (again.stdout, again.stderr)
+    assert re.search(rf"\b{len(done)} already made by an earlier run\b", again.stdout), again.stdout
+    assert "Made 37 of 40 appointments" in again.stdout
+    assert visible_files(out) == visible_files(day40.out)
+    assert not list(tmp_path.rglob("*.part"))
+    for name in sorted(visible_files(day40.out)):
+        assert (out / name).read_bytes() == (day40.out / name).read_bytes(), f"{name} differs"
+
+    after = printed_records(tmp_path / "records.db")
+    assert len(after) == sum(len(a.documents) for a in day40.listing.rows), "records duplicated or missing"
+    assert len({(Path(r["file_name"]).name, r["kind"]) for r in after}) == len(after)
+    for record in after:
+        assert record["sha256"] == sha(out / Path(record["file_name"]).name)
+
+
+# -- a day where every row is fine -------------------------------------------------------------------
+
+def test_every_row_fine_exits_0_and_no_duplex_adds_no_blank_pages(tmp_path):
+    config = make_config(tmp_path)
+    rows = [["2026-12-01", "09:00", "Ana Lima", "1990-05-02", "P-1", "Sam Patel", "consent"],
+            ["2026-12-01", "08:30", "Bo Chen", "1985-01-02", "P-2", "Joanna Lis", "aftercare"],
+            ["01/12/2026", "8:00", "Cai Moreno", "", "", "", "info"]]
+    source = write_csv(tmp_path / "fine.csv", rows)
+    out = tmp_path / "fine"
+    result = run(command(source, out, config, "--workers", "2", "--no-duplex"), cwd=tmp_path)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert "Made 3 of 3 appointments" in result.stdout
+    assert "not made" not in result.stdout
+    assert result.stderr.strip() == ""
+    listing = listing_for(source, config)
+    assert visible_files(out) == {f"{a.key}.pdf" for a in listing.rows} | {"print-all.pdf", "report.txt"}
+    consent = next(out / f"{a.key}.pdf" for a in listing.rows if a.documents == ("consent",))
+    consent_text = " ".join(texts(consent).values())
+    assert "Patient copy" in consent_text and "Clinic copy" in consent_text
+    joined = texts(out / "print-all.pdf")
+    cover_pages = int(PAGE_OF.search(joined[0]).group(2))
+    assert len(joined) == cover_pages + sum(pdf_count(out / f"{a.key}.pdf") for a in listing.rows)
+    assert not [i for i, t in joined.items() if "intentionally blank" in t]
+    cover = " ".join(joined[i] for i in range(cover_pages))
+    assert cover.index("08:00 Cai Moreno") < cover.index("08:30 Bo Chen") < cover.index("09:00 Ana Lima")
+    assert "0 not made" in (out / "report.txt").read_text(encoding="utf-8")
+
+
+# -- the file as a whole is unusable: exit 2, one message, nothing written -------------------------------
+
+@pytest.mark.parametrize("case", ["missing file", "missing column", "latin-1"])
+def test_unusable_file_is_fatal_and_writes_nothing(tmp_path, case):
+    config = make_config(tmp_path)
+    source = {"missing file": tmp_path / "no-such-list.csv", "missing column": FIXTURES / "missing-column.csv",
+              "latin-1": FIXTURES / "latin1.csv"}[case]
+    out = tmp_path / "day"
+    result = run(command(source, out, config, "--workers", "2"), cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    messages = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(messages) == 1 and messages[0].startswith("Error: "), messages
+    message = messages[0]
+    assert "Made" not in result.stdout
+    assert not out.exists() or not list(out.iterdir())
+    assert not list(tmp_path.rglob("*.pdf")) and not list(tmp_path.rglob("*.part"))
+    if case == "missing file":
+        assert "no-such-list.csv" in message and "not found" in message
+    elif case == "missing column":
+        found, expected = message.split("found:", 1)[1].split("expected:", 1)
+        for column in ("Name", "Date", "Time"):
+            assert column in found, message
+        assert "patient_name" in expected and "date" in expected, message
+        assert "patient_name" in message.split("found:")[0]  # the missing one is named first
+    else:
+        assert "latin1.csv" in message and "UTF-8" in message
+
+
+# -- hostile and unusual names ---------------------------------------------------------------------------
+
+LONG_NAME = " ".join(["Bartholomew"] * 17)[:199] + "z"  # 200 characters, wraps on the page
+ONE_WORD = "X" * 200                                    # 200 characters and nowhere to break
+HOSTILE = [
+    ["2026-12-01", "08:00", "=cmd|' /C calc'!A0", "1980-01-01", "P1", "Sam Patel", "info"],
+    ["2026-12-01", "08:10", "</p><h1>x", "1980-01-01", "P2", "Sam Patel", "info"],
+    ["2026-12-01", "08:20", "{{ 7*7 }}", "1980-01-01", "P3", "{% raw %}", "info"],
+    ["2026-12-01", "08:30", "../../etc/passwd", "1980-01-01", "../../x", "Sam Patel", "info"],
+    ["2026-12-01", "08:40", LONG_NAME, "1980-01-01", "P5", "Sam Patel", "info"],
+    ["2026-12-01", "08:50", "王小明", "1980-01-01", "P6", "Sam Patel", "info"],
+    ["2026-12-01", "09:00", "Ada Lovelace", "1980-01-01", "P7", "Sam Patel", "info"],
+    [],
+    ["", "", "", "", "", "", ""],
+    ["2026-12-01", "09:00", "Ada Lovelace", "1980-01-01", "P7", "Sam Patel", "info"],  # the same row again
+    ["2026-12-01", "09:10", ONE_WORD, "1980-01-01", "P8", "Sam Patel", "info"],
+]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Run:
+    folder = tmp_path_factory.mktemp("hostile")
+    config = make_config(folder)
+    source = write_csv(folder / "hostile.csv", HOSTILE)
+    out = folder / "out" / "day"
+    result = run(command(source, out, config, "--workers", "2"), cwd=folder)
+    return Run(result, folder, out, config, listing_for(source, config))
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+class TestHostileNames:
+    def test_good_rows_made_and_the_cjk_row_fails_clearly(self, hostile):
+        result = hostile.result
+        assert result.returncode == 1, (result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert "Made 8 of 9 appointments" in result.stdout and "1 not made" in result.stdout
+        report = (hostile.out / "report.txt").read_text(encoding="utf-8")
+        cjk = [line for line in report.splitlines() if "王小明" in line]
+        assert len(cjk) == 1 and "NOT MADE" in cjk[0], cjk
+        for char in ("'王' (U+738B)", "'小' (U+5C0F)", "'明' (U+660E)"):
+            assert char in cjk[0]
+        assert "patient name" in cjk[0]
+
+    def test_files_stay_inside_the_output_folder(self, hostile):
+        expected = {f"{a.key}.pdf" for a in hostile.listing.rows if a.patient_name != "王小明"}
+        assert visible_files(hostile.out) == expected | {"print-all.pdf", "report.txt"}
+        for name in expected:
+            assert re.fullmatch(r"[A-Za-z0-9_.-]+\.pdf", name) and ".." not in name, name
+        everything = {p.relative_to(hostile.folder).as_posix() for p in hostile.folder.rglob("*")}
+        outside = {p for p in everything if not p.startswith("out/day/")}
+        assert outside <= {"config.yaml", "hostile.csv", "records.db", "records.db-wal", "records.db-shm",
+                           "out", "out/day"}, outside
+        ada = [a for a in hostile.listing.rows if a.patient_name == "Ada Lovelace"]
+        assert len(ada) == 2 and ada[0].key != ada[1].key
+        assert all(hostile.file(a).is_file() for a in ada)
+
+    def test_names_print_literally(self, hostile):
+        report = (hostile.out / "report.txt").read_text(encoding="utf-8")
+        print_all = hostile.out / "print-all.pdf"
+        cover = squeeze(texts(print_all, [0])[0])
+        for appointment in hostile.listing.rows:
+            name = appointment.patient_name
+            assert name in report
+            if name == "王小明":
+                continue
+            first = texts(hostile.file(appointment), [0])[0]
+            assert squeeze(f"Prepared for {name},") in squeeze(first), (name, first[:300])
+            assert squeeze(name) in cover, name
+        third = next(a for a in hostile.listing.rows if a.patient_name == "{{ 7*7 }}")
+        first = texts(hostile.file(third), [0])[0]
+        assert "{% raw %}" in first and "49" not in first.split("Date of birth")[0]
+
+    def test_cover_does_not_print_characters_no_font_has(self, hostile):
+        cover = texts(hostile.out / "print-all.pdf", [0])[0]
+        assert "(U+738B)" in cover  # the problem is listed ...
+        assert "\x00" not in cover, cover[-250:]  # ... but its characters are drawn as the font's empty glyph
+
+
+# -- the progress bar on a terminal --------------------------------------------------------------------
+
+def test_progress_bar_shown_on_a_terminal(tmp_path):
+    import pty
+
+    config = make_config(tmp_path)
+    rows = [["2026-12-01", f"0{h}:00", f"Pat {h}", "", "", "", "aftercare"] for h in range(1, 4)]
+    source = write_csv(tmp_path / "three.csv", rows)
+    master, slave = pty.openpty()
+    try:
+        process = subprocess.Popen(command(source, tmp_path / "day", config, "--workers", "1"), cwd=tmp_path,
+                                   env=cli_env(), stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+        os.close(slave)
+        seen = b""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the terminal closed: the process has ended
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            elif process.poll() is not None:
+                break
+        stdout, _ = process.communicate(timeout=60)
+    finally:
+        os.close(master)
+    assert process.returncode == 0, (stdout, seen)
+    assert b"Making documents" in seen
+
+
+# -- a corrected row, run again ----------------------------------------------------------------------
+
+def test_corrected_row_is_made_again(tmp_path):
+    config = make_config(tmp_path)
+    source = tmp_path / "day.csv"
+    out = tmp_path / "day"
+    write_csv(source, [["2026-12-01", "08:00", "Ada Lovelace", "1980-01-01", "P7", "Sam Patel", "info"]])
+    first = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    assert first.returncode == 0, (first.stdout, first.stderr)
+    write_csv(source, [["2026-12-01", "08:00", "Ada Lovelace", "1981-02-02", "P7", "Joanna Lis", "packet"]])
+    second = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    assert second.returncode == 0, (second.stdout, second.stderr)
+    (appointment,) = listing_for(source, config).rows
+    made = out / f"{appointment.key}.pdf"
+    text = " ".join(texts(made).values())
+    assert "2 February 1981" in text and "Joanna Lis" in text
+    assert "Patient copy" in text and "Clinic copy" in text
+    assert "already made" not in second.stdout
+
+
+# -- a worker process dies ---------------------------------------------------------------------------
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the worker processes")
+def test_a_killed_worker_does_not_hang_the_run(tmp_path):
+    config = make_config(tmp_path)
+    rows = [["2026-12-01", f"{8 + i // 6:02d}:{i % 6 * 10:02d}", f"Pat Number{i}", "", f"P-{i}", "", "packet"]
+            for i in range(12)]
+    source = write_csv(tmp_path / "twelve.csv", rows)
+    out = tmp_path / "day"
+    process = subprocess.Popen(command(source, out, config, "--workers", "2"), cwd=tmp_path, env=cli_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                               text=True, encoding="utf-8", start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if out.is_dir() and list(out.glob("*.pdf")):
+                break
+            time.sleep(0.01)
+        workers = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        assert len(workers) == 2, workers
+        os.kill(int(workers[0]), signal.SIGKILL)  # mid-job: a packet takes a tenth of a second or more
+        # The rest takes a few seconds; a run that has made nothing new for 10 s is stuck.
+        count, last_change = -1, time.monotonic()
+        while process.poll() is None and time.monotonic() - last_change < 10:
+            now = len(list(out.glob("*.pdf")))
+            if now != count:
+                count, last_change = now, time.monotonic()
+            time.sleep(0.1)
+        assert process.poll() is not None, f"stuck after {count} files"
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    assert process.returncode in (0, 1), (process.returncode, stdout, stderr)
+    assert (out / "report.txt").is_file() and (out / "print-all.pdf").is_file()
