@@ -33,6 +33,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_info.py
+	$(PY) bench/bench_batch.py
 
 clean:
 	rm -rf out outbox records.db .pytest_cache
