@@ -74,3 +74,12 @@ def test_decomposed_input_is_printed_composed(pipeline: Pipeline) -> None:
     assert typed != "Zoë Nguyễn"
     rendered = render_info(pipeline, make_visit(patient=typed, date="2026-12-01"))
     assert "Prepared for Zoë Nguyễn, 1 December 2026." in page_texts(rendered.pdf)[0]
+
+
+@pytest.mark.parametrize("name", ["محمد علي", "דוד כהן", "Sara بن علي"])
+def test_right_to_left_names_are_refused_not_printed_backwards(pipeline: Pipeline, name: str) -> None:
+    from patientdocs.errors import UnsupportedCharactersError
+
+    with pytest.raises(UnsupportedCharactersError, match="right-to-left") as caught:
+        render_info(pipeline, make_visit(patient=name, date="2026-12-01"))
+    assert f"U+{ord(name.split()[-1][0]):04X}" in str(caught.value)

@@ -95,7 +95,14 @@ def missing(text: str) -> list[str]:
 
 
 def check(text: str, what: str) -> None:
-    """Refuse text that would print as empty boxes, naming the characters."""
+    """Refuse text that would print as empty boxes, or wrongly, naming the characters."""
+    rtl = list(dict.fromkeys(c for c in text if unicodedata.bidirectional(c) in ("R", "AL")))
+    if rtl:
+        # reportlab lays text out left to right without joining letters: Arabic or Hebrew
+        # would print in the wrong order, which is worse than not printing it.
+        shown = " ".join(f"'{c}' (U+{ord(c):04X})" for c in rtl[:10])
+        raise UnsupportedCharactersError(f"{what} is in a right-to-left script, which cannot be printed yet: "
+                                         f"{shown}; type the name in Latin letters")
     bad = missing(text)
     if bad:
         shown = " ".join(f"'{c}' (U+{ord(c):04X})" for c in bad[:10])
