@@ -49,7 +49,7 @@ _STRFTIME_HUMAN = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon"
 
 # -- results --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a day's list can hold a thousand of these
 class Appointment:
     """One good row of the appointment list, every value checked and normalised."""
 

@@ -31,7 +31,7 @@ def sections_for(documents: tuple[str, ...]) -> list[tuple[str, str]]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Job:
     appointment: Appointment
     target: Path
@@ -45,7 +45,7 @@ class Job:
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     job: Job
     pages: int = 0
@@ -173,20 +173,32 @@ def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[O
         for job in jobs:
             yield _make(job)
         return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                    initializer=_start_worker, initargs=(settings,))
-    futures = {executor.submit(_make, job): job for job in jobs}
+    lost = "not made: the process making it stopped unexpectedly; run the same command again to make it"
+    waiting = iter(jobs)
+    running: dict = {}
     try:
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                yield Outcome(futures[future], error="not made: the process making it stopped unexpectedly; "
-                                                     "run the same command again to make it")
+        while True:
+            # A few jobs ahead of the workers, not the whole list: memory stays flat on a long day.
+            while len(running) < workers * 3 and (job := next(waiting, None)) is not None:
+                try:
+                    running[executor.submit(_make, job)] = job
+                except BrokenProcessPool:
+                    yield Outcome(job, error=lost)
+            if not running:
+                return
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                job = running.pop(future)
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    yield Outcome(job, error=lost)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 

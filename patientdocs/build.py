@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,8 +187,12 @@ class Pipeline:
         return Rendered(pdf, pages, kinds, treatment, language, version, fingerprint, loaded.data.review_by)
 
     def render_cover(self, run_date: dt.date, rows: list[dict], problems: list[str], *, treatment: str,
-                     language: str) -> bytes:
-        """The cover sheet of a print run: a checklist of every patient's documents."""
+                     language: str, first: bool = True, page_offset: int = 0,
+                     page_total: int | None = None, total_rows: int | None = None) -> tuple[bytes, int]:
+        """(A part of) the cover sheet of a print run: a checklist of every patient's documents.
+
+        A long day's cover is made in parts (see cover_parts), so its size in memory does not
+        grow with the list; ``page_offset`` and ``page_total`` keep "Page X of Y" right."""
         from .pdf.page import PageMeta
         from .pdf.render import Part, PdfInfo, render_pdf
         from .pdf.styles import Theme
@@ -196,17 +200,35 @@ class Pipeline:
         loaded = self.content(treatment, language)
         labels = loaded.data.labels
         context = {"labels": labels, "clinic": self.config.clinic_dict(), "run_date": run_date, "rows": rows,
-                   "problems": problems}
+                   "problems": problems, "first": first,
+                   "total_rows": len(rows) if total_rows is None else total_rows}
         xml = templating.render(self.env, "cover.xml.j2", context)
         clinic = self.config.clinic
         meta = PageMeta(clinic_name=clinic.name, clinic_lines=(", ".join(clinic.address), clinic.phone),
                         brand=clinic.brand_colour, footer_left=f"{labels.get('cover_title', 'Print run')} "
-                        f"{templating.long_date(run_date)}", page_word=labels.get("page", "Page"),
-                        of_word=labels.get("of", "of"))
+                        f"{templating.long_date(run_date, templating.month_names(labels))}",
+                        page_word=labels.get("page", "Page"), of_word=labels.get("of", "of"),
+                        page_offset=page_offset, page_total=page_total)
         info = PdfInfo(title=f"{labels.get('cover_title', 'Print run')} {run_date.isoformat()}",
                        author=clinic.name, subject="print run", keywords="")
-        pdf, _pages = render_pdf([Part(markup.parse(xml, "templates/cover.xml.j2"), meta, "templates/cover.xml.j2")],
-                                 paper=self.config.document.paper,
-                                 theme=Theme(self.config.document.font_size, clinic.brand_colour), info=info,
-                                 seed=self.font_seed(loaded), shared_fonts=self.shared_fonts)
-        return pdf
+        return render_pdf([Part(markup.parse(xml, "templates/cover.xml.j2"), meta, "templates/cover.xml.j2")],
+                          paper=self.config.document.paper,
+                          theme=Theme(self.config.document.font_size, clinic.brand_colour), info=info,
+                          seed=self.font_seed(loaded), shared_fonts=self.shared_fonts)
+
+    def cover_parts(self, run_date: dt.date, rows: list[dict], problems: list[str], *, treatment: str,
+                    language: str, rows_per_part: int = 60) -> Iterator[bytes]:
+        """The cover sheet, a part at a time: laid out once to count its pages, then made."""
+        chunks = [rows[i:i + rows_per_part] for i in range(0, len(rows), rows_per_part)] or [[]]
+
+        def part(i: int, offset: int = 0, total: int | None = None) -> tuple[bytes, int]:
+            return self.render_cover(run_date, chunks[i], problems if i == len(chunks) - 1 else [],
+                                     treatment=treatment, language=language, first=i == 0,
+                                     page_offset=offset, page_total=total, total_rows=len(rows))
+
+        if len(chunks) == 1:
+            yield part(0)[0]
+            return
+        pages = [part(i)[1] for i in range(len(chunks))]
+        for i in range(len(chunks)):
+            yield part(i, sum(pages[:i]), sum(pages))[0]

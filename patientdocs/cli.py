@@ -5,6 +5,7 @@ Heavy modules are imported inside commands so that ``--help`` and ``list`` answe
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -548,12 +549,13 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
 
     # A row refused for characters no font has must not print those characters on the cover.
     problems = [printable(p) for p in problems]
-    cover = pipeline.render_cover(runner.run_date(listing), runner.cover_rows(made), sorted(problems),
-                                  treatment=treatment, language=config.defaults.language)
+    cover = pipeline.cover_parts(runner.run_date(listing), runner.cover_rows(made), sorted(problems),
+                                 treatment=treatment, language=config.defaults.language)
     print_all = out_dir / runner.PRINT_ALL
     partial = print_all.with_name(f".{print_all.name}.{os.getpid()}.part")
     try:
-        join([cover, *(o.job.target for o in made)], partial, duplex=duplex,
+        parts = itertools.chain(((part, i == 0) for i, part in enumerate(cover)), (o.job.target for o in made))
+        join(parts, partial, duplex=duplex,
              blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."))
         os.replace(partial, print_all)
     finally:

@@ -172,13 +172,17 @@ class _Writer:
         self._emit(b"".join(lines))
 
 
-def join(parts: Iterable[Path | bytes], target: Path, *, duplex: bool, blank_text: str) -> None:
-    """Join PDFs into ``target``, each starting on a front side when ``duplex``; identical objects once."""
+def join(parts: Iterable[Path | bytes | tuple[Path | bytes, bool]], target: Path, *, duplex: bool,
+         blank_text: str) -> None:
+    """Join PDFs into ``target``, each starting on a front side when ``duplex``; identical objects once.
+
+    A part given as ``(pdf, False)`` continues the part before it (no blank page between)."""
     import pikepdf
 
     with target.open("wb") as handle:
         writer = _Writer(handle)
-        for part in parts:
+        for item in parts:
+            part, starts = item if isinstance(item, tuple) else (item, True)
             try:
                 src = pikepdf.open(io.BytesIO(part) if isinstance(part, bytes) else part)
             except pikepdf.PdfError as exc:
@@ -186,7 +190,7 @@ def join(parts: Iterable[Path | bytes], target: Path, *, duplex: bool, blank_tex
                                        f"to join it ({exc})") from None
             with src:
                 writer.next_source()
-                if duplex and len(writer.kids) % 2 == 1:
+                if duplex and starts and len(writer.kids) % 2 == 1:
                     box = src.pages[0].mediabox
                     writer.blank(float(box[2]), float(box[3]), blank_text)
                 for page in src.pages:

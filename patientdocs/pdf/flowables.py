@@ -53,9 +53,11 @@ def inline_markup(node: Node) -> str:
 
 
 # Parsed paragraph markup by (markup, style, bullet). Content text is the same for every
-# patient of a run, and parsing it was a sixth of the time of each document.
+# patient of a run, and parsing it was a sixth of the time of each document. Only markup met
+# twice is kept: a patient's own lines are met once, and must not fill memory over a long day.
 _FRAGS: dict[tuple[str, int, str | None], list] = {}
-_FRAGS_LIMIT = 5000
+_MET_ONCE: set[tuple[str, int, str | None]] = set()
+_LIMIT = 4000
 
 
 def paragraph(markup: str, style, bullet: str | None = None) -> Paragraph:
@@ -64,8 +66,13 @@ def paragraph(markup: str, style, bullet: str | None = None) -> Paragraph:
     if frags is not None:
         return Paragraph(markup, style, bulletText=bullet, frags=frags)
     para = Paragraph(markup, style, bulletText=bullet)
-    if len(_FRAGS) < _FRAGS_LIMIT:
-        _FRAGS[key] = para.frags
+    if key in _MET_ONCE:
+        if len(_FRAGS) < _LIMIT:
+            _FRAGS[key] = para.frags
+    else:
+        if len(_MET_ONCE) >= _LIMIT:
+            _MET_ONCE.clear()
+        _MET_ONCE.add(key)
     return para
 
 

@@ -37,6 +37,9 @@ class PageMeta:
     banner: str = ""  # a warning printed on every page, e.g. content past its review date
     logo: Path | None = None
     blank_text: str = "This page is intentionally blank."
+    # A document made in several parts (a long cover sheet) numbers on from an earlier part.
+    page_offset: int = 0
+    page_total: int | None = None
     key: object = field(default_factory=object, compare=False)
 
 
@@ -108,7 +111,7 @@ class StampingCanvas(Canvas):
                 key = id(meta.key)
                 numbers[key] = numbers.get(key, 0) + 1
                 _draw_header(self, meta)
-                _draw_footer(self, meta, numbers[key], totals[key])
+                _draw_footer(self, meta, numbers[key] + meta.page_offset, meta.page_total or totals[key])
             super().showPage()
         super().save()
 
