@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Literal
 
 from . import validation, yamlsource
-from .schema import spec
+from .schema import record, spec
 
 DEFAULT_CONFIG = "config.yaml"
 
@@ -17,7 +17,7 @@ BATCH_FIELDS = ("date", "time", "patient_name", "dob", "patient_id", "therapist"
                 "documents")
 
 
-@dataclass(frozen=True)
+@record
 class Clinic:
     name: str = spec(min_length=1)
     address: list[str] = spec(min_length=1)
@@ -36,21 +36,21 @@ class Clinic:
         return []
 
 
-@dataclass(frozen=True)
+@record
 class DocumentSettings:
     paper: Literal["A4", "Letter"] = "A4"
     font_size: float = spec(default=12.0, ge=12, le=18)
     duplex: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Defaults:
     treatment: str = "dry-needling"
     language: str = "en"
     therapist: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Paths:
     handouts: Path = Path("handouts")
     templates: Path = Path("templates")
@@ -59,7 +59,7 @@ class Paths:
     outbox: Path = Path("outbox")
 
 
-@dataclass(frozen=True)
+@record
 class Smtp:
     host: str = spec(min_length=1)
     from_: str = spec(alias="from", min_length=3)
@@ -74,7 +74,7 @@ class Smtp:
     ca_file: Path | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Email:
     smtp: Smtp | None = None
     encrypt: bool = True
@@ -85,7 +85,7 @@ class Email:
     signature: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Batch:
     # Column names in the scheduling system's export, by the field they hold.
     columns: dict[str, str] = field(default_factory=dict)
@@ -100,7 +100,7 @@ class Batch:
         return []
 
 
-@dataclass(frozen=True, eq=False)
+@record
 class Config:
     clinic: Clinic
     document: DocumentSettings = field(default_factory=DocumentSettings)

@@ -8,32 +8,32 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
 from . import frequency, validation, yamlsource
 from .errors import PatientDocsError, ProblemListError
-from .schema import spec
+from .schema import record, spec
 
 BAND_KEYS = ("very_common", "common", "uncommon", "rare", "very_rare", "unknown")
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     short: str = spec(min_length=1)
     cite: str = spec(min_length=1)
 
 
-@dataclass(frozen=True)
+@record
 class RiskTable:
     title: str
     per: int = spec(gt=0)
     intro: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Estimate:
     # Never 0: where none were seen, give the upper bound with qualifier fewer_than.
     count: float = spec(gt=0)
@@ -59,7 +59,7 @@ class Estimate:
         return []
 
 
-@dataclass(frozen=True)
+@record
 class Risk:
     id: str
     table: str
@@ -105,7 +105,7 @@ class Risk:
                                 denominator, first.of)
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     id: str
     heading: str
@@ -114,7 +114,7 @@ class Section:
     sources: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@record
 class InfoSheet:
     title: str
     sections: list[Section] = spec(min_length=1)
@@ -122,27 +122,27 @@ class InfoSheet:
     closing: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Question:
     id: str
     text: str
     kind: Literal["stop", "caution"] = "caution"
 
 
-@dataclass(frozen=True)
+@record
 class Screening:
     heading: str
     questions: list[Question] = spec(min_length=1)
     intro: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Declaration:
     heading: str
     statements: list[str] = spec(min_length=1)
 
 
-@dataclass(frozen=True)
+@record
 class ConsentForm:
     title: str
     sections: list[Section] = spec(min_length=1)
@@ -152,7 +152,7 @@ class ConsentForm:
     intro: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class RedFlags:
     heading: str
     emergency: list[str] = spec(min_length=1)
@@ -162,7 +162,7 @@ class RedFlags:
     call_clinic_intro: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Aftercare:
     title: str
     sections: list[Section] = spec(min_length=1)
@@ -171,7 +171,7 @@ class Aftercare:
     intro: str = ""
 
 
-@dataclass(frozen=True, eq=False)
+@record
 class Content:
     treatment: str
     language: str
@@ -190,7 +190,7 @@ class Content:
     aftercare: Aftercare | None = None
 
 
-@dataclass(frozen=True, eq=False)  # identity: one load, one cached view
+@record  # identity: one load, one cached view
 class LoadedContent:
     """Validated content plus where it came from and a digest of its exact bytes."""
 
