@@ -158,8 +158,11 @@ def _render_and_save(config, pipeline, visit, sections: list[tuple[str, str]], p
 
 
 def make_document(ctx: click.Context, sections: list[tuple[str, str]], params: dict[str, Any], *,
-                  duplex: bool = False, fillable: bool = False, extra_visit: dict[str, Any] | None = None) -> None:
-    """Render one PDF for one visit, then save it and its record together."""
+                  duplex: bool | None = False, fillable: bool = False,
+                  extra_visit: dict[str, Any] | None = None) -> None:
+    """Render one PDF for one visit, then save it and its record together.
+
+    ``duplex=None`` means the clinic's setting (``document.duplex``)."""
     from .audit import Records
     from .output import check_writable
 
@@ -169,7 +172,8 @@ def make_document(ctx: click.Context, sections: list[tuple[str, str]], params: d
         check_writable(output)
     records = Records(config.records_path)  # a bad records file stops us before any work
     target, rendered = _render_and_save(config, pipeline, visit, sections, params, records, output=output,
-                                        duplex=duplex, fillable=fillable)
+                                        duplex=config.document.duplex if duplex is None else duplex,
+                                        fillable=fillable)
     click.echo(f"Saved {target} ({rendered.pages} pages)")
 
 
@@ -210,9 +214,7 @@ def consent(ctx: click.Context, duplex: bool | None, fillable: bool, **params: A
                                    "so it cannot be combined with --duplex")
         make_document(ctx, [("consent", "return")], params, fillable=True)
         return
-    config = load_config(ctx, params.get("config_path"))
-    make_document(ctx, [("consent", "patient"), ("consent", "clinic")], params,
-                  duplex=config.document.duplex if duplex is None else duplex)
+    make_document(ctx, [("consent", "patient"), ("consent", "clinic")], params, duplex=duplex)
 
 
 @main.command(short_help="Make the aftercare sheet for after a session.")
@@ -247,9 +249,7 @@ def packet(ctx: click.Context, duplex: bool | None, **params: Any) -> None:
     Example:
       python generate.py packet --patient "Ana Lima" --dob 1990-05-02 --patient-id P-1042 --therapist "Sam Patel"
     """
-    config = load_config(ctx, params.get("config_path"))
-    make_document(ctx, [("info", ""), ("consent", "patient"), ("consent", "clinic")], params,
-                  duplex=config.document.duplex if duplex is None else duplex)
+    make_document(ctx, [("info", ""), ("consent", "patient"), ("consent", "clinic")], params, duplex=duplex)
 
 
 @main.command("list")
