@@ -34,10 +34,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, bench_config, load_baseline
+
 sys.path.insert(0, str(ROOT))
-FONT_REGULAR = ROOT / "fonts" / "AtkinsonHyperlegible-Regular.ttf"
-FONT_BOLD = ROOT / "fonts" / "AtkinsonHyperlegible-Bold.ttf"
 EPOCH = "1764547200"
 TREATMENT = "dry-needling"
 
@@ -51,26 +50,6 @@ LAST = ["Kowalska", "Álvarez", "Brontë-Smith", "O'Brien", "Ní Bhriain", "Åst
 OTHER_SCRIPTS = ["Γιώργος Παπαδόπουλος", "Дмитрий Иванов", "Nguyễn Thị Minh Khai", "Ελένη Κωνσταντίνου",
                  "Ольга Петренко", "Trần Văn Đức"]
 THERAPISTS = ["Sam Patel", "Joanna Lis", "Chris Okoye", "Dana Whitfield"]
-
-
-def bench_config(folder: Path) -> Path:
-    """config.yaml with the repository's content and templates, output and records in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    wanted = {"handouts": ROOT / "handouts", "templates": ROOT / "templates", "output": folder / "out",
-              "records": folder / "records.db", "outbox": folder / "outbox"}
-    lines = (ROOT / "config.yaml").read_text(encoding="utf-8").splitlines()
-    start = lines.index("paths:")
-    for i in range(start + 1, len(lines)):
-        if lines[i] and not lines[i].startswith((" ", "#")):
-            break
-        key = lines[i].strip().split(":", 1)[0]
-        if key in wanted and lines[i].startswith("  ") and not lines[i].startswith("   "):
-            lines[i] = f"  {key}: {json.dumps(str(wanted.pop(key)))}"
-    if wanted:
-        raise SystemExit(f"config.yaml: paths.{', '.join(wanted)} not found")
-    path = folder / "config.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def make_csv(path: Path, rows: int) -> Path:
@@ -195,21 +174,12 @@ def scaling(tmp: Path, rows: int) -> dict[str, object]:
 
 
 def per_page(tmp: Path, n: int, baseline_dir: Path) -> dict[str, object]:
-    sys.path.insert(0, str(baseline_dir))
-    import baseline_content as content  # the baseline lives outside this repo
-    import baseline_reportlab as baseline
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     from patientdocs import batch as runner
     from patientdocs.appointments import read_appointments
     from patientdocs.config import load_config
     from patientdocs.content import available
 
-    pdfmetrics.registerFont(TTFont("Base", str(FONT_REGULAR)))
-    pdfmetrics.registerFont(TTFont("Base-Bold", str(FONT_BOLD)))
-    pdfmetrics.registerFontFamily("Base", normal="Base", bold="Base-Bold", italic="Base", boldItalic="Base-Bold")
-    styles = baseline.styles()
+    content, baseline, styles = load_baseline(baseline_dir)
 
     folder = tmp / "per-page"
     config_path = bench_config(folder)

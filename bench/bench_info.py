@@ -22,39 +22,17 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import FONT_BOLD, FONT_REGULAR, ROOT, bench_config, load_baseline
+
 sys.path.insert(0, str(ROOT))
-FONT_REGULAR = ROOT / "fonts" / "AtkinsonHyperlegible-Regular.ttf"
-FONT_BOLD = ROOT / "fonts" / "AtkinsonHyperlegible-Bold.ttf"
-
-
-def bench_config(tmp: Path) -> Path:
-    """A copy of config.yaml that keeps records and output in a temporary folder."""
-    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
-    text = text.replace("  handouts: handouts", f"  handouts: {ROOT / 'handouts'}")
-    text = text.replace("  templates: templates", f"  templates: {ROOT / 'templates'}")
-    text = text.replace("  records: records.db", f"  records: {tmp / 'records.db'}")
-    text = text.replace("  output: out", f"  output: {tmp / 'out'}")
-    path = tmp / "config.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def warm(n: int, baseline_dir: Path, config_path: Path) -> dict[str, float]:
-    sys.path.insert(0, str(baseline_dir))
-    import baseline_content as content  # the baseline lives outside this repo: imported here
-    import baseline_reportlab as baseline
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     from patientdocs.build import Pipeline
     from patientdocs.config import load_config
     from patientdocs.visit import make_visit
 
-    pdfmetrics.registerFont(TTFont("Base", str(FONT_REGULAR)))
-    pdfmetrics.registerFont(TTFont("Base-Bold", str(FONT_BOLD)))
-    pdfmetrics.registerFontFamily("Base", normal="Base", bold="Base-Bold", italic="Base", boldItalic="Base-Bold")
-    styles = baseline.styles()
+    content, baseline, styles = load_baseline(baseline_dir)
     pipeline = Pipeline(load_config(config_path))
     ours_ms, base_ms = [], []
     ours_pages = base_pages = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,13 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+import trustme
 from pypdf import PdfReader
+
+try:
+    from tests.smtp_server import HOST, MailServer, RawServer
+except ModuleNotFoundError:  # tests/ itself is on sys.path (pytest's default "prepend" import mode)
+    from smtp_server import HOST, MailServer, RawServer
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATE = REPO / "generate.py"
@@ -133,3 +140,33 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 PAGE_OF = re.compile(r"Page (\d+) of (\d+)")
+
+
+# --- mail servers, shared by the mailer and email command tests ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    """A certificate authority made for the test run; the test servers' certificates come from it."""
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def server_tls(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(HOST, "localhost").configure_cert(context)
+    return context
+
+
+@pytest.fixture
+def servers():
+    """Start servers with ``servers(server)``; every one is stopped after the test, whatever happened."""
+    started: list[MailServer | RawServer] = []
+
+    def start(server):
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in reversed(started):
+        server.stop()

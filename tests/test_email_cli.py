@@ -14,7 +14,6 @@ import hashlib
 import io
 import os
 import sqlite3
-import ssl
 import subprocess
 import sys
 import time
@@ -57,36 +56,10 @@ CLINICAL_WORDS = ("needle", "needling", "dry", "consent", "aftercare", "risk", "
 
 
 @pytest.fixture(scope="session")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="session")
-def server_tls(ca: trustme.CA) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(HOST, "localhost").configure_cert(context)
-    return context
-
-
-@pytest.fixture(scope="session")
 def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("ca") / "clinic-ca.pem"
     ca.cert_pem.write_to_path(str(path))
     return path
-
-
-@pytest.fixture
-def servers():
-    """Start servers with ``servers(server)``; every one is stopped after the test, whatever happened."""
-    started: list[MailServer | RawServer] = []
-
-    def start(server):
-        started.append(server)
-        return server.start()
-
-    yield start
-    for server in reversed(started):
-        server.stop()
 
 
 def write_config(folder: Path, port: int, **smtp: object) -> Path:

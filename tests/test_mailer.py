@@ -54,36 +54,10 @@ def pdf_bytes() -> bytes:
 
 
 @pytest.fixture(scope="session")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="session")
-def server_tls(ca: trustme.CA) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(HOST, "localhost").configure_cert(context)
-    return context
-
-
-@pytest.fixture(scope="session")
 def client_tls(ca: trustme.CA) -> ssl.SSLContext:
     context = ssl.create_default_context()
     ca.configure_trust(context)
     return context
-
-
-@pytest.fixture
-def servers():
-    """Start servers with ``servers(server)``; every one is stopped after the test, whatever happened."""
-    started: list[MailServer | RawServer] = []
-
-    def start(server):
-        started.append(server)
-        return server.start()
-
-    yield start
-    for server in reversed(started):
-        server.stop()
 
 
 @pytest.fixture
