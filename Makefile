@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+COMPILED := $(VENV)/.compiled
 
 .PHONY: demo test lint bench clean
 
@@ -12,9 +13,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-input -r requirements-dev.txt
 	touch $(STAMP)
 
+# Byte-compile the package once, as pip does for an installed one: with PYTHONDONTWRITEBYTECODE
+# set, Python would otherwise compile every module again on every run (~45 ms of a cold start).
+$(COMPILED): $(STAMP) $(wildcard patientdocs/*.py patientdocs/pdf/*.py)
+	$(PY) -m compileall -q patientdocs
+	touch $(COMPILED)
+
 DEMO := --patient "Zoë O'Brien" --dob 1984-03-09 --patient-id DEMO-1 --therapist "Sam Patel" --date 2026-12-01
 
-demo: $(STAMP)
+demo: $(COMPILED)
 	$(PY) generate.py validate
 	$(PY) generate.py info $(DEMO)
 	$(PY) generate.py consent $(DEMO)
@@ -24,14 +31,14 @@ demo: $(STAMP)
 	$(PY) generate.py email aftercare --to zoe@example.org $(DEMO) --areas "neck (left)" --dry-run
 	$(PY) generate.py batch examples/appointments-2026-12-01.csv -o out/2026-12-01
 
-test: $(STAMP)
+test: $(COMPILED)
 	$(PY) -m pytest -q
 	$(PY) -m ruff check .
 
-lint: $(STAMP)
+lint: $(COMPILED)
 	$(PY) -m ruff check .
 
-bench: $(STAMP)
+bench: $(COMPILED)
 	$(PY) bench/bench_info.py
 	$(PY) bench/bench_batch.py
 
