@@ -80,9 +80,9 @@ class Pipeline:
         """The content's and clinic's non-ASCII characters, in a fixed order (see fonts.seed_subsets)."""
         key = ("seed", id(loaded))
         if key not in self._seeds:
-            text = repr(dataclasses.asdict(loaded.data)) + repr(dataclasses.asdict(self.config.clinic))
+            clinic = {c for c in repr(dataclasses.asdict(self.config.clinic)) if ord(c) > 126}
             # Typographic marks the templates and the page footer print, then the content's own.
-            self._seeds[key] = "·•–—‘’“”…" + "".join(sorted({c for c in text if ord(c) > 126}))
+            self._seeds[key] = "·•–—‘’“”…" + "".join(sorted(clinic.union(loaded.chars)))
         return self._seeds[key]
 
     def fingerprint(self, loaded: LoadedContent) -> str:

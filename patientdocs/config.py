@@ -8,7 +8,8 @@ from dataclasses import field
 from pathlib import Path
 from typing import Literal
 
-from . import validation, yamlsource
+from . import loadcache, textfile
+from .errors import PatientDocsError
 from .schema import record, spec
 
 DEFAULT_CONFIG = "config.yaml"
@@ -146,18 +147,34 @@ class Config:
         return dataclasses.asdict(self.clinic)
 
 
-def load_config(path: Path) -> Config:
-    """Load and validate ``config.yaml``; every problem is reported at once with its line."""
-    doc = yamlsource.load(path)
+def _validate(text: str, path: Path) -> Config:
+    from . import validation, yamlsource  # only when the file is new or changed: see loadcache
+
+    doc = yamlsource.parse(text, path)
     if doc.data is not None and not isinstance(doc.data, dict):
         raise doc.error("the settings must be a list of 'key: value' lines")
-    config = validation.validate(Config, doc)
+    return validation.validate(Config, doc)
+
+
+def _line_of(path: Path, text: str, loc: tuple[str, ...]) -> int | None:
+    from . import yamlsource
+
+    return yamlsource.parse(text, path).line_of(loc)
+
+
+def load_config(path: Path) -> Config:
+    """Load and validate ``config.yaml``; every problem is reported at once with its line."""
+    raw, text = textfile.read(path)
+    config = loadcache.remember("config", path, raw, Config, lambda: _validate(text, path))
     object.__setattr__(config, "source", path)
+    # Files named in the settings are checked on every run: they can go missing at any time.
     logo = config.logo_path
     if logo is not None and not logo.is_file():
-        raise doc.error(f"clinic.logo: file '{logo}' not found", ("clinic", "logo"))
+        loc = ("clinic", "logo")
+        raise PatientDocsError(f"clinic.logo: file '{logo}' not found", source=path, line=_line_of(path, text, loc))
     smtp = config.email.smtp
     if smtp is not None and smtp.ca_file is not None and not config.resolve(smtp.ca_file).is_file():
-        raise doc.error(f"email.smtp.ca_file: file '{config.resolve(smtp.ca_file)}' not found",
-                        ("email", "smtp", "ca_file"))
+        loc = ("email", "smtp", "ca_file")
+        raise PatientDocsError(f"email.smtp.ca_file: file '{config.resolve(smtp.ca_file)}' not found",
+                               source=path, line=_line_of(path, text, loc))
     return config

@@ -6,16 +6,20 @@ its numbers, so templates can only print what the numbers say.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import field
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from . import frequency, validation, yamlsource
+from . import frequency, loadcache, textfile
 from .errors import PatientDocsError, ProblemListError
 from .schema import record, spec
+
+if TYPE_CHECKING:
+    from .yamlsource import Document
 
 BAND_KEYS = ("very_common", "common", "uncommon", "rare", "very_rare", "unknown")
 
@@ -197,6 +201,8 @@ class LoadedContent:
     data: Content
     path: Path
     digest: str
+    # Every character above ASCII that the content holds, sorted: the fonts' subset seed.
+    chars: str
 
     def expired(self, today: dt.date) -> bool:
         return today > self.data.review_by
@@ -205,7 +211,7 @@ class LoadedContent:
 REQUIRED_LABELS = ("about", "fewer_than", "to", "in", "reports_only")
 
 
-def _cross_check(content: Content, doc: yamlsource.Document) -> list[PatientDocsError]:
+def _cross_check(content: Content, doc: Document) -> list[PatientDocsError]:
     problems: list[PatientDocsError] = []
     if "months" in content.labels and len(content.labels["months"].split()) != 12:
         problems.append(doc.error("labels.months: give the twelve month names, separated by spaces",
@@ -262,13 +268,9 @@ def content_path(handouts: Path, treatment: str, language: str) -> Path:
     return handouts / treatment / f"{language}.yaml"
 
 
-def load_content(handouts: Path, treatment: str, language: str) -> LoadedContent:
-    path = content_path(handouts, treatment, language)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PatientDocsError("not UTF-8 text; save the file as UTF-8", source=path) from None
+def _validate(text: str, path: Path, treatment: str, language: str) -> tuple[Content, str]:
+    from . import validation, yamlsource  # only when the file is new or changed: see loadcache
+
     doc = yamlsource.parse(text, path)
     if not isinstance(doc.data, dict):
         raise doc.error("content must be a list of 'key: value' lines")
@@ -282,4 +284,14 @@ def load_content(handouts: Path, treatment: str, language: str) -> LoadedContent
                                   ("language",)))
     if problems:
         raise ProblemListError(problems)
-    return LoadedContent(content, path, hashlib.sha256(raw).hexdigest())
+    chars = "".join(sorted({c for c in repr(dataclasses.asdict(content)) if ord(c) > 126}))
+    return content, chars
+
+
+def load_content(handouts: Path, treatment: str, language: str) -> LoadedContent:
+    path = content_path(handouts, treatment, language)
+    raw, text = textfile.read(path)
+    # The key holds the path, so the folder and file name checks above are part of it.
+    content, chars = loadcache.remember("content", path, raw, tuple,
+                                        lambda: _validate(text, path, treatment, language))
+    return LoadedContent(content, path, hashlib.sha256(raw).hexdigest(), chars)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from . import markup as vocabulary
+from .cachedir import user_cache
 from .errors import PatientDocsError
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -78,15 +78,10 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     Jinja keys each entry by the template's checksum, so an edited template is never stale; the
     folder is named after this module and Jinja's version, so changed filters never meet old code.
     The folder is private to the user; without a usable one, templates are simply compiled."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     # Compiled code depends on the filters defined here and on Jinja's version too.
     code = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
-    folder = Path(base) / "patientdocs" / f"jinja-{code}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not os.access(folder, os.W_OK):
-            return None
-    except OSError:
+    folder = user_cache(f"jinja-{code}")
+    if folder is None:
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from . import schema
 from .errors import ProblemListError
-from .yamlsource import Document
+
+if TYPE_CHECKING:
+    from .yamlsource import Document
 
 T = TypeVar("T")
 

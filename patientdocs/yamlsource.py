@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from . import textfile
 from .errors import PatientDocsError, ProblemListError
 
 # libyaml (C) when PyYAML has it: parsing the content file is most of a cold run otherwise.
@@ -107,12 +108,4 @@ def parse(text: str, path: Path) -> Document:
 
 def load(path: Path) -> Document:
     """Read and parse a YAML file; a missing or unreadable file is a user error."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PatientDocsError("file not found", source=path) from None
-    except UnicodeDecodeError:
-        raise PatientDocsError("not UTF-8 text; save the file as UTF-8", source=path) from None
-    except OSError as exc:
-        raise PatientDocsError(f"cannot read file ({exc.strerror})", source=path) from None
-    return parse(text, path)
+    return parse(textfile.read(path)[1], path)

@@ -119,7 +119,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-_HYPOTHESIS_HOME: list[str] = []
+_TEMPORARY_HOMES: list[str] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -130,12 +130,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # Hypothesis caches into ./.hypothesis by default: keep the repository untouched.
     from hypothesis.configuration import set_hypothesis_home_dir
 
-    _HYPOTHESIS_HOME.append(tempfile.mkdtemp(prefix="patientdocs-hypothesis-"))
-    set_hypothesis_home_dir(_HYPOTHESIS_HOME[-1])
+    _TEMPORARY_HOMES.append(tempfile.mkdtemp(prefix="patientdocs-hypothesis-"))
+    set_hypothesis_home_dir(_TEMPORARY_HOMES[-1])
+    # The tool's cache (compiled templates, validated content) goes to a folder of this run, not
+    # the user's ~/.cache: thousands of temporary content copies would otherwise be kept there.
+    # CLI subprocesses inherit it.
+    _TEMPORARY_HOMES.append(tempfile.mkdtemp(prefix="patientdocs-cache-"))
+    os.environ["XDG_CACHE_HOME"] = _TEMPORARY_HOMES[-1]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    for folder in _HYPOTHESIS_HOME:
+    for folder in _TEMPORARY_HOMES:
         shutil.rmtree(folder, ignore_errors=True)
 
 
