@@ -12,10 +12,11 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from .errors import PatientDocsError
+from .frozen import frozen
 from .output import remove_quietly, write_temp
 
 APPLICATION_ID = 0x50445243  # "PDRC": marks a file as this project's records database
@@ -47,7 +48,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-@dataclass(frozen=True)
+@frozen
 class Record:
     patient_name: str
     patient_id: str | None

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import content as content_mod
@@ -19,6 +18,7 @@ from .config import Config
 from .content import LoadedContent
 from .context import build_context
 from .errors import PatientDocsError
+from .frozen import frozen
 from .visit import Visit
 
 KINDS = ("info", "consent", "aftercare")
@@ -33,7 +33,7 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-@dataclass(frozen=True)
+@frozen
 class Rendered:
     """A finished PDF and the facts the record keeps about it."""
 

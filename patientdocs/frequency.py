@@ -6,9 +6,10 @@ never typed by hand, so a changed figure can never leave a stale "rare" behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
+
+from .frozen import frozen
 
 Band = Literal["very_common", "common", "uncommon", "rare", "very_rare", "unknown"]
 
@@ -55,7 +56,7 @@ def format_int(value: int, separator: str = ",") -> str:
     return f"{value:,}".replace(",", separator)
 
 
-@dataclass(frozen=True)
+@frozen
 class Phrase:
     """The parts of "about 5 to 16 in 100 treatments", kept apart so each language can join them."""
 

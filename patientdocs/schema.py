@@ -18,67 +18,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
+from .frozen import frozen as record  # every record read from YAML is immutable
+
 T = TypeVar("T")
 Loc = tuple[Any, ...]
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Problem:
+    """One thing wrong in the data, at its place (keys and list positions)."""
+
     loc: Loc
     message: str
-
-
-def record(cls: type[T]) -> type[T]:
-    """A dataclass for values read from YAML: immutable and compared by identity.
-
-    ``dataclass(frozen=True)`` compiles three methods for every class, about 0.5 ms each time;
-    with some thirty records that was a tenth of a cold run. Here no code is generated: all
-    records share one ``__init__`` (same arguments, defaults and errors as a dataclass's) and
-    one pair of methods that refuse changes. ``dataclasses.fields``, ``asdict``, ``replace``
-    and pickling work as for any dataclass."""
-    if cls.__doc__ is None:
-        # Without one, dataclass writes a docstring from inspect.signature(), whose first use
-        # compiles tokenize's large regular expression: ~5 ms of a cold run.
-        cls.__doc__ = f"{cls.__name__} record"
-    cls = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
-    cls.__record_fields__ = tuple((f.name, f.init, f.default, f.default_factory)  # type: ignore[attr-defined]
-                                  for f in dataclasses.fields(cls))
-    cls.__init__ = _record_init  # type: ignore[assignment]
-    cls.__setattr__ = _refuse_change  # type: ignore[assignment]
-    cls.__delattr__ = _refuse_change  # type: ignore[assignment]
-    return cls
-
-
-_MISSING = dataclasses.MISSING
-
-
-def _record_init(self: Any, *args: Any, **kwargs: Any) -> None:
-    values = self.__dict__
-    name = type(self).__name__
-    fields = type(self).__record_fields__
-    init_names = [f[0] for f in fields if f[1]]
-    if len(args) > len(init_names):
-        raise TypeError(f"{name}() takes {len(init_names)} positional arguments but {len(args)} were given")
-    given = dict(zip(init_names, args, strict=False))
-    for key, value in kwargs.items():
-        if key not in init_names:
-            raise TypeError(f"{name}() got an unexpected keyword argument '{key}'")
-        if key in given:
-            raise TypeError(f"{name}() got multiple values for argument '{key}'")
-        given[key] = value
-    for field_name, init, default, factory in fields:
-        if init and field_name in given:
-            values[field_name] = given[field_name]
-        elif default is not _MISSING:
-            values[field_name] = default
-        elif factory is not _MISSING:
-            values[field_name] = factory()
-        elif init:
-            raise TypeError(f"{name}() missing required argument: '{field_name}'")
-
-
-def _refuse_change(self: Any, name: str, *value: Any) -> None:
-    raise dataclasses.FrozenInstanceError(f"cannot change field '{name}' of {type(self).__name__}")
 
 
 def spec(*, alias: str | None = None, min_length: int | None = None, ge: float | None = None,

@@ -3,23 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from .errors import PatientDocsError
+from .frozen import frozen
 
 MAX_FIELD = 200
+# What strptime's %Y-%m-%d accepts: four-digit year, month and day with or without a zero.
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _readable(fmt: str) -> str:
+    """``%d/%m/%Y`` as people write it: ``DD/MM/YYYY``."""
+    for code, shown in (("%d", "DD"), ("%m", "MM"), ("%Y", "YYYY"), ("%y", "YY"), ("%b", "Mon"), ("%B", "Month")):
+        fmt = fmt.replace(code, shown)
+    return fmt
 
 
 def parse_date(text: str, what: str, formats: tuple[str, ...] = ()) -> dt.date:
     """An ISO date (always) or one of the clinic's formats; never a guess between them."""
     value = text.strip()
-    for fmt in ("%Y-%m-%d", *formats):
+    iso = _ISO_DATE.fullmatch(value)
+    if iso:
+        try:
+            return dt.date(*map(int, iso.groups()))
+        except ValueError:
+            pass  # 2026-13-45: a real date in no format
+    for fmt in formats:  # strptime is loaded only for a clinic's own formats (it costs ~2 ms)
         try:
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    shown = "YYYY-MM-DD" if not formats else "YYYY-MM-DD or " + " or ".join(formats)
+    shown = " or ".join(["YYYY-MM-DD", *(_readable(fmt) for fmt in formats)])
     raise PatientDocsError(f"{what}: '{value}' is not a real date (use {shown})")
 
 
@@ -45,7 +62,7 @@ def clean_text(value: str | None, what: str, *, required: bool = False,
     return text
 
 
-@dataclass(frozen=True)
+@frozen
 class Visit:
     patient: str
     date: dt.date

@@ -7,7 +7,7 @@ show the document it belongs to. Totals are stamped when the file is saved, in o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from reportlab.lib import colors
@@ -16,6 +16,7 @@ from reportlab.pdfbase.pdfdoc import PDFInfo, PDFString
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
+from ..frozen import frozen
 from . import fonts
 
 MARGIN = 15 * mm
@@ -23,7 +24,7 @@ HEADER_H = 20 * mm
 FOOTER_H = 12 * mm
 
 
-@dataclass(frozen=True)
+@frozen
 class PageMeta:
     """What every page of one document shows around its content."""
 

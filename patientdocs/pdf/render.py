@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate
 
+from ..frozen import frozen
 from ..markup import Node
 from . import fonts
 from .flowables import BuildContext, build_story
@@ -24,7 +24,7 @@ rl_config.useA85 = 0
 PAPER = {"A4": A4, "Letter": LETTER}
 
 
-@dataclass(frozen=True)
+@frozen
 class Part:
     """One document inside a PDF: its parsed blocks and what its pages show."""
 
@@ -33,7 +33,7 @@ class Part:
     template: str
 
 
-@dataclass(frozen=True)
+@frozen
 class PdfInfo:
     title: str
     author: str
