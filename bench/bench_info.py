@@ -6,6 +6,8 @@ Warm: renders the project's information sheet and the baseline leaflet alternate
 one process, a different patient name each time, and compares milliseconds per page.
 Cold: runs `python generate.py info ...` and the baseline's one-document process alternately,
 the same number of times, and compares median wall times (process start to file written).
+The very first run, with an empty cache, is reported apart: that is what the first document
+after a content or template update costs.
 Targets (issue 2): warm ratio <= 1.25, cold ratio <= 1.4.
 """
 
@@ -61,16 +63,20 @@ def cold(runs: int, baseline_dir: Path, config_path: Path, tmp: Path) -> dict[st
                 "--date", "2026-12-01", "-o", str(tmp / "cold-ours.pdf")]
     base_cmd = [sys.executable, str(baseline_dir / "baseline_reportlab.py"), "--regular", str(FONT_REGULAR),
                 "--bold", str(FONT_BOLD), "--n", "1", "-o", str(tmp / "cold-base.pdf")]
+    # An empty cache folder: the first run validates the content and compiles the templates, as
+    # after every content update; it is reported on its own and not counted in the ratio.
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
     ours, base = [], []
-    for _ in range(runs + 1):  # the first pair fills the OS file cache and is not counted
+    for _ in range(runs + 1):
         for cmd, times in ((base_cmd, base), (ours_cmd, ours)):
             t0 = time.perf_counter()
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=tmp)
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=tmp, env=env)
             times.append(time.perf_counter() - t0)
-    ours, base = ours[1:], base[1:]
+    (ours_first, *ours), (base_first, *base) = ours, base
     return {"runs": runs, "baseline_cold_s": round(statistics.median(base), 3),
             "project_cold_s": round(statistics.median(ours), 3),
-            "cold_ratio": round(statistics.median(ours) / statistics.median(base), 3)}
+            "cold_ratio": round(statistics.median(ours) / statistics.median(base), 3),
+            "baseline_first_s": round(base_first, 3), "project_first_s": round(ours_first, 3)}
 
 
 def main() -> None:
@@ -90,6 +96,8 @@ def main() -> None:
           f"-> ratio {result['warm_ratio']} (target <= 1.25)")
     print(f"cold: {result['project_cold_s']} s vs baseline {result['baseline_cold_s']} s "
           f"-> ratio {result['cold_ratio']} (target <= 1.4)")
+    print(f"first run with nothing cached (after a content or template update): {result['project_first_s']} s "
+          f"vs baseline {result['baseline_first_s']} s (not a target)")
 
 
 if __name__ == "__main__":
