@@ -22,8 +22,13 @@ def _private(folder: Path) -> bool:
 
 def user_cache(name: str) -> Path | None:
     """``$XDG_CACHE_HOME/patientdocs/<name>`` (or ``~/.cache/...``), created private; None if unusable."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "patientdocs" / name
+    base = Path(os.environ.get("XDG_CACHE_HOME") or "")
+    if not base.is_absolute():  # the XDG rule: a relative path is ignored
+        try:
+            base = Path.home() / ".cache"
+        except (RuntimeError, KeyError):  # no home folder (a service account): no cache
+            return None
+    folder = base / "patientdocs" / name
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError:

@@ -147,3 +147,12 @@ def test_entry_names_change_with_the_bytes_and_the_path() -> None:
     assert loadcache.entry_name("content", Path("b/en.yaml"), b"x: 1\n").split("-")[1] != base.split("-")[1]
     # Versions of one file share a prefix, which is how older ones are found and dropped.
     assert loadcache.entry_name("content", Path("a/en.yaml"), b"x: 2\n").split("-")[1] == base.split("-")[1]
+
+
+def test_a_relative_cache_home_is_ignored(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative-cache")
+    monkeypatch.setenv("HOME", str(project / "home"))
+    load_config(project / "config.yaml")
+    assert not (project / "relative-cache").exists()
+    assert list((project / "home" / ".cache" / "patientdocs" / "validated").glob("config-*.pickle"))
