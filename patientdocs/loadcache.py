@@ -10,6 +10,7 @@ cache (missing, unreadable, corrupt, another version) simply means validating ag
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import sys
 from collections.abc import Callable
@@ -25,10 +26,15 @@ _code_stamp: str | None = None
 
 
 def _code() -> str:
-    """Which code made a result: every module's size and modification time, and Python's version."""
+    """Which code made a result: every module's size and modification time, PyYAML's, and Python's version."""
     global _code_stamp
     if _code_stamp is None:
         parts = [sys.version]
+        # PyYAML decides what the text means; its files are found without importing it.
+        spec = importlib.util.find_spec("yaml")
+        for found in (spec.origin, *(spec.submodule_search_locations or ())) if spec and spec.origin else ():
+            info = os.stat(found)
+            parts.append(f"{found}:{info.st_size}:{info.st_mtime_ns}")
         for folder in (_PACKAGE, _PACKAGE / "pdf"):
             with os.scandir(folder) as entries:
                 for entry in sorted(entries, key=lambda e: e.name):
