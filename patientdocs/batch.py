@@ -123,6 +123,8 @@ def _make(job: Job) -> Outcome:
         return Outcome(job, pages=rendered.pages)
     except PatientDocsError as exc:
         return Outcome(job, error=str(exc))
+    except OSError as exc:  # a full disk or a vanished folder: this row is not made, the rest may be
+        return Outcome(job, error=f"cannot save {job.target.name} ({exc.strerror or type(exc).__name__})")
 
 
 # --- the run ----------------------------------------------------------------------------------------
@@ -155,6 +157,15 @@ def plan(appointments: AppointmentList, out_dir: Path, treatment: str) -> list[J
         targets.add(target)
         jobs.append(Job(appointment, target, treatment))
     return jobs
+
+
+def remove_previous_results(out_dir: Path) -> None:
+    """An earlier run's print-all.pdf and report.txt: this run makes its own, or none if stopped."""
+    for name in (PRINT_ALL, REPORT):
+        path = out_dir / name
+        if path.is_dir() and not path.is_symlink():
+            raise PatientDocsError(f"'{path}' is a folder; move or rename it, then run the same command again")
+        path.unlink(missing_ok=True)
 
 
 def remove_leftovers(out_dir: Path) -> None:
@@ -203,29 +214,41 @@ def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[O
         executor.shutdown(wait=True, cancel_futures=True)
 
 
+def not_made(appointments: AppointmentList, result: BatchResult) -> list[tuple[int, str]]:
+    """(line, "line N: name: reason") for every row not made, in the order of the file."""
+    found = [(p.line, f"line {p.line}: {p.patient + ': ' if p.patient else ''}{p.reason}")
+             for p in appointments.problems]
+    found += [(o.job.appointment.line, f"line {o.job.appointment.line}: {o.job.appointment.patient_name}: "
+               f"{o.error}") for o in result.failed]
+    return sorted(found)
+
+
 def report_text(appointments: AppointmentList, result: BatchResult, source: Path) -> str:
-    lines = [f"Appointments: {source.name}", ""]
+    """What was made and what was not, one line per row in the order of the file, then a summary."""
+    entries: list[tuple[int, str]] = []
     by_line = {o.job.appointment.line: o for o in result.outcomes}
     for appointment in appointments.rows:
         outcome = by_line.get(appointment.line)
         label = f"line {appointment.line}: {appointment.time or '--:--'} {appointment.patient_name}"
         if outcome is None:
-            lines.append(f"{label}: not made (the run was stopped)")
+            entries.append((appointment.line, f"{label}: not made (the run was stopped)"))
         elif outcome.error:
-            lines.append(f"{label}: NOT MADE: {outcome.error}")
+            entries.append((appointment.line, f"{label}: NOT MADE: {outcome.error}"))
         else:
-            lines.append(f"{label}: {' + '.join(appointment.documents)} -> {outcome.job.target.name} "
-                         f"({outcome.pages} pages)")
+            entries.append((appointment.line, f"{label}: {' + '.join(appointment.documents)} -> "
+                            f"{outcome.job.target.name} ({outcome.pages} pages)"))
     for problem in appointments.problems:
-        lines.append(f"line {problem.line}: {problem.patient or '(no name)'}: SKIPPED: {problem.reason}")
+        entries.append((problem.line, f"line {problem.line}: {problem.patient or '(no name)'}: SKIPPED: "
+                        f"{problem.reason}"))
     failed = len(result.failed) + len(appointments.problems)
-    lines += ["", f"{len(result.made)} made, {failed} not made, out of "
-                  f"{len(appointments.rows) + len(appointments.problems)} rows."]
-    return "\n".join(lines) + "\n"
+    rows = len(appointments.rows) + len(appointments.problems)
+    return "\n".join([f"Appointments: {source.name}", "", *(text for _, text in sorted(entries)), "",
+                      f"{len(result.made)} made, {failed} not made, out of {rows} row{'' if rows == 1 else 's'}."]
+                     ) + "\n"
 
 
 def cover_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
-    return [{"time": o.job.appointment.time, "patient": o.job.appointment.patient_name,
+    return [{"date": o.job.appointment.date, "time": o.job.appointment.time, "patient": o.job.appointment.patient_name,
              "patient_id": o.job.appointment.patient_id, "therapist": o.job.appointment.therapist,
              "documents": list(o.job.appointment.documents)} for o in outcomes]
 
@@ -248,3 +271,8 @@ def run_date(appointments: AppointmentList) -> dt.date:
 
 
 ProgressCallback = Callable[[Outcome], None]
+
+
+def last_date(appointments: AppointmentList) -> dt.date:
+    """The latest appointment date: a list that spans several days says so on its cover."""
+    return max((a.date for a in appointments.rows), default=run_date(appointments))

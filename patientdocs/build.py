@@ -188,7 +188,8 @@ class Pipeline:
 
     def render_cover(self, run_date: dt.date, rows: list[dict], problems: list[str], *, treatment: str,
                      language: str, first: bool = True, page_offset: int = 0,
-                     page_total: int | None = None, total_rows: int | None = None) -> tuple[bytes, int]:
+                     page_total: int | None = None, total_rows: int | None = None,
+                     last_date: dt.date | None = None) -> tuple[bytes, int]:
         """(A part of) the cover sheet of a print run: a checklist of every patient's documents.
 
         A long day's cover is made in parts (see cover_parts), so its size in memory does not
@@ -199,8 +200,10 @@ class Pipeline:
 
         loaded = self.content(treatment, language)
         labels = loaded.data.labels
+        # A list that spans several days: the cover gives the range, and each row its date.
+        last = last_date if last_date is not None and last_date != run_date else None
         context = {"labels": labels, "clinic": self.config.clinic_dict(), "run_date": run_date, "rows": rows,
-                   "problems": problems, "first": first,
+                   "problems": problems, "first": first, "last_date": last,
                    "total_rows": len(rows) if total_rows is None else total_rows}
         xml = templating.render(self.env, "cover.xml.j2", context)
         clinic = self.config.clinic
@@ -217,14 +220,15 @@ class Pipeline:
                           seed=self.font_seed(loaded), shared_fonts=self.shared_fonts)
 
     def cover_parts(self, run_date: dt.date, rows: list[dict], problems: list[str], *, treatment: str,
-                    language: str, rows_per_part: int = 60) -> Iterator[bytes]:
+                    language: str, rows_per_part: int = 60, last_date: dt.date | None = None) -> Iterator[bytes]:
         """The cover sheet, a part at a time: laid out once to count its pages, then made."""
         chunks = [rows[i:i + rows_per_part] for i in range(0, len(rows), rows_per_part)] or [[]]
 
         def part(i: int, offset: int = 0, total: int | None = None) -> tuple[bytes, int]:
             return self.render_cover(run_date, chunks[i], problems if i == len(chunks) - 1 else [],
                                      treatment=treatment, language=language, first=i == 0,
-                                     page_offset=offset, page_total=total, total_rows=len(rows))
+                                     page_offset=offset, page_total=total, total_rows=len(rows),
+                                     last_date=last_date)
 
         if len(chunks) == 1:
             yield part(0)[0]

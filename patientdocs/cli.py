@@ -5,6 +5,7 @@ Heavy modules are imported inside commands so that ``--help`` and ``list`` answe
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import sys
@@ -43,12 +44,20 @@ class Group(click.Group):
             sys.exit(130)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except OSError as exc:
+            if os.environ.get("PATIENTDOCS_DEBUG"):
+                raise
+            # A full disk, a read-only or vanished folder: the user can fix these.
+            place = f" ({exc.filename})" if exc.filename else ""
+            _fail(f"could not read or write a file{place}: {exc.strerror or type(exc).__name__}. "
+                  "Files already finished are complete; no half-written file was left.", 1)
         except Exception as exc:
             if os.environ.get("PATIENTDOCS_DEBUG"):
                 raise
             # The exception text may hold patient data, so only its type is shown.
-            _fail(f"unexpected problem ({type(exc).__name__}). Nothing was written. "
-                  "Run again with PATIENTDOCS_DEBUG=1 to see details, and report it.", 70)
+            _fail(f"unexpected problem ({type(exc).__name__}). Files already finished are complete; "
+                  "no half-written file was left. Run again with PATIENTDOCS_DEBUG=1 to see details, "
+                  "and report it.", 70)
 
 
 def _config_path(ctx: click.Context, given: Path | None) -> Path:
@@ -505,8 +514,7 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
     from .audit import Records
     from .build import Pipeline
     from .content import available
-    from .output import atomic_write, ensure_folder
-    from .printrun import join
+    from .output import check_folder_writable, ensure_folder
 
     config = load_config(ctx, config_path)
     treatment = treatment or config.defaults.treatment
@@ -523,7 +531,10 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
         pipeline.check_current(pipeline.content(treatment, language))  # stop now, not once per row
     Records(config.records_path).close()  # a bad records file stops us before any work
     out_dir = ensure_folder(output or config.output_dir / runner.run_date(listing).isoformat())
+    check_folder_writable(out_dir)
     runner.remove_leftovers(out_dir)
+    # An earlier run's print-all.pdf must never be printed by mistake for this one.
+    runner.remove_previous_results(out_dir)
     jobs = runner.plan(listing, out_dir, treatment)
     duplex = config.document.duplex if duplex is None else duplex
     settings = runner.RunSettings(config.source, allow_expired, duplex)
@@ -538,19 +549,40 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
                 bar.update(1)
     except KeyboardInterrupt:
         runner.remove_leftovers(out_dir)
-        click.echo(f"Stopped after {len(result.outcomes)} of {len(jobs)} appointments. Every finished file is "
+        click.echo(f"Stopped before all {_count(len(jobs), 'appointment')} were made. Every finished file is "
                    "complete. Run the same command again to make the rest.", err=True)
         sys.exit(130)
+    try:
+        _finish_batch(pipeline, listing, result, out_dir, appointments, treatment, duplex, config)
+    except KeyboardInterrupt:
+        runner.remove_leftovers(out_dir)
+        click.echo("Stopped while joining print-all.pdf. Every appointment's file is complete. Run the same "
+                   "command again to make print-all.pdf.", err=True)
+        sys.exit(130)
+
+
+def _count(n: int, word: str) -> str:
+    """``1 appointment``, ``2 appointments``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _finish_batch(pipeline, listing, result, out_dir: Path, appointments: Path, treatment: str, duplex: bool,
+                  config) -> None:
+    """The cover sheet, print-all.pdf, report.txt and the summary line; then exit 0 or 1."""
+    from . import batch as runner
+    from .output import atomic_write, remove_quietly
+    from .pdf.fonts import printable
+    from .printrun import join
+
     made = runner.in_order(result.outcomes)
     loaded = pipeline.content(treatment, config.defaults.language)
-    problems = [f"line {p.line}: {p.reason}" for p in listing.problems]
-    problems += [f"line {o.job.appointment.line}: {o.error}" for o in result.failed]
-    from .pdf.fonts import printable
-
     # A row refused for characters no font has must not print those characters on the cover.
-    problems = [printable(p) for p in problems]
-    cover = pipeline.cover_parts(runner.run_date(listing), runner.cover_rows(made), sorted(problems),
-                                 treatment=treatment, language=config.defaults.language)
+    problems = [printable(text) for _, text in runner.not_made(listing, result)]
+    cover = pipeline.cover_parts(runner.run_date(listing), runner.cover_rows(made), problems,
+                                 treatment=treatment, language=config.defaults.language,
+                                 last_date=runner.last_date(listing))
+    # The report first: if print-all.pdf cannot be made, it still says what was.
+    atomic_write(out_dir / runner.REPORT, runner.report_text(listing, result, appointments).encode("utf-8"))
     print_all = out_dir / runner.PRINT_ALL
     partial = print_all.with_name(f".{print_all.name}.{os.getpid()}.part")
     try:
@@ -558,12 +590,16 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
         join(parts, partial, duplex=duplex,
              blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."))
         os.replace(partial, print_all)
+    except OSError as exc:
+        raise PatientDocsError(f"cannot write {print_all} ({exc.strerror}); every appointment's file is complete "
+                               f"and listed in {out_dir / runner.REPORT}; fix this and run the same command "
+                               "again to make print-all.pdf") from None
     finally:
-        partial.unlink(missing_ok=True)
-    atomic_write(out_dir / runner.REPORT, runner.report_text(listing, result, appointments).encode("utf-8"))
+        with contextlib.suppress(OSError):
+            remove_quietly(partial)
     reused = sum(o.reused for o in result.outcomes)
     failed = len(result.failed) + len(listing.problems)
-    click.echo(f"Made {len(made)} of {len(listing.rows) + len(listing.problems)} appointments"
+    click.echo(f"Made {len(made)} of {_count(len(listing.rows) + len(listing.problems), 'appointment')}"
                + (f" ({reused} already made by an earlier run)" if reused else "")
                + (f"; {failed} not made, see {out_dir / runner.REPORT}" if failed else "")
                + f". Print {out_dir / runner.PRINT_ALL}.")

@@ -47,18 +47,35 @@ def check_writable(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise PatientDocsError(f"cannot write '{path}': it is a folder; give a file name ending in .pdf")
+    if path.exists() and not path.is_file():  # /dev/full, a pipe: replacing it would break the system
+        raise PatientDocsError(f"cannot write '{path}': it is not an ordinary file; give a file name ending in .pdf")
     if not folder.exists():
         raise PatientDocsError(f"cannot write '{path}': the folder '{folder}' does not exist")
     if not folder.is_dir():
         raise PatientDocsError(f"cannot write '{path}': '{folder}' is not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise PatientDocsError(f"cannot write '{path}': no permission to write in '{folder}'")
+    check_folder_writable(folder, f"cannot write '{path}'")
+
+
+def check_folder_writable(folder: Path, what: str | None = None) -> None:
+    """Really create (and remove) a file in ``folder``: permission bits alone miss read-only disks,
+    network shares and root without the right capabilities."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", suffix=".part", dir=folder)
+    except OSError as exc:
+        reason = "no permission to write there" if isinstance(exc, PermissionError) else exc.strerror
+        raise PatientDocsError(f"{what or f'cannot write in {folder}'}: {reason} ('{folder}')") from None
+    os.close(fd)
+    remove_quietly(Path(probe))
 
 
 def write_temp(path: Path, data: bytes) -> Path:
     """Write ``data`` to a hidden temporary file beside ``path`` (same disk, so a rename is atomic)."""
-    check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    if path.is_dir():
+        raise PatientDocsError(f"cannot write '{path}': it is a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    except OSError as exc:
+        raise PatientDocsError(f"cannot write '{path}' ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -11,6 +11,9 @@ from .errors import PatientDocsError
 from .frozen import frozen
 
 MAX_FIELD = 200
+# A visit far outside these years is a typing or export error (0001-01-01, 9999-12-31, 2206).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+MAX_AGE = 125
 # What strptime's %Y-%m-%d accepts: four-digit year, month and day with or without a zero.
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
@@ -40,6 +43,20 @@ def parse_date(text: str, what: str, formats: tuple[str, ...] = ()) -> dt.date:
     raise PatientDocsError(f"{what}: '{value}' is not a real date (use {shown})")
 
 
+# Controls, invisible format marks (zero-width space, direction overrides), surrogates, private
+# use, unassigned, and the line and paragraph separators (U+2028, U+2029): none prints as text.
+_UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+_KNOWN_INVISIBLES = {"\t": "a tab", "\n": "a line break", "\r": "a line break", "\u00a0": "a no-break space"}
+
+
+def _describe(char: str) -> str:
+    """An invisible character as staff can understand it: "a tab", "ZERO WIDTH SPACE (U+200B)"."""
+    if char in _KNOWN_INVISIBLES:
+        return _KNOWN_INVISIBLES[char]
+    name = unicodedata.name(char, "")
+    return f"{name} (U+{ord(char):04X})" if name else f"U+{ord(char):04X}"
+
+
 def clean_text(value: str | None, what: str, *, required: bool = False,
                max_len: int = MAX_FIELD) -> str | None:
     """Trim, normalise to NFC and refuse control characters: they cannot be printed."""
@@ -52,11 +69,11 @@ def clean_text(value: str | None, what: str, *, required: bool = False,
         if required:
             raise PatientDocsError(f"{what} is empty")
         return None
-    bad = sorted({c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")
-                  and c not in "\u200c\u200d"})
+    bad = sorted({c for c in text if unicodedata.category(c) in _UNPRINTABLE and c not in "\u200c\u200d"})
     if bad:
-        codes = ", ".join(f"U+{ord(c):04X}" for c in bad)
-        raise PatientDocsError(f"{what} contains characters that cannot be printed ({codes})")
+        codes = ", ".join(_describe(c) for c in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise PatientDocsError(f"{what} contains characters that cannot be printed: {codes}; "
+                               "retype it, or copy it from somewhere else")
     if len(text) > max_len:
         raise PatientDocsError(f"{what} is longer than {max_len} characters")
     return text
@@ -103,7 +120,12 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
         visit_date = parse_date(date, "date", date_formats)
     else:
         visit_date = today or dt.date.today()
+    if not FIRST_YEAR <= visit_date.year <= LAST_YEAR:
+        raise PatientDocsError(f"date {visit_date.isoformat()} is not a likely visit date "
+                               f"(check the year: {FIRST_YEAR}-{LAST_YEAR})")
     birth = parse_date(dob, "date of birth", date_formats) if dob else None
+    if birth and birth.year < visit_date.year - MAX_AGE:
+        raise PatientDocsError(f"date of birth {birth.isoformat()} is more than {MAX_AGE} years ago (check the year)")
     if birth and birth > visit_date:
         raise PatientDocsError(f"date of birth {birth.isoformat()} is after the visit date {visit_date.isoformat()}")
     following = parse_date(next_visit, "next visit", date_formats) if next_visit else None

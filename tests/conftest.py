@@ -48,12 +48,23 @@ def page_texts(pdf: Path | bytes) -> list[str]:
     return [norm(page.extract_text() or "") for page in PdfReader(BytesIO(data)).pages]
 
 
-def run_cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+# Root may write into any folder: to see what a clinic's normal user sees with a read-only
+# folder, run as root without the capabilities that override file permissions.
+_NO_OVERRIDE = ("setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner,-linux_immutable")
+
+
+def can_drop_root_powers() -> bool:
+    return os.geteuid() != 0 or shutil.which("setpriv") is not None
+
+
+def run_cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None,
+            as_normal_user: bool = False) -> subprocess.CompletedProcess[str]:
     """``python generate.py ARGS`` in ``cwd``; text output decoded as UTF-8."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("PATIENTDOCS_DEBUG", "SOURCE_DATE_EPOCH")}
     full_env.update({"PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH})
     full_env.update(env or {})
-    return subprocess.run([sys.executable, str(GENERATE), *map(str, args)], cwd=cwd, env=full_env,
+    prefix = _NO_OVERRIDE if as_normal_user and os.geteuid() == 0 else ()
+    return subprocess.run([*prefix, sys.executable, str(GENERATE), *map(str, args)], cwd=cwd, env=full_env,
                           capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
 
 

@@ -3,13 +3,12 @@ traceback, and nothing written (no PDF, no half-written *.part file)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import VISIT, assert_failed_cleanly, line_of, replace_line, run_cli
+from conftest import VISIT, assert_failed_cleanly, can_drop_root_powers, line_of, replace_line, run_cli
 
 from patientdocs import yamlsource
 from patientdocs.build import Pipeline
@@ -260,13 +259,14 @@ def test_output_is_an_existing_folder(project: Path) -> None:
     assert list((project / "saved").iterdir()) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
+@pytest.mark.skipif(not can_drop_root_powers(), reason="root may write into any folder, and setpriv is missing")
 def test_output_folder_without_write_permission(project: Path) -> None:
     locked = project / "locked"
     locked.mkdir()
     locked.chmod(0o555)
     try:
-        result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "locked/out.pdf", cwd=project)
+        result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "locked/out.pdf", cwd=project,
+                         as_normal_user=True)
         (message,) = assert_failed_cleanly(result, project)
         assert "locked/out.pdf" in message and "permission" in message
         assert list(locked.iterdir()) == []
@@ -327,3 +327,11 @@ def test_unquoted_numbers_with_leading_zero_keep_their_digits(project: Path, key
     lines[line - 1] = f"  {key}: {typed}"
     config.write_text("\n".join(lines), encoding="utf-8")
     assert getattr(load_config(config).clinic, key) == typed
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_output_onto_a_device_is_refused_and_the_device_left_alone(project: Path) -> None:
+    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "/dev/full", cwd=project)
+    (message,) = assert_failed_cleanly(result, project)
+    assert message == "cannot write '/dev/full': it is not an ordinary file; give a file name ending in .pdf"
+    assert Path("/dev/full").is_char_device()
