@@ -1,13 +1,15 @@
 """The day's appointment list (a CSV export of the clinic's scheduling system): read and check.
 
 Pure: this module only reads the file and checks each row. A problem with the file as a whole
-(missing, not UTF-8, empty, required columns missing) is a PatientDocsError; a problem with one
+(missing, not UTF-8, empty or only a header, required columns missing, dates written day and month
+the other way round from the settings) is a PatientDocsError; a problem with one
 row is a RowProblem, collected so that every good row can still be used and every bad row is
 reported once with its physical line number in the file.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -45,6 +47,16 @@ _TIME_DIGITS = re.compile(r"(?P<h>\d{1,2})(?P<m>\d{2})")
 _EMAIL = re.compile(r"[^@\s\"<>,;:()\[\]\\]+@[^@\s\"<>,;:()\[\]\\]+")
 _DOMAIN_LABEL = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
 _STRFTIME_HUMAN = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon", "%B": "Month", "%%": "%"}
+_DAY_MONTH_SWAP = {"%d": "%m", "%m": "%d"}
+_ISO = "%Y-%m-%d"
+_NAME_FILLER = re.compile(r"[\s_-]+")
+_EXCEL_TEXT = re.compile(r'="([^"]*)"')       # Excel's ="00123", written to keep leading zeros
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+# Python's csv refuses any value over 131,072 characters, and one huge column nobody reads (notes, a pasted
+# picture) would reject the whole day. The checks on the columns we use still limit their length.
+FIELD_LIMIT = 16 * 1024 * 1024
+csv.field_size_limit(FIELD_LIMIT)
 
 
 # -- results --------------------------------------------------------------------------------------
@@ -124,7 +136,7 @@ def read_appointments(path: Path, *, columns: Mapping[str, str], date_formats: I
     path = Path(path)
     formats = _check_formats(tuple(date_formats))
     wanted = _wanted_columns(columns)
-    text = _read_text(path)
+    text, stray_lines = _without_stray_carriage_returns(_read_text(path))
     lines = io.StringIO(text, newline="").readlines()   # the same line breaks as the csv reader sees
 
     first = _first_content_line(lines)
@@ -138,16 +150,18 @@ def read_appointments(path: Path, *, columns: Mapping[str, str], date_formats: I
                         skipinitialspace=True)
     offset = header_index            # physical line = offset + reader.line_num
     try:
-        header = next(reader)
+        header = [_unwrap(h) for h in next(reader)]
     except csv.Error as exc:
-        raise PatientDocsError(f"cannot read the header ({exc})", source=path, line=offset + 1) from None
+        raise _unreadable(exc, "the header", path, offset + 1) from None
     header_line = offset + 1
     positions, found_names = _match_header(path, header_line, header, wanted)
 
     result = AppointmentList(source=path, delimiter=delimiter,
                              columns={f: found_names[i] for f, i in positions.items()})
+    result.warnings.extend(f"{where(path, n)}: a stray carriage return inside a row was read as a space"
+                           for n in stray_lines)
     for fld in OPTIONAL_FIELDS:
-        if fld not in positions and _norm(wanted[fld]) != fld:
+        if fld not in positions and _norm(wanted[fld]) != _norm(fld):
             result.warnings.append(
                 f"{where(path, header_line)}: no column '{wanted[fld]}' (set in batch.columns for {fld}); "
                 f"{_WHAT[fld]} left empty")
@@ -163,10 +177,9 @@ def read_appointments(path: Path, *, columns: Mapping[str, str], date_formats: I
         except StopIteration:
             break
         except csv.Error as exc:
-            raise PatientDocsError(f"cannot read this line ({exc})", source=path,
-                                   line=offset + reader.line_num) from None
+            raise _unreadable(exc, "this line", path, offset + reader.line_num) from None
         end = reader.line_num
-        values = [c.strip() for c in cells]
+        values = [_unwrap(c) for c in cells]
         if not any(values):
             continue                                  # blank line, or only delimiters and spaces
         row = {f: (values[i] if i < len(values) else "") for f, i in positions.items()}
@@ -184,8 +197,26 @@ def read_appointments(path: Path, *, columns: Mapping[str, str], date_formats: I
             result.problems.append(replace(made, source=path))
         else:
             result.rows.append(made)
+    if checker.order_clash:
+        raise checker.order_clash.error(path)
+    if not result.rows and not result.problems:
+        raise PatientDocsError(f"{path} has no appointments: only the header line")
     result.rows = _with_keys(result.rows)
     return result
+
+
+def _unwrap(cell: str) -> str:
+    """The value of a cell: spaces around it ignored, and Excel's ="00123" read as 00123."""
+    value = cell.strip()
+    excel = _EXCEL_TEXT.fullmatch(value)
+    return excel.group(1).strip() if excel else value
+
+
+def _unreadable(exc: csv.Error, what: str, path: Path, line: int) -> PatientDocsError:
+    if "field larger than field limit" in str(exc):
+        return PatientDocsError("a value is longer than 16 million characters; check the export",
+                                source=path, line=line)
+    return PatientDocsError(f"cannot read {what} ({exc})", source=path, line=line)
 
 
 def appointment_key(date: dt.date, time: str | None, patient_name: str, patient_id: str | None) -> str:
@@ -228,10 +259,40 @@ def _read_text(path: Path) -> str:
         raise PatientDocsError(f"appointments file '{path}' is a folder, not a CSV file") from None
     except OSError as exc:
         raise PatientDocsError(f"cannot read {path} ({exc.strerror})") from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):     # Excel's "Unicode Text"
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise PatientDocsError(f"cannot read {path}: it starts like UTF-16 text but is damaged; "
+                                   f"save it as CSV UTF-8") from None
+    if not raw.startswith(codecs.BOM_UTF8) and b"\x00" in raw[:1000]:
+        # Without its mark, UTF-16 English text is valid UTF-8 with a NUL after every letter.
+        raise PatientDocsError(f"cannot read {path}: it looks like UTF-16 text without a byte-order mark; "
+                               f"save it as CSV UTF-8")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PatientDocsError(f"cannot read {path}: it is not UTF-8 text (save it as CSV UTF-8)") from None
+
+
+def _without_stray_carriage_returns(text: str) -> tuple[str, list[int]]:
+    """The text with each stray carriage return (CR) read as a space, and the lines it was on.
+
+    A lone CR in a file whose lines end in LF or CR LF was pasted into a cell, and the csv reader
+    would end the row there. Lines are counted by LF, as the user's editor shows them. When lone
+    CRs are most of the line ends (old Mac style) they are the line ends and are kept.
+    """
+    strays = [m.start() for m in _LONE_CR.finditer(text)]
+    if not strays or len(strays) > text.count("\n"):
+        return text, []
+    lines: list[int] = []
+    line, counted = 1, 0
+    for position in strays:
+        line += text.count("\n", counted, position)
+        counted = position
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return _LONE_CR.sub(" ", text), lines
 
 
 def _check_quotes_closed(path: Path, lines: list[str], first: int, delimiter: str) -> None:
@@ -294,7 +355,8 @@ def _delimiter(path: Path, lines: list[str], first: int) -> tuple[str, int]:
 
 
 def _norm(name: str) -> str:
-    return " ".join(name.replace("\ufeff", "").split()).casefold()
+    """How column names are compared: ``Patient Name``, ``patient-name`` and ``patient_name`` are one."""
+    return _NAME_FILLER.sub("", name.replace("\ufeff", "")).casefold()
 
 
 def _wanted_columns(columns: Mapping[str, str]) -> dict[str, str]:
@@ -336,7 +398,7 @@ def _match_header(path: Path, line: int, header: list[str], wanted: dict[str, st
             missing.append(fld)
     if missing:
         def shown(fld: str) -> str:
-            return wanted[fld] if _norm(wanted[fld]) == fld else f"{wanted[fld]} (for {fld})"
+            return wanted[fld] if _norm(wanted[fld]) == _norm(fld) else f"{wanted[fld]} (for {fld})"
         found_text = ", ".join(n for n in names if n) or "no column names"
         raise PatientDocsError(
             f"missing column(s) {', '.join(shown(f) for f in missing)}; found: {found_text}; "
@@ -359,6 +421,8 @@ class _RowChecker:
         if all(d in self.documents for d in PACKET_DOCUMENTS):
             self.document_names.add(PACKET)
         self.default_documents = _canonical(default_documents)
+        # The first date that only reads with day and month swapped: the file contradicts the settings.
+        self.order_clash: _OrderClash | None = None
 
     def check(self, line: int, row: dict[str, str]) -> Appointment | RowProblem:
         problems: list[str] = []
@@ -375,9 +439,9 @@ class _RowChecker:
                 return None
 
         name = text("patient_name", required=True)
-        date = self.date(row.get("date", ""), "date", problems, required=True)
+        date = self.date(line, row.get("date", ""), "date", problems, required=True)
         time = self.time(row.get("time", ""), problems)
-        dob = self.date(row.get("dob", ""), "date of birth", problems)
+        dob = self.date(line, row.get("dob", ""), "date of birth", problems)
         if dob and date and dob > date:
             problems.append(f"date of birth {dob.isoformat()} is after the appointment date {date.isoformat()}")
         patient_id = text("patient_id")
@@ -390,7 +454,8 @@ class _RowChecker:
         return Appointment(line=line, date=date, patient_name=name, time=time, dob=dob, patient_id=patient_id,
                            therapist=therapist, language=language, email=email, documents=documents)
 
-    def date(self, value: str, what: str, problems: list[str], *, required: bool = False) -> dt.date | None:
+    def date(self, line: int, value: str, what: str, problems: list[str], *,
+             required: bool = False) -> dt.date | None:
         if not value:
             if required:
                 problems.append(f"{what} is empty")
@@ -399,6 +464,8 @@ class _RowChecker:
             return parse_list_date(value, what, self.formats)
         except PatientDocsError as exc:
             problems.append(exc.message)
+            if self.order_clash is None:
+                self.order_clash = _OrderClash.of(line, what, value, self.formats)
             return None
 
     def time(self, value: str, problems: list[str]) -> str | None:
@@ -440,6 +507,57 @@ class _RowChecker:
         for n in names:
             chosen.extend(PACKET_DOCUMENTS if n == PACKET else (n,))
         return _canonical(chosen)
+
+
+@dataclass(frozen=True)
+class _OrderClash:
+    """A date that no configured format reads, but one would with day and month swapped.
+
+    Then the file writes day and month the other way round from batch.date_formats, and its
+    dates that read both ways (12/01/2026) would silently be the wrong day: the file is refused.
+    """
+
+    line: int
+    what: str
+    value: str
+    configured: str      # the format in batch.date_formats ...
+    swapped: str         # ... and the same with day and month swapped, which reads the value
+
+    @classmethod
+    def of(cls, line: int, what: str, value: str, formats: tuple[str, ...]) -> _OrderClash | None:
+        accepted = (_ISO, *formats)
+        if any(_reads(value, fmt) for fmt in accepted):
+            return None                     # read, but two formats disagree: already a row problem
+        for fmt in formats:
+            swapped = _swap_day_month(fmt)
+            if swapped not in accepted and _reads(value, swapped):
+                return cls(line, what, value, fmt, swapped)
+        return None
+
+    def error(self, path: Path) -> PatientDocsError:
+        tokens = re.findall(r"%.", self.swapped)
+        first = "month" if tokens.index("%m") < tokens.index("%d") else "day"
+        return PatientDocsError(
+            f"{self.what} '{_shown(self.value)}' has the {first} first, but batch.date_formats in config.yaml "
+            f"reads {human_format(self.configured)}, so other dates in this file would be read wrongly; "
+            f"set batch.date_formats to the export's format (for example {self.swapped})",
+            source=path, line=self.line)
+
+
+def _swap_day_month(fmt: str) -> str:
+    """``%d/%m/%Y`` -> ``%m/%d/%Y``; a format without both %d and %m comes back unchanged."""
+    tokens = re.findall(r"%.", fmt)
+    if "%d" not in tokens or "%m" not in tokens:
+        return fmt
+    return re.sub(r"%.", lambda m: _DAY_MONTH_SWAP.get(m.group(0), m.group(0)), fmt)
+
+
+def _reads(value: str, fmt: str) -> bool:
+    try:
+        dt.datetime.strptime(value.strip(), fmt)
+    except ValueError:
+        return False
+    return True
 
 
 def _canonical(documents: Iterable[str]) -> tuple[str, ...]:
@@ -488,7 +606,7 @@ def parse_list_date(text: str, what: str, formats: tuple[str, ...] = ()) -> dt.d
     value = text.strip()
     results: dict[dt.date, str] = {}
     impossible = False
-    for fmt in ("%Y-%m-%d", *formats):
+    for fmt in (_ISO, *formats):
         try:
             results.setdefault(dt.datetime.strptime(value, fmt).date(), fmt)
         except ValueError as exc:
