@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -450,7 +451,8 @@ class _RowChecker:
         email = self.email(text("email"), problems)
         documents = self.documents_of(row.get("documents", ""), problems)
         if problems or name is None or date is None:
-            return RowProblem(line, "; ".join(problems), name)
+            # A refused name is still shown (its invisible characters as "?"), so staff can find the row.
+            return RowProblem(line, "; ".join(problems), name or _visible(row.get("patient_name", "")) or None)
         return Appointment(line=line, date=date, patient_name=name, time=time, dob=dob, patient_id=patient_id,
                            therapist=therapist, language=language, email=email, documents=documents)
 
@@ -563,6 +565,12 @@ def _reads(value: str, fmt: str) -> bool:
 def _canonical(documents: Iterable[str]) -> tuple[str, ...]:
     order = {name: i for i, name in enumerate(DOCUMENT_ORDER)}
     return tuple(sorted(dict.fromkeys(documents), key=lambda d: (order.get(d, len(order)), d)))
+
+
+def _visible(value: str) -> str:
+    """A value as it can be shown in a report: characters that do not print become "?"."""
+    shown = "".join("?" if unicodedata.category(c)[0] in "CZ" and c != " " else c for c in value)
+    return _shown(shown.strip(" ?")) if shown.strip(" ?") else ""
 
 
 def _shown(value: str, limit: int = 40) -> str:

@@ -809,3 +809,14 @@ def test_fields_and_documents_match_the_rest_of_the_project():
 
     assert set(FIELDS) == set(BATCH_FIELDS)
     assert DOCUMENT_ORDER == KINDS
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("Ana\u200bLima", "Ana?Lima"),
+    ("Ana\u202eLima\t", "Ana?Lima"),
+    ("\u200b\u200b", None),
+])
+def test_a_refused_name_is_still_shown_so_staff_can_find_the_row(tmp_path: Path, typed: str,
+                                                                 shown: str | None) -> None:
+    result = read(write(tmp_path, f"date,patient_name\n2026-12-01,{typed}\n"))
+    assert one_problem(result).patient == shown
