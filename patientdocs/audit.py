@@ -44,6 +44,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX documents_patient ON documents (patient_id, created_at)",
         "CREATE INDEX documents_sha ON documents (sha256)",
     ),
+    (
+        # The day of the visit a document was made for ("what did P-1042 get on 1 December?");
+        # records made before this version have none, and are found by the day they were made.
+        "ALTER TABLE documents ADD COLUMN visit_date TEXT",
+        "CREATE INDEX documents_visit ON documents (visit_date)",
+        "CREATE INDEX documents_file ON documents (file_name)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -62,6 +69,7 @@ class Record:
     file_name: str | None = None
     recipient: str | None = None
     server_response: str | None = None
+    visit_date: str | None = None  # YYYY-MM-DD
     created_at: str = ""
 
 
@@ -145,17 +153,22 @@ class Records:
             return self.insert(conn, record)
 
     def find(self, *, patient_id: str | None = None, on_date: dt.date | None = None,
-             sha256: str | None = None) -> list[dict[str, object]]:
-        where, args = [], []
+             sha256: str | None = None, file_name: str | None = None) -> list[dict[str, object]]:
+        """Records matching every filter given, oldest first. ``on_date`` is the visit's day."""
+        where: list[str] = []
+        args: list[str] = []
         if patient_id is not None:
             where.append("patient_id = ?")
-            args.append(patient_id)
+            args.append(patient_id.strip())
         if on_date is not None:
-            where.append("substr(created_at, 1, 10) = ?")
-            args.append(on_date.isoformat())
+            where.append("(visit_date = ? OR (visit_date IS NULL AND substr(created_at, 1, 10) = ?))")
+            args += [on_date.isoformat()] * 2
         if sha256 is not None:
             where.append("sha256 = ?")
             args.append(sha256)
+        if file_name is not None:
+            where.append("file_name = ?")
+            args.append(file_name)
         sql = "SELECT * FROM documents" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
         try:
             return [dict(row) for row in self.conn.execute(sql, args)]

@@ -118,7 +118,7 @@ def _make(job: Job) -> Outcome:
         new = [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=job.treatment,
                       language=appointment.language, content_version=rendered.version,
                       fingerprint=rendered.fingerprint, sha256=digest, channel="printed",
-                      file_name=str(job.target)) for kind in rendered.kinds]
+                      file_name=str(job.target), visit_date=visit.date.isoformat()) for kind in rendered.kinds]
         save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]
         return Outcome(job, pages=rendered.pages)
     except PatientDocsError as exc:

@@ -44,6 +44,10 @@ class Group(click.Group):
             sys.exit(130)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:
+            # The output was cut short on purpose (``history | head``): nothing to report.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as exc:
             if os.environ.get("PATIENTDOCS_DEBUG"):
                 raise
@@ -54,6 +58,9 @@ class Group(click.Group):
         except Exception as exc:
             if os.environ.get("PATIENTDOCS_DEBUG"):
                 raise
+            if type(exc).__module__ == "sqlite3":
+                _fail(f"the records database is busy or damaged ({exc}); try again in a minute. Files already "
+                      "finished are complete; no half-written file was left.", 1)
             # The exception text may hold patient data, so only its type is shown.
             _fail(f"unexpected problem ({type(exc).__name__}). Files already finished are complete; "
                   "no half-written file was left. Run again with PATIENTDOCS_DEBUG=1 to see details, "
@@ -122,7 +129,11 @@ def visit_options(func):
     return func
 
 
-def _default_output(config, kinds: tuple[str, ...], visit) -> Path:
+def _default_output(config, kinds: tuple[str, ...], visit, records) -> Path:
+    """``out/<date>_<name>[_<id>]_<documents>.pdf``, never the file of a different patient.
+
+    Names are shortened and reduced to safe letters, so two patients can share a name here:
+    a file made for someone else (or not by this tool) is never replaced; -2, -3 ... is added."""
     from .output import ensure_folder, inside, slug
 
     folder = ensure_folder(config.output_dir)
@@ -130,7 +141,15 @@ def _default_output(config, kinds: tuple[str, ...], visit) -> Path:
     if visit.patient_id:
         parts.append(slug(visit.patient_id, fallback="id"))
     parts.append("packet" if set(kinds) >= {"info", "consent"} else "-".join(kinds))
-    return inside(folder, "_".join(parts) + ".pdf")
+    stem = "_".join(parts)
+    for n in range(1, 1000):
+        target = inside(folder, f"{stem}{f'-{n}' if n > 1 else ''}.pdf")
+        if not target.exists():
+            return target
+        made = records.find(file_name=str(target))
+        if made and (made[-1]["patient_name"], made[-1]["patient_id"]) == (visit.patient, visit.patient_id):
+            return target  # the same patient's document again: the new one replaces it
+    raise PatientDocsError(f"too many files named {stem}-N.pdf in {folder}; move some away")
 
 
 def _pipeline_and_visit(ctx: click.Context, params: dict[str, Any], extra_visit: dict[str, Any] | None = None):
@@ -157,11 +176,12 @@ def _render_and_save(config, pipeline, visit, sections: list[tuple[str, str]], p
     language = params.get("lang") or config.defaults.language
     rendered = pipeline.render(sections, visit, treatment=treatment, language=language, duplex=duplex,
                                fillable=fillable)
-    target = output if output is not None else _default_output(config, rendered.kinds, visit)
+    target = output if output is not None else _default_output(config, rendered.kinds, visit, records)
     digest = hashlib.sha256(rendered.pdf).hexdigest()
     new = [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=treatment,
                   language=language, content_version=rendered.version, fingerprint=rendered.fingerprint,
-                  sha256=digest, channel=channel, file_name=str(target)) for kind in rendered.kinds]
+                  sha256=digest, channel=channel, file_name=str(target),
+                  visit_date=visit.date.isoformat()) for kind in rendered.kinds]
     save_with_record(records, target, rendered.pdf, new)
     return target, rendered
 
@@ -324,7 +344,7 @@ def validate(ctx: click.Context, config_path: Path | None, allow_expired: bool) 
 
 @main.command(short_help="List the documents made and sent.")
 @click.option("--patient-id", metavar="ID", help="Only this patient's documents.")
-@click.option("--date", "on_date", metavar="YYYY-MM-DD", help="Only documents made on this day.")
+@click.option("--date", "on_date", metavar="YYYY-MM-DD", help="Only documents for visits on this day.")
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON, for other programs.")
 @config_option
 @click.pass_context
@@ -342,7 +362,7 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
     from .visit import parse_date
 
     config = load_config(ctx, config_path)
-    day = parse_date(on_date, "--date") if on_date else None
+    day = parse_date(on_date, "--date") if on_date is not None else None  # --date "" is an error, not "all"
     if not config.records_path.exists():
         rows = []
     else:
@@ -353,8 +373,10 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
     if not rows:
         click.echo("No documents found.")
         return
-    header = ("When (UTC)", "Patient ID", "Patient", "Document", "Lang", "Version", "Fingerprint", "How", "SHA-256")
-    table = [header] + [(r["created_at"].replace("T", " ")[:16], r["patient_id"] or "-", r["patient_name"],
+    header = ("Made (UTC)", "Visit", "Patient ID", "Patient", "Document", "Lang", "Version", "Fingerprint", "How",
+              "SHA-256")
+    table = [header] + [(r["created_at"].replace("T", " ")[:16], r["visit_date"] or "-", r["patient_id"] or "-",
+                         r["patient_name"],
                          r["kind"], r["language"], r["content_version"], r["fingerprint"],
                          r["channel"] + (f" to {r['recipient']}" if r["recipient"] else ""), r["sha256"][:12])
                         for r in rows]
@@ -419,10 +441,12 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
     Exit code 0: sent. 1: not sent (the reason is shown; the PDFs stay in out/). 2: bad input.
     """
     import hashlib
+    import sqlite3
     import ssl
 
     from . import encrypt, mailer
     from .audit import Record, Records
+    from .errors import DeliveryError
     from .output import atomic_write, ensure_folder, inside, slug
 
     config, pipeline, visit = _pipeline_and_visit(
@@ -474,13 +498,20 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
     except PatientDocsError as exc:
         kept = ", ".join(str(path) for _, path, _, _ in saved)
         raise type(exc)(f"{str(exc).rstrip('.')}. Nothing was sent; the PDFs are saved: {kept}") from None
-    with records.transaction() as conn:
-        for kind, path, rendered, data in saved:
-            records.insert(conn, Record(
-                patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=rendered.treatment,
-                language=rendered.language, content_version=rendered.version, fingerprint=rendered.fingerprint,
-                sha256=hashlib.sha256(data).hexdigest(), channel="emailed", file_name=str(path),
-                recipient=address, server_response=reply))
+    try:
+        with records.transaction() as conn:
+            for kind, path, rendered, data in saved:
+                records.insert(conn, Record(
+                    patient_name=visit.patient, patient_id=visit.patient_id, kind=kind,
+                    treatment=rendered.treatment, language=rendered.language, content_version=rendered.version,
+                    fingerprint=rendered.fingerprint, sha256=hashlib.sha256(data).hexdigest(), channel="emailed",
+                    file_name=str(path), recipient=address, server_response=reply,
+                    visit_date=visit.date.isoformat()))
+    except (sqlite3.Error, PatientDocsError) as exc:
+        # The server has the message: saying "failed" now would make staff send it twice.
+        raise DeliveryError(f"the email WAS sent to {address}, but it could not be added to the records "
+                            f"({getattr(exc, 'message', None) or exc}); do not send it again, and note it by "
+                            "hand") from None
     click.echo(f"Sent {len(attachments)} document(s) to {address}"
                + (" (locked with the password rule in config.yaml)" if encrypted else " (not locked)"))
 

@@ -74,6 +74,15 @@ class Smtp:
     # A certificate authority to trust besides the system's (a clinic's own mail server).
     ca_file: Path | None = None
 
+    def problems(self) -> list[str]:
+        found = []
+        if any(c.isspace() for c in self.host):
+            found.append(f"host: '{self.host.strip()}' has spaces or line breaks in it; give the server's name only")
+        if self.security == "none" and self.username:
+            # AUTH over a plain connection hands the clinic's mail password to anyone on the network.
+            found.append("security: none would send the mail password unencrypted; use starttls or tls")
+        return found
+
 
 @record
 class Email:

@@ -239,6 +239,10 @@ def smtp_password(smtp: Smtp) -> str | None:
     if not value:
         raise PatientDocsError(f"the mail password is read from the environment variable {name}, "
                                "which is not set or is empty; set it before sending")
+    if not (value + smtp.username).isascii():
+        # Python's SMTP login sends them as ASCII: better to say so now than after making the PDFs.
+        raise PatientDocsError(f"the mail user name or the password in {name} has letters outside plain "
+                               "English (ASCII), which the mail server login cannot send; ask for an ASCII password")
     return value
 
 

@@ -23,6 +23,7 @@ from helpers_docs import (
     make,
     make_many,
     no_pdf_or_part,
+    page_texts,
     records_path,
     run,
     sha256,
@@ -131,14 +132,14 @@ def test_schema_version_and_application_id(made: dict[str, Path]) -> None:
 def test_history_table_shows_every_record(made: dict[str, Path], rows: list[dict]) -> None:
     out = _history(made).stdout
     lines = out.splitlines()
-    assert lines[0].split()[:2] == ["When", "(UTC)"]
+    assert lines[0].split()[:3] == ["Made", "(UTC)", "Visit"]
     for column in ("Patient ID", "Patient", "Document", "Version", "Fingerprint", "SHA-256"):
         assert column in lines[0]
     body = lines[1:-1]
     assert len(body) == len(rows)
     for line, row in zip(body, rows, strict=True):
         for value in (row["patient_id"], row["patient_name"], row["kind"], row["content_version"],
-                      row["fingerprint"], "printed", row["sha256"][:12], row["created_at"][:10]):
+                      row["fingerprint"], "printed", row["sha256"][:12], row["created_at"][:10], row["visit_date"]):
             assert value in line, (value, line)
     assert lines[-1] == f"{len(rows)} document(s)."
 
@@ -160,9 +161,13 @@ def test_history_filters_by_patient_id(made: dict[str, Path], rows: list[dict]) 
     assert table.splitlines()[-1] == "1 document(s)."
 
 
-def test_history_filters_by_date(made: dict[str, Path], rows: list[dict]) -> None:
-    day = rows[0]["created_at"][:10]
-    assert _json(made, "--date", day) == [row for row in rows if row["created_at"][:10] == day]
+def test_history_filters_by_the_visit_date(made: dict[str, Path], rows: list[dict]) -> None:
+    """"Which consent form did P-1042 get on 1 December?" is about the visit, not the day it was printed."""
+    day = rows[0]["visit_date"]
+    assert day == "2026-12-01" and all(row["visit_date"] for row in rows)
+    assert _json(made, "--date", day) == [row for row in rows if row["visit_date"] == day]
+    assert _json(made, "--date", rows[0]["created_at"][:10]) == []  # the day it was made is not the visit
+    assert _json(made, "--patient-id", " P-1042 ", "--date", day)  # spaces around an id, as typed at a desk
     assert _json(made, "--date", "2001-01-01") == []
     both = _json(made, "--date", day, "--patient-id", "P-2000")
     assert [row["patient_id"] for row in both] == ["P-2000"] * len(both)
@@ -528,3 +533,46 @@ def test_creating_the_database_in_a_race(tmp_path: Path, monkeypatch: pytest.Mon
     records.add(_record())
     records.close()
     assert _count(db) == 1
+
+
+def test_a_version_1_database_gains_visit_dates_and_keeps_its_records(tmp_path: Path) -> None:
+    """A clinic's database from the first release: its records stay, found by the day they were made."""
+    db = tmp_path / "records.db"
+    conn = sqlite3.connect(db)
+    for statement in audit.MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.execute("PRAGMA user_version=1")
+    conn.execute("INSERT INTO documents (created_at, patient_id, patient_name, kind, treatment, language, "
+                 "content_version, fingerprint, sha256, channel) VALUES ('2026-11-30T09:00:00+00:00', 'P-7', "
+                 "'Old Record', 'info', 'dry-needling', 'en', '2026.11', 'abc', 'f00', 'printed')")
+    conn.commit()
+    conn.close()
+    config = write_config(tmp_path, records=db)
+    make("info", tmp_path / "new.pdf", config=config)
+    old = json.loads(run("history", "--json", "--date", "2026-11-30", config=config).stdout)
+    assert [(row["patient_name"], row["visit_date"]) for row in old] == [("Old Record", None)]
+    new = json.loads(run("history", "--json", "--date", "2026-12-01", config=config).stdout)
+    assert [row["visit_date"] for row in new] == ["2026-12-01"]
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_an_empty_date_is_an_error_not_everything(made: dict[str, Path]) -> None:
+    result = run("history", "--date", "", config=made["config"])
+    assert assert_one_line_error(result) == "Error: --date: '' is not a real date (use YYYY-MM-DD)"
+
+
+def test_a_default_name_never_replaces_another_patients_file(tmp_path: Path) -> None:
+    """Names are shortened for file names: two long names can meet. Neither file is lost."""
+    config = write_config(tmp_path)
+    first = "Maria Fernanda Gonzalez Rodriguez de la Cruz"
+    second = "Maria Fernanda Gonzalez Rodriguez de la Torre"
+    saved = []
+    for name in (first, second, first):
+        result = run("consent", "--patient", name, "--dob", "1970-01-01", "--date", "2026-12-02", config=config)
+        assert result.returncode == 0, result.stderr
+        saved.append(result.stdout.split("Saved ", 1)[1].split(" (")[0])
+    assert saved[0] != saved[1] and saved[1].endswith("_consent-2.pdf")
+    assert saved[2] == saved[0]  # the same patient again: the new copy replaces the old
+    for path, name in zip(saved, (first, second, first), strict=True):
+        assert name in " ".join(page_texts(Path(path))[0].split())
