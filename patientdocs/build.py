@@ -61,6 +61,7 @@ class Pipeline:
         self._content: dict[tuple[str, str], LoadedContent] = {}
         self._templates_digest: str | None = None
         self._seeds: dict[tuple[str, int], str] = {}
+        self._logo_checked = False
 
     def content(self, treatment: str, language: str) -> LoadedContent:
         key = (treatment, language)
@@ -137,10 +138,21 @@ class Pipeline:
             copy_label=copy_label,
             banner=labels.get("expired_warning", "Warning: this content is past its review date.")
             if expired else "",
-            logo=self.config.logo_path,
+            logo=self.logo(),
             blank_text=labels.get("intentionally_blank", "This page is intentionally blank."),
         )
         return Part(tree, meta, f"templates/{kind}.xml.j2")
+
+    def logo(self) -> Path | None:
+        """The clinic's logo, checked the first time it is needed."""
+        path = self.config.logo_path
+        if path is not None and not self._logo_checked:
+            from .config import line_of
+            from .pdf.logo import check_logo
+
+            check_logo(path, source=self.config.source, line=line_of(self.config.source, ("clinic", "logo")))
+            self._logo_checked = True
+        return path
 
     def check_printable(self, visit: Visit) -> None:
         from .pdf import fonts

@@ -558,6 +558,7 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
     for warning in listing.warnings:
         click.echo(f"Warning: {warning}", err=True)
     pipeline = Pipeline(config, allow_expired=allow_expired, shared_fonts=True)
+    pipeline.logo()  # a bad logo stops the run here, not once per row
     for language in sorted({a.language for a in listing.rows} | {config.defaults.language}):
         pipeline.check_current(pipeline.content(treatment, language))  # stop now, not once per row
     Records(config.records_path).close()  # a bad records file stops us before any work

@@ -171,6 +171,14 @@ def _line_of(path: Path, text: str, loc: tuple[str, ...]) -> int | None:
     return yamlsource.parse(text, path).line_of(loc)
 
 
+def line_of(path: Path, loc: tuple[str, ...]) -> int | None:
+    """The line of a setting in the settings file, for a problem found after loading (a bad logo)."""
+    try:
+        return _line_of(path, textfile.read(path)[1], loc)
+    except PatientDocsError:
+        return None
+
+
 def load_config(path: Path) -> Config:
     """Load and validate ``config.yaml``; every problem is reported at once with its line."""
     raw, text = textfile.read(path)

@@ -97,10 +97,17 @@ def parse(text: str, path: Path) -> Document:
                                line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise PatientDocsError(f"not valid YAML: {exc}", source=path) from None
+    except RecursionError:
+        raise PatientDocsError("not valid YAML: an alias (*name) refers to the list or group it is in, "
+                               "or the nesting is too deep", source=path) from None
     lines: dict[Path_, int] = {}
     problems: list[PatientDocsError] = []
     if node is not None:
-        _index(node, (), lines, path, problems)
+        try:
+            _index(node, (), lines, path, problems)
+        except RecursionError:
+            raise PatientDocsError("not valid YAML: an alias (*name) refers to the list or group it is in, "
+                                   "or the nesting is too deep", source=path) from None
     if problems:
         raise ProblemListError(problems)
     return Document(data=data, path=path, lines=lines)

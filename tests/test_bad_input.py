@@ -335,3 +335,43 @@ def test_output_onto_a_device_is_refused_and_the_device_left_alone(project: Path
     (message,) = assert_failed_cleanly(result, project)
     assert message == "cannot write '/dev/full': it is not an ordinary file; give a file name ending in .pdf"
     assert Path("/dev/full").is_char_device()
+
+
+def _logo(project: Path, make) -> int:
+    make(project / "logo.png")
+    return replace_line(project / "config.yaml", "logo: null", "logo: logo.png")
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda p: p.write_text("not a picture"), "is not a picture"),
+    (lambda p: p.write_bytes(_png(8, 8)[:40]), "is damaged"),
+    (lambda p: p.write_bytes(_png(6000, 5000)), "is 6000 x 5000 pixels, too large for a logo"),
+])
+def test_a_bad_logo_is_named_with_its_line(project: Path, make, reason: str) -> None:
+    line = _logo(project, make)
+    (message,) = failed(project)
+    assert message == f"config.yaml:{line}: clinic.logo: 'logo.png' {reason}; use a PNG or JPEG picture"
+
+
+def test_a_good_logo_prints(project: Path) -> None:
+    _logo(project, lambda p: p.write_bytes(_png(200, 100)))
+    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "a.pdf", cwd=project)
+    assert result.returncode == 0, result.stderr
+
+
+def _png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (width, height)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("file", ["config.yaml", "handouts/dry-needling/en.yaml"])
+def test_a_yaml_alias_that_contains_itself_is_refused(project: Path, file: str) -> None:
+    path = project / file
+    path.write_text("loop: &a [*a]\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    (message,) = failed(project)
+    assert message.startswith(f"{file}: not valid YAML: an alias (*name) refers to the list or group it is in")
