@@ -344,7 +344,7 @@ def _logo(project: Path, make) -> int:
 
 @pytest.mark.parametrize(("make", "reason"), [
     (lambda p: p.write_text("not a picture"), "is not a picture"),
-    (lambda p: p.write_bytes(_png(8, 8)[:40]), "is damaged"),
+    (lambda p: p.write_bytes(_png(100, 100, noise=True)[:15000]), "is damaged"),
     (lambda p: p.write_bytes(_png(6000, 5000)), "is 6000 x 5000 pixels, too large for a logo"),
 ])
 def test_a_bad_logo_is_named_with_its_line(project: Path, make, reason: str) -> None:
@@ -359,13 +359,16 @@ def test_a_good_logo_prints(project: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def _png(width: int, height: int) -> bytes:
+def _png(width: int, height: int, *, noise: bool = False) -> bytes:
     import io
+    import os
 
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.new("1", (width, height)).save(buffer, "PNG")
+    image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)) if noise else \
+        Image.new("1", (width, height))
+    image.save(buffer, "PNG")
     return buffer.getvalue()
 
 
