@@ -118,6 +118,7 @@ class Pipeline:
         loaded = self.content(treatment, language)
         if getattr(loaded.data, kind) is None:
             raise PatientDocsError(f"the {treatment} content has no '{kind}' section", source=loaded.path)
+        self.check_content_printable(loaded)
         expired = self.check_current(loaded)
         xml = self.render_xml(kind, loaded, visit, expired=expired, extra=extra)
         tree = markup.parse(xml, f"templates/{kind}.xml.j2")
@@ -153,6 +154,24 @@ class Pipeline:
             check_logo(path, source=self.config.source, line=line_of(self.config.source, ("clinic", "logo")))
             self._logo_checked = True
         return path
+
+    def check_content_printable(self, loaded: LoadedContent) -> None:
+        """The clinic's details and the content must print too: a Chinese clinic name or Arabic
+        content would come out as empty boxes or backwards, so it is refused like a patient's name."""
+        from .errors import UnsupportedCharactersError
+        from .pdf import fonts
+
+        if ("printable", id(loaded)) in self._seeds:
+            return
+        checks = [(f"clinic.{key}", text, self.config.source) for key, value in self.config.clinic_dict().items()
+                  for text in (value if isinstance(value, list) else [value]) if isinstance(text, str)]
+        checks.append(("the content", loaded.chars, loaded.path))
+        for what, text, source in checks:
+            try:
+                fonts.check(text, what)
+            except UnsupportedCharactersError as exc:
+                raise UnsupportedCharactersError(exc.message, source=source) from None
+        self._seeds[("printable", id(loaded))] = ""
 
     def check_printable(self, visit: Visit) -> None:
         from .pdf import fonts

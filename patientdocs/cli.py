@@ -29,10 +29,23 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def _stop_cleanly_on_terminate() -> None:
+    """``kill`` (SIGTERM) stops like Ctrl-C: temporary files are removed and nothing half-written
+    is left, instead of the process vanishing mid-write."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (tests driving the CLI in-process)
+        signal.signal(signal.SIGTERM, stop)
+
+
 class Group(click.Group):
     """Turns every user error into one clear message and an exit code; never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        _stop_cleanly_on_terminate()
         try:
             return super().invoke(ctx)
         except PatientDocsError as exc:
@@ -396,7 +409,7 @@ def verify(ctx: click.Context, pdf: Path, config_path: Path | None) -> None:
     \b
     Example:
       python generate.py verify ana-consent.pdf
-    Exit code 0: made here and unchanged. 1: changed or not made here.
+    Exit code 0: made here and unchanged. 1: changed or not made here. 2: not a PDF file.
     """
     from .verify import verify_file
 

@@ -222,6 +222,9 @@ def _cross_check(content: Content, doc: Document) -> list[PatientDocsError]:
     for key in BAND_KEYS:
         if key not in content.bands:
             problems.append(doc.error(f"bands: missing the word for band '{key}'", ("bands",)))
+    if content.reviewed > content.review_by:
+        problems.append(doc.error(f"reviewed {content.reviewed.isoformat()} is after review_by "
+                                  f"{content.review_by.isoformat()}; check the two dates", ("review_by",)))
     seen: set[str] = set()
     for i, risk in enumerate(content.risks):
         if risk.id in seen:

@@ -28,8 +28,16 @@ def read_control_metadata(data: bytes) -> dict[str, str]:
     return {key.decode(): value.decode("latin-1") for key, value in _KEY.findall(data)}
 
 
+# Far beyond any document this program makes; reading more would only fill the memory.
+MAX_BYTES = 200 * 1024 * 1024
+
+
 def verify_file(path: Path, records_path: Path) -> Verdict:
     try:
+        if path.exists() and not path.is_file():  # a pipe or a device would be read forever
+            raise PatientDocsError("is not a file", source=path)
+        if path.is_file() and path.stat().st_size > MAX_BYTES:
+            raise PatientDocsError("is far larger than any document made here (over 200 MB)", source=path)
         data = path.read_bytes()
     except FileNotFoundError:
         raise PatientDocsError("file not found", source=path) from None

@@ -69,7 +69,7 @@ def clean_text(value: str | None, what: str, *, required: bool = False,
         if required:
             raise PatientDocsError(f"{what} is empty")
         return None
-    bad = sorted({c for c in text if unicodedata.category(c) in _UNPRINTABLE and c not in "\u200c\u200d"})
+    bad = sorted({c for c in text if unicodedata.category(c) in _UNPRINTABLE})
     if bad:
         codes = ", ".join(_describe(c) for c in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise PatientDocsError(f"{what} contains characters that cannot be printed: {codes}; "

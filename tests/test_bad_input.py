@@ -378,3 +378,42 @@ def test_a_yaml_alias_that_contains_itself_is_refused(project: Path, file: str) 
     path.write_text("loop: &a [*a]\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
     (message,) = failed(project)
     assert message.startswith(f"{file}: not valid YAML: an alias (*name) refers to the list or group it is in")
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("Ana\u200dLima", "ZERO WIDTH JOINER (U+200D)"),
+    ("Ana\u200cLima", "ZERO WIDTH NON-JOINER (U+200C)"),
+])
+def test_joiners_that_would_print_as_boxes_are_refused(project: Path, name: str, shown: str) -> None:
+    (message,) = failed(project, "--patient", name)
+    assert message == (f"patient name contains characters that cannot be printed: {shown}; "
+                       "retype it, or copy it from somewhere else")
+
+
+def test_emoji_are_refused_rather_than_breaking_the_text_layer(project: Path) -> None:
+    (message,) = failed(project, "--patient", "Ana \U0001F600 Lima")
+    assert message == "patient name has characters no bundled font can print: '\U0001F600' (U+1F600)"
+
+
+def test_a_clinic_name_no_font_can_print_is_refused(project: Path) -> None:
+    line = replace_line(project / "config.yaml", "name: Riverside", "name: 河畔 Riverside")
+    assert line
+    (message,) = failed(project)
+    assert message.startswith("config.yaml: clinic.name has characters no bundled font can print: '河' (U+6CB3)")
+    result = run_cli("validate", cwd=project)
+    assert result.returncode == 2 and "clinic.name has characters no bundled font can print" in result.stderr
+
+
+def test_content_in_a_script_no_font_can_print_is_refused(project: Path) -> None:
+    path = project / "handouts" / "dry-needling" / "en.yaml"
+    replace_line(path, "language_name: English", "language_name: English مرحبا")
+    (message,) = failed(project)
+    assert message.startswith("handouts/dry-needling/en.yaml: the content is in a right-to-left script"), message
+
+
+def test_content_reviewed_after_its_review_date_is_refused(project: Path) -> None:
+    path = project / "handouts" / "dry-needling" / "en.yaml"
+    line = replace_line(path, "review_by: 2027-11-20", "review_by: 2026-11-01")
+    (message,) = failed(project)
+    assert message == (f"handouts/dry-needling/en.yaml:{line}: reviewed 2026-11-20 is after review_by 2026-11-01; "
+                       "check the two dates")

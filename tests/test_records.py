@@ -576,3 +576,19 @@ def test_a_default_name_never_replaces_another_patients_file(tmp_path: Path) -> 
     assert saved[2] == saved[0]  # the same patient again: the new copy replaces the old
     for path, name in zip(saved, (first, second, first), strict=True):
         assert name in " ".join(page_texts(Path(path))[0].split())
+
+
+def test_kill_stops_like_ctrl_c_so_temporary_files_are_cleaned_up() -> None:
+    """SIGTERM becomes KeyboardInterrupt, whose handlers remove temporary files and roll back."""
+    import signal
+
+    from patientdocs import cli
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        cli._stop_cleanly_on_terminate()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler runs at the next bytecode; never reached
+    finally:
+        signal.signal(signal.SIGTERM, before)

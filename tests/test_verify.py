@@ -106,3 +106,12 @@ def test_verify_adds_no_record(made: dict[str, Path]) -> None:
         assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == before
     finally:
         conn.close()
+
+
+def test_a_pipe_is_refused_instead_of_waiting_forever(made: dict[str, Path], tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "looks-like.pdf"
+    os.mkfifo(fifo)
+    result = run("verify", fifo, config=made["config"])  # run() has a time-out: a hang fails the test
+    assert assert_one_line_error(result) == f"Error: {fifo}: is not a file"

@@ -91,7 +91,9 @@ def missing(text: str) -> list[str]:
     if not needs_fallback:
         return []
     fallback = _family(FALLBACK)
-    return list(dict.fromkeys(c for c in needs_fallback if ord(c) not in fallback))
+    # Beyond U+FFFF (emoji, rare scripts) reportlab writes a text layer that PDF readers cannot
+    # search or copy, even where a font has the glyph.
+    return list(dict.fromkeys(c for c in needs_fallback if ord(c) not in fallback or ord(c) > 0xFFFF))
 
 
 def check(text: str, what: str) -> None:
