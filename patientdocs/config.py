@@ -77,7 +77,7 @@ class Smtp:
     def problems(self) -> list[str]:
         found = []
         if any(c.isspace() for c in self.host):
-            found.append(f"host: '{self.host.strip()}' has spaces or line breaks in it; give the server's name only")
+            found.append(f"host: {self.host!r} has spaces or line breaks in it; give the server's name only")
         if self.security == "none" and self.username:
             # AUTH over a plain connection hands the clinic's mail password to anyone on the network.
             found.append("security: none would send the mail password unencrypted; use starttls or tls")

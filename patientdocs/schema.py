@@ -180,7 +180,10 @@ def _build(cls: type[T], data: Any, loc: Loc, out: list[Problem]) -> T | None:
     obj = cls(**values)
     check = getattr(obj, "problems", None)
     if check is not None:
-        out.extend(Problem(loc, message) for message in check())
+        for message in check():
+            # "brand_colour: ..." is about that key: point at its own line, not the group's.
+            key, sep, rest = message.partition(": ")
+            out.append(Problem((*loc, key), rest) if sep and key in keys else Problem(loc, message))
     return obj
 
 

@@ -417,3 +417,24 @@ def test_content_reviewed_after_its_review_date_is_refused(project: Path) -> Non
     (message,) = failed(project)
     assert message == (f"handouts/dry-needling/en.yaml:{line}: reviewed 2026-11-20 is after review_by 2026-11-01; "
                        "check the two dates")
+
+
+def test_a_bad_colour_is_reported_at_its_own_line(project: Path) -> None:
+    line = line_of(project / "config.yaml", "brand_colour:")
+    replace_line(project / "config.yaml", "brand_colour:", "brand_colour: red #")
+    (message,) = failed(project)
+    assert message == f"config.yaml:{line}: clinic.brand_colour: 'red' is not a colour like #1f5f8b"
+
+
+def test_mail_settings_that_would_leak_the_password_are_refused(project: Path) -> None:
+    config = project / "config.yaml"
+    replace_line(config, "host: smtp.riverside-physio.example", 'host: "mail.example.org\\nx"')
+    replace_line(config, "security: starttls", "security: none")
+    result = run_cli("validate", cwd=project)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()  # one line per problem: the line break in the host is shown, not printed
+    assert len(lines) == 2, lines
+    assert lines[0].endswith("email.smtp.host: 'mail.example.org\\nx' has spaces or line breaks in it; "
+                             "give the server's name only"), lines
+    assert lines[1].endswith("email.smtp.security: none would send the mail password unencrypted; "
+                             "use starttls or tls"), lines
