@@ -98,12 +98,12 @@ def load_config(ctx: click.Context, given: Path | None = None):
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="The clinic's settings file. Default: config.yaml in this folder.")
+    help="The clinic's settings file. Default: config.yaml in this folder, else the one beside generate.py.")
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The clinic's settings file. Default: config.yaml in this folder.")
+              help="The clinic's settings file. Default: config.yaml in this folder, else the one beside generate.py.")
 @click.version_option(package_name=None, version=__import__("patientdocs").__version__, prog_name="patientdocs")
 def main(config: Path | None) -> None:
     """Print or email dry needling documents for a patient.
