@@ -3,12 +3,13 @@ traceback, and nothing written (no PDF, no half-written *.part file)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import VISIT, assert_failed_cleanly, can_drop_root_powers, line_of, replace_line, run_cli
+from conftest import GENERATE, VISIT, assert_failed_cleanly, can_drop_root_powers, line_of, replace_line, run_cli
 
 from patientdocs import yamlsource
 from patientdocs.build import Pipeline
@@ -361,7 +362,6 @@ def test_a_good_logo_prints(project: Path) -> None:
 
 def _png(width: int, height: int, *, noise: bool = False) -> bytes:
     import io
-    import os
 
     from PIL import Image
 
@@ -438,3 +438,18 @@ def test_mail_settings_that_would_leak_the_password_are_refused(project: Path) -
                              "give the server's name only"), lines
     assert lines[1].endswith("email.smtp.security: none would send the mail password unencrypted; "
                              "use starttls or tls"), lines
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_full_terminal_output_does_not_claim_nothing_was_written(project: Path) -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, str(GENERATE), "info", "--patient", "Ana Lima", *VISIT, "-o", "a.pdf"],
+                                cwd=project, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+                                env={**os.environ, "SOURCE_DATE_EPOCH": "1796083200"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("Error: could not read or write a file: No space left on device. "
+                                     "Files already finished are complete; no half-written file was left.")
+    assert (project / "a.pdf").is_file()

@@ -477,3 +477,29 @@ def test_nothing_but_the_one_error_line_even_with_warnings_on(servers, tmp_path,
         assert secret not in failed.stderr and secret not in sent.stdout + sent.stderr
     assert "rejected the username or password" in message
     assert len(handler.messages) == 1
+
+
+class _BreaksTheRecords(Handler):
+    """Accepts the message, but the records database stops working at that very moment."""
+
+    def __init__(self, db: Path):
+        super().__init__()
+        self.db = db
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        with sqlite3.connect(self.db) as conn:
+            conn.execute("ALTER TABLE documents RENAME TO documents_elsewhere")
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_sent_email_that_cannot_be_recorded_says_it_was_sent(servers, tmp_path):
+    """Saying "failed" after the server took the message would make staff send it twice."""
+    handler = _BreaksTheRecords(tmp_path / "records.db")
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = send(tmp_path, password=None)
+    message = the_error(result, 1)
+    assert len(handler.messages) == 1
+    assert message.startswith(f"the email WAS sent to {TO}, but it could not be added to the records (")
+    assert message.endswith("do not send it again, and note it by hand")
+    assert PASSWORD not in result.stderr and PATIENT not in result.stderr
