@@ -160,6 +160,15 @@ def test_letter_info_sheet_has_2_to_4_pages(letter: Path) -> None:
     assert 2 <= len(PdfReader(letter).pages) <= 4
 
 
+def test_a_long_name_on_letter_paper_still_fits_4_pages(letter: Path) -> None:
+    """Letter is 18 mm shorter than A4; a name over two lines must not push the sheet to a 5th page."""
+    name = "Maria Fernanda Gonzalez Rodriguez de la Cruz y Bartholomew-Maximilian von Hohenzollern-Sigmaringen"
+    result = run_cli("info", "--patient", name, *VISIT, "--patient-id", "RP-1023456", "-o", "long.pdf",
+                     cwd=letter.parent)
+    assert result.returncode == 0, result.stderr
+    assert len(PdfReader(letter.parent / "long.pdf").pages) == 4
+
+
 # ---- patient text is data, and the default file name is safe -------------------------------------
 
 HOSTILE_NAMES = ["{{ 7*7 }}", "</p><h1>x", "&amp;", "../../etc/passwd", "**bold**"]

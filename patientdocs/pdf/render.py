@@ -51,6 +51,11 @@ def _styles(theme: Theme) -> dict[str, object]:
     return _STYLE_CACHE[theme]
 
 
+# How far the text may come down towards the footer. Letter is 18 mm shorter than A4: its text
+# comes 5 mm lower, so a document keeps about the same number of pages on either paper.
+BOTTOM_GAIN = {"A4": 6 * mm, "Letter": 11 * mm}
+
+
 def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo,
                duplex: bool = False, fillable: bool = False, seed: str = "",
                shared_fonts: bool = False) -> tuple[bytes, int]:
@@ -62,7 +67,7 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN + HEADER_H, bottomMargin=MARGIN + FOOTER_H - 6 * mm,
+        topMargin=MARGIN + HEADER_H, bottomMargin=MARGIN + FOOTER_H - BOTTOM_GAIN[paper],
         title=info.title, author=info.author, subject=info.subject, keywords=info.keywords,
         creator="patientdocs", producer="patientdocs",
     )
