@@ -242,7 +242,9 @@ def report_text(appointments: AppointmentList, result: BatchResult, source: Path
                         f"{problem.reason}"))
     failed = len(result.failed) + len(appointments.problems)
     rows = len(appointments.rows) + len(appointments.problems)
-    return "\n".join([f"Appointments: {source.name}", "", *(text for _, text in sorted(entries)), "",
+    warnings = [f"Warning: {w}" for w in appointments.warnings]
+    return "\n".join([f"Appointments: {source.name}", "", *warnings, *([""] if warnings else []),
+                      *(text for _, text in sorted(entries)), "",
                       f"{len(result.made)} made, {failed} not made, out of {rows} row{'' if rows == 1 else 's'}."]
                      ) + "\n"
 

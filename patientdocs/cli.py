@@ -568,6 +568,12 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
                                f"{', '.join(available(config.handouts_dir)) or 'none'})")
     listing = read_appointments(appointments, columns=config.batch.columns, date_formats=config.batch.date_formats,
                                 known_languages=languages, default_language=config.defaults.language)
+    days = sorted({a.date for a in listing.rows})
+    if len(days) > 1:
+        # A day's list with other days in it is often the wrong export: say so, but make it.
+        listing.warnings.append(f"{appointments}: the list holds appointments on {len(days)} different days "
+                                f"({days[0].isoformat()} to {days[-1].isoformat()}); the cover sheet gives each "
+                                "row's date")
     for warning in listing.warnings:
         click.echo(f"Warning: {warning}", err=True)
     pipeline = Pipeline(config, allow_expired=allow_expired, shared_fonts=True)

@@ -93,6 +93,10 @@ def test_a_list_over_several_days_says_so_on_the_cover(tmp_path: Path) -> None:
     later = ["2026-12-02", *BEN[1:]]
     result = run(command(write_csv(tmp_path / "days.csv", [later, ANA]), out, config), tmp_path)
     assert result.returncode == 0, result.stderr
+    warning = (f"Warning: {tmp_path / 'days.csv'}: the list holds appointments on 2 different days "
+               "(2026-12-01 to 2026-12-02); the cover sheet gives each row's date")
+    assert result.stderr.strip() == warning
+    assert warning in (out / "report.txt").read_text().splitlines()
     cover = page_texts(out / "print-all.pdf")[0]
     assert "Print run: 1 December 2026 to 2 December 2026" in cover
     assert cover.index("1 December 2026 08:30 Ana Lima") < cover.index("2 December 2026 09:00 Ben Ode")
