@@ -234,6 +234,16 @@ def _cross_check(content: Content, doc: Document) -> list[PatientDocsError]:
             known = ", ".join(sorted(content.risk_tables))
             problems.append(doc.error(f"risks[{i + 1}].table: unknown table '{risk.table}' (known: {known})",
                                       ("risks", i, "table")))
+        elif not risk.reports_only:
+            # One denominator per table: a row that would read "0.3 in 100" belongs in a table
+            # with a larger one, where it reads "3 in 1,000" like its neighbours.
+            per = content.risk_tables[risk.table].per
+            phrase = risk.phrase(per)
+            if phrase is not None and phrase.denominator != per:
+                problems.append(doc.error(
+                    f"risks[{i + 1}]: '{risk.effect}' is fewer than 1 in {frequency.format_int(per)}, the "
+                    f"denominator of table '{risk.table}'; put it in a table with per: "
+                    f"{phrase.denominator} or more", ("risks", i, "table")))
         for j, source in enumerate(risk.source_ids):
             if source not in content.sources:
                 loc = ("risks", i, "source") if risk.reports_only else ("risks", i, "estimates", j, "source")

@@ -107,11 +107,11 @@ def catalogue():
     ("soreness", "about 52 in 100 people", "very common"),
     ("fatigue", "about 22 in 100 people", "very common"),                 # 21.7 rounds to 22
     ("bleeding", "about 5 to 16 in 100 treatments", "very common"),       # two studies, one range
-    ("drowsy-nausea", "about 1 to 3 in 1,000 treatments", "uncommon"),    # per-100 table grows to 1,000
+    ("drowsy-nausea", "about 1 to 3 in 1,000 treatments", "uncommon"),    # its own table, per 1,000
     ("major-event", "about 98 in 100,000 sessions", "rare"),              # 20 in 20,464
     ("significant-event", "fewer than 40 in 100,000 treatments", "rare"),
     ("pneumothorax", "fewer than 1 in 100,000 treatments", "very rare"),
-    ("fainting", "Too rare to count. Only single cases reported.", "rate not known"),
+    ("fainting", "Not counted. Only single cases have been reported.", "rate not known"),
 ])
 def test_catalogue_rows_of_the_real_content(catalogue, risk_id: str, how_many: str, band_word: str) -> None:
     assert catalogue[risk_id]["how_many"] == how_many
@@ -202,3 +202,17 @@ def test_unquoted_decimal_version_is_rejected(handouts: Path) -> None:
     line = replace_line(path, 'version: "2026.11"', "version: 2026.10")
     (problem,) = _problems(handouts)
     assert problem.startswith(f"{path}:{line}: version: "), problem
+
+
+def test_a_row_below_its_tables_denominator_is_refused(handouts: Path) -> None:
+    """One denominator per table: "0.3 in 100" would hide among whole numbers."""
+    path = handouts / "dry-needling" / "en.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  - id: drowsy-nausea\n    table: uncommon", "  - id: drowsy-nausea\n    table: common"),
+                    encoding="utf-8")
+    line = text.split("\n").index("  - id: drowsy-nausea") + 2
+    with pytest.raises(PatientDocsError) as caught:
+        load_content(handouts, "dry-needling", "en")
+    assert str(caught.value) == (f"{path}:{line}: risks[11]: 'Feeling drowsy or sick to your stomach (nausea)' is "
+                                 "fewer than 1 in 100, the denominator of table 'common'; put it in a table with "
+                                 "per: 1000 or more")

@@ -51,9 +51,11 @@ def _styles(theme: Theme) -> dict[str, object]:
     return _STYLE_CACHE[theme]
 
 
-# How far the text may come down towards the footer. Letter is 18 mm shorter than A4: its text
-# comes 5 mm lower, so a document keeps about the same number of pages on either paper.
+# Letter is 18 mm shorter than A4. Its text comes 5 mm closer to the footer and, unless a
+# warning banner needs the space under the header, 4 mm closer to the header, so a document
+# keeps the same number of pages on either paper.
 BOTTOM_GAIN = {"A4": 6 * mm, "Letter": 11 * mm}
+TOP_GAIN = {"A4": 0, "Letter": 4 * mm}
 
 
 def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo,
@@ -67,7 +69,8 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN + HEADER_H, bottomMargin=MARGIN + FOOTER_H - BOTTOM_GAIN[paper],
+        topMargin=MARGIN + HEADER_H - (0 if any(p.meta.banner for p in parts) else TOP_GAIN[paper]),
+        bottomMargin=MARGIN + FOOTER_H - BOTTOM_GAIN[paper],
         title=info.title, author=info.author, subject=info.subject, keywords=info.keywords,
         creator="patientdocs", producer="patientdocs",
     )
