@@ -46,9 +46,13 @@ def _words(text: str) -> str:
 def near_chest(areas: list[str] | tuple[str, ...], terms: list[str]) -> bool:
     """True when any area treated names a place over or near the chest wall (terms from the content).
 
-    Whole words only, so "back" in a term never matches "backache" by accident."""
-    padded = [f" {_words(area)} " for area in areas]
-    return any(f" {_words(term)} " in area for term in terms for area in padded if _words(term))
+    Whole words only, so "lat" never matches "lateral" by accident; a plural ("paraspinals",
+    "suboccipitals") counts as its term."""
+    padded = [" " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(area).split()) + " "
+              for area in areas]
+    wanted = {" " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(t).split()) + " "
+              for t in terms if _words(t)}
+    return any(term in area for term in wanted for area in padded)
 
 
 def cited(content: Content, kind: str) -> list[dict[str, str]]:

@@ -181,13 +181,18 @@ def test_a_next_visit_before_this_visit_is_refused(tmp_path):
 
 @pytest.mark.parametrize("area", ["Neck (L)", "upper trapezius", "R shoulder", "pec minor", "T-spine",
                                   "thoracic paraspinals", "chest wall", "upper back (left)", "SCAPULA",
-                                  "neck/shoulder", "levator scapulae (right)"])
+                                  "neck/shoulder", "levator scapulae (right)",
+                                  # what therapists write: muscles, plurals, spinal levels
+                                  "anterior deltoid", "suboccipitals", "splenius capitis", "SCM (L)",
+                                  "interscapular", "T4 paraspinals", "paraspinals T4-T8", "ribcage", "subclavius",
+                                  "Pec-Major", "lats"])
 def test_areas_near_the_chest(area):
     assert near_chest([area], CHEST_AREAS)
 
 
 @pytest.mark.parametrize("area", ["calf", "gluteus medius", "lumbar", "forearm", "knee", "hamstring",
-                                  "lower back", "back (lower)", "Achilles tendon"])
+                                  "lower back", "back (lower)", "Achilles tendon", "lateral knee", "hamstrings",
+                                  "L4 quadratus lumborum"])
 def test_areas_away_from_the_chest(area):
     assert not near_chest([area], CHEST_AREAS)
 

@@ -208,8 +208,8 @@ def test_a_row_below_its_tables_denominator_is_refused(handouts: Path) -> None:
     """One denominator per table: "0.3 in 100" would hide among whole numbers."""
     path = handouts / "dry-needling" / "en.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("  - id: drowsy-nausea\n    table: uncommon", "  - id: drowsy-nausea\n    table: common"),
-                    encoding="utf-8")
+    moved = text.replace("  - id: drowsy-nausea\n    table: uncommon", "  - id: drowsy-nausea\n    table: common")
+    path.write_text(moved, encoding="utf-8")
     line = text.split("\n").index("  - id: drowsy-nausea") + 2
     with pytest.raises(PatientDocsError) as caught:
         load_content(handouts, "dry-needling", "en")
