@@ -246,3 +246,38 @@ def test_default_file_names_of_two_non_latin_patients_do_not_collide(tmp_path: P
         assert "_patient_" not in pdf.name
     printed = {name for name in names for pdf in pdfs if f"Prepared for {name}," in page_texts(pdf)[0]}
     assert printed == set(names)
+
+
+# ---- large print -------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def large_print(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    folder = tmp_path_factory.mktemp("large")
+    replace_line(copy_project(folder), "font_size: 12", "font_size: 18")
+    made = {}
+    for kind in ("info", "consent"):
+        result = run_cli(kind, "--patient", "Ana Lima", *VISIT, "-o", f"{kind}.pdf", cwd=folder)
+        assert result.returncode == 0, result.stderr
+        made[kind] = page_texts(folder / f"{kind}.pdf")
+    return made
+
+
+@pytest.mark.parametrize("kind", ["info", "consent"])
+def test_large_print_never_breaks_a_frequency_word(large_print: dict[str, list[str]], kind: str) -> None:
+    text = " ".join(large_print[kind])
+    for broken in ("very co mmon", "commo n", "uncom mon", "Brady 2 014", "Tolbert 2 025"):
+        assert broken not in text
+    for word in ("very common", "uncommon", "very rare"):
+        assert word in text
+
+
+@pytest.mark.parametrize("kind", ["info", "consent"])
+def test_a_table_title_starts_on_the_page_of_its_first_row(large_print: dict[str, list[str]], kind: str) -> None:
+    # Each table's title and intro (unique text), and its first row.
+    first_rows = {"Mild side effects Each row shows": "Soreness in the treated muscle",
+                  "Serious problems These problems are serious": "Any major problem",
+                  "Less common side effects These happen less often": "Your usual symptoms get worse"}
+    for title, first_row in first_rows.items():
+        pages = [page for page in large_print[kind] if title in page]
+        assert pages, title
+        assert first_row in pages[0], (title, pages[0][-300:])

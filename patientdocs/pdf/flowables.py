@@ -168,6 +168,28 @@ def _widths(node: Node, ctx: BuildContext, columns: int) -> list[float]:
     return [ctx.width * p / sum(parts) for p in parts]
 
 
+def _fit_words(widths: list[float], rows: list[Node], ctx: BuildContext) -> list[float]:
+    """Widen a column whose longest word would not fit ("very common" in large print), taking
+    the room from the widest column: a word broken in the middle is hard to read."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    bold = ctx.styles["cell_head"]
+    padding = 14  # the cell's left and right padding, and a little air
+    need = [0.0] * len(widths)
+    for row in rows:
+        for i, cell in enumerate(row.elements("cell")[:len(widths)]):
+            for word in cell.text().split():
+                need[i] = max(need[i], stringWidth(word, bold.fontName, bold.fontSize) + padding)
+    fitted = list(widths)
+    for i, wanted in enumerate(need):
+        widest = max(range(len(fitted)), key=lambda j: fitted[j] - need[j])
+        extra = min(wanted - fitted[i], fitted[widest] - need[widest])
+        if extra > 0 and widest != i:
+            fitted[i] += extra
+            fitted[widest] -= extra
+    return fitted
+
+
 def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     """``table`` and ``risk-table``: a header row that repeats on each page, then the rows."""
     head = node.elements("head")[:1]
@@ -175,7 +197,7 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     if not head + body:
         return []
     columns = max(len(r.elements("cell")) for r in head + body)
-    widths = _widths(node, ctx, columns)
+    widths = _fit_words(_widths(node, ctx, columns), head + body, ctx)
     size = ctx.styles["cell"].fontSize
 
     def cells(row: Node, style: str) -> list[Flowable | str]:
@@ -196,11 +218,17 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
                   style=TableStyle(style), spaceBefore=2, spaceAfter=8, hAlign="LEFT")
     # A title stays with at least the first rows, but the table itself may run onto the
     # next page (its header repeats): keeping it whole would leave half a page empty.
-    out: list[Flowable] = [CondPageBreak(45 * mm)]
+    # Title, then the sentence that explains the numbers, then the table: they start on the same
+    # page, with room for the header and the first row, so a title never sits alone at the bottom.
+    lead: list[Flowable] = []
     if node.attrs.get("title"):
-        out.append(Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
-    out.append(table)
-    return out
+        lead.append(Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
+    if node.attrs.get("intro"):
+        lead.append(Paragraph(fonts.inline(node.attrs["intro"]), ctx.styles["table_intro"]))
+    first = Table(rows[:2], colWidths=widths, style=TableStyle(style))
+    room = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in lead)
+    room += first.wrap(ctx.width, 10_000)[1] + 2 * mm
+    return [CondPageBreak(room), *lead, table]
 
 
 def _sources(node: Node, ctx: BuildContext) -> list[Flowable]:

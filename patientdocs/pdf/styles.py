@@ -40,6 +40,7 @@ def make_styles(theme: Theme) -> dict[str, object]:
                                bulletIndent=size * 0.3, bulletFontName=MAIN),
         "table_title": ParagraphStyle("table_title", parent=body, fontName=bold, fontSize=size + 1,
                                       leading=(size + 1) * 1.3, spaceBefore=size * 0.3, spaceAfter=2),
+        "table_intro": ParagraphStyle("table_intro", parent=body, spaceAfter=size * 0.25),
         "h3": ParagraphStyle("h3", parent=body, fontName=bold, fontSize=size + 1, leading=(size + 1) * 1.3,
                              spaceBefore=size * 0.5, spaceAfter=size * 0.25, keepWithNext=1),
         "cell": ParagraphStyle("cell", parent=body, leading=size * 1.15, spaceAfter=0),
