@@ -265,7 +265,8 @@ def consent(ctx: click.Context, duplex: bool | None, fillable: bool, **params: A
               help='An area treated, with its side, e.g. "neck (left)". Repeat for each area.')
 @click.option("--estim", is_flag=True, help="Electrical stimulation was used through the needles.")
 @click.option("--next-visit", metavar="YYYY-MM-DD", help="Date of the next appointment.")
-@click.option("--note", metavar="TEXT", help="A short personal note from the therapist.")
+@click.option("--note", metavar="TEXT",
+              help="A short personal note from the therapist (one line, up to 1000 characters).")
 @click.pass_context
 def aftercare(ctx: click.Context, areas: tuple[str, ...], estim: bool, next_visit: str | None, note: str | None,
               **params: Any) -> None:
@@ -307,12 +308,22 @@ def list_command(ctx: click.Context, config_path: Path | None) -> None:
     if not found:
         click.echo(f"No treatments found in {config.handouts_dir}")
         return
+    from .content import load_content
+
+    def named(treatment: str, language: str) -> str:
+        try:
+            return f"{language} ({load_content(config.handouts_dir, treatment, language).data.language_name})"
+        except PatientDocsError:
+            return f"{language} (has a problem: run validate)"
+
     click.echo("Treatments and languages:")
     for treatment, languages in found.items():
-        click.echo(f"  {treatment}: {', '.join(languages)}")
+        click.echo(f"  {treatment}: {', '.join(named(treatment, lang) for lang in languages)}")
     click.echo("Documents:")
     for kind in documents:
         click.echo(f"  {kind:<10} {DOC_HELP[kind]}")
+    if {"info", "consent"} <= set(documents):
+        click.echo(f"  {'packet':<10} the information sheet and the consent form together, for the front desk")
 
 
 @main.command(short_help="Check the settings, content and templates.")
@@ -389,7 +400,7 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
     header = ("Made (UTC)", "Visit", "Patient ID", "Patient", "Document", "Lang", "Version", "Fingerprint", "How",
               "SHA-256")
     table = [header] + [(r["created_at"].replace("T", " ")[:16], r["visit_date"] or "-", r["patient_id"] or "-",
-                         r["patient_name"],
+                         _clipped(r["patient_name"]),
                          r["kind"], r["language"], r["content_version"], r["fingerprint"],
                          r["channel"] + (f" to {r['recipient']}" if r["recipient"] else ""), r["sha256"][:12])
                         for r in rows]
@@ -610,6 +621,11 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
         click.echo("Stopped while joining print-all.pdf. Every appointment's file is complete. Run the same "
                    "command again to make print-all.pdf.", err=True)
         sys.exit(130)
+
+
+def _clipped(text: str, limit: int = 40) -> str:
+    """A long name shortened for a table column (the --json output keeps it whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _count(n: int, word: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import field
 from pathlib import Path
 from typing import Literal
@@ -28,13 +27,9 @@ class Clinic:
     website: str | None = None
     out_of_hours: str = ""
     logo: Path | None = None
-    brand_colour: str = "#1f5f8b"
+    # Checked with the other keys, so every problem in the file is reported in one go.
+    brand_colour: str = spec(default="#1f5f8b", pattern=r"#[0-9a-fA-F]{6}", like="a colour like #1f5f8b")
     training_statement: str = ""
-
-    def problems(self) -> list[str]:
-        if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.brand_colour):
-            return [f"brand_colour: '{self.brand_colour}' is not a colour like #1f5f8b"]
-        return []
 
 
 @record

@@ -33,11 +33,11 @@ class Problem:
 
 
 def spec(*, alias: str | None = None, min_length: int | None = None, ge: float | None = None,
-         gt: float | None = None, le: float | None = None, pattern: str | None = None,
+         gt: float | None = None, le: float | None = None, pattern: str | None = None, like: str | None = None,
          default: Any = dataclasses.MISSING, default_factory: Any = dataclasses.MISSING) -> Any:
     """A dataclass field with validation limits (and an optional YAML key different from its name)."""
     meta = {k: v for k, v in (("alias", alias), ("min_length", min_length), ("ge", ge), ("gt", gt), ("le", le),
-                              ("pattern", pattern)) if v is not None}
+                              ("pattern", pattern), ("like", like)) if v is not None}
     if default_factory is not dataclasses.MISSING:
         return dataclasses.field(default_factory=default_factory, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
@@ -155,7 +155,8 @@ def _check_limits(value: Any, loc: Loc, meta: dict[str, Any], out: list[Problem]
     if "le" in meta and value > meta["le"]:
         out.append(Problem(loc, f"must be at most {meta['le']:g}, not {value:g}"))
     if "pattern" in meta and not re.fullmatch(meta["pattern"], value):
-        out.append(Problem(loc, f"'{value}' is not in the expected form"))
+        out.append(Problem(loc, f"'{value}' is not {meta['like']}" if "like" in meta
+                           else f"'{value}' is not in the expected form"))
 
 
 def _build(cls: type[T], data: Any, loc: Loc, out: list[Problem]) -> T | None:

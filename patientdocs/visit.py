@@ -129,8 +129,8 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
     if birth and birth > visit_date:
         raise PatientDocsError(f"date of birth {birth.isoformat()} is after the visit date {visit_date.isoformat()}")
     following = parse_date(next_visit, "next visit", date_formats) if next_visit else None
-    if following and following < visit_date:
-        raise PatientDocsError(f"next visit {following.isoformat()} is before this visit ({visit_date.isoformat()})")
+    if following and following <= visit_date:
+        raise PatientDocsError(f"next visit {following.isoformat()} is not after this visit ({visit_date.isoformat()})")
     return Visit(
         patient=name,
         date=visit_date,

@@ -220,3 +220,10 @@ def test_patient_text_is_printed_literally(tmp_path):
     assert "Use **ice** & rest {% if 1 %}now{% endif %} <b>x</b>" in text
     assert CHEST_WARNING not in text
     assert pdf.stat().st_size > 0
+
+
+def test_a_next_visit_on_the_same_day_is_refused(tmp_path):
+    out = tmp_path / "same.pdf"
+    result = run(tmp_path, "aftercare", *ANA, "--date", "2026-12-01", "--next-visit", "2026-12-01", "-o", out)
+    assert result.returncode == 2
+    assert "next visit 2026-12-01 is not after this visit (2026-12-01)" in result.stderr and not out.exists()

@@ -91,6 +91,17 @@ def test_config_reports_all_problems_at_once(project: Path) -> None:
     assert any(m.startswith(f"config.yaml:{unknown}: unknown key 'document.duplx'") for m in messages), messages
 
 
+def test_a_bad_colour_is_reported_with_the_other_problems(project: Path) -> None:
+    config = project / "config.yaml"
+    empty = replace_line(config, 'emergency_number: "999"', 'emergency_number: ""')
+    size = replace_line(config, "font_size: 12", "font_size: 19")
+    colour = replace_line(config, "brand_colour:", "brand_colour: blue #")
+    assert failed(project, lines=3) == [f"config.yaml:{empty}: clinic.emergency_number: must not be empty",
+                                        f"config.yaml:{colour}: clinic.brand_colour: 'blue' is not a colour like "
+                                        "#1f5f8b",
+                                        f"config.yaml:{size}: document.font_size: must be at most 18, not 19"]
+
+
 def test_config_file_not_found(project: Path) -> None:
     (message,) = failed(project, "--config", "nowhere.yaml")
     assert message == "nowhere.yaml: file not found"

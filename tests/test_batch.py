@@ -576,8 +576,8 @@ def test_corrected_row_is_made_again(tmp_path):
 def test_a_killed_worker_does_not_hang_the_run(tmp_path):
     config = make_config(tmp_path)
     rows = [["2026-12-01", f"{8 + i // 6:02d}:{i % 6 * 10:02d}", f"Pat Number{i}", "", f"P-{i}", "", "packet"]
-            for i in range(12)]
-    source = write_csv(tmp_path / "twelve.csv", rows)
+            for i in range(30)]  # long enough that the run is still going when a worker is killed
+    source = write_csv(tmp_path / "thirty.csv", rows)
     out = tmp_path / "day"
     process = subprocess.Popen(command(source, out, config, "--workers", "2"), cwd=tmp_path, env=cli_env(),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
@@ -588,6 +588,7 @@ def test_a_killed_worker_does_not_hang_the_run(tmp_path):
             if out.is_dir() and list(out.glob("*.pdf")):
                 break
             time.sleep(0.01)
+        assert process.poll() is None, "the run ended before a worker could be killed"
         workers = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         assert len(workers) == 2, workers
         os.kill(int(workers[0]), signal.SIGKILL)  # mid-job: a packet takes a tenth of a second or more

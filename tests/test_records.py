@@ -592,3 +592,13 @@ def test_kill_stops_like_ctrl_c_so_temporary_files_are_cleaned_up() -> None:
             time.sleep(5)  # the handler runs at the next bytecode; never reached
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def test_a_very_long_name_does_not_stretch_the_history_table(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    name = "Bartholomew-Maximilian " * 8
+    make("info", tmp_path / "long.pdf", config=config, patient=("--patient", name.strip()))
+    table = run("history", config=config).stdout.splitlines()
+    assert max(len(line) for line in table) < 200, table
+    assert "Bartholomew-Maximilian Bartholomew-Maxi…" in table[1]
+    assert json.loads(run("history", "--json", config=config).stdout)[0]["patient_name"] == name.strip()

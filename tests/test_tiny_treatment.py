@@ -49,9 +49,20 @@ def test_fixture_config_works_in_place_too() -> None:
 def test_list_shows_only_the_tiny_treatment(tiny: Path) -> None:
     result = run_cli("list", cwd=tiny)
     assert result.returncode == 0, result.stderr
-    assert "cupping: en" in result.stdout
+    assert "cupping: en (English)" in result.stdout
     assert "dry-needling" not in result.stdout
     assert re.search(r"^\s+info\s", result.stdout, re.M), result.stdout
+
+
+def test_list_points_at_validate_for_content_it_cannot_read(tiny: Path) -> None:
+    broken = tiny / "handouts" / "cupping" / "fr.yaml"
+    broken.write_text("treatment: [broken\n", encoding="utf-8")
+    try:
+        result = run_cli("list", cwd=tiny)
+    finally:
+        broken.unlink()  # the folder is shared by this module's tests
+    assert result.returncode == 0, result.stderr
+    assert "cupping: en (English), fr (has a problem: run validate)" in result.stdout
 
 
 def test_info_for_cupping_works(cupping) -> None:

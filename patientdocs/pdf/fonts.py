@@ -104,7 +104,7 @@ def check(text: str, what: str) -> None:
         # would print in the wrong order, which is worse than not printing it.
         shown = " ".join(f"'{c}' (U+{ord(c):04X})" for c in rtl[:10])
         raise UnsupportedCharactersError(f"{what} is in a right-to-left script, which cannot be printed yet: "
-                                         f"{shown}; type the name in Latin letters")
+                                         f"{shown}; write it in Latin letters")
     bad = missing(text)
     if bad:
         shown = " ".join(f"'{c}' (U+{ord(c):04X})" for c in bad[:10])
