@@ -356,7 +356,8 @@ def validate(ctx: click.Context, config_path: Path | None, allow_expired: bool) 
                          and (config.templates_dir / f"{k}.xml.j2").exists()]
                 for kind in kinds:
                     rendered = pipeline.render([(kind, "")], sample, treatment=treatment, language=language)
-                    click.echo(f"OK  {treatment}/{language} {kind} ({rendered.pages} pages)")
+                    each = " per copy" if kind == "consent" else ""  # the consent command prints two copies
+                    click.echo(f"OK  {treatment}/{language} {kind} ({rendered.pages} pages{each})")
             except PatientDocsError as exc:
                 problems += 1
                 for line in str(exc).splitlines():
