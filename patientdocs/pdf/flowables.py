@@ -168,6 +168,9 @@ def _widths(node: Node, ctx: BuildContext, columns: int) -> list[float]:
     return [ctx.width * p / sum(parts) for p in parts]
 
 
+_TABLE_LAYOUT: dict[tuple, tuple[list[float], float]] = {}
+
+
 def _fit_words(widths: list[float], rows: list[Node], ctx: BuildContext) -> list[float]:
     """Widen a column whose longest word would not fit ("very common" in large print), taking
     the room from the widest column: a word broken in the middle is hard to read."""
@@ -197,7 +200,11 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     if not head + body:
         return []
     columns = max(len(r.elements("cell")) for r in head + body)
-    widths = _fit_words(_widths(node, ctx, columns), head + body, ctx)
+    # Risk tables are the same for every patient of a run: their layout is worked out once.
+    key = (node.attrs.get("title"), node.attrs.get("intro"), node.attrs.get("widths"), ctx.width,
+           id(ctx.styles["cell"]), tuple(tuple(c.text() for c in r.elements("cell")) for r in head + body))
+    known = _TABLE_LAYOUT.get(key)
+    widths = known[0] if known else _fit_words(_widths(node, ctx, columns), head + body, ctx)
     size = ctx.styles["cell"].fontSize
 
     def cells(row: Node, style: str) -> list[Flowable | str]:
@@ -225,9 +232,15 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
         lead.append(Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
     if node.attrs.get("intro"):
         lead.append(Paragraph(fonts.inline(node.attrs["intro"]), ctx.styles["table_intro"]))
-    first = Table(rows[:2], colWidths=widths, style=TableStyle(style))
-    room = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in lead)
-    room += first.wrap(ctx.width, 10_000)[1] + 2 * mm
+    if known:
+        room = known[1]
+    else:
+        first = Table(rows[:2], colWidths=widths, style=TableStyle(style))
+        room = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in lead)
+        room += first.wrap(ctx.width, 10_000)[1] + 2 * mm
+        if len(_TABLE_LAYOUT) >= 256:  # cover sheets hold patients' names: keep this small
+            _TABLE_LAYOUT.clear()
+        _TABLE_LAYOUT[key] = (widths, room)
     return [CondPageBreak(room), *lead, table]
 
 
