@@ -206,7 +206,7 @@ def make_document(ctx: click.Context, sections: list[tuple[str, str]], params: d
 
     ``duplex=None`` means the clinic's setting (``document.duplex``)."""
     from .audit import Records
-    from .output import check_writable
+    from .output import check_writable, remove_stale_parts
 
     config, pipeline, visit = _pipeline_and_visit(ctx, params, extra_visit)
     output = params.get("output")
@@ -216,6 +216,7 @@ def make_document(ctx: click.Context, sections: list[tuple[str, str]], params: d
     target, rendered = _render_and_save(config, pipeline, visit, sections, params, records, output=output,
                                         duplex=config.document.duplex if duplex is None else duplex,
                                         fillable=fillable)
+    remove_stale_parts(target.parent)
     click.echo(f"Saved {target} ({rendered.pages} pages)")
 
 

@@ -90,6 +90,20 @@ def write_temp(path: Path, data: bytes) -> Path:
     return Path(tmp)
 
 
+def remove_stale_parts(folder: Path, *, older_than: float = 3600) -> None:
+    """Hidden temporary files left by a run that was killed outright (kill -9, a power cut).
+
+    They hold a patient's document, so they are not left lying around; a file younger than
+    ``older_than`` seconds may belong to a run still going, and is kept."""
+    import time
+
+    cutoff = time.time() - older_than
+    for leftover in folder.glob(".*.part"):
+        with contextlib.suppress(OSError):
+            if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+
+
 def remove_quietly(path: Path | None) -> None:
     if path is not None:
         with contextlib.suppress(FileNotFoundError):
