@@ -523,7 +523,8 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
         reply = mailer.send(message, smtp, password=login, ssl_context=context)
     except PatientDocsError as exc:
         kept = ", ".join(str(path) for _, path, _, _ in saved)
-        raise type(exc)(f"{str(exc).rstrip('.')}. Nothing was sent; the PDFs are saved: {kept}") from None
+        sent = "It was not recorded as sent" if getattr(exc, "maybe_sent", False) else "Nothing was sent"
+        raise type(exc)(f"{str(exc).rstrip('.')}. {sent}; the PDFs are saved: {kept}") from None
     try:
         with records.transaction() as conn:
             for kind, path, rendered, data in saved:

@@ -49,3 +49,5 @@ class DeliveryError(PatientDocsError):
     """Sending an email failed; nothing was recorded as sent."""
 
     exit_code = 1
+    # True when the server may have the message after all (the connection broke after it was sent).
+    maybe_sent = False

@@ -247,14 +247,26 @@ def smtp_password(smtp: Smtp) -> str | None:
 
 
 class _Recording:
-    """Keeps the server's answer to DATA, which smtplib's send_message does not return."""
+    """Keeps the server's answer to DATA, which smtplib's send_message does not return, and
+    whether the whole message had been handed over when the connection broke."""
 
     data_reply: tuple[int, bytes] | None = None
+    handed_over = False
+    _in_data = False
 
     def data(self, msg):  # type: ignore[no-untyped-def]
-        code, text = super().data(msg)  # type: ignore[misc]
+        self._in_data = True
+        try:
+            code, text = super().data(msg)  # type: ignore[misc]
+        finally:
+            self._in_data = False
         self.data_reply = (code, text)
         return code, text
+
+    def send(self, s):  # type: ignore[no-untyped-def]
+        super().send(s)  # type: ignore[misc]
+        if self._in_data and (s.endswith(b"\r\n.\r\n") if isinstance(s, bytes) else s.endswith("\r\n.\r\n")):
+            self.handed_over = True
 
 
 class _PlainClient(_Recording, smtplib.SMTP):
@@ -421,6 +433,12 @@ def _send_once(message: EmailMessage, smtp: Smtp, password: str | None, context:
     except Exception as exc:
         if client is not None:
             client.close()
+        if client is not None and client.handed_over and client.data_reply is None:
+            # The server has the whole message but never said whether it took it: sending it
+            # again could deliver it twice, so this is not retried.
+            raise _AttemptError(f"the connection to the mail server {smtp.host}:{smtp.port} broke after the whole "
+                                "message was handed over, before the server confirmed it: it may have been "
+                                "delivered. Ask the patient before sending it again", code="unconfirmed") from None
         failure = _classify(exc, smtp, password)
         if failure is None:
             raise
@@ -473,7 +491,9 @@ def send(
                 sleep(delay)
                 continue
             tried = f"; gave up after {attempts} tries" if failure.temporary and attempts > 1 else ""
-            raise DeliveryError(failure.message + tried) from None
+            error = DeliveryError(failure.message + tried)
+            error.maybe_sent = failure.code == "unconfirmed"
+            raise error from None
         log.info("accepted by %s:%d (%s)", smtp.host, smtp.port, reply.split(" ", 1)[0])
         return reply
     raise AssertionError("unreachable")  # pragma: no cover

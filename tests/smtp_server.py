@@ -129,10 +129,11 @@ class MailServer:
 
 
 class RawServer:
-    """A TCP server that is not a mail server: ``silent`` never answers; ``close`` hangs up at once."""
+    """A TCP server that misbehaves: ``silent`` never answers; ``close`` hangs up at once;
+    ``vanish`` speaks SMTP until the whole message is sent, then hangs up without answering it."""
 
     def __init__(self, behaviour: str):
-        assert behaviour in ("silent", "close")
+        assert behaviour in ("silent", "close", "vanish")
         self.behaviour = behaviour
         self.connections = 0
         self._stop = threading.Event()
@@ -160,8 +161,28 @@ class RawServer:
             self.connections += 1
             if self.behaviour == "close":
                 conn.close()
+            elif self.behaviour == "vanish":
+                threading.Thread(target=self._vanish, args=(conn,), daemon=True).start()
             else:
                 self._open.append(conn)
+
+    def _vanish(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        with contextlib.suppress(OSError), conn, conn.makefile("rb") as lines:
+            conn.sendall(b"220 test ESMTP\r\n")
+            for line in lines:
+                command = line.strip().upper()
+                if command.startswith((b"EHLO", b"HELO")):
+                    conn.sendall(b"250 test\r\n")
+                elif command.startswith((b"MAIL", b"RCPT", b"RSET", b"NOOP")):
+                    conn.sendall(b"250 OK\r\n")
+                elif command == b"DATA":
+                    conn.sendall(b"354 go ahead\r\n")
+                    for body in lines:
+                        if body == b".\r\n":
+                            return  # the whole message arrived: hang up before saying whether it is taken
+                else:
+                    conn.sendall(b"500 what\r\n")
 
     def stop(self) -> None:
         self._stop.set()

@@ -503,3 +503,13 @@ def test_a_sent_email_that_cannot_be_recorded_says_it_was_sent(servers, tmp_path
     assert message.startswith(f"the email WAS sent to {TO}, but it could not be added to the records (")
     assert message.endswith("do not send it again, and note it by hand")
     assert PASSWORD not in result.stderr and PATIENT not in result.stderr
+
+
+def test_a_message_the_server_never_confirmed_is_not_called_unsent(servers, tmp_path):
+    server = servers(RawServer("vanish"))
+    write_config(tmp_path, server.port)
+    result = send(tmp_path, password=None)
+    message = the_error(result, 1)
+    assert "it may have been delivered. Ask the patient before sending it again" in message
+    assert "Nothing was sent" not in message and "It was not recorded as sent; the PDFs are saved" in message
+    assert records(tmp_path, "emailed") == [] and server.connections == 1

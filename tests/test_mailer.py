@@ -343,6 +343,17 @@ def test_dropped_connections_are_retried(servers, pdf_bytes, sleeps):
     assert server.connections == 2 and sleeps == [2.0]
 
 
+def test_a_message_handed_over_but_never_confirmed_is_not_sent_twice(servers, pdf_bytes, sleeps):
+    """The server may have queued it: a retry could deliver the patient's documents twice."""
+    server = servers(RawServer("vanish"))
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), settings(server.port, retries=2), password=None, sleep=sleeps.append)
+    assert one_line(caught.value) == (
+        f"the connection to the mail server {HOST}:{server.port} broke after the whole message was handed over, "
+        "before the server confirmed it: it may have been delivered. Ask the patient before sending it again")
+    assert server.connections == 1 and not sleeps
+
+
 # --- the password and the logs ------------------------------------------------------------------------------------
 
 
