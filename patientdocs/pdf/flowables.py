@@ -162,7 +162,7 @@ def _widths(node: Node, ctx: BuildContext, columns: int) -> list[float]:
             raise PatientDocsError(f"<{node.tag} widths=\"{node.attrs['widths']}\"> needs {columns} positive "
                                    f"numbers (line {node.line} of the rendered document)", source=ctx.template)
     elif node.tag == "risk-table" and columns in (3, 4):
-        parts = [44, 34, 22] if columns == 3 else [35, 32, 15, 18]
+        parts = [44, 34, 22] if columns == 3 else [34, 31, 17, 18]
     else:
         parts = [1.0] * columns
     return [ctx.width * p / sum(parts) for p in parts]
