@@ -88,6 +88,9 @@ class Records:
             raise PatientDocsError(f"cannot create records database '{path}': the folder does not exist")
         try:
             self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # Records are written once and seldom read: a small page cache keeps a long print
+            # run's memory flat as the database grows (SQLite's default is 2 MB).
+            self.conn.execute("PRAGMA cache_size=-256")
             self.conn.row_factory = sqlite3.Row
             self._prepare()
         except sqlite3.DatabaseError as exc:

@@ -201,9 +201,10 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
         return []
     columns = max(len(r.elements("cell")) for r in head + body)
     # Risk tables are the same for every patient of a run: their layout is worked out once.
+    # Other tables (a print run's cover) hold patients' names and are not kept.
     key = (node.attrs.get("title"), node.attrs.get("intro"), node.attrs.get("widths"), ctx.width,
            id(ctx.styles["cell"]), tuple(tuple(c.text() for c in r.elements("cell")) for r in head + body))
-    known = _TABLE_LAYOUT.get(key)
+    known = _TABLE_LAYOUT.get(key) if node.tag == "risk-table" else None
     widths = known[0] if known else _fit_words(_widths(node, ctx, columns), head + body, ctx)
     size = ctx.styles["cell"].fontSize
 
@@ -238,9 +239,10 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
         first = Table(rows[:2], colWidths=widths, style=TableStyle(style))
         room = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in lead)
         room += first.wrap(ctx.width, 10_000)[1] + 2 * mm
-        if len(_TABLE_LAYOUT) >= 256:  # cover sheets hold patients' names: keep this small
-            _TABLE_LAYOUT.clear()
-        _TABLE_LAYOUT[key] = (widths, room)
+        if node.tag == "risk-table":
+            if len(_TABLE_LAYOUT) >= 64:
+                _TABLE_LAYOUT.clear()
+            _TABLE_LAYOUT[key] = (widths, room)
     return [CondPageBreak(room), *lead, table]
 
 
