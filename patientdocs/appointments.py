@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import PatientDocsError, where
 from .output import slug
-from .visit import clean_text
+from .visit import clean_text, human_format
 
 REQUIRED_FIELDS = ("patient_name", "date")
 OPTIONAL_FIELDS = ("time", "dob", "patient_id", "therapist", "language", "email", "documents")
@@ -47,7 +47,6 @@ _TIME = re.compile(
 _TIME_DIGITS = re.compile(r"(?P<h>\d{1,2})(?P<m>\d{2})")
 _EMAIL = re.compile(r"[^@\s\"<>,;:()\[\]\\]+@[^@\s\"<>,;:()\[\]\\]+")
 _DOMAIN_LABEL = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
-_STRFTIME_HUMAN = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon", "%B": "Month", "%%": "%"}
 _DAY_MONTH_SWAP = {"%d": "%m", "%m": "%d"}
 _ISO = "%Y-%m-%d"
 _NAME_FILLER = re.compile(r"[\s_-]+")
@@ -580,11 +579,6 @@ def _shown(value: str, limit: int = 40) -> str:
 
 
 # -- values ---------------------------------------------------------------------------------------
-
-def human_format(fmt: str) -> str:
-    """``%d/%m/%Y`` -> ``DD/MM/YYYY``: how a date format is shown to front-desk staff."""
-    return re.sub(r"%.", lambda m: _STRFTIME_HUMAN.get(m.group(0), m.group(0)), fmt)
-
 
 def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
     probe = dt.date(2026, 12, 31)

@@ -168,12 +168,6 @@ def remove_previous_results(out_dir: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def remove_leftovers(out_dir: Path) -> None:
-    """Temporary files of a run that was killed (a finished file never has this name)."""
-    for leftover in out_dir.glob(".*.part"):
-        leftover.unlink(missing_ok=True)
-
-
 def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[Outcome]:
     """Make every job's file, in worker processes when ``workers`` > 1; yields as each finishes.
 
@@ -241,12 +235,16 @@ def report_text(appointments: AppointmentList, result: BatchResult, source: Path
         entries.append((problem.line, f"line {problem.line}: {problem.patient or '(no name)'}: SKIPPED: "
                         f"{problem.reason}"))
     failed = len(result.failed) + len(appointments.problems)
-    rows = len(appointments.rows) + len(appointments.problems)
+    rows = count_of(len(appointments.rows) + len(appointments.problems), "row")
     warnings = [f"Warning: {w}" for w in appointments.warnings]
     return "\n".join([f"Appointments: {source.name}", "", *warnings, *([""] if warnings else []),
                       *(text for _, text in sorted(entries)), "",
-                      f"{len(result.made)} made, {failed} not made, out of {rows} row{'' if rows == 1 else 's'}."]
-                     ) + "\n"
+                      f"{len(result.made)} made, {failed} not made, out of {rows}."]) + "\n"
+
+
+def count_of(n: int, word: str) -> str:
+    """``1 appointment``, ``2 appointments``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def cover_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:

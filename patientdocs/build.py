@@ -61,7 +61,7 @@ class Pipeline:
         self._content: dict[tuple[str, str], LoadedContent] = {}
         self._templates_digest: str | None = None
         self._seeds: dict[tuple[str, int], str] = {}
-        self._logo_checked = False
+        self._checked: set[object] = set()  # the logo, and each content's characters: checked once
 
     def content(self, treatment: str, language: str) -> LoadedContent:
         key = (treatment, language)
@@ -147,12 +147,12 @@ class Pipeline:
     def logo(self) -> Path | None:
         """The clinic's logo, checked the first time it is needed."""
         path = self.config.logo_path
-        if path is not None and not self._logo_checked:
+        if path is not None and "logo" not in self._checked:
             from .config import line_of
             from .pdf.logo import check_logo
 
             check_logo(path, source=self.config.source, line=line_of(self.config.source, ("clinic", "logo")))
-            self._logo_checked = True
+            self._checked.add("logo")
         return path
 
     def check_content_printable(self, loaded: LoadedContent) -> None:
@@ -161,7 +161,7 @@ class Pipeline:
         from .errors import UnsupportedCharactersError
         from .pdf import fonts
 
-        if ("printable", id(loaded)) in self._seeds:
+        if id(loaded) in self._checked:
             return
         checks = [(f"clinic.{key}", text, self.config.source) for key, value in self.config.clinic_dict().items()
                   for text in (value if isinstance(value, list) else [value]) if isinstance(text, str)]
@@ -171,7 +171,7 @@ class Pipeline:
                 fonts.check(text, what)
             except UnsupportedCharactersError as exc:
                 raise UnsupportedCharactersError(exc.message, source=source) from None
-        self._seeds[("printable", id(loaded))] = ""
+        self._checked.add(id(loaded))
 
     def check_printable(self, visit: Visit) -> None:
         from .pdf import fonts

@@ -572,7 +572,7 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
     from .audit import Records
     from .build import Pipeline
     from .content import available
-    from .output import check_folder_writable, ensure_folder
+    from .output import check_folder_writable, ensure_folder, remove_stale_parts
 
     config = load_config(ctx, config_path)
     treatment = treatment or config.defaults.treatment
@@ -597,7 +597,7 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
     Records(config.records_path).close()  # a bad records file stops us before any work
     out_dir = ensure_folder(output or config.output_dir / runner.run_date(listing).isoformat())
     check_folder_writable(out_dir)
-    runner.remove_leftovers(out_dir)
+    remove_stale_parts(out_dir, older_than=0)  # a killed run's temporary files: never a finished one
     # An earlier run's print-all.pdf must never be printed by mistake for this one.
     runner.remove_previous_results(out_dir)
     jobs = runner.plan(listing, out_dir, treatment)
@@ -613,14 +613,14 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
                 result.outcomes.append(outcome)
                 bar.update(1)
     except KeyboardInterrupt:
-        runner.remove_leftovers(out_dir)
-        click.echo(f"Stopped before all {_count(len(jobs), 'appointment')} were made. Every finished file is "
+        remove_stale_parts(out_dir, older_than=0)
+        click.echo(f"Stopped before all {runner.count_of(len(jobs), 'appointment')} were made. Every finished file is "
                    "complete. Run the same command again to make the rest.", err=True)
         sys.exit(130)
     try:
         _finish_batch(pipeline, listing, result, out_dir, appointments, treatment, duplex, config)
     except KeyboardInterrupt:
-        runner.remove_leftovers(out_dir)
+        remove_stale_parts(out_dir, older_than=0)
         click.echo("Stopped while joining print-all.pdf. Every appointment's file is complete. Run the same "
                    "command again to make print-all.pdf.", err=True)
         sys.exit(130)
@@ -629,11 +629,6 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
 def _clipped(text: str, limit: int = 40) -> str:
     """A long name shortened for a table column (the --json output keeps it whole)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _count(n: int, word: str) -> str:
-    """``1 appointment``, ``2 appointments``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _finish_batch(pipeline, listing, result, out_dir: Path, appointments: Path, treatment: str, duplex: bool,
@@ -669,7 +664,7 @@ def _finish_batch(pipeline, listing, result, out_dir: Path, appointments: Path, 
             remove_quietly(partial)
     reused = sum(o.reused for o in result.outcomes)
     failed = len(result.failed) + len(listing.problems)
-    click.echo(f"Made {len(made)} of {_count(len(listing.rows) + len(listing.problems), 'appointment')}"
+    click.echo(f"Made {len(made)} of {runner.count_of(len(listing.rows) + len(listing.problems), 'appointment')}"
                + (f" ({reused} already made by an earlier run)" if reused else "")
                + (f"; {failed} not made, see {out_dir / runner.REPORT}" if failed else "")
                + f". Print {out_dir / runner.PRINT_ALL}.")

@@ -265,7 +265,7 @@ class _Recording:
 
     def send(self, s):  # type: ignore[no-untyped-def]
         super().send(s)  # type: ignore[misc]
-        if self._in_data and (s.endswith(b"\r\n.\r\n") if isinstance(s, bytes) else s.endswith("\r\n.\r\n")):
+        if self._in_data and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
             self.handed_over = True
 
 

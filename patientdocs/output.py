@@ -100,7 +100,7 @@ def remove_stale_parts(folder: Path, *, older_than: float = 3600) -> None:
     cutoff = time.time() - older_than
     for leftover in folder.glob(".*.part"):
         with contextlib.suppress(OSError):
-            if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+            if leftover.is_file() and leftover.stat().st_mtime <= cutoff:
                 leftover.unlink()
 
 

@@ -18,11 +18,12 @@ MAX_AGE = 125
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
-def _readable(fmt: str) -> str:
-    """``%d/%m/%Y`` as people write it: ``DD/MM/YYYY``."""
-    for code, shown in (("%d", "DD"), ("%m", "MM"), ("%Y", "YYYY"), ("%y", "YY"), ("%b", "Mon"), ("%B", "Month")):
-        fmt = fmt.replace(code, shown)
-    return fmt
+_STRFTIME_HUMAN = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon", "%B": "Month", "%%": "%"}
+
+
+def human_format(fmt: str) -> str:
+    """``%d/%m/%Y`` -> ``DD/MM/YYYY``: how a date format is shown to front-desk staff."""
+    return re.sub(r"%.", lambda m: _STRFTIME_HUMAN.get(m.group(0), m.group(0)), fmt)
 
 
 def parse_date(text: str, what: str, formats: tuple[str, ...] = ()) -> dt.date:
@@ -39,7 +40,7 @@ def parse_date(text: str, what: str, formats: tuple[str, ...] = ()) -> dt.date:
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    shown = " or ".join(["YYYY-MM-DD", *(_readable(fmt) for fmt in formats)])
+    shown = " or ".join(["YYYY-MM-DD", *(human_format(fmt) for fmt in formats)])
     raise PatientDocsError(f"{what}: '{value}' is not a real date (use {shown})")
 
 

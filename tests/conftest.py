@@ -50,7 +50,7 @@ def page_texts(pdf: Path | bytes) -> list[str]:
 
 # Root may write into any folder: to see what a clinic's normal user sees with a read-only
 # folder, run as root without the capabilities that override file permissions.
-_NO_OVERRIDE = ("setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner,-linux_immutable")
+NO_OVERRIDE = ("setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner,-linux_immutable")
 
 
 def can_drop_root_powers() -> bool:
@@ -63,7 +63,7 @@ def run_cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None,
     full_env = {k: v for k, v in os.environ.items() if k not in ("PATIENTDOCS_DEBUG", "SOURCE_DATE_EPOCH")}
     full_env.update({"PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH})
     full_env.update(env or {})
-    prefix = _NO_OVERRIDE if as_normal_user and os.geteuid() == 0 else ()
+    prefix = NO_OVERRIDE if as_normal_user and os.geteuid() == 0 else ()
     return subprocess.run([*prefix, sys.executable, str(GENERATE), *map(str, args)], cwd=cwd, env=full_env,
                           capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
 

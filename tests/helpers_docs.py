@@ -201,6 +201,10 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def count_records(db: Path) -> int:
+    return len(db_rows(db))
+
+
 def db_rows(path: Path) -> list[dict[str, Any]]:
     conn = sqlite3.connect(path)
     conn.row_factory = sqlite3.Row

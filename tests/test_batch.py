@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import os
 import re
 import select
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from helpers_docs import write_config
 from pypdf import PdfReader
 
 from patientdocs.appointments import AppointmentList, read_appointments
@@ -55,24 +55,7 @@ def norm(text: str) -> str:
 
 def make_config(folder: Path) -> Path:
     """A copy of config.yaml: content and templates from the repository, output and records in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    wanted = {"handouts": REPO / "handouts", "templates": REPO / "templates", "output": folder / "out",
-              "records": folder / "records.db", "outbox": folder / "outbox"}
-    lines = (REPO / "config.yaml").read_text(encoding="utf-8").splitlines()
-    start = lines.index("paths:")
-    done = set()
-    for i in range(start + 1, len(lines)):
-        line = lines[i]
-        if line and not line.startswith((" ", "#")):
-            break
-        key = line.strip().split(":", 1)[0]
-        if key in wanted and line.startswith("  ") and not line.startswith("   "):
-            lines[i] = f"  {key}: {json.dumps(str(wanted[key]))}"
-            done.add(key)
-    assert done == set(wanted), f"config.yaml paths section changed: found only {sorted(done)}"
-    path = folder / "config.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_config(folder)
 
 
 def command(csv_path: Path, out: Path, config: Path, *extra: str) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import can_drop_root_powers, page_texts
+from conftest import NO_OVERRIDE, can_drop_root_powers, page_texts
 from test_batch import HEADER, cli_env, command, make_config, run, write_csv
 
 from patientdocs import batch as runner
@@ -32,8 +32,7 @@ def test_a_read_only_output_folder_stops_before_any_work(tmp_path: Path) -> None
     locked.chmod(0o555)
     try:
         args = command(write_csv(tmp_path / "day.csv", [ANA]), locked, config)
-        result = run(["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", *args]
-                     if os.geteuid() == 0 else args, tmp_path)
+        result = run([*NO_OVERRIDE, *args] if os.geteuid() == 0 else args, tmp_path)
     finally:
         locked.chmod(0o755)
     assert result.returncode == 2, result.stderr

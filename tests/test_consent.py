@@ -14,6 +14,7 @@ from helpers_docs import (
     TREATMENT,
     assert_one_line_error,
     content,
+    count_records,
     docinfo,
     document_starts,
     expired_handouts,
@@ -288,17 +289,7 @@ def test_fillable_with_duplex_is_refused(tmp_path: Path) -> None:
     line = assert_one_line_error(result)
     assert "--fillable" in line and "--duplex" in line
     no_pdf_or_part(tmp_path)
-    assert not (tmp_path / "records.db").exists() or not _count(tmp_path / "records.db")
-
-
-def _count(db: Path) -> int:
-    import sqlite3
-
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-    finally:
-        conn.close()
+    assert not (tmp_path / "records.db").exists() or not count_records(tmp_path / "records.db")
 
 
 # ---- content past its review date --------------------------------------------------------

@@ -18,6 +18,7 @@ from helpers_docs import (
     assert_one_line_error,
     cli_env,
     content,
+    count_records,
     db_rows,
     docinfo,
     make,
@@ -74,14 +75,6 @@ def _record(**changes) -> Record:
               "sha256": "0" * 64, "channel": "printed"}
     values.update(changes)
     return Record(**values)
-
-
-def _count(db: Path) -> int:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-    finally:
-        conn.close()
 
 
 # ---- a record for every document ---------------------------------------------------------
@@ -234,7 +227,7 @@ def test_a_new_empty_sqlite_file_is_migrated_by_the_cli(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     sqlite3.connect(records_path(config)).close()  # an empty file, version 0
     make("consent", tmp_path / "a.pdf", config=config)
-    assert _count(records_path(config)) == 1
+    assert count_records(records_path(config)) == 1
 
 
 def _newer(db: Path) -> None:
@@ -310,7 +303,7 @@ def test_failed_record_insert_leaves_no_file_and_no_part(tmp_path: Path, monkeyp
     assert not target.exists()
     no_pdf_or_part(tmp_path)
     records.close()
-    assert _count(tmp_path / "records.db") == 0
+    assert count_records(tmp_path / "records.db") == 0
 
 
 def test_failed_record_insert_keeps_an_older_file_at_the_same_place(tmp_path: Path,
@@ -339,7 +332,7 @@ def test_target_that_is_a_folder_leaves_no_record(tmp_path: Path) -> None:
     records.close()
     assert target.is_dir()
     assert not list(tmp_path.rglob("*.part"))
-    assert _count(tmp_path / "records.db") == 0
+    assert count_records(tmp_path / "records.db") == 0
 
 
 def test_failed_rename_leaves_no_record_and_no_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -355,7 +348,7 @@ def test_failed_rename_leaves_no_record_and_no_part(tmp_path: Path, monkeypatch:
     monkeypatch.undo()
     records.close()
     no_pdf_or_part(tmp_path)
-    assert _count(tmp_path / "records.db") == 0
+    assert count_records(tmp_path / "records.db") == 0
 
 
 class _CommitFails:
@@ -381,7 +374,7 @@ def test_failed_commit_leaves_no_file_and_no_record(tmp_path: Path) -> None:
         save_with_record(records, target, b"%PDF-1.4 newer", [_record()])
     assert not target.exists()
     no_pdf_or_part(tmp_path)
-    assert _count(tmp_path / "records.db") == 0
+    assert count_records(tmp_path / "records.db") == 0
     records.conn.real.close()
 
 
@@ -395,7 +388,7 @@ def test_failed_commit_keeps_an_older_file_at_the_same_place(tmp_path: Path) -> 
             save_with_record(records, target, b"%PDF-1.4 newer", [_record()])
     finally:
         records.conn.real.close()
-    assert _count(tmp_path / "records.db") == 0
+    assert count_records(tmp_path / "records.db") == 0
     assert target.exists(), "the file that was already there was deleted"
     assert target.read_bytes() == b"%PDF-1.4 older"
 
@@ -532,7 +525,7 @@ def test_creating_the_database_in_a_race(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.undo()
     records.add(_record())
     records.close()
-    assert _count(db) == 1
+    assert count_records(db) == 1
 
 
 def test_a_version_1_database_gains_visit_dates_and_keeps_its_records(tmp_path: Path) -> None:

@@ -202,9 +202,11 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     columns = max(len(r.elements("cell")) for r in head + body)
     # Risk tables are the same for every patient of a run: their layout is worked out once.
     # Other tables (a print run's cover) hold patients' names and are not kept.
-    key = (node.attrs.get("title"), node.attrs.get("intro"), node.attrs.get("widths"), ctx.width,
-           id(ctx.styles["cell"]), tuple(tuple(c.text() for c in r.elements("cell")) for r in head + body))
-    known = _TABLE_LAYOUT.get(key) if node.tag == "risk-table" else None
+    key = None
+    if node.tag == "risk-table":
+        key = (node.attrs.get("title"), node.attrs.get("intro"), ctx.width, id(ctx.styles["cell"]),
+               tuple(tuple(c.text() for c in r.elements("cell")) for r in head + body))
+    known = _TABLE_LAYOUT.get(key) if key else None
     widths = known[0] if known else _fit_words(_widths(node, ctx, columns), head + body, ctx)
     size = ctx.styles["cell"].fontSize
 
@@ -239,7 +241,7 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
         first = Table(rows[:2], colWidths=widths, style=TableStyle(style))
         room = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in lead)
         room += first.wrap(ctx.width, 10_000)[1] + 2 * mm
-        if node.tag == "risk-table":
+        if key:
             if len(_TABLE_LAYOUT) >= 64:
                 _TABLE_LAYOUT.clear()
             _TABLE_LAYOUT[key] = (widths, room)
