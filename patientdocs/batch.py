@@ -66,11 +66,17 @@ _WORKER: dict[str, object] = {}
 
 
 def _start_worker(settings: RunSettings) -> None:
+    import signal
+
     from .audit import Records
     from .build import Pipeline
     from .config import load_config
     from .pdf import fonts
 
+    if multiprocessing.parent_process() is not None:
+        # The pool stops a broken worker with SIGTERM and waits for it: the CLI's "stop like
+        # Ctrl-C" handler, inherited by fork, would let a worker catch that and live on.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     config = load_config(settings.config_path)
     _WORKER["config"] = config
     _WORKER["pipeline"] = Pipeline(config, allow_expired=settings.allow_expired, shared_fonts=True)

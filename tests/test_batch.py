@@ -556,7 +556,8 @@ def test_corrected_row_is_made_again(tmp_path):
 # -- a worker process dies ---------------------------------------------------------------------------
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the worker processes")
-def test_a_killed_worker_does_not_hang_the_run(tmp_path):
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_killed_worker_does_not_hang_the_run(tmp_path, how):
     config = make_config(tmp_path)
     rows = [["2026-12-01", f"{8 + i // 6:02d}:{i % 6 * 10:02d}", f"Pat Number{i}", "", f"P-{i}", "", "packet"]
             for i in range(30)]  # long enough that the run is still going when a worker is killed
@@ -574,7 +575,7 @@ def test_a_killed_worker_does_not_hang_the_run(tmp_path):
         assert process.poll() is None, "the run ended before a worker could be killed"
         workers = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         assert len(workers) == 2, workers
-        os.kill(int(workers[0]), signal.SIGKILL)  # mid-job: a packet takes a tenth of a second or more
+        os.kill(int(workers[0]), how)  # mid-job: a packet takes a tenth of a second or more
         # The rest takes a few seconds; a run that has made nothing new for 10 s is stuck.
         count, last_change = -1, time.monotonic()
         while process.poll() is None and time.monotonic() - last_change < 10:
