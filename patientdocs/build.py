@@ -151,7 +151,11 @@ class Pipeline:
             from .config import line_of
             from .pdf.logo import check_logo
 
-            check_logo(path, source=self.config.source, line=line_of(self.config.source, ("clinic", "logo")))
+            try:
+                check_logo(path)
+            except PatientDocsError as exc:  # the line is looked up only now: it means reading YAML
+                raise PatientDocsError(exc.message, source=self.config.source,
+                                       line=line_of(self.config.source, ("clinic", "logo"))) from None
             self._checked.add("logo")
         return path
 

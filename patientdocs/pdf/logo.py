@@ -10,13 +10,12 @@ from ..errors import PatientDocsError
 MAX_PIXELS = 25_000_000
 
 
-def check_logo(path: Path, *, source: Path | None = None, line: int | None = None) -> None:
+def check_logo(path: Path) -> None:
     """Refuse a logo that is not a readable PNG or JPEG picture of a sensible size."""
     from PIL import Image
 
     def refuse(reason: str) -> PatientDocsError:
-        return PatientDocsError(f"clinic.logo: '{path}' {reason}; use a PNG or JPEG picture", source=source,
-                                line=line)
+        return PatientDocsError(f"clinic.logo: '{path}' {reason}; use a PNG or JPEG picture")
 
     try:
         with Image.open(path) as image:
