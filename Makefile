@@ -15,7 +15,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 # Byte-compile the package once, as pip does for an installed one: with PYTHONDONTWRITEBYTECODE
 # set, Python would otherwise compile every module again on every run (~45 ms of a cold start).
-$(COMPILED): $(STAMP) $(wildcard patientdocs/*.py patientdocs/pdf/*.py)
+$(COMPILED): $(STAMP) $(shell find patientdocs -name '*.py')
 	$(PY) -m compileall -q patientdocs
 	touch $(COMPILED)
 

@@ -6,7 +6,7 @@
 1. Scaling: `generate.py batch` on ROWS generated appointments (varied names, documents
    "info consent"), --workers 2 against --workers 1, wall time (process start to exit).
    Target: ratio <= 0.6.
-2. Per page: one worker in this process (patientdocs.batch._start_worker, then _make on each
+2. Per page: one worker in this process (patientdocs.batch.run._start_worker, then _make on each
    job: render, write, fsync, record) alternating with the baseline leaflet
    (../shared/bench/baseline_reportlab.py, the project's own fonts); median ms per page.
    The jobs are made single-sided so that every page counted has content. Target: <= 1.25.
@@ -133,7 +133,7 @@ JOIN_ALONE = """
 import json, re, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from patientdocs.printrun import join
+from patientdocs.deliver.printrun import join
 
 def hwm():
     return int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
@@ -174,10 +174,10 @@ def scaling(tmp: Path, rows: int) -> dict[str, object]:
 
 
 def per_page(tmp: Path, n: int, baseline_dir: Path) -> dict[str, object]:
-    from patientdocs import batch as runner
-    from patientdocs.appointments import read_appointments
-    from patientdocs.config import load_config
-    from patientdocs.content import available
+    from patientdocs.batch import run as runner
+    from patientdocs.batch.appointments import read_appointments
+    from patientdocs.load.config import load_config
+    from patientdocs.load.content import available
 
     content, baseline, styles = load_baseline(baseline_dir)
 

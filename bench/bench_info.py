@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def warm(n: int, baseline_dir: Path, config_path: Path) -> dict[str, float]:
-    from patientdocs.build import Pipeline
-    from patientdocs.config import load_config
-    from patientdocs.visit import make_visit
+    from patientdocs.load.config import load_config
+    from patientdocs.load.visit import make_visit
+    from patientdocs.render.pipeline import Pipeline
 
     content, baseline, styles = load_baseline(baseline_dir)
     pipeline = Pipeline(load_config(config_path))

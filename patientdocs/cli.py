@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .errors import PatientDocsError
+from patientdocs.errors import PatientDocsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DOC_HELP = {
@@ -91,7 +91,7 @@ def _config_path(ctx: click.Context, given: Path | None) -> Path:
 
 
 def load_config(ctx: click.Context, given: Path | None = None):
-    from .config import load_config as load
+    from patientdocs.load.config import load_config as load
 
     return load(_config_path(ctx, given))
 
@@ -147,7 +147,7 @@ def _default_output(config, kinds: tuple[str, ...], visit, records) -> Path:
 
     Names are shortened and reduced to safe letters, so two patients can share a name here:
     a file made for someone else (or not by this tool) is never replaced; -2, -3 ... is added."""
-    from .output import ensure_folder, inside, slug
+    from patientdocs.deliver.output import ensure_folder, inside, slug
 
     folder = ensure_folder(config.output_dir)
     parts = [visit.date.isoformat(), slug(visit.patient)]
@@ -166,8 +166,8 @@ def _default_output(config, kinds: tuple[str, ...], visit, records) -> Path:
 
 
 def _pipeline_and_visit(ctx: click.Context, params: dict[str, Any], extra_visit: dict[str, Any] | None = None):
-    from .build import Pipeline
-    from .visit import make_visit
+    from patientdocs.load.visit import make_visit
+    from patientdocs.render.pipeline import Pipeline
 
     config = load_config(ctx, params.get("config_path"))
     pipeline = Pipeline(config, allow_expired=params.get("allow_expired", False))
@@ -183,7 +183,7 @@ def _render_and_save(config, pipeline, visit, sections: list[tuple[str, str]], p
     """Render one PDF and save it with its records, as one unit of work. Returns (path, rendered)."""
     import hashlib
 
-    from .audit import Record, save_with_record
+    from patientdocs.records.store import Record, save_with_record
 
     treatment = params.get("treatment") or config.defaults.treatment
     language = params.get("lang") or config.defaults.language
@@ -205,8 +205,8 @@ def make_document(ctx: click.Context, sections: list[tuple[str, str]], params: d
     """Render one PDF for one visit, then save it and its record together.
 
     ``duplex=None`` means the clinic's setting (``document.duplex``)."""
-    from .audit import Records
-    from .output import check_writable, remove_stale_parts
+    from patientdocs.deliver.output import check_writable, remove_stale_parts
+    from patientdocs.records.store import Records
 
     config, pipeline, visit = _pipeline_and_visit(ctx, params, extra_visit)
     output = params.get("output")
@@ -301,7 +301,7 @@ def packet(ctx: click.Context, duplex: bool | None, **params: Any) -> None:
 @click.pass_context
 def list_command(ctx: click.Context, config_path: Path | None) -> None:
     """Show the treatments, languages and documents that can be made."""
-    from .content import available
+    from patientdocs.load.content import available
 
     config = load_config(ctx, config_path)
     found = available(config.handouts_dir)
@@ -309,7 +309,7 @@ def list_command(ctx: click.Context, config_path: Path | None) -> None:
     if not found:
         click.echo(f"No treatments found in {config.handouts_dir}")
         return
-    from .content import load_content
+    from patientdocs.load.content import load_content
 
     def named(treatment: str, language: str) -> str:
         try:
@@ -333,9 +333,9 @@ def list_command(ctx: click.Context, config_path: Path | None) -> None:
 @click.pass_context
 def validate(ctx: click.Context, config_path: Path | None, allow_expired: bool) -> None:
     """Check the clinic's settings, all content and every template with a sample patient."""
-    from .build import Pipeline
-    from .content import available
-    from .visit import make_visit
+    from patientdocs.load.content import available
+    from patientdocs.load.visit import make_visit
+    from patientdocs.render.pipeline import Pipeline
 
     config = load_config(ctx, config_path)
     click.echo(f"OK  settings: {config.source}")
@@ -384,8 +384,8 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
     """
     import json
 
-    from .audit import Records
-    from .visit import parse_date
+    from patientdocs.load.visit import parse_date
+    from patientdocs.records.store import Records
 
     config = load_config(ctx, config_path)
     day = parse_date(on_date, "--date") if on_date is not None else None  # --date "" is an error, not "all"
@@ -424,7 +424,7 @@ def verify(ctx: click.Context, pdf: Path, config_path: Path | None) -> None:
       python generate.py verify ana-consent.pdf
     Exit code 0: made here and unchanged. 1: changed or not made here. 2: not a PDF file.
     """
-    from .verify import verify_file
+    from patientdocs.records.verify import verify_file
 
     config = load_config(ctx, config_path)
     result = verify_file(pdf, config.records_path)
@@ -470,10 +470,10 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
     import sqlite3
     import ssl
 
-    from . import encrypt, mailer
-    from .audit import Record, Records
-    from .errors import DeliveryError
-    from .output import atomic_write, ensure_folder, inside, slug
+    from patientdocs.deliver import encrypt, mailer
+    from patientdocs.deliver.output import atomic_write, ensure_folder, inside, slug
+    from patientdocs.errors import DeliveryError
+    from patientdocs.records.store import Record, Records
 
     config, pipeline, visit = _pipeline_and_visit(
         ctx, params, {"areas": areas, "estim": estim, "next_visit": next_visit, "note": note})
@@ -567,12 +567,12 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
     stopped, run the same command again: it finishes the rest.
     Exit code 0: all made. 1: some rows not made. 2: the file or the settings are unusable.
     """
-    from . import batch as runner
-    from .appointments import read_appointments
-    from .audit import Records
-    from .build import Pipeline
-    from .content import available
-    from .output import check_folder_writable, ensure_folder, remove_stale_parts
+    from patientdocs.batch import run as runner
+    from patientdocs.batch.appointments import read_appointments
+    from patientdocs.deliver.output import check_folder_writable, ensure_folder, remove_stale_parts
+    from patientdocs.load.content import available
+    from patientdocs.records.store import Records
+    from patientdocs.render.pipeline import Pipeline
 
     config = load_config(ctx, config_path)
     treatment = treatment or config.defaults.treatment
@@ -634,10 +634,10 @@ def _clipped(text: str, limit: int = 40) -> str:
 def _finish_batch(pipeline, listing, result, out_dir: Path, appointments: Path, treatment: str, duplex: bool,
                   config) -> None:
     """The cover sheet, print-all.pdf, report.txt and the summary line; then exit 0 or 1."""
-    from . import batch as runner
-    from .output import atomic_write, remove_quietly
-    from .pdf.fonts import printable
-    from .printrun import join
+    from patientdocs.batch import run as runner
+    from patientdocs.deliver.output import atomic_write, remove_quietly
+    from patientdocs.deliver.printrun import join
+    from patientdocs.render.pdf.fonts import printable
 
     made = runner.in_order(result.outcomes)
     loaded = pipeline.content(treatment, config.defaults.language)

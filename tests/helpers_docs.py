@@ -83,7 +83,7 @@ def page_numbers(text: str) -> tuple[int, int] | None:
 
 def content(handouts: Path = HANDOUTS):
     """The validated content, loaded the way the product loads it."""
-    from patientdocs.content import load_content
+    from patientdocs.load.content import load_content
 
     return load_content(handouts, TREATMENT, LANGUAGE).data
 
@@ -160,7 +160,7 @@ def make(kind: str, output: Path, *extra: str, config: Path, epoch: str = TODAY_
 def make_many(*jobs: tuple[str, Path, tuple[str, ...], Path], epoch: str = TODAY_EPOCH,
               patient: tuple[str, ...] = PATIENT) -> None:
     """Make several documents at once, one process each: ``(kind, output, extra options, config)``."""
-    from patientdocs.audit import Records
+    from patientdocs.records.store import Records
 
     for config in dict.fromkeys(job[3] for job in jobs):
         # Create each records database first: processes that race to create a new one can fail

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from patientdocs.context import near_chest
+from patientdocs.render.context import near_chest
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATE = REPO / "generate.py"

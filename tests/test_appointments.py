@@ -15,7 +15,7 @@ from conftest import copy_project, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from patientdocs.appointments import (
+from patientdocs.batch.appointments import (
     FIELD_LIMIT,
     Appointment,
     RowProblem,
@@ -27,7 +27,7 @@ from patientdocs.appointments import (
     read_appointments,
 )
 from patientdocs.errors import PatientDocsError
-from patientdocs.visit import make_visit
+from patientdocs.load.visit import make_visit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "appointments"
 DAY = dt.date(2026, 12, 1)
@@ -800,9 +800,9 @@ def test_any_text_file_gives_a_result_or_a_user_message(tmp_path, body, header):
 
 
 def test_fields_and_documents_match_the_rest_of_the_project():
-    from patientdocs.appointments import DOCUMENT_ORDER, FIELDS
-    from patientdocs.build import KINDS
-    from patientdocs.config import BATCH_FIELDS
+    from patientdocs.batch.appointments import DOCUMENT_ORDER, FIELDS
+    from patientdocs.load.config import BATCH_FIELDS
+    from patientdocs.render.pipeline import KINDS
 
     assert set(FIELDS) == set(BATCH_FIELDS)
     assert DOCUMENT_ORDER == KINDS

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from conftest import GENERATE, VISIT, assert_failed_cleanly, can_drop_root_powers, line_of, replace_line, run_cli
 
-from patientdocs import yamlsource
-from patientdocs.build import Pipeline
-from patientdocs.config import load_config
-from patientdocs.content import load_content
 from patientdocs.errors import PatientDocsError, UnsupportedCharactersError
-from patientdocs.visit import make_visit
+from patientdocs.load import yamlsource
+from patientdocs.load.config import load_config
+from patientdocs.load.content import load_content
+from patientdocs.load.visit import make_visit
+from patientdocs.render.pipeline import Pipeline
 
 CONTENT = Path("handouts/dry-needling/en.yaml")
 

@@ -28,9 +28,9 @@ import pytest
 from helpers_docs import write_config
 from pypdf import PdfReader
 
-from patientdocs.appointments import AppointmentList, read_appointments
-from patientdocs.config import load_config
-from patientdocs.content import available
+from patientdocs.batch.appointments import AppointmentList, read_appointments
+from patientdocs.load.config import load_config
+from patientdocs.load.content import available
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATE = REPO / "generate.py"
@@ -279,7 +279,7 @@ class TestDay40:
         assert packets and all(len(by_file[f"{a.key}.pdf"]) == 2 for a in packets)
 
     def test_print_all_is_small_and_stores_fonts_once(self, day40):
-        from patientdocs.pdf import fonts
+        from patientdocs.render.pdf import fonts
 
         path = day40.out / "print-all.pdf"
         made = len(day40.listing.rows)

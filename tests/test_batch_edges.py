@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from conftest import NO_OVERRIDE, can_drop_root_powers, page_texts
 from test_batch import HEADER, cli_env, command, make_config, run, write_csv
 
-from patientdocs import batch as runner
 from patientdocs import cli
-from patientdocs.appointments import AppointmentList, RowProblem
+from patientdocs.batch import run as runner
+from patientdocs.batch.appointments import AppointmentList, RowProblem
 
 ANA = ["2026-12-01", "08:30", "Ana Lima", "1990-05-02", "RP-1", "Sam Patel", "info"]
 BEN = ["2026-12-01", "09:00", "Ben Ode", "1981-01-02", "RP-2", "Sam Patel", "aftercare"]
@@ -73,7 +73,7 @@ def test_a_full_disk_while_joining_keeps_the_report_and_says_what_to_do(tmp_path
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("patientdocs.printrun.join", full)
+    monkeypatch.setattr("patientdocs.deliver.printrun.join", full)
     for key, value in cli_env().items():
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(cli.main, ["batch", str(day), "-o", str(out), "--config", str(config),

@@ -33,7 +33,7 @@ from helpers_docs import (
 )
 from pypdf import PdfReader
 
-from patientdocs.context import risk_rows
+from patientdocs.render.context import risk_rows
 
 # A risk-table row reads "... <how many> <band word> <source>"; this finds the "how many" part
 # in extracted text without knowing the phrases in advance.

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from patientdocs.errors import PatientDocsError
-from patientdocs.visit import make_visit, parse_date
+from patientdocs.load.visit import make_visit, parse_date
 
 
 @pytest.mark.parametrize(("typed", "expected"), [

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO, replace_line
 
-from patientdocs import frequency
-from patientdocs.content import Estimate, Risk, load_content
-from patientdocs.context import risk_rows
 from patientdocs.errors import PatientDocsError
+from patientdocs.load import frequency
+from patientdocs.load.content import Estimate, Risk, load_content
+from patientdocs.render.context import risk_rows
 
 LABELS = {"about": "about", "fewer_than": "fewer than", "to": "to", "in": "in"}
 

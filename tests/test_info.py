@@ -11,9 +11,9 @@ import pytest
 from conftest import PAGE_OF, VISIT, copy_project, norm, page_texts, replace_line, run_cli
 from pypdf import PdfReader
 
-from patientdocs.build import Pipeline
-from patientdocs.config import load_config
-from patientdocs.context import cited, risk_rows
+from patientdocs.load.config import load_config
+from patientdocs.render.context import cited, risk_rows
+from patientdocs.render.pipeline import Pipeline
 
 PATIENT = "Zoë O'Brien & Sons <Ltd>"
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO, VISIT, assert_failed_cleanly, line_of, page_texts, replace_line, run_cli
 
-from patientdocs import loadcache
-from patientdocs.config import load_config
-from patientdocs.content import load_content
 from patientdocs.errors import PatientDocsError
+from patientdocs.load import loadcache
+from patientdocs.load.config import load_config
+from patientdocs.load.content import load_content
 
 
 @pytest.fixture
@@ -39,8 +39,8 @@ def test_a_second_run_reads_neither_yaml_nor_the_schema(project: Path, cache: Pa
     """The point of the cache: a cold run with unchanged files never imports PyYAML."""
     probe = (
         "import sys; from pathlib import Path\n"
-        "from patientdocs.config import load_config\n"
-        "from patientdocs.content import load_content\n"
+        "from patientdocs.load.config import load_config\n"
+        "from patientdocs.load.content import load_content\n"
         f"config = load_config(Path({str(project / 'config.yaml')!r}))\n"
         "loaded = load_content(config.handouts_dir, 'dry-needling', 'en')\n"
         "print(loaded.data.version, 'yaml' in sys.modules)\n"

@@ -15,10 +15,10 @@ import pytest
 import trustme
 from reportlab.pdfgen import canvas
 
-from patientdocs import mailer
-from patientdocs.config import Email, Smtp
-from patientdocs.encrypt import attachment_password, encrypt_pdf
+from patientdocs.deliver import mailer
+from patientdocs.deliver.encrypt import attachment_password, encrypt_pdf
 from patientdocs.errors import DeliveryError, PatientDocsError
+from patientdocs.load.config import Email, Smtp
 
 try:
     from tests.smtp_server import HOST, Authenticator, Handler, MailServer, RawServer, free_port

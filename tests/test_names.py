@@ -10,9 +10,9 @@ from conftest import REPO, norm, page_texts, render_info
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from patientdocs.build import Pipeline
-from patientdocs.config import load_config
-from patientdocs.visit import make_visit
+from patientdocs.load.config import load_config
+from patientdocs.load.visit import make_visit
+from patientdocs.render.pipeline import Pipeline
 
 
 def _letters(*ranges: tuple[int, int], extra: str = "") -> str:

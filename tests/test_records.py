@@ -31,9 +31,9 @@ from helpers_docs import (
     write_config,
 )
 
-from patientdocs import audit
-from patientdocs.audit import APPLICATION_ID, SCHEMA_VERSION, Record, Records, save_with_record
 from patientdocs.errors import PatientDocsError
+from patientdocs.records import store as audit
+from patientdocs.records.store import APPLICATION_ID, SCHEMA_VERSION, Record, Records, save_with_record
 
 _REAL_CONNECT = sqlite3.connect
 OTHER = ("--patient", "Bea Costa", "--patient-id", "P-2000", "--therapist", "Sam Patel")
@@ -398,7 +398,7 @@ def test_failed_commit_keeps_an_older_file_at_the_same_place(tmp_path: Path) -> 
 WRITER = """
 import hashlib, sys
 from pathlib import Path
-from patientdocs.audit import Record, Records, save_with_record
+from patientdocs.records.store import Record, Records, save_with_record
 db, folder, tag, n = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 for i in range(n):
     records = Records(db)  # a fresh connection each time, as each command makes one

@@ -8,8 +8,8 @@ from dataclasses import field
 
 import pytest
 
-from patientdocs.config import Config, DocumentSettings
-from patientdocs.schema import build, record, spec
+from patientdocs.load.config import Config, DocumentSettings
+from patientdocs.load.schema import build, record, spec
 
 
 @record

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO, VISIT, norm, page_texts, replace_line, run_cli
 
-from patientdocs.build import Pipeline
-from patientdocs.config import load_config
-from patientdocs.context import risk_rows
+from patientdocs.load.config import load_config
+from patientdocs.render.context import risk_rows
+from patientdocs.render.pipeline import Pipeline
 
 DRY_NEEDLING_WORDS = ("needl", "acupunct", "pneumothorax", "trigger point", "Tolbert", "Brady", "Riverside")
 

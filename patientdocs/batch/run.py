@@ -1,0 +1,284 @@
+"""A day's appointment list to documents: one PDF per appointment, a print run, a report.
+
+Work is spread over worker processes (reportlab fonts must not serve two documents at once,
+so processes, not threads); each worker loads the settings and registers the fonts once.
+Every file is written with its record as one unit, so a run stopped half-way leaves only
+whole files, and running it again makes just the ones still missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from patientdocs.batch.appointments import Appointment, AppointmentList
+from patientdocs.errors import PatientDocsError
+
+PRINT_ALL = "print-all.pdf"
+REPORT = "report.txt"
+
+
+def sections_for(documents: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The parts of one appointment's file: a consent form has a patient and a clinic copy."""
+    out: list[tuple[str, str]] = []
+    for kind in documents:
+        out += [("consent", "patient"), ("consent", "clinic")] if kind == "consent" else [(kind, "")]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    appointment: Appointment
+    target: Path
+    treatment: str
+
+    def request(self, fingerprint: str, duplex: bool) -> str:
+        """A digest of everything the file is made from: a corrected row or new content makes it anew."""
+        a = self.appointment
+        parts = (a.date, a.time, a.patient_name, a.dob, a.patient_id, a.therapist, a.language, a.documents,
+                 self.treatment, fingerprint, duplex)
+        return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    job: Job
+    pages: int = 0
+    error: str | None = None
+    reused: bool = False  # already made by an earlier, interrupted run
+
+
+@dataclass
+class RunSettings:
+    config_path: Path
+    allow_expired: bool
+    duplex: bool
+
+
+# --- worker side ------------------------------------------------------------------------------------
+
+_WORKER: dict[str, object] = {}
+
+
+def _start_worker(settings: RunSettings) -> None:
+    import signal
+
+    from patientdocs.load.config import load_config
+    from patientdocs.records.store import Records
+    from patientdocs.render.pdf import fonts
+    from patientdocs.render.pipeline import Pipeline
+
+    if multiprocessing.parent_process() is not None:
+        # The pool stops a broken worker with SIGTERM and waits for it: the CLI's "stop like
+        # Ctrl-C" handler, inherited by fork, would let a worker catch that and live on.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    config = load_config(settings.config_path)
+    _WORKER["config"] = config
+    _WORKER["pipeline"] = Pipeline(config, allow_expired=settings.allow_expired, shared_fonts=True)
+    _WORKER["records"] = Records(config.records_path)
+    _WORKER["duplex"] = settings.duplex
+    fonts.register()
+
+
+def _already_made(job: Job, request: str) -> bool:
+    """The file exists, the records say it was made, and it was made from this very row and content."""
+    from patientdocs.records.store import Records
+    from patientdocs.records.verify import read_control_metadata
+
+    if not job.target.is_file():
+        return False
+    data = job.target.read_bytes()
+    if read_control_metadata(data).get("Request") != request:
+        return False
+    records: Records = _WORKER["records"]  # type: ignore[assignment]
+    return bool(records.find(sha256=hashlib.sha256(data).hexdigest()))
+
+
+def _make(job: Job) -> Outcome:
+    from patientdocs.load.visit import make_visit
+    from patientdocs.records.store import Record, save_with_record
+
+    try:
+        pipeline = _WORKER["pipeline"]
+        appointment = job.appointment
+        fingerprint = pipeline.fingerprint(pipeline.content(job.treatment, appointment.language))  # type: ignore[attr-defined]
+        request = job.request(fingerprint, bool(_WORKER["duplex"]))
+        if _already_made(job, request):
+            import pikepdf
+
+            with pikepdf.open(job.target) as done:
+                return Outcome(job, pages=len(done.pages), reused=True)
+        config = _WORKER["config"]
+        kwargs = appointment.visit_kwargs()
+        kwargs["therapist"] = kwargs["therapist"] or config.defaults.therapist  # type: ignore[attr-defined]
+        visit = make_visit(**kwargs)  # type: ignore[arg-type]
+        rendered = pipeline.render(sections_for(appointment.documents), visit,  # type: ignore[attr-defined]
+                                   treatment=job.treatment, language=appointment.language,
+                                   duplex=bool(_WORKER["duplex"]), request=request)
+        digest = hashlib.sha256(rendered.pdf).hexdigest()
+        new = [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=job.treatment,
+                      language=appointment.language, content_version=rendered.version,
+                      fingerprint=rendered.fingerprint, sha256=digest, channel="printed",
+                      file_name=str(job.target), visit_date=visit.date.isoformat()) for kind in rendered.kinds]
+        save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]
+        return Outcome(job, pages=rendered.pages)
+    except PatientDocsError as exc:
+        return Outcome(job, error=str(exc))
+    except OSError as exc:  # a full disk or a vanished folder: this row is not made, the rest may be
+        return Outcome(job, error=f"cannot save {job.target.name} ({exc.strerror or type(exc).__name__})")
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    print_all: Path | None = None
+    report: Path | None = None
+
+    @property
+    def made(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.error is None]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.error is not None]
+
+
+def plan(appointments: AppointmentList, out_dir: Path, treatment: str) -> list[Job]:
+    from patientdocs.deliver.output import inside
+
+    targets: set[Path] = set()
+    jobs = []
+    for appointment in appointments.rows:
+        target = inside(out_dir, f"{appointment.key}.pdf")
+        if target in targets:  # keys are unique; this guards the promise never to overwrite
+            raise PatientDocsError(f"two appointments would both be saved as {target.name}")
+        targets.add(target)
+        jobs.append(Job(appointment, target, treatment))
+    return jobs
+
+
+def remove_previous_results(out_dir: Path) -> None:
+    """An earlier run's print-all.pdf and report.txt: this run makes its own, or none if stopped."""
+    for name in (PRINT_ALL, REPORT):
+        path = out_dir / name
+        if path.is_dir() and not path.is_symlink():
+            raise PatientDocsError(f"'{path}' is a folder; move or rename it, then run the same command again")
+        path.unlink(missing_ok=True)
+
+
+def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[Outcome]:
+    """Make every job's file, in worker processes when ``workers`` > 1; yields as each finishes.
+
+    A worker that dies (killed, out of memory) does not hang the run: its unfinished jobs come
+    back as failed, to be made by running the command again."""
+    if workers <= 1 or len(jobs) <= 1:
+        _start_worker(settings)
+        for job in jobs:
+            yield _make(job)
+        return
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                                   initializer=_start_worker, initargs=(settings,))
+    lost = "not made: the process making it stopped unexpectedly; run the same command again to make it"
+    waiting = iter(jobs)
+    running: dict = {}
+    try:
+        while True:
+            # A few jobs ahead of the workers, not the whole list: memory stays flat on a long day.
+            while len(running) < workers * 3 and (job := next(waiting, None)) is not None:
+                try:
+                    running[executor.submit(_make, job)] = job
+                except BrokenProcessPool:
+                    yield Outcome(job, error=lost)
+            if not running:
+                return
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                job = running.pop(future)
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    yield Outcome(job, error=lost)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def not_made(appointments: AppointmentList, result: BatchResult) -> list[tuple[int, str]]:
+    """(line, "line N: name: reason") for every row not made, in the order of the file."""
+    found = [(p.line, f"line {p.line}: {p.patient + ': ' if p.patient else ''}{p.reason}")
+             for p in appointments.problems]
+    found += [(o.job.appointment.line, f"line {o.job.appointment.line}: {o.job.appointment.patient_name}: "
+               f"{o.error}") for o in result.failed]
+    return sorted(found)
+
+
+def report_text(appointments: AppointmentList, result: BatchResult, source: Path) -> str:
+    """What was made and what was not, one line per row in the order of the file, then a summary."""
+    entries: list[tuple[int, str]] = []
+    by_line = {o.job.appointment.line: o for o in result.outcomes}
+    for appointment in appointments.rows:
+        outcome = by_line.get(appointment.line)
+        label = f"line {appointment.line}: {appointment.time or '--:--'} {appointment.patient_name}"
+        if outcome is None:
+            entries.append((appointment.line, f"{label}: not made (the run was stopped)"))
+        elif outcome.error:
+            entries.append((appointment.line, f"{label}: NOT MADE: {outcome.error}"))
+        else:
+            entries.append((appointment.line, f"{label}: {' + '.join(appointment.documents)} -> "
+                            f"{outcome.job.target.name} ({outcome.pages} pages)"))
+    for problem in appointments.problems:
+        entries.append((problem.line, f"line {problem.line}: {problem.patient or '(no name)'}: SKIPPED: "
+                        f"{problem.reason}"))
+    failed = len(result.failed) + len(appointments.problems)
+    rows = count_of(len(appointments.rows) + len(appointments.problems), "row")
+    warnings = [f"Warning: {w}" for w in appointments.warnings]
+    return "\n".join([f"Appointments: {source.name}", "", *warnings, *([""] if warnings else []),
+                      *(text for _, text in sorted(entries)), "",
+                      f"{len(result.made)} made, {failed} not made, out of {rows}."]) + "\n"
+
+
+def count_of(n: int, word: str) -> str:
+    """``1 appointment``, ``2 appointments``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def cover_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
+    return [{"date": o.job.appointment.date, "time": o.job.appointment.time, "patient": o.job.appointment.patient_name,
+             "patient_id": o.job.appointment.patient_id, "therapist": o.job.appointment.therapist,
+             "documents": list(o.job.appointment.documents)} for o in outcomes]
+
+
+def in_order(outcomes: list[Outcome]) -> list[Outcome]:
+    """Made files in the order of the day: by time, then as listed."""
+    return sorted((o for o in outcomes if o.error is None),
+                  key=lambda o: (o.job.appointment.date, o.job.appointment.time or "", o.job.appointment.line))
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def run_date(appointments: AppointmentList) -> dt.date:
+    from patientdocs.render.pipeline import today
+
+    dates = sorted({a.date for a in appointments.rows})
+    return dates[0] if dates else today()
+
+
+ProgressCallback = Callable[[Outcome], None]
+
+
+def last_date(appointments: AppointmentList) -> dt.date:
+    """The latest appointment date: a list that spans several days says so on its cover."""
+    return max((a.date for a in appointments.rows), default=run_date(appointments))

@@ -1,0 +1,1 @@
+"""Getting documents to people: files, the print run, email, encryption."""

@@ -1,0 +1,499 @@
+"""Emailing documents to a patient over SMTP: the address check, the message, its wording, the sending.
+
+Privacy rules kept here:
+
+* the email text never says what the documents are about (no clinical words), and never holds the
+  attachment password, only the rule for it (``email.policy_text``);
+* log records (logger ``patientdocs.mail``) hold only the server, attempt numbers and SMTP codes;
+  never the password, the recipient, the patient's name, the text or the attachment names;
+* error messages name the server and, when it refused it, the address the user typed; never the
+  password. smtplib's debug output (which would print the whole conversation) is never switched on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import email.utils
+import logging
+import os
+import re
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+from patientdocs.deliver.output import slug
+from patientdocs.errors import DeliveryError, PatientDocsError
+
+if TYPE_CHECKING:
+    from patientdocs.load.config import Smtp
+
+log = logging.getLogger("patientdocs.mail")
+# Without a handler configured by the program, Python would print warnings to stderr; the CLI shows
+# only its own one-line messages.
+log.addHandler(logging.NullHandler())
+
+# RFC 5322 dot-atom, ASCII only: what every mail server accepts without SMTPUTF8.
+_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Attachment:
+    """One PDF to attach: the name the patient sees, and the file's bytes."""
+
+    filename: str
+    data: bytes
+
+    def __repr__(self) -> str:  # never the bytes (or the name) in a traceback or log
+        return f"Attachment(<{len(self.data)} bytes>)"
+
+
+# --- addresses ------------------------------------------------------------------------------------------------
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """``text`` safe to print on one line: control characters as escapes, cut to ``limit``."""
+    out = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    return out if len(out) <= limit else out[: limit - 3] + "..."
+
+
+def check_address(addr: str) -> str:
+    """``addr`` as a plain address ``name@example.org`` (spaces around it removed), or a PatientDocsError.
+
+    Refuses anything that could add a header (line breaks), more or fewer than one @, spaces, and
+    non-ASCII characters (which many mail servers cannot carry).
+    """
+    text = addr if isinstance(addr, str) else ""
+
+    def bad(reason: str) -> PatientDocsError:
+        return PatientDocsError(f"invalid email address '{_shown(text)}': {reason}")
+
+    if _has_control(text):
+        raise bad("it contains a line break or another control character")
+    text = text.strip(" ")
+    if not text:
+        raise bad("it is empty")
+    if any(c.isspace() for c in text):
+        raise bad("it contains a space")
+    if text.count("@") != 1:
+        raise bad("it needs exactly one @, as in name@example.org")
+    if not text.isascii():
+        raise bad("only plain letters, digits and signs such as . _ + - can be used (no accents)")
+    local, domain = text.split("@")
+    if not local or len(local) > 64 or not _LOCAL_PART.fullmatch(local):
+        raise bad("the part before the @ is not valid")
+    if len(text) > 254 or not _DOMAIN.fullmatch(domain) or domain.rsplit(".", 1)[-1].isdigit():
+        raise bad("the part after the @ is not a domain name like example.org")
+    try:
+        parsed = Address(addr_spec=text)
+    except (ValueError, IndexError, HeaderParseError):
+        raise bad("it is not an email address") from None
+    if parsed.addr_spec != text:
+        raise bad("it is not an email address")
+    return text
+
+
+def check_sender(value: str) -> Address:
+    """The ``From`` of ``email.smtp.from``: ``Name <address>`` or a plain address."""
+    if not isinstance(value, str) or _has_control(value):
+        raise PatientDocsError(f"email.smtp.from: '{_shown(str(value))}' must be one line, "
+                               "like Clinic <desk@example.org>")
+    name, spec = email.utils.parseaddr(value)
+    if not spec:
+        raise PatientDocsError(f"email.smtp.from: '{_shown(value)}' has no email address; "
+                               "write Clinic <desk@example.org>")
+    try:
+        spec = check_address(spec)
+    except PatientDocsError as exc:
+        raise PatientDocsError(f"email.smtp.from: {exc}") from None
+    return Address(display_name=" ".join(name.split()), addr_spec=spec)
+
+
+# --- the message ----------------------------------------------------------------------------------------------
+
+
+def format_subject(template: str, clinic_name: str) -> str:
+    """``email.subject`` with ``{clinic}`` filled in (no other braces are interpreted)."""
+    return " ".join(template.replace("{clinic}", clinic_name).split())
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def compose_body(
+    *,
+    clinic_name: str,
+    clinic_phone: str,
+    patient_first_name: str | None = None,
+    encrypted: bool,
+    policy_text: str,
+    signature: str = "",
+    documents: int = 1,
+) -> str:
+    """The plain-text email: friendly, and saying nothing about what the documents are about.
+
+    It says that documents are attached, how to open them and (when locked) the rule for the
+    password, never the password itself.
+    """
+    if encrypted and not policy_text.strip():
+        raise PatientDocsError("email.policy_text is empty: patients would not know the password of the document")
+    several = documents > 1
+    first = " ".join((patient_first_name or "").split())
+    it = "them" if several else "it"
+    lines = [
+        f"Dear {first}," if first else "Hello,",
+        "",
+        f"Please find attached {'your documents' if several else 'a document'} from {' '.join(clinic_name.split())}.",
+        "",
+        f"To open {it} you need a PDF reader. Most phones, tablets and computers have one built in; "
+        "if yours does not, you can install a free PDF reader.",
+    ]
+    if encrypted:
+        noun = "The attachments are" if several else "The attachment is"
+        lines += ["", f"{noun} locked with a password to keep {it} private. "
+                      f"The password is {_sentence(policy_text)}"]
+    lines += [
+        "",
+        f"If you have any questions, please call us on {' '.join(clinic_phone.split())}.",
+        "",
+    ]
+    closing = signature.strip("\n").rstrip()
+    lines += closing.splitlines() if closing else ["Kind regards,", " ".join(clinic_name.split())]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def safe_filenames(names: list[str]) -> list[str]:
+    """Attachment names that every mail program shows correctly: ASCII, ending in .pdf, all different."""
+    out: list[str] = []
+    for name in names:
+        stem = name[:-4] if name.lower().endswith(".pdf") else name
+        base = slug(stem, fallback="document", limit=60)
+        candidate, n = f"{base}.pdf", 2
+        while candidate in out:
+            candidate, n = f"{base}-{n}.pdf", n + 1
+        out.append(candidate)
+    return out
+
+
+def build_message(
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    attachments: list[Attachment],
+    message_id_domain: str | None = None,
+) -> EmailMessage:
+    """A multipart/mixed message: the text, then each PDF as an attachment."""
+    from_ = check_sender(sender)
+    recipient = check_address(to)
+    if _has_control(subject):
+        raise PatientDocsError("email.subject: the subject must be one line of text")
+    if not attachments:
+        raise ValueError("build_message needs at least one attachment")
+    domain = message_id_domain or from_.domain
+    if not _DOMAIN.fullmatch(domain):
+        raise PatientDocsError(f"'{_shown(domain)}' is not a domain name for the Message-ID")
+
+    message = EmailMessage()
+    message["From"] = from_
+    message["To"] = Address(addr_spec=recipient)
+    message["Subject"] = subject
+    message["Date"] = email.utils.formatdate(localtime=True)
+    message["Message-ID"] = email.utils.make_msgid(domain=domain)
+    message.set_content(body, subtype="plain", charset="utf-8",
+                        cte="7bit" if body.isascii() else "quoted-printable")
+    for attachment, name in zip(attachments, safe_filenames([a.filename for a in attachments]), strict=True):
+        message.add_attachment(attachment.data, maintype="application", subtype="pdf", filename=name)
+    return message
+
+
+# --- sending --------------------------------------------------------------------------------------------------
+
+
+def smtp_password(smtp: Smtp) -> str | None:
+    """The login password from the environment variable ``email.smtp.password_env`` (None: no login)."""
+    name = smtp.password_env
+    if not name:
+        if smtp.username:
+            raise PatientDocsError("email.smtp.username is set but email.smtp.password_env is not: "
+                                   "give the name of the environment variable that holds the mail password")
+        return None
+    if not smtp.username:
+        raise PatientDocsError("email.smtp.password_env is set but email.smtp.username is not: "
+                               "give the user name for the mail server")
+    value = os.environ.get(name)
+    if not value:
+        raise PatientDocsError(f"the mail password is read from the environment variable {name}, "
+                               "which is not set or is empty; set it before sending")
+    if not (value + smtp.username).isascii():
+        # Python's SMTP login sends them as ASCII: better to say so now than after making the PDFs.
+        raise PatientDocsError(f"the mail user name or the password in {name} has letters outside plain "
+                               "English (ASCII), which the mail server login cannot send; ask for an ASCII password")
+    return value
+
+
+class _Recording:
+    """Keeps the server's answer to DATA, which smtplib's send_message does not return, and
+    whether the whole message had been handed over when the connection broke."""
+
+    data_reply: tuple[int, bytes] | None = None
+    handed_over = False
+    _in_data = False
+
+    def data(self, msg):  # type: ignore[no-untyped-def]
+        self._in_data = True
+        try:
+            code, text = super().data(msg)  # type: ignore[misc]
+        finally:
+            self._in_data = False
+        self.data_reply = (code, text)
+        return code, text
+
+    def send(self, s):  # type: ignore[no-untyped-def]
+        super().send(s)  # type: ignore[misc]
+        if self._in_data and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.handed_over = True
+
+
+class _PlainClient(_Recording, smtplib.SMTP):
+    pass
+
+
+class _TlsClient(_Recording, smtplib.SMTP_SSL):
+    pass
+
+
+class _AttemptError(Exception):
+    """One attempt failed: the user's message, and whether trying again may help."""
+
+    def __init__(self, message: str, *, temporary: bool = False, code: int | str = "error"):
+        super().__init__(message)
+        self.message = message
+        self.temporary = temporary
+        self.code = code
+
+
+def _text(reply: bytes | str | None, hide: tuple[str | None, ...] = ()) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply or "")
+    text = " ".join(text.split())
+    for secret in hide:
+        if secret:
+            text = text.replace(secret, "***")
+    return _shown(text, 160)
+
+
+def _reply(code: int, reply: bytes | str | None, hide: tuple[str | None, ...] = ()) -> str:
+    text = _text(reply, hide)
+    return f"{code} {text}" if text else f"{code}"
+
+
+def _is_temporary(code: int) -> bool:
+    return 400 <= code < 500
+
+
+def _os_cause(exc: BaseException) -> BaseException | None:
+    """The socket/TLS error under an SMTPServerDisconnected (smtplib raises it *while handling* one)."""
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, OSError) and not isinstance(seen, smtplib.SMTPException):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _classify(exc: BaseException, smtp: Smtp, password: str | None) -> _AttemptError | None:
+    """A one-line, password-free explanation of ``exc``; None for errors that are bugs, not delivery."""
+    where = f"{smtp.host}:{smtp.port}"
+    hide = (password,)
+    fail = _AttemptError
+
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        parts = [f"{addr} ({_reply(code, text, hide)})" for addr, (code, text) in exc.recipients.items()]
+        codes = [code for code, _ in exc.recipients.values()] or [550]
+        return fail(f"the mail server refused the address {', '.join(parts)}",
+                    temporary=all(_is_temporary(c) for c in codes), code=codes[0])
+    if isinstance(exc, smtplib.SMTPResponseException):
+        code = exc.smtp_code
+        reply = _reply(code, exc.smtp_error, hide)
+        temporary = _is_temporary(code)
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            if temporary:
+                return fail(f"the mail server could not check the username and password just now ({reply})",
+                            temporary=True, code=code)
+            return fail(f"the mail server rejected the username or password ({reply})", code=code)
+        if isinstance(exc, smtplib.SMTPSenderRefused):
+            hint = ""
+            if "starttls" in reply.lower() or "tls" in reply.lower().split():
+                hint = "; the server needs a secure connection first (email.smtp.security: starttls)"
+            elif code == 530 or "auth" in reply.lower():
+                hint = "; the server may need a login (email.smtp.username and email.smtp.password_env)"
+            return fail(f"the mail server refused the sender address {exc.sender} ({reply}){hint}",
+                        temporary=temporary, code=code)
+        if isinstance(exc, smtplib.SMTPDataError):
+            return fail(f"the mail server refused the message ({reply})", temporary=temporary, code=code)
+        if isinstance(exc, smtplib.SMTPConnectError):
+            return fail(f"the mail server {where} refused the connection ({reply})", temporary=temporary, code=code)
+        if isinstance(exc, smtplib.SMTPHeloError):
+            return fail(f"the mail server {where} did not accept the greeting ({reply})", temporary=temporary,
+                        code=code)
+        return fail(f"the mail server {where} answered with an error ({reply})", temporary=temporary, code=code)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        said = str(exc)
+        if "AUTH" in said:
+            return fail(f"the mail server {where} does not offer a login on this connection; check "
+                        "email.smtp.security (servers usually offer a login only over starttls or tls)",
+                        code="no-auth")
+        if "SMTPUTF8" in said:
+            return fail(f"the mail server {where} cannot carry addresses with accents", code="no-smtputf8")
+        return fail(f"the mail server {where} does not support a feature needed to send ({_text(said)})",
+                    code="unsupported")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        cause = _os_cause(exc)
+        if cause is not None and not isinstance(cause, ConnectionResetError | BrokenPipeError):
+            failure = _classify(cause, smtp, password)
+            if failure is not None:
+                return failure
+        return fail(f"the mail server {where} closed the connection unexpectedly", temporary=True,
+                    code="disconnected")
+    if isinstance(exc, smtplib.SMTPException):
+        # The remaining ones carry smtplib's own fixed text, e.g. "No suitable authentication method found."
+        return fail(f"sending through the mail server {where} failed: {_text(str(exc), hide)}", code="smtp")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return fail(f"secure connection to {where} failed: certificate not trusted "
+                    f"({_text(exc.verify_message or exc.reason)})", code="tls-certificate")
+    if isinstance(exc, ssl.SSLError):
+        hint = ""
+        if smtp.security == "tls" and "WRONG_VERSION_NUMBER" in str(exc):
+            hint = "; the server may expect security: starttls on this port (587 is usually starttls, 465 tls)"
+        return fail(f"secure connection to {where} failed ({_text(exc.reason or type(exc).__name__)}){hint}",
+                    code="tls")
+    if isinstance(exc, TimeoutError):
+        hint = "; port 465 usually needs security: tls" if smtp.security == "starttls" and smtp.port == 465 else ""
+        return fail(f"the mail server {where} did not answer within {smtp.timeout:g} s{hint}", code="timeout")
+    if isinstance(exc, ConnectionRefusedError):
+        return fail(f"cannot reach the mail server {where}: connection refused", code="refused")
+    if isinstance(exc, socket.gaierror):
+        return fail(f"cannot reach the mail server {where}: the name '{_shown(smtp.host)}' was not found",
+                    code="dns")
+    if isinstance(exc, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
+        return fail(f"the connection to the mail server {where} was interrupted", temporary=True, code="reset")
+    if isinstance(exc, OSError):
+        return fail(f"cannot reach the mail server {where}: {_text(exc.strerror or type(exc).__name__)}",
+                    code="network")
+    if isinstance(exc, UnicodeEncodeError):
+        # smtplib sends the login as ASCII only.
+        return fail("the mail user name or password has characters (such as accents) that a mail login "
+                    "cannot carry", code="login-encoding")
+    return None
+
+
+def _send_once(message: EmailMessage, smtp: Smtp, password: str | None, context: ssl.SSLContext | None) -> str:
+    client: _PlainClient | _TlsClient | None = None
+    try:
+        if smtp.security == "tls":
+            client = _TlsClient(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
+        else:
+            client = _PlainClient(smtp.host, smtp.port, timeout=smtp.timeout)
+        log.debug("connected to %s:%d", smtp.host, smtp.port)
+        client.ehlo_or_helo_if_needed()
+        if smtp.security == "starttls":
+            if not client.has_extn("starttls"):
+                raise _AttemptError(f"the mail server {smtp.host}:{smtp.port} does not offer a secure connection "
+                                    "(STARTTLS); check email.smtp.security and email.smtp.port", code="no-starttls")
+            code, _ = client.starttls(context=context)
+            log.debug("STARTTLS with %s:%d (%d)", smtp.host, smtp.port, code)
+            client.ehlo()
+        if smtp.username:
+            code, _ = client.login(smtp.username, password or "")
+            log.debug("logged in at %s:%d (%d)", smtp.host, smtp.port, code)
+        refused = client.send_message(message)
+        if refused:
+            # Some recipients accepted, some not: with one recipient per message this means failure.
+            raise smtplib.SMTPRecipientsRefused(refused)
+        code, text = client.data_reply or (250, b"")
+        reply = _reply(code, text, (password,))
+    except _AttemptError:
+        if client is not None:
+            client.close()
+        raise
+    except Exception as exc:
+        if client is not None:
+            client.close()
+        if client is not None and client.handed_over and client.data_reply is None:
+            # The server has the whole message but never said whether it took it: sending it
+            # again could deliver it twice, so this is not retried.
+            raise _AttemptError(f"the connection to the mail server {smtp.host}:{smtp.port} broke after the whole "
+                                "message was handed over, before the server confirmed it: it may have been "
+                                "delivered. Ask the patient before sending it again", code="unconfirmed") from None
+        failure = _classify(exc, smtp, password)
+        if failure is None:
+            raise
+        raise failure from None
+    # The message is accepted: a problem saying goodbye must not make it look unsent (and resent).
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+    return reply
+
+
+def _backoff(attempt: int) -> float:
+    return min(30.0, 2.0 * 2 ** (attempt - 1))
+
+
+def send(
+    message: EmailMessage,
+    smtp: Smtp,
+    *,
+    password: str | None,
+    retries: int | None = None,
+    sleep: Callable[[float], object] = time.sleep,
+    ssl_context: ssl.SSLContext | None = None,
+) -> str:
+    """Send ``message`` through the server of ``email.smtp``; the server's final answer (e.g. ``250 OK``).
+
+    ``password`` is the login password (see :func:`smtp_password`); ``retries`` overrides
+    ``smtp.retries``: how many more times a temporary failure (4xx answer, dropped connection) is
+    tried again, waiting ``sleep(2 s, 4 s, ...)`` in between. ``ssl_context`` replaces the system's
+    certificate check (tests trust their own authority with it). Any failure is a DeliveryError.
+    """
+    if smtp.username and not password:
+        raise PatientDocsError("the mail server needs a password for the user in email.smtp.username, "
+                               "but none was given (see email.smtp.password_env)")
+    if smtp.security != "none" and ssl_context is None:
+        # Never smtplib's default, which does not check the certificate.
+        ssl_context = ssl.create_default_context()
+    attempts = 1 + max(0, smtp.retries if retries is None else retries)
+    for attempt in range(1, attempts + 1):
+        log.info("sending through %s:%d (%s), attempt %d of %d", smtp.host, smtp.port, smtp.security, attempt, attempts)
+        try:
+            reply = _send_once(message, smtp, password, ssl_context)
+        except _AttemptError as failure:
+            log.warning("attempt %d of %d through %s:%d failed (%s)", attempt, attempts, smtp.host, smtp.port,
+                        failure.code)
+            if failure.temporary and attempt < attempts:
+                delay = _backoff(attempt)
+                log.info("trying again in %g s", delay)
+                sleep(delay)
+                continue
+            tried = f"; gave up after {attempts} tries" if failure.temporary and attempts > 1 else ""
+            error = DeliveryError(failure.message + tried)
+            error.maybe_sent = failure.code == "unconfirmed"
+            raise error from None
+        log.info("accepted by %s:%d (%s)", smtp.host, smtp.port, reply.split(" ", 1)[0])
+        return reply
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,128 @@
+"""Writing files: safe names inside the output folder, and never a half-written file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from patientdocs.errors import PatientDocsError
+
+# Letters that have no accent-free decomposition, and the Greek and Cyrillic alphabets, so a
+# file name still shows who it is for ("Łukasz" -> "lukasz", "Дмитрий" -> "dmitrii").
+_LATIN = {"ł": "l", "đ": "d", "ı": "i", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ħ": "h"}
+_GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω", ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n",
+                                                "x", "o", "p", "r", "s", "s", "t", "y", "f", "ch", "ps", "o"],
+                  strict=True))
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s",
+                      "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "i", "i", "ie", "g"],
+                     strict=True))
+_TRANSLITERATE = str.maketrans({**_LATIN, **_GREEK, **_CYRILLIC})
+
+
+def slug(text: str, fallback: str = "patient", limit: int = 40) -> str:
+    """ASCII letters, digits and hyphens only: safe on every file system and in every shell."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    ascii_text = plain.translate(_TRANSLITERATE).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return cleaned[:limit].strip("-") or fallback
+
+
+def inside(folder: Path, name: str) -> Path:
+    """``folder/name``, refusing any name that would leave the folder."""
+    if not name or name != Path(name).name or name in (".", ".."):
+        raise PatientDocsError(f"'{name}' is not a plain file name")
+    path = folder / name
+    if path.resolve().parent != folder.resolve():
+        raise PatientDocsError(f"'{name}' would be written outside {folder}")
+    return path
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any work is done if ``path`` cannot be written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise PatientDocsError(f"cannot write '{path}': it is a folder; give a file name ending in .pdf")
+    if path.exists() and not path.is_file():  # /dev/full, a pipe: replacing it would break the system
+        raise PatientDocsError(f"cannot write '{path}': it is not an ordinary file; give a file name ending in .pdf")
+    if not folder.exists():
+        raise PatientDocsError(f"cannot write '{path}': the folder '{folder}' does not exist")
+    if not folder.is_dir():
+        raise PatientDocsError(f"cannot write '{path}': '{folder}' is not a folder")
+    check_folder_writable(folder, f"cannot write '{path}'")
+
+
+def check_folder_writable(folder: Path, what: str | None = None) -> None:
+    """Really create (and remove) a file in ``folder``: permission bits alone miss read-only disks,
+    network shares and root without the right capabilities."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", suffix=".part", dir=folder)
+    except OSError as exc:
+        reason = "no permission to write there" if isinstance(exc, PermissionError) else exc.strerror
+        raise PatientDocsError(f"{what or f'cannot write in {folder}'}: {reason} ('{folder}')") from None
+    os.close(fd)
+    remove_quietly(Path(probe))
+
+
+def write_temp(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a hidden temporary file beside ``path`` (same disk, so a rename is atomic)."""
+    if path.is_dir():
+        raise PatientDocsError(f"cannot write '{path}': it is a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    except OSError as exc:
+        raise PatientDocsError(f"cannot write '{path}' ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+    except BaseException as exc:
+        remove_quietly(Path(tmp))
+        if isinstance(exc, OSError):
+            raise PatientDocsError(f"cannot write '{path}' ({exc.strerror})") from None
+        raise
+    return Path(tmp)
+
+
+def remove_stale_parts(folder: Path, *, older_than: float = 3600) -> None:
+    """Hidden temporary files left by a run that was killed outright (kill -9, a power cut).
+
+    They hold a patient's document, so they are not left lying around; a file younger than
+    ``older_than`` seconds may belong to a run still going, and is kept."""
+    import time
+
+    cutoff = time.time() - older_than
+    for leftover in folder.glob(".*.part"):
+        with contextlib.suppress(OSError):
+            if leftover.is_file() and leftover.stat().st_mtime <= cutoff:
+                leftover.unlink()
+
+
+def remove_quietly(path: Path | None) -> None:
+    if path is not None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, then rename: readers never see part of a file."""
+    tmp = write_temp(path, data)
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        remove_quietly(tmp)
+        raise PatientDocsError(f"cannot write '{path}' ({exc.strerror})") from None
+
+
+def ensure_folder(folder: Path) -> Path:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PatientDocsError(f"cannot create the folder '{folder}' ({exc.strerror})") from None
+    return folder

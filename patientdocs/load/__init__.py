@@ -1,0 +1,1 @@
+"""Loading the inputs: the clinic's settings, the treatment content, the visit."""

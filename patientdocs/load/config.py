@@ -1,0 +1,195 @@
+"""The clinic's settings (``config.yaml``): load, validate, resolve paths."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import field
+from pathlib import Path
+from typing import Literal
+
+from patientdocs.errors import PatientDocsError
+from patientdocs.load import loadcache, textfile
+from patientdocs.load.schema import record, spec
+
+DEFAULT_CONFIG = "config.yaml"
+
+BATCH_FIELDS = ("date", "time", "patient_name", "dob", "patient_id", "therapist", "language", "email",
+                "documents")
+
+
+@record
+class Clinic:
+    name: str = spec(min_length=1)
+    address: list[str] = spec(min_length=1)
+    phone: str = spec(min_length=1)
+    emergency_number: str = spec(min_length=1)
+    email: str | None = None
+    website: str | None = None
+    out_of_hours: str = ""
+    logo: Path | None = None
+    # Checked with the other keys, so every problem in the file is reported in one go.
+    brand_colour: str = spec(default="#1f5f8b", pattern=r"#[0-9a-fA-F]{6}", like="a colour like #1f5f8b")
+    training_statement: str = ""
+
+
+@record
+class DocumentSettings:
+    paper: Literal["A4", "Letter"] = "A4"
+    font_size: float = spec(default=12.0, ge=12, le=18)
+    duplex: bool = True
+
+
+@record
+class Defaults:
+    treatment: str = "dry-needling"
+    language: str = "en"
+    therapist: str | None = None
+
+
+@record
+class Paths:
+    handouts: Path = Path("handouts")
+    templates: Path = Path("templates")
+    output: Path = Path("out")
+    records: Path = Path("records.db")
+    outbox: Path = Path("outbox")
+
+
+@record
+class Smtp:
+    host: str = spec(min_length=1)
+    from_: str = spec(alias="from", min_length=3)
+    port: int = spec(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    # The password itself never lives in this file: only the name of the variable holding it.
+    password_env: str | None = None
+    timeout: float = spec(default=20.0, gt=0, le=300)
+    retries: int = spec(default=2, ge=0, le=10)
+    # A certificate authority to trust besides the system's (a clinic's own mail server).
+    ca_file: Path | None = None
+
+    def problems(self) -> list[str]:
+        found = []
+        if any(c.isspace() for c in self.host):
+            found.append(f"host: {self.host!r} has spaces or line breaks in it; give the server's name only")
+        if self.security == "none" and self.username:
+            # AUTH over a plain connection hands the clinic's mail password to anyone on the network.
+            found.append("security: none would send the mail password unencrypted; use starttls or tls")
+        return found
+
+
+@record
+class Email:
+    smtp: Smtp | None = None
+    encrypt: bool = True
+    # How the attachment password is made; patients are told the rule, never the password.
+    password_policy: Literal["dob_ddmmyyyy", "dob_yyyymmdd"] = "dob_ddmmyyyy"
+    policy_text: str = "your date of birth as 8 digits: day, month, year (for example 09031984)"
+    subject: str = "Your documents from {clinic}"
+    signature: str = ""
+
+
+@record
+class Batch:
+    # Column names in the scheduling system's export, by the field they hold.
+    columns: dict[str, str] = field(default_factory=dict)
+    # Extra date formats of the export, besides ISO (YYYY-MM-DD). Never guessed.
+    date_formats: list[str] = field(default_factory=list)
+    workers: int | None = spec(default=None, ge=1, le=64)
+
+    def problems(self) -> list[str]:
+        unknown = sorted(set(self.columns) - set(BATCH_FIELDS))
+        if unknown:
+            return [f"columns: unknown field '{unknown[0]}' (fields: {', '.join(BATCH_FIELDS)})"]
+        return []
+
+
+@record
+class Config:
+    clinic: Clinic
+    document: DocumentSettings = field(default_factory=DocumentSettings)
+    defaults: Defaults = field(default_factory=Defaults)
+    paths: Paths = field(default_factory=Paths)
+    email: Email = field(default_factory=Email)
+    batch: Batch = field(default_factory=Batch)
+    # Where the file was read from; relative paths in it are relative to its folder.
+    source: Path = field(default=Path(DEFAULT_CONFIG), init=False)
+
+    @property
+    def base(self) -> Path:
+        return self.source.parent
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else self.base / path
+
+    @property
+    def handouts_dir(self) -> Path:
+        return self.resolve(self.paths.handouts)
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.resolve(self.paths.templates)
+
+    @property
+    def output_dir(self) -> Path:
+        return self.resolve(self.paths.output)
+
+    @property
+    def records_path(self) -> Path:
+        return self.resolve(self.paths.records)
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.resolve(self.paths.outbox)
+
+    @property
+    def logo_path(self) -> Path | None:
+        return self.resolve(self.clinic.logo) if self.clinic.logo else None
+
+    def clinic_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self.clinic)
+
+
+def _validate(text: str, path: Path) -> Config:
+    from patientdocs.load import (
+        validation,  # only when the file is new or changed: see loadcache
+        yamlsource,  # only when the file is new or changed: see loadcache
+    )
+
+    doc = yamlsource.parse(text, path)
+    if doc.data is not None and not isinstance(doc.data, dict):
+        raise doc.error("the settings must be a list of 'key: value' lines")
+    return validation.validate(Config, doc)
+
+
+def _line_of(path: Path, text: str, loc: tuple[str, ...]) -> int | None:
+    from patientdocs.load import yamlsource
+
+    return yamlsource.parse(text, path).line_of(loc)
+
+
+def line_of(path: Path, loc: tuple[str, ...]) -> int | None:
+    """The line of a setting in the settings file, for a problem found after loading (a bad logo)."""
+    try:
+        return _line_of(path, textfile.read(path)[1], loc)
+    except PatientDocsError:
+        return None
+
+
+def load_config(path: Path) -> Config:
+    """Load and validate ``config.yaml``; every problem is reported at once with its line."""
+    raw, text = textfile.read(path)
+    config = loadcache.remember("config", path, raw, Config, lambda: _validate(text, path))
+    object.__setattr__(config, "source", path)
+    # Files named in the settings are checked on every run: they can go missing at any time.
+    logo = config.logo_path
+    if logo is not None and not logo.is_file():
+        loc = ("clinic", "logo")
+        raise PatientDocsError(f"clinic.logo: file '{logo}' not found", source=path, line=_line_of(path, text, loc))
+    smtp = config.email.smtp
+    if smtp is not None and smtp.ca_file is not None and not config.resolve(smtp.ca_file).is_file():
+        loc = ("email", "smtp", "ca_file")
+        raise PatientDocsError(f"email.smtp.ca_file: file '{config.resolve(smtp.ca_file)}' not found",
+                               source=path, line=_line_of(path, text, loc))
+    return config

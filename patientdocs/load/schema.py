@@ -1,0 +1,195 @@
+"""Typed records from YAML data: validate against dataclass type hints, collect every problem.
+
+Why not pydantic: building pydantic models took about 170 ms of every cold run (more than
+half the budget of a whole reportlab document), and a clinic runs this tool once per
+patient. This module covers exactly what the settings and content need: text, numbers,
+booleans, dates, paths, fixed choices, optional values, lists, mappings and nested records,
+with limits given in each field's metadata, and reports every problem at once with its path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import types
+import typing
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, TypeVar, Union
+
+from patientdocs.frozen import frozen as record  # every record read from YAML is immutable
+
+T = TypeVar("T")
+Loc = tuple[Any, ...]
+
+
+@record
+class Problem:
+    """One thing wrong in the data, at its place (keys and list positions)."""
+
+    loc: Loc
+    message: str
+
+
+def spec(*, alias: str | None = None, min_length: int | None = None, ge: float | None = None,
+         gt: float | None = None, le: float | None = None, pattern: str | None = None, like: str | None = None,
+         default: Any = dataclasses.MISSING, default_factory: Any = dataclasses.MISSING) -> Any:
+    """A dataclass field with validation limits (and an optional YAML key different from its name)."""
+    meta = {k: v for k, v in (("alias", alias), ("min_length", min_length), ("ge", ge), ("gt", gt), ("le", le),
+                              ("pattern", pattern), ("like", like)) if v is not None}
+    if default_factory is not dataclasses.MISSING:
+        return dataclasses.field(default_factory=default_factory, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def dotted(loc: Loc) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part + 1}]")  # people count list items from 1
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _type_name(tp: Any) -> str:
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+             dt.date: "a date (YYYY-MM-DD)", Path: "a file path"}
+    if tp in names:
+        return names[tp]
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return "a list"
+    if origin is dict or dataclasses.is_dataclass(tp):
+        return "a group of 'key: value' lines"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _convert(tp: Any, value: Any, loc: Loc, meta: dict[str, Any], out: list[Problem]) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        options = typing.get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        inner = [o for o in options if o is not type(None)]
+        return _convert(inner[0], value, loc, meta, out) if len(inner) == 1 else value
+    if origin is Literal:
+        choices = typing.get_args(tp)
+        if value not in choices:
+            shown = " or ".join(f"'{c}'" for c in choices)
+            out.append(Problem(loc, f"must be {shown}, not '{value}'"))
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            out.append(Problem(loc, f"must be {_type_name(tp)}"))
+            return []
+        (item,) = typing.get_args(tp)
+        result = [_convert(item, v, (*loc, i), {}, out) for i, v in enumerate(value)]
+        _check_limits(result, loc, meta, out)
+        return result
+    if origin is dict:
+        if not isinstance(value, dict):
+            out.append(Problem(loc, f"must be {_type_name(tp)}"))
+            return {}
+        key_type, item = typing.get_args(tp)
+        result = {}
+        for k, v in value.items():
+            key = _convert(key_type, k, (*loc, k), {}, out)
+            result[key] = _convert(item, v, (*loc, k), {}, out)
+        return result
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, loc, out)
+    return _scalar(tp, value, loc, meta, out)
+
+
+def _scalar(tp: Any, value: Any, loc: Loc, meta: dict[str, Any], out: list[Problem]) -> Any:
+    ok = True
+    if tp is str:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            # Whole numbers (phone numbers, postcodes) are read as text; a decimal is not,
+            # because YAML has already lost its trailing zeros ("2026.10" -> 2026.1).
+            ok = False
+        else:
+            value = str(value)
+    elif tp is bool:
+        ok = isinstance(value, bool)
+    elif tp is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif tp is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif tp is dt.date:
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                ok = False
+        else:
+            ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    elif tp is Path:
+        ok = isinstance(value, str) and bool(value.strip())
+        value = Path(value) if ok else value
+    if not ok:
+        shown = f"'{value}'" if isinstance(value, str | int | float) else "a list or group" if isinstance(
+            value, list | dict) else repr(value)
+        out.append(Problem(loc, f"must be {_type_name(tp)}, not {shown}"))
+        return value
+    _check_limits(value, loc, meta, out)
+    return value
+
+
+def _check_limits(value: Any, loc: Loc, meta: dict[str, Any], out: list[Problem]) -> None:
+    if "min_length" in meta and len(value) < meta["min_length"]:
+        out.append(Problem(loc, "must not be empty" if meta["min_length"] == 1
+                           else f"needs at least {meta['min_length']} items"))
+    if "ge" in meta and value < meta["ge"]:
+        out.append(Problem(loc, f"must be at least {meta['ge']:g}, not {value:g}"))
+    if "gt" in meta and value <= meta["gt"]:
+        out.append(Problem(loc, f"must be more than {meta['gt']:g}, not {value:g}"))
+    if "le" in meta and value > meta["le"]:
+        out.append(Problem(loc, f"must be at most {meta['le']:g}, not {value:g}"))
+    if "pattern" in meta and not re.fullmatch(meta["pattern"], value):
+        out.append(Problem(loc, f"'{value}' is not {meta['like']}" if "like" in meta
+                           else f"'{value}' is not in the expected form"))
+
+
+def _build(cls: type[T], data: Any, loc: Loc, out: list[Problem]) -> T | None:
+    if not isinstance(data, dict):
+        out.append(Problem(loc, "must be a group of 'key: value' lines"))
+        return None
+    hints = _hints(cls)
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    keys = {f.metadata.get("alias", f.name): f for f in fields}
+    for key in data:
+        if key not in keys:
+            out.append(Problem((*loc, key), f"unknown key '{dotted((*loc, key))}' (check the spelling)"))
+    before = len(out)
+    values = {}
+    for key, field in keys.items():
+        if key in data:
+            values[field.name] = _convert(hints[field.name], data[key], (*loc, key), dict(field.metadata), out)
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            out.append(Problem((*loc, key), f"missing required key '{dotted((*loc, key))}'"))
+    if len(out) > before:
+        return None
+    obj = cls(**values)
+    check = getattr(obj, "problems", None)
+    if check is not None:
+        for message in check():
+            # "brand_colour: ..." is about that key: point at its own line, not the group's.
+            key, sep, rest = message.partition(": ")
+            out.append(Problem((*loc, key), rest) if sep and key in keys else Problem(loc, message))
+    return obj
+
+
+def build(cls: type[T], data: Any) -> tuple[T | None, list[Problem]]:
+    """Validate ``data`` as ``cls``; returns the record (None if invalid) and every problem found."""
+    problems: list[Problem] = []
+    obj = _build(cls, data, (), problems)
+    return (obj if not problems else None), problems

@@ -1,0 +1,147 @@
+"""Who the document is for and what happened: checked once, then treated as plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import field
+
+from patientdocs.errors import PatientDocsError
+from patientdocs.frozen import frozen
+
+MAX_FIELD = 200
+# A visit far outside these years is a typing or export error (0001-01-01, 9999-12-31, 2206).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+MAX_AGE = 125
+# What strptime's %Y-%m-%d accepts: four-digit year, month and day with or without a zero.
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+_STRFTIME_HUMAN = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon", "%B": "Month", "%%": "%"}
+
+
+def human_format(fmt: str) -> str:
+    """``%d/%m/%Y`` -> ``DD/MM/YYYY``: how a date format is shown to front-desk staff."""
+    return re.sub(r"%.", lambda m: _STRFTIME_HUMAN.get(m.group(0), m.group(0)), fmt)
+
+
+def parse_date(text: str, what: str, formats: tuple[str, ...] = ()) -> dt.date:
+    """An ISO date (always) or one of the clinic's formats; never a guess between them."""
+    value = text.strip()
+    iso = _ISO_DATE.fullmatch(value)
+    if iso:
+        try:
+            return dt.date(*map(int, iso.groups()))
+        except ValueError:
+            pass  # 2026-13-45: a real date in no format
+    for fmt in formats:  # strptime is loaded only for a clinic's own formats (it costs ~2 ms)
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    shown = " or ".join(["YYYY-MM-DD", *(human_format(fmt) for fmt in formats)])
+    raise PatientDocsError(f"{what}: '{value}' is not a real date (use {shown})")
+
+
+# Controls, invisible format marks (zero-width space, direction overrides), surrogates, private
+# use, unassigned, and the line and paragraph separators (U+2028, U+2029): none prints as text.
+_UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+_KNOWN_INVISIBLES = {"\t": "a tab", "\n": "a line break", "\r": "a line break", "\u00a0": "a no-break space"}
+
+
+def _describe(char: str) -> str:
+    """An invisible character as staff can understand it: "a tab", "ZERO WIDTH SPACE (U+200B)"."""
+    if char in _KNOWN_INVISIBLES:
+        return _KNOWN_INVISIBLES[char]
+    name = unicodedata.name(char, "")
+    return f"{name} (U+{ord(char):04X})" if name else f"U+{ord(char):04X}"
+
+
+def clean_text(value: str | None, what: str, *, required: bool = False,
+               max_len: int = MAX_FIELD) -> str | None:
+    """Trim, normalise to NFC and refuse control characters: they cannot be printed."""
+    if value is None:
+        if required:
+            raise PatientDocsError(f"{what} is empty")
+        return None
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        if required:
+            raise PatientDocsError(f"{what} is empty")
+        return None
+    bad = sorted({c for c in text if unicodedata.category(c) in _UNPRINTABLE})
+    if bad:
+        codes = ", ".join(_describe(c) for c in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise PatientDocsError(f"{what} contains characters that cannot be printed: {codes}; "
+                               "retype it, or copy it from somewhere else")
+    if len(text) > max_len:
+        raise PatientDocsError(f"{what} is longer than {max_len} characters")
+    return text
+
+
+@frozen
+class Visit:
+    patient: str
+    date: dt.date
+    dob: dt.date | None = None
+    patient_id: str | None = None
+    therapist: str | None = None
+    areas: tuple[str, ...] = ()
+    estim: bool = False
+    note: str | None = None
+    next_visit: dt.date | None = None
+    interpreter: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def as_context(self) -> dict[str, object]:
+        return {
+            "patient": self.patient, "date": self.date, "dob": self.dob, "patient_id": self.patient_id,
+            "therapist": self.therapist, "areas": list(self.areas), "estim": self.estim, "note": self.note,
+            "next_visit": self.next_visit, "interpreter": self.interpreter,
+        }
+
+    def texts(self) -> list[str]:
+        """Every piece of patient text that will be printed (for the font coverage check)."""
+        parts = [self.patient, self.patient_id, self.therapist, self.note, self.interpreter, *self.areas]
+        return [p for p in parts if p]
+
+
+def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | None = None,
+               patient_id: str | None = None, therapist: str | None = None,
+               areas: tuple[str, ...] = (), estim: bool = False, note: str | None = None,
+               next_visit: str | None = None, interpreter: str | None = None,
+               today: dt.date | None = None, date_formats: tuple[str, ...] = ()) -> Visit:
+    """Build a Visit from user text, with one clear error for the first bad value."""
+    name = clean_text(patient, "patient name", required=True)
+    assert name is not None
+    if isinstance(date, dt.date):
+        visit_date = date
+    elif date:
+        visit_date = parse_date(date, "date", date_formats)
+    else:
+        visit_date = today or dt.date.today()
+    if not FIRST_YEAR <= visit_date.year <= LAST_YEAR:
+        raise PatientDocsError(f"date {visit_date.isoformat()} is not a likely visit date "
+                               f"(check the year: {FIRST_YEAR}-{LAST_YEAR})")
+    birth = parse_date(dob, "date of birth", date_formats) if dob else None
+    if birth and birth.year < visit_date.year - MAX_AGE:
+        raise PatientDocsError(f"date of birth {birth.isoformat()} is more than {MAX_AGE} years ago (check the year)")
+    if birth and birth > visit_date:
+        raise PatientDocsError(f"date of birth {birth.isoformat()} is after the visit date {visit_date.isoformat()}")
+    following = parse_date(next_visit, "next visit", date_formats) if next_visit else None
+    if following and following <= visit_date:
+        raise PatientDocsError(f"next visit {following.isoformat()} is not after this visit ({visit_date.isoformat()})")
+    return Visit(
+        patient=name,
+        date=visit_date,
+        dob=birth,
+        patient_id=clean_text(patient_id, "patient id"),
+        therapist=clean_text(therapist, "therapist"),
+        areas=tuple(a for a in (clean_text(x, "area treated") for x in areas) if a),
+        estim=estim,
+        note=clean_text(note, "note", max_len=1000),
+        next_visit=following,
+        interpreter=clean_text(interpreter, "interpreter"),
+    )
+

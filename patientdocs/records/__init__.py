@@ -1,0 +1,1 @@
+"""The record of every document made and sent, and checking a PDF against it."""

@@ -1,0 +1,222 @@
+"""The record of every document made and sent (SQLite), kept beside the clinic's config.
+
+Answers "which version of the consent form did this patient get on that day?". Several
+commands may run at once (two front-desk PCs, a batch and an email): WAL mode, a busy
+timeout and short ``BEGIN IMMEDIATE`` transactions keep every record and never corrupt it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+from patientdocs.deliver.output import remove_quietly, write_temp
+from patientdocs.errors import PatientDocsError
+from patientdocs.frozen import frozen
+
+APPLICATION_ID = 0x50445243  # "PDRC": marks a file as this project's records database
+
+# Each entry brings the schema from version i to i + 1. Never edit one that has shipped:
+# add a new entry instead, so every clinic's database can be brought up to date.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            patient_id TEXT,
+            patient_name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            treatment TEXT NOT NULL,
+            language TEXT NOT NULL,
+            content_version TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('printed', 'saved', 'emailed')),
+            file_name TEXT,
+            recipient TEXT,
+            server_response TEXT
+        )""",
+        "CREATE INDEX documents_patient ON documents (patient_id, created_at)",
+        "CREATE INDEX documents_sha ON documents (sha256)",
+    ),
+    (
+        # The day of the visit a document was made for ("what did P-1042 get on 1 December?");
+        # records made before this version have none, and are found by the day they were made.
+        "ALTER TABLE documents ADD COLUMN visit_date TEXT",
+        "CREATE INDEX documents_visit ON documents (visit_date)",
+        "CREATE INDEX documents_file ON documents (file_name)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@frozen
+class Record:
+    patient_name: str
+    patient_id: str | None
+    kind: str  # "info", "consent", "info+consent", ...
+    treatment: str
+    language: str
+    content_version: str
+    fingerprint: str
+    sha256: str
+    channel: str  # "printed", "saved" (made to be emailed) or "emailed"
+    file_name: str | None = None
+    recipient: str | None = None
+    server_response: str | None = None
+    visit_date: str | None = None  # YYYY-MM-DD
+    created_at: str = ""
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+class Records:
+    """One connection to the records database; created with its schema on first use."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        if path.exists() and path.is_dir():
+            raise PatientDocsError(f"records database '{path}' is a folder, not a file")
+        if not path.parent.is_dir():
+            raise PatientDocsError(f"cannot create records database '{path}': the folder does not exist")
+        try:
+            self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # Records are written once and seldom read: a small page cache keeps a long print
+            # run's memory flat as the database grows (SQLite's default is 2 MB).
+            self.conn.execute("PRAGMA cache_size=-256")
+            self.conn.row_factory = sqlite3.Row
+            self._prepare()
+        except sqlite3.DatabaseError as exc:
+            raise PatientDocsError(f"'{path}' is not a readable records database ({exc})") from None
+
+    def _prepare(self) -> None:
+        conn = self.conn
+        # One snapshot: another process may be creating the database at this very moment.
+        conn.execute("BEGIN")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.execute("COMMIT")
+        if app_id != APPLICATION_ID and (tables or version):
+            raise PatientDocsError(f"'{self.path}' is an SQLite file but not a records database; "
+                                   "set paths.records in config.yaml to another file")
+        if version > SCHEMA_VERSION:
+            raise PatientDocsError(f"'{self.path}' was written by a newer version of this program "
+                                   f"(schema {version}); update the program")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if version < SCHEMA_VERSION:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again inside the lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for statements in MIGRATIONS[version:]:
+                for statement in statements:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    def insert(self, conn: sqlite3.Connection, record: Record) -> int:
+        data = asdict(record)
+        data["created_at"] = record.created_at or now()
+        columns = ", ".join(data)
+        marks = ", ".join(f":{k}" for k in data)
+        return conn.execute(f"INSERT INTO documents ({columns}) VALUES ({marks})", data).lastrowid
+
+    def add(self, record: Record) -> int:
+        with self.transaction() as conn:
+            return self.insert(conn, record)
+
+    def find(self, *, patient_id: str | None = None, on_date: dt.date | None = None,
+             sha256: str | None = None, file_name: str | None = None) -> list[dict[str, object]]:
+        """Records matching every filter given, oldest first. ``on_date`` is the visit's day."""
+        where: list[str] = []
+        args: list[str] = []
+        if patient_id is not None:
+            where.append("patient_id = ?")
+            args.append(patient_id.strip())
+        if on_date is not None:
+            where.append("(visit_date = ? OR (visit_date IS NULL AND substr(created_at, 1, 10) = ?))")
+            args += [on_date.isoformat()] * 2
+        if sha256 is not None:
+            where.append("sha256 = ?")
+            args.append(sha256)
+        if file_name is not None:
+            where.append("file_name = ?")
+            args.append(file_name)
+        sql = "SELECT * FROM documents" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        try:
+            return [dict(row) for row in self.conn.execute(sql, args)]
+        except sqlite3.DatabaseError as exc:
+            raise PatientDocsError(f"cannot read records database '{self.path}' ({exc})") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def save_with_record(records: Records, path: Path, data: bytes, new: list[Record]) -> None:
+    """Write the file and its records as one unit: if either fails, neither is left.
+
+    A file already at ``path`` (an earlier run) is kept aside until the records are committed,
+    and put back if they are not. Once committed, nothing is undone, even by Ctrl-C."""
+    tmp = write_temp(path, data)
+    backup: Path | None = None
+    placed = committed = False
+    conn = records.conn
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for record in new:
+            records.insert(conn, record)
+        if path.exists():
+            backup = path.with_name(f".{path.name}.{os.getpid()}.old")
+            os.replace(path, backup)
+        os.replace(tmp, path)
+        placed = True
+        conn.execute("COMMIT")
+        committed = True
+    except BaseException as exc:
+        if not committed:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            remove_quietly(tmp)
+            if placed:
+                remove_quietly(path)
+            if backup is not None:
+                os.replace(backup, path)
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise PatientDocsError(f"cannot write to records database '{records.path}' ({exc}); "
+                                   "nothing was saved") from None
+        if isinstance(exc, OSError):
+            raise PatientDocsError(f"cannot write '{path}' ({exc.strerror}); nothing was saved") from None
+        raise
+    finally:
+        if committed:
+            remove_quietly(backup)

@@ -1,0 +1,63 @@
+"""Is this PDF one the clinic made, and is it unchanged? The records hold each file's SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from patientdocs.errors import PatientDocsError
+from patientdocs.records.store import Records
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    message: str
+
+
+_KEY = re.compile(rb"/(ContentVersion|Fingerprint|ReviewBy|DocumentKinds|Request) \(([^()\\]{1,64})\)")
+
+
+def read_control_metadata(data: bytes) -> dict[str, str]:
+    """The document-control keys written into every PDF this project makes ({} if none).
+
+    Read from the raw bytes, not by parsing the PDF: a damaged or altered file must still
+    say which version it claims to be."""
+    return {key.decode(): value.decode("latin-1") for key, value in _KEY.findall(data)}
+
+
+# Far beyond any document this program makes; reading more would only fill the memory.
+MAX_BYTES = 200 * 1024 * 1024
+
+
+def verify_file(path: Path, records_path: Path) -> Verdict:
+    try:
+        if path.exists() and not path.is_file():  # a pipe or a device would be read forever
+            raise PatientDocsError("is not a file", source=path)
+        if path.is_file() and path.stat().st_size > MAX_BYTES:
+            raise PatientDocsError("is far larger than any document made here (over 200 MB)", source=path)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PatientDocsError("file not found", source=path) from None
+    except OSError as exc:
+        raise PatientDocsError(f"cannot read file ({exc.strerror})", source=path) from None
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise PatientDocsError("is not a PDF file", source=path)
+    meta = read_control_metadata(data)
+    digest = hashlib.sha256(data).hexdigest()
+    found = Records(records_path).find(sha256=digest) if records_path.exists() else []
+    if found:
+        first = found[0]
+        kinds = ", ".join(dict.fromkeys(str(r["kind"]) for r in found))
+        who = first["patient_id"] or "no patient id"
+        return Verdict(True, f"UNCHANGED: {path.name} was made by this clinic on {first['created_at']} "
+                             f"({kinds}, patient {who}); content version {first['content_version']}, "
+                             f"fingerprint {first['fingerprint']}.")
+    if "Fingerprint" in meta:
+        return Verdict(False, f"CHANGED: {path.name} says it carries content version "
+                              f"{meta.get('ContentVersion', '?')} (fingerprint {meta['Fingerprint']}), but it "
+                              "matches no document in the records: it was changed after it was made, "
+                              "or made with another records database.")
+    return Verdict(False, f"NOT RECOGNISED: {path.name} was not made by this program for this clinic.")

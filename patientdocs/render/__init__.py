@@ -1,0 +1,1 @@
+"""The pipeline from inputs to PDF bytes: context, template, blocks, PDF. No I/O."""

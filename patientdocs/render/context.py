@@ -1,0 +1,98 @@
+"""Everything a template may use, as plain data: clinic, visit, content and document facts."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Any
+
+from patientdocs.load.config import Config
+from patientdocs.load.content import Content, LoadedContent
+from patientdocs.load.visit import Visit
+
+
+def risk_rows(content: Content) -> list[dict[str, Any]]:
+    """The risk tables with each risk's phrase and computed band word, in catalogue order."""
+    tables = []
+    for table_id, table in content.risk_tables.items():
+        rows = []
+        for risk in content.risks:
+            if risk.table != table_id:
+                continue
+            phrase = risk.phrase(table.per)
+            rows.append({
+                "id": risk.id,
+                "effect": risk.effect,
+                "how_many": phrase.text(content.labels) if phrase else content.labels["reports_only"],
+                "band": risk.band,
+                "band_word": content.bands[risk.band],
+                "note": risk.note or "",
+                "sources": [content.sources[s].short for s in dict.fromkeys(risk.source_ids)],
+            })
+        tables.append({"id": table_id, "title": table.title, "intro": table.intro, "per": table.per,
+                       "rows": rows})
+    return tables
+
+
+_WORD = re.compile(r"\w+")  # hyphens separate words: "shoulder-blade" is "shoulder blade"
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def near_chest(areas: list[str] | tuple[str, ...], terms: list[str]) -> bool:
+    """True when any area treated names a place over or near the chest wall (terms from the content).
+
+    Whole words only, so "lat" never matches "lateral" by accident; a plural ("paraspinals",
+    "suboccipitals") counts as its term."""
+    padded = [" " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(area).split()) + " "
+              for area in areas]
+    wanted = {" " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(t).split()) + " "
+              for t in terms if _words(t)}
+    return any(term in area for term in wanted for area in padded)
+
+
+def cited(content: Content, kind: str) -> list[dict[str, str]]:
+    """Sources of the numbers a document prints, in order of first use."""
+    part = getattr(content, kind)
+    used = [s for section in (part.sections if part else []) for s in section.sources]
+    if kind in ("info", "consent"):
+        used += [s for risk in content.risks for s in risk.source_ids]
+    return [dataclasses.asdict(content.sources[s]) | {"id": s} for s in dict.fromkeys(used)]
+
+
+@lru_cache(maxsize=32)
+def _content_context(loaded: LoadedContent, kind: str) -> dict[str, Any]:
+    # Content is the same for every patient in a run; build its view once.
+    content = loaded.data
+    return {
+        "content": dataclasses.asdict(content),
+        "labels": content.labels,
+        "bands": content.bands,
+        "risk_tables": risk_rows(content),
+        "sources": [{"id": s, **dataclasses.asdict(content.sources[s])} for s in content.sources],
+        "cited": cited(content, kind),
+    }
+
+
+def build_context(kind: str, config: Config, loaded: LoadedContent, visit: Visit, *,
+                  fingerprint: str, today: dt.date, expired: bool = False) -> dict[str, Any]:
+    content = loaded.data
+    return {
+        **_content_context(loaded, kind),
+        "kind": kind,
+        "clinic": config.clinic_dict(),
+        "visit": visit.as_context(),
+        "near_chest": bool(content.aftercare) and near_chest(visit.areas, content.aftercare.chest_areas),
+        "doc": {
+            "version": content.version,
+            "reviewed": content.reviewed,
+            "review_by": content.review_by,
+            "fingerprint": fingerprint,
+            "today": today,
+            "expired": expired,
+        },
+    }

@@ -1,0 +1,347 @@
+"""Document blocks to reportlab flowables: one builder per tag, looked up in a plain dict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from patientdocs.errors import PatientDocsError
+from patientdocs.render.markup import CALLOUT_KINDS, P_CLASSES, Node
+from patientdocs.render.pdf import fonts
+from patientdocs.render.pdf.forms import SIGNATURE_PREFIX, TickBox, WriteLine
+
+
+@dataclass
+class BuildContext:
+    styles: dict[str, object]
+    width: float  # frame width in points
+    template: str  # for error messages
+    fillable: bool = False
+
+
+Builder = Callable[[Node, BuildContext], list[Flowable]]
+
+
+def inline_markup(node: Node) -> str:
+    """A node's inline content as reportlab paragraph markup; text is escaped exactly once here."""
+    out: list[str] = []
+    for child in node.children:
+        if isinstance(child, str):
+            out.append(fonts.inline(" ".join(child.split()) if "\n" in child else child))
+        elif child.tag == "br":
+            out.append("<br/>")
+        elif child.tag in ("b", "i"):
+            out.append(f"<{child.tag}>{inline_markup(child)}</{child.tag}>")
+        else:
+            raise PatientDocsError(f"<{child.tag}> cannot be inside <{node.tag}> (line {child.line} of the "
+                                   "rendered document)")
+    return "".join(out).strip()
+
+
+# Parsed paragraph markup by (markup, style, bullet). Content text is the same for every
+# patient of a run, and parsing it was a sixth of the time of each document. Only markup met
+# twice is kept: a patient's own lines are met once, and must not fill memory over a long day.
+_FRAGS: dict[tuple[str, int, str | None], list] = {}
+_MET_ONCE: set[tuple[str, int, str | None]] = set()
+_LIMIT = 4000
+
+
+def paragraph(markup: str, style, bullet: str | None = None) -> Paragraph:
+    key = (markup, id(style), bullet)
+    frags = _FRAGS.get(key)
+    if frags is not None:
+        return Paragraph(markup, style, bulletText=bullet, frags=frags)
+    para = Paragraph(markup, style, bulletText=bullet)
+    if key in _MET_ONCE:
+        if len(_FRAGS) < _LIMIT:
+            _FRAGS[key] = para.frags
+    else:
+        if len(_MET_ONCE) >= _LIMIT:
+            _MET_ONCE.clear()
+        _MET_ONCE.add(key)
+    return para
+
+
+def _para(node: Node, ctx: BuildContext, style: str) -> Paragraph:
+    return paragraph(inline_markup(node), ctx.styles[style])
+
+
+def _heading(node: Node, ctx: BuildContext) -> list[Flowable]:
+    return [_para(node, ctx, node.tag)]
+
+
+def _paragraph(node: Node, ctx: BuildContext) -> list[Flowable]:
+    cls = node.attrs.get("class", "")
+    if cls and cls not in P_CLASSES:
+        raise _bad_value(node, ctx, "class", cls, P_CLASSES)
+    return [_para(node, ctx, cls or "body")]
+
+
+def _list(node: Node, ctx: BuildContext) -> list[Flowable]:
+    # Bulleted paragraphs rather than a ListFlowable: the same look at a third of the cost.
+    style = ctx.styles["item"]
+    return [paragraph(inline_markup(li), style, "\u2022") for li in node.elements("li")]
+
+
+def _children(node: Node, ctx: BuildContext) -> list[Flowable]:
+    out: list[Flowable] = []
+    for child in node.elements():
+        out.extend(build_block(child, ctx))
+    return out
+
+
+_CALLOUT_COLOURS = {"info": ("#eef3f8", "#1f5f8b"), "warning": ("#fff6e0", "#b36b00"),
+                    "danger": ("#fdecec", "#b00020")}
+
+
+def _callout(node: Node, ctx: BuildContext) -> list[Flowable]:
+    kind = node.attrs.get("kind", "info")
+    if kind not in CALLOUT_KINDS:
+        raise _bad_value(node, ctx, "kind", kind, CALLOUT_KINDS)
+    back, edge = _CALLOUT_COLOURS[kind]
+    inner: list[Flowable] = []
+    if node.attrs.get("title"):
+        title = Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"])
+        inner.append(title)
+    inner.extend(_children(node, ctx))
+    table = Table([[inner]], colWidths=[ctx.width])
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(back)),
+        ("BOX", (0, 0), (-1, -1), 2.5 if kind == "danger" else 1.2, colors.HexColor(edge)),
+        ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+        ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return [Spacer(1, 4), table, Spacer(1, 8)]
+
+
+_CELL_PADDING = 6  # reportlab's default left + right padding, in points
+
+
+def _cell(node: Node, ctx: BuildContext, style_name: str, width: float) -> Flowable | str:
+    """A table cell: plain text where it fits on its lines (far cheaper to lay out), else a paragraph."""
+    style = ctx.styles[style_name]
+    lines: list[str] = [""]
+    for child in node.children:
+        if isinstance(child, str):
+            lines[-1] += " ".join(child.split()) if "\n" in child else child
+        elif child.tag == "br":
+            lines.append("")
+        else:
+            return paragraph(inline_markup(node), style)
+    lines = [line.strip() for line in lines]
+    for line in lines:
+        if fonts.runs(line)[0][0] != fonts.MAIN or len(fonts.runs(line)) > 1:
+            return paragraph(inline_markup(node), style)
+        if stringWidth(line, style.fontName, style.fontSize) > width - _CELL_PADDING * 2:
+            return paragraph(inline_markup(node), style)
+    return "\n".join(lines)
+
+
+def _widths(node: Node, ctx: BuildContext, columns: int) -> list[float]:
+    """Column widths from ``widths="40 20 ..."`` (parts of the page width), or the table's defaults."""
+    if "widths" in node.attrs:
+        try:
+            parts = [float(x) for x in node.attrs["widths"].split()]
+        except ValueError:
+            parts = []
+        if len(parts) != columns or min(parts) <= 0:
+            raise PatientDocsError(f"<{node.tag} widths=\"{node.attrs['widths']}\"> needs {columns} positive "
+                                   f"numbers (line {node.line} of the rendered document)", source=ctx.template)
+    elif node.tag == "risk-table" and columns in (3, 4):
+        parts = [44, 34, 22] if columns == 3 else [34, 31, 17, 18]
+    else:
+        parts = [1.0] * columns
+    return [ctx.width * p / sum(parts) for p in parts]
+
+
+_TABLE_LAYOUT: dict[tuple, tuple[list[float], float]] = {}
+
+
+def _fit_words(widths: list[float], rows: list[Node], ctx: BuildContext) -> list[float]:
+    """Widen a column whose longest word would not fit ("very common" in large print), taking
+    the room from the widest column: a word broken in the middle is hard to read."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    bold = ctx.styles["cell_head"]
+    padding = 14  # the cell's left and right padding, and a little air
+    need = [0.0] * len(widths)
+    for row in rows:
+        for i, cell in enumerate(row.elements("cell")[:len(widths)]):
+            for word in cell.text().split():
+                need[i] = max(need[i], stringWidth(word, bold.fontName, bold.fontSize) + padding)
+    fitted = list(widths)
+    for i, wanted in enumerate(need):
+        widest = max(range(len(fitted)), key=lambda j: fitted[j] - need[j])
+        extra = min(wanted - fitted[i], fitted[widest] - need[widest])
+        if extra > 0 and widest != i:
+            fitted[i] += extra
+            fitted[widest] -= extra
+    return fitted
+
+
+def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
+    """``table`` and ``risk-table``: a header row that repeats on each page, then the rows."""
+    head = node.elements("head")[:1]
+    body = node.elements("risk" if node.tag == "risk-table" else "row")
+    if not head + body:
+        return []
+    columns = max(len(r.elements("cell")) for r in head + body)
+    # Risk tables are the same for every patient of a run: their layout is worked out once.
+    # Other tables (a print run's cover) hold patients' names and are not kept.
+    key = None
+    if node.tag == "risk-table":
+        key = (node.attrs.get("title"), node.attrs.get("intro"), ctx.width, id(ctx.styles["cell"]),
+               tuple(tuple(c.text() for c in r.elements("cell")) for r in head + body))
+    known = _TABLE_LAYOUT.get(key) if key else None
+    widths = known[0] if known else _fit_words(_widths(node, ctx, columns), head + body, ctx)
+    size = ctx.styles["cell"].fontSize
+
+    def cells(row: Node, style: str) -> list[Flowable | str]:
+        return [TickBox("", f"{node.tag}_{row.line}_{i}", size, False, size) if c.elements("box")
+                else _cell(c, ctx, style, w)
+                for i, (c, w) in enumerate(zip(row.elements("cell"), widths, strict=False))]
+
+    rows = [cells(r, "cell_head") for r in head] + [cells(r, "cell") for r in body]
+    cell, cell_head = ctx.styles["cell"], ctx.styles["cell_head"]
+    style = [("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8a8a8a")),
+             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("FONT", (0, 0), (-1, -1), cell.fontName, cell.fontSize, cell.leading),
+             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
+    if head:
+        style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6ef")),
+                  ("FONT", (0, 0), (-1, 0), cell_head.fontName, cell_head.fontSize, cell_head.leading)]
+    table = Table(rows, colWidths=widths, repeatRows=1 if head else 0,
+                  style=TableStyle(style), spaceBefore=2, spaceAfter=8, hAlign="LEFT")
+    # A title stays with at least the first rows, but the table itself may run onto the
+    # next page (its header repeats): keeping it whole would leave half a page empty.
+    # Title, then the sentence that explains the numbers, then the table: they start on the same
+    # page, with room for the header and the first row, so a title never sits alone at the bottom.
+    lead: list[Flowable] = []
+    if node.attrs.get("title"):
+        lead.append(Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
+    if node.attrs.get("intro"):
+        lead.append(Paragraph(fonts.inline(node.attrs["intro"]), ctx.styles["table_intro"]))
+    if known:
+        room = known[1]
+    else:
+        first = Table(rows[:2], colWidths=widths, style=TableStyle(style))
+        room = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in lead)
+        room += first.wrap(ctx.width, 10_000)[1] + 2 * mm
+        if key:
+            if len(_TABLE_LAYOUT) >= 64:
+                _TABLE_LAYOUT.clear()
+            _TABLE_LAYOUT[key] = (widths, room)
+    return [CondPageBreak(room), *lead, table]
+
+
+def _sources(node: Node, ctx: BuildContext) -> list[Flowable]:
+    # Separate paragraphs, not one list: a long list may then run onto the next page.
+    return [paragraph(inline_markup(s), ctx.styles["source"], f"{n}.")
+            for n, s in enumerate(node.elements("source"), start=1)]
+
+
+def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
+    return [PageBreak()]
+
+
+def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
+    size = ctx.styles["body"].fontSize
+    yes, no = node.attrs.get("yes", "Yes"), node.attrs.get("no", "No")
+    rows = []
+    for question in node.elements("question"):
+        name = _field_name(question, ctx)
+        text = question.text().strip()
+        rows.append([_para(question, ctx, "cell"),
+                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}"),
+                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}")])
+    table = Table(rows, colWidths=[ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], hAlign="LEFT",
+                  style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
+                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                    ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]),
+                  spaceAfter=8)
+    return [table]
+
+
+def _field_name(node: Node, ctx: BuildContext) -> str:
+    name = node.attrs.get("name", "")
+    if not name or not all(c.isalnum() or c in "_-" for c in name):
+        raise PatientDocsError(f"<{node.tag}> needs a name made of letters, digits, '-' or '_' "
+                               f"(line {node.line} of the rendered document)", source=ctx.template)
+    return name.replace("-", "_")
+
+
+def _field_rows(block: str, node: Node, ctx: BuildContext) -> list[list[Flowable]]:
+    rows = []
+    line_width = ctx.width * 0.66
+    for field in node.elements("field"):
+        kind = field.attrs.get("kind", "text")
+        if kind not in ("text", "signature"):
+            raise _bad_value(field, ctx, "kind", kind, {"text", "signature"})
+        name = f"{block}_{_field_name(field, ctx)}"
+        signature = kind == "signature"
+        label_text = field.attrs.get("label", "")
+        label = Paragraph(fonts.inline(label_text), ctx.styles["cell"])
+        tooltip = f"{node.attrs.get('title', '')}: {label_text}".strip(": ")
+        rows.append([label, WriteLine(line_width, 30 if signature else 20,
+                                      (SIGNATURE_PREFIX if signature else "") + name, ctx.fillable, signature,
+                                      tooltip)])
+    return rows
+
+
+def _signature_block(node: Node, ctx: BuildContext) -> list[Flowable]:
+    block = _field_name(node, ctx) if node.attrs.get("name") else "sig"
+    parts: list[Flowable] = []
+    if node.attrs.get("title"):
+        parts.append(Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
+    table = Table(_field_rows(block, node, ctx), colWidths=[ctx.width * 0.3, ctx.width * 0.7], hAlign="LEFT",
+                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                                    ("TOPPADDING", (0, 0), (-1, -1), 8), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    parts.append(table)
+    # A signature block is never split from its labels or across pages.
+    return [KeepTogether(parts), Spacer(1, 6)]
+
+
+BUILDERS: dict[str, Builder] = {
+    "checklist": _checklist,
+    "signature-block": _signature_block,
+    "h1": _heading, "h2": _heading, "h3": _heading,
+    "p": _paragraph,
+    "ul": _list,
+    "callout": _callout,
+    "risk-table": _table,
+    "table": _table,
+    "sources": _sources,
+    "page-break": _page_break,
+}
+
+
+def _bad_value(node: Node, ctx: BuildContext, attr: str, value: str, allowed: set[str]) -> PatientDocsError:
+    return PatientDocsError(f"<{node.tag} {attr}=\"{value}\"> is not allowed; use one of "
+                            f"{', '.join(sorted(allowed))} (line {node.line} of the rendered document)",
+                            source=ctx.template)
+
+
+def build_block(node: Node, ctx: BuildContext) -> list[Flowable]:
+    builder = BUILDERS.get(node.tag)
+    if builder is None:
+        raise PatientDocsError(f"<{node.tag}> cannot be used here (line {node.line} of the rendered document)",
+                               source=ctx.template)
+    return builder(node, ctx)
+
+
+def build_story(root: Node, ctx: BuildContext) -> list[Flowable]:
+    return _children(root, ctx)

@@ -1,0 +1,109 @@
+"""Form parts: tick boxes and signature lines, printed empty or as real fillable fields.
+
+Printed forms stay clean (empty boxes and lines). With ``fillable`` the same boxes become
+AcroForm fields, so a patient can fill the form in a PDF reader and send it back.
+"""
+
+from __future__ import annotations
+
+from reportlab.lib import colors
+from reportlab.platypus import Flowable
+
+from patientdocs.render.pdf import fonts
+
+# AcroForm fields need one of the standard 14 fonts (reportlab cannot use an embedded one).
+FIELD_FONT = "Helvetica"
+
+
+class TickBox(Flowable):
+    """A square to tick, with its label to the right."""
+
+    def __init__(self, label: str, name: str, size: float, fillable: bool, label_size: float, tooltip: str = ""):
+        super().__init__()
+        self.label = label
+        self.tooltip = tooltip or label
+        self.name = name
+        self.size = size
+        self.fillable = fillable
+        self.label_size = label_size
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = self.size + 4 + self.label_size * 0.6 * max(3, len(self.label))
+        self.height = self.size
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.setFont(fonts.MAIN, self.label_size)
+        canv.setFillColor(colors.black)
+        canv.drawString(0, self.size * 0.2, self.label)
+        x = canv.stringWidth(self.label, fonts.MAIN, self.label_size) + 4
+        if self.fillable:
+            canv.acroForm.checkbox(name=self.name, tooltip=self.tooltip, x=x, y=0, size=self.size,
+                                   buttonStyle="check", borderColor=colors.black, fillColor=colors.white, fieldFlags="",
+                                   textColor=colors.black, borderWidth=1, forceBorder=True, relative=True)
+        else:
+            canv.setStrokeColor(colors.black)
+            canv.setLineWidth(1)
+            canv.rect(x, 0, self.size, self.size, stroke=1, fill=0)
+
+
+class WriteLine(Flowable):
+    """A line to write on (a signature, a name, a date), or a fillable text field."""
+
+    def __init__(self, width: float, height: float, name: str, fillable: bool, signature: bool = False,
+                 tooltip: str = ""):
+        super().__init__()
+        self.tooltip = tooltip or name
+        self.width = width
+        self.height = height
+        self.name = name
+        self.fillable = fillable
+        self.signature = signature
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = min(self.width, avail_width)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        if self.fillable:
+            # Signatures become real /Sig fields after rendering (see sign_fields); a text
+            # field marks the spot because reportlab has no signature field type.
+            canv.acroForm.textfield(name=self.name, tooltip=self.tooltip, x=0, y=0, width=self.width,
+                                    height=self.height, fontName=FIELD_FONT, fontSize=11,
+                                    borderColor=colors.HexColor("#555555"), fillColor=colors.white,
+                                    textColor=colors.black, borderWidth=1, forceBorder=True, relative=True)
+        else:
+            if self.signature:
+                canv.setStrokeColor(colors.HexColor("#777777"))
+                canv.setLineWidth(0.6)
+                canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+            canv.setStrokeColor(colors.black)
+            canv.setLineWidth(0.9)
+            canv.line(0, 1, self.width, 1)
+
+
+SIGNATURE_PREFIX = "signature_"
+
+
+def sign_fields(pdf: bytes) -> bytes:
+    """Turn the signature placeholders into empty /Sig fields that PDF readers let people sign."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        acro = doc.Root.get("/AcroForm")
+        if acro is None:
+            return pdf
+        for field in acro.Fields:
+            name = str(field.get("/T", ""))
+            if name.startswith(SIGNATURE_PREFIX):
+                field.FT = pikepdf.Name.Sig
+                for key in ("/V", "/DV", "/DA", "/MaxLen", "/Ff"):
+                    if key in field:
+                        del field[key]
+        out = io.BytesIO()
+        doc.save(out, deterministic_id=True, compress_streams=True)
+        return out.getvalue()

@@ -1,0 +1,91 @@
+"""Blocks to PDF bytes. One or more documents go into a single reportlab build."""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Sequence
+
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.units import mm
+from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate
+
+from patientdocs.frozen import frozen
+from patientdocs.render.markup import Node
+from patientdocs.render.pdf import fonts
+from patientdocs.render.pdf.flowables import BuildContext, build_story
+from patientdocs.render.pdf.page import FOOTER_H, HEADER_H, MARGIN, BlankIfBack, DocumentStart, PageMeta, StampingCanvas
+from patientdocs.render.pdf.styles import Theme, make_styles
+
+# Measured: about 8% faster and slightly smaller files without ASCII85.
+rl_config.useA85 = 0
+
+PAPER = {"A4": A4, "Letter": LETTER}
+
+
+@frozen
+class Part:
+    """One document inside a PDF: its parsed blocks and what its pages show."""
+
+    tree: Node
+    meta: PageMeta
+    template: str
+
+
+@frozen
+class PdfInfo:
+    title: str
+    author: str
+    subject: str
+    keywords: str
+    custom: tuple[tuple[str, str], ...] = ()  # extra document-information keys, e.g. ("ContentVersion", "2026.11")
+
+
+_STYLE_CACHE: dict[Theme, dict[str, object]] = {}
+
+
+def _styles(theme: Theme) -> dict[str, object]:
+    if theme not in _STYLE_CACHE:
+        _STYLE_CACHE[theme] = make_styles(theme)
+    return _STYLE_CACHE[theme]
+
+
+# Letter is 18 mm shorter than A4. Its text comes 5 mm closer to the footer and, unless a
+# warning banner needs the space under the header, 4 mm closer to the header, so a document
+# keeps the same number of pages on either paper.
+BOTTOM_GAIN = {"A4": 6 * mm, "Letter": 11 * mm}
+TOP_GAIN = {"A4": 0, "Letter": 4 * mm}
+
+
+def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo,
+               duplex: bool = False, fillable: bool = False, seed: str = "",
+               shared_fonts: bool = False) -> tuple[bytes, int]:
+    """Lay out every part, each starting on a new page (on a front side when ``duplex``).
+
+    Returns the PDF and its page count."""
+    fonts.register()
+    pagesize = PAPER[paper]
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_H - (0 if any(p.meta.banner for p in parts) else TOP_GAIN[paper]),
+        bottomMargin=MARGIN + FOOTER_H - BOTTOM_GAIN[paper],
+        title=info.title, author=info.author, subject=info.subject, keywords=info.keywords,
+        creator="patientdocs", producer="patientdocs",
+    )
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    ctx_styles = _styles(theme)
+    story = []
+    for i, part in enumerate(parts):
+        if i:
+            story.append(PageBreak())
+            if duplex:
+                story += [BlankIfBack(part.meta.blank_text), CondPageBreak(1)]
+        story.append(DocumentStart(part.meta))
+        story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable)))
+    doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom, seed=seed,
+                                                        seed_fill=shared_fonts))
+    return buffer.getvalue(), doc.page

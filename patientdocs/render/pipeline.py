@@ -1,0 +1,273 @@
+"""The pipeline from inputs to PDF bytes: config, content, context, template, blocks, PDF.
+
+No file is written here; the CLI and ``output`` do that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from patientdocs.errors import PatientDocsError
+from patientdocs.frozen import frozen
+from patientdocs.load import content as content_mod
+from patientdocs.load.config import Config
+from patientdocs.load.content import LoadedContent
+from patientdocs.load.visit import Visit
+from patientdocs.render import markup, templating
+from patientdocs.render.context import build_context
+
+KINDS = ("info", "consent", "aftercare")
+PACKET = ("info", "consent")
+
+
+def today() -> dt.date:
+    """Today, or the reproducible build date when SOURCE_DATE_EPOCH is set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+@frozen
+class Rendered:
+    """A finished PDF and the facts the record keeps about it."""
+
+    pdf: bytes
+    pages: int
+    kinds: tuple[str, ...]
+    treatment: str
+    language: str
+    version: str
+    fingerprint: str
+    review_by: dt.date
+
+
+class Pipeline:
+    """Holds what every document of a run shares: config, template environment, content."""
+
+    def __init__(self, config: Config, *, allow_expired: bool = False, on_date: dt.date | None = None,
+                 shared_fonts: bool = False):
+        self.config = config
+        # For a print run: every document embeds identical font subsets, so they join into one.
+        self.shared_fonts = shared_fonts
+        self.allow_expired = allow_expired
+        self.today = on_date or today()
+        self.env = templating.make_environment(config.templates_dir)
+        self._content: dict[tuple[str, str], LoadedContent] = {}
+        self._templates_digest: str | None = None
+        self._seeds: dict[tuple[str, int], str] = {}
+        self._checked: set[object] = set()  # the logo, and each content's characters: checked once
+
+    def content(self, treatment: str, language: str) -> LoadedContent:
+        key = (treatment, language)
+        if key not in self._content:
+            self._content[key] = content_mod.load_content(self.config.handouts_dir, treatment, language)
+        return self._content[key]
+
+    def _template_digest(self) -> str:
+        if self._templates_digest is None:
+            digest = hashlib.sha256()
+            for path in sorted(Path(self.config.templates_dir).glob("*.j2")):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+            self._templates_digest = digest.hexdigest()
+        return self._templates_digest
+
+    def font_seed(self, loaded: LoadedContent) -> str:
+        """The content's and clinic's non-ASCII characters, in a fixed order (see fonts.seed_subsets)."""
+        key = ("seed", id(loaded))
+        if key not in self._seeds:
+            clinic = {c for c in repr(dataclasses.asdict(self.config.clinic)) if ord(c) > 126}
+            # Typographic marks the templates and the page footer print, then the content's own.
+            self._seeds[key] = "·•–—‘’“”…" + "".join(sorted(clinic.union(loaded.chars)))
+        return self._seeds[key]
+
+    def fingerprint(self, loaded: LoadedContent) -> str:
+        """Short digest of the exact content and templates a document was made from."""
+        return hashlib.sha256((loaded.digest + self._template_digest()).encode()).hexdigest()[:12]
+
+    def check_current(self, loaded: LoadedContent) -> bool:
+        """True when the content is past its review date (allowed only with allow_expired)."""
+        expired = loaded.expired(self.today)
+        if expired and not self.allow_expired:
+            raise PatientDocsError(
+                f"content version {loaded.data.version} was due for review by {loaded.data.review_by.isoformat()}; "
+                "ask for it to be reviewed, or use --allow-expired to print it with a warning",
+                source=loaded.path)
+        return expired
+
+    def render_xml(self, kind: str, loaded: LoadedContent, visit: Visit, *, expired: bool = False,
+                   extra: dict | None = None) -> str:
+        context = build_context(kind, self.config, loaded, visit, fingerprint=self.fingerprint(loaded),
+                                today=self.today, expired=expired)
+        if extra:
+            context.update(extra)
+        return templating.render(self.env, f"{kind}.xml.j2", context)
+
+    def part(self, kind: str, visit: Visit, treatment: str, language: str, *, copy_label: str = "",
+             extra: dict | None = None):
+        from patientdocs.render.pdf.page import PageMeta
+        from patientdocs.render.pdf.render import Part
+
+        if kind not in KINDS:
+            raise PatientDocsError(f"unknown document '{kind}' (available: {', '.join(KINDS)})")
+        loaded = self.content(treatment, language)
+        if getattr(loaded.data, kind) is None:
+            raise PatientDocsError(f"the {treatment} content has no '{kind}' section", source=loaded.path)
+        self.check_content_printable(loaded)
+        expired = self.check_current(loaded)
+        xml = self.render_xml(kind, loaded, visit, expired=expired, extra=extra)
+        tree = markup.parse(xml, f"templates/{kind}.xml.j2")
+        labels = loaded.data.labels
+        clinic = self.config.clinic
+        footer = (f"{labels.get('version', 'Version')} {loaded.data.version} · "
+                  f"{labels.get('review_by', 'Review by')} "
+                  f"{templating.long_date(loaded.data.review_by, templating.month_names(labels))} · "
+                  f"{labels.get('reference', 'Ref')} {self.fingerprint(loaded)}")
+        meta = PageMeta(
+            clinic_name=clinic.name,
+            clinic_lines=(", ".join(clinic.address), " · ".join(x for x in (clinic.phone, clinic.email,
+                                                                           clinic.website) if x)),
+            brand=clinic.brand_colour,
+            footer_left=footer,
+            page_word=labels.get("page", "Page"),
+            of_word=labels.get("of", "of"),
+            copy_label=copy_label,
+            banner=labels.get("expired_warning", "Warning: this content is past its review date.")
+            if expired else "",
+            logo=self.logo(),
+            blank_text=labels.get("intentionally_blank", "This page is intentionally blank."),
+        )
+        return Part(tree, meta, f"templates/{kind}.xml.j2")
+
+    def logo(self) -> Path | None:
+        """The clinic's logo, checked the first time it is needed."""
+        path = self.config.logo_path
+        if path is not None and "logo" not in self._checked:
+            from patientdocs.load.config import line_of
+            from patientdocs.render.pdf.logo import check_logo
+
+            try:
+                check_logo(path)
+            except PatientDocsError as exc:  # the line is looked up only now: it means reading YAML
+                raise PatientDocsError(exc.message, source=self.config.source,
+                                       line=line_of(self.config.source, ("clinic", "logo"))) from None
+            self._checked.add("logo")
+        return path
+
+    def check_content_printable(self, loaded: LoadedContent) -> None:
+        """The clinic's details and the content must print too: a Chinese clinic name or Arabic
+        content would come out as empty boxes or backwards, so it is refused like a patient's name."""
+        from patientdocs.errors import UnsupportedCharactersError
+        from patientdocs.render.pdf import fonts
+
+        if id(loaded) in self._checked:
+            return
+        checks = [(f"clinic.{key}", text, self.config.source) for key, value in self.config.clinic_dict().items()
+                  for text in (value if isinstance(value, list) else [value]) if isinstance(text, str)]
+        checks.append(("the content", loaded.chars, loaded.path))
+        for what, text, source in checks:
+            try:
+                fonts.check(text, what)
+            except UnsupportedCharactersError as exc:
+                raise UnsupportedCharactersError(exc.message, source=source) from None
+        self._checked.add(id(loaded))
+
+    def check_printable(self, visit: Visit) -> None:
+        from patientdocs.render.pdf import fonts
+
+        for what, text in (("patient name", visit.patient), ("patient id", visit.patient_id),
+                           ("therapist", visit.therapist), ("note", visit.note),
+                           ("interpreter", visit.interpreter), *(("area treated", a) for a in visit.areas)):
+            if text:
+                fonts.check(text, what)
+
+    def render(self, sections: Sequence[tuple[str, str]], visit: Visit, *, treatment: str, language: str,
+               duplex: bool = False, fillable: bool = False, request: str = "") -> Rendered:
+        """One PDF from ``(kind, copy)`` sections, e.g. a consent form's patient and clinic copies.
+
+        ``copy`` is "" or a name such as "patient"; its printed label comes from the content."""
+        from patientdocs.render.pdf.forms import sign_fields
+        from patientdocs.render.pdf.render import PdfInfo, render_pdf
+        from patientdocs.render.pdf.styles import Theme
+
+        self.check_printable(visit)
+        labels = self.content(treatment, language).data.labels
+        parts = [self.part(kind, visit, treatment, language,
+                           copy_label=labels.get(f"{copy}_copy", copy.capitalize() + " copy") if copy else "")
+                 for kind, copy in sections]
+        kinds = tuple(dict.fromkeys(kind for kind, _ in sections))
+        loaded = self.content(treatment, language)
+        fingerprint = self.fingerprint(loaded)
+        version, review_by = loaded.data.version, loaded.data.review_by.isoformat()
+        info = PdfInfo(
+            title=" + ".join(getattr(loaded.data, k).title for k in kinds),
+            author=self.config.clinic.name,
+            subject=f"{loaded.data.name}: {', '.join(kinds)}",
+            keywords=f"content version {version}; review by {review_by}; fingerprint {fingerprint}",
+            custom=(("ContentVersion", version), ("ReviewBy", review_by), ("Fingerprint", fingerprint),
+                    ("DocumentKinds", "+".join(kinds)), ("Treatment", treatment), ("Language", language),
+                    *((("Request", request),) if request else ())),
+        )
+        pdf, pages = render_pdf(parts, paper=self.config.document.paper,
+                                theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),
+                                info=info, duplex=duplex, fillable=fillable, seed=self.font_seed(loaded),
+                                shared_fonts=self.shared_fonts)
+        if fillable:
+            pdf = sign_fields(pdf)
+        return Rendered(pdf, pages, kinds, treatment, language, version, fingerprint, loaded.data.review_by)
+
+    def render_cover(self, run_date: dt.date, rows: list[dict], problems: list[str], *, treatment: str,
+                     language: str, first: bool = True, page_offset: int = 0,
+                     page_total: int | None = None, total_rows: int | None = None,
+                     last_date: dt.date | None = None) -> tuple[bytes, int]:
+        """(A part of) the cover sheet of a print run: a checklist of every patient's documents.
+
+        A long day's cover is made in parts (see cover_parts), so its size in memory does not
+        grow with the list; ``page_offset`` and ``page_total`` keep "Page X of Y" right."""
+        from patientdocs.render.pdf.page import PageMeta
+        from patientdocs.render.pdf.render import Part, PdfInfo, render_pdf
+        from patientdocs.render.pdf.styles import Theme
+
+        loaded = self.content(treatment, language)
+        labels = loaded.data.labels
+        # A list that spans several days: the cover gives the range, and each row its date.
+        last = last_date if last_date is not None and last_date != run_date else None
+        context = {"labels": labels, "clinic": self.config.clinic_dict(), "run_date": run_date, "rows": rows,
+                   "problems": problems, "first": first, "last_date": last,
+                   "total_rows": len(rows) if total_rows is None else total_rows}
+        xml = templating.render(self.env, "cover.xml.j2", context)
+        clinic = self.config.clinic
+        meta = PageMeta(clinic_name=clinic.name, clinic_lines=(", ".join(clinic.address), clinic.phone),
+                        brand=clinic.brand_colour, footer_left=f"{labels.get('cover_title', 'Print run')} "
+                        f"{templating.long_date(run_date, templating.month_names(labels))}",
+                        page_word=labels.get("page", "Page"), of_word=labels.get("of", "of"),
+                        page_offset=page_offset, page_total=page_total)
+        info = PdfInfo(title=f"{labels.get('cover_title', 'Print run')} {run_date.isoformat()}",
+                       author=clinic.name, subject="print run", keywords="")
+        return render_pdf([Part(markup.parse(xml, "templates/cover.xml.j2"), meta, "templates/cover.xml.j2")],
+                          paper=self.config.document.paper,
+                          theme=Theme(self.config.document.font_size, clinic.brand_colour), info=info,
+                          seed=self.font_seed(loaded), shared_fonts=self.shared_fonts)
+
+    def cover_parts(self, run_date: dt.date, rows: list[dict], problems: list[str], *, treatment: str,
+                    language: str, rows_per_part: int = 60, last_date: dt.date | None = None) -> Iterator[bytes]:
+        """The cover sheet, a part at a time: laid out once to count its pages, then made."""
+        chunks = [rows[i:i + rows_per_part] for i in range(0, len(rows), rows_per_part)] or [[]]
+
+        def part(i: int, offset: int = 0, total: int | None = None) -> tuple[bytes, int]:
+            return self.render_cover(run_date, chunks[i], problems if i == len(chunks) - 1 else [],
+                                     treatment=treatment, language=language, first=i == 0,
+                                     page_offset=offset, page_total=total, total_rows=len(rows),
+                                     last_date=last_date)
+
+        if len(chunks) == 1:
+            yield part(0)[0]
+            return
+        pages = [part(i)[1] for i in range(len(chunks))]
+        for i in range(len(chunks)):
+            yield part(i, sum(pages[:i]), sum(pages))[0]

@@ -1,0 +1,147 @@
+"""One Jinja2 environment: sandboxed, autoescaping, strict about undefined names.
+
+Patient data reaches templates only as values; autoescape makes every value text in the
+XML, so a name like ``</p><h1>`` cannot change the document's structure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup, escape
+
+from patientdocs.cachedir import user_cache
+from patientdocs.errors import PatientDocsError
+from patientdocs.render import markup as vocabulary
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
+
+
+def emphasis(text: str) -> Markup:
+    """Content's ``**bold**`` and ``*italic*`` as inline tags, after escaping everything else."""
+    escaped = str(escape(text))
+    escaped = _BOLD.sub(r"<b>\1</b>", escaped)
+    escaped = _ITALIC.sub(r"<i>\1</i>", escaped)
+    return Markup(escaped)
+
+
+def long_date(value: dt.date | None, months: list[str] | tuple[str, ...] = MONTHS_EN) -> str:
+    """``1 December 2026``: the day first and the month in words, so it is never ambiguous."""
+    if value is None:
+        return ""
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def month_names(labels: dict[str, str]) -> tuple[str, ...]:
+    """The content's ``labels.months`` (twelve names, space-separated), or English."""
+    names = tuple(labels.get("months", "").split())
+    return names if len(names) == 12 else MONTHS_EN
+
+
+@jinja2.pass_context
+def _long_date_filter(context: jinja2.runtime.Context, value: dt.date | None) -> str:
+    return long_date(value, month_names(context.get("labels") or {}))
+
+
+class _CheckedLoader(jinja2.FileSystemLoader):
+    """Checks each template's tags against the vocabulary when it is first loaded."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        vocabulary.check_template_source(source, _display(filename))
+        return source, filename, uptodate
+
+
+def _display(filename: str | None) -> str:
+    if not filename:
+        return "template"
+    path = Path(filename)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (a cold run otherwise spends ~25 ms compiling).
+
+    Jinja keys each entry by the template's checksum, so an edited template is never stale; the
+    folder is named after this module and Jinja's version, so changed filters never meet old code.
+    The folder is private to the user; without a usable one, templates are simply compiled."""
+    # Compiled code depends on the filters defined here and on Jinja's version too.
+    code = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
+    folder = user_cache(f"jinja-{code}")
+    if folder is None:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def make_environment(template_dir: Path) -> jinja2.Environment:
+    env = ImmutableSandboxedEnvironment(
+        loader=_CheckedLoader(str(template_dir)),
+        bytecode_cache=_bytecode_cache(),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["markup"] = emphasis
+    env.filters["longdate"] = _long_date_filter
+    return env
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line where a render error happened (Jinja rewrites tracebacks)."""
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (_display(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def get_template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise PatientDocsError(f"template '{exc.name}' not found in {_display(env.loader.searchpath[0])}") \
+            from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise PatientDocsError(f"template syntax error: {exc.message}", source=_display(exc.filename),
+                               line=exc.lineno) from None
+
+
+def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Render a template; any error names the template file and line."""
+    template = get_template(env, name)
+    try:
+        return template.render(context)
+    except jinja2.UndefinedError as exc:
+        source, line = _template_frame(exc)
+        raise PatientDocsError(f"template uses something undefined: {exc.message}",
+                               source=source or name, line=line) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise PatientDocsError(f"template syntax error: {exc.message}", source=_display(exc.filename),
+                               line=exc.lineno) from None
+    except jinja2.exceptions.SecurityError as exc:
+        source, line = _template_frame(exc)
+        raise PatientDocsError(f"template tried something unsafe: {exc}", source=source or name,
+                               line=line) from None
+    except PatientDocsError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        source, line = _template_frame(exc)
+        raise PatientDocsError(f"template error: {exc}", source=source or name, line=line) from None
