@@ -8,11 +8,13 @@ needs equality, and generating ``__eq__`` would cost as much as what it replaces
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
 
 
+# Tells type checkers that a @frozen class has a dataclass-like __init__ and read-only fields.
+@dataclass_transform(frozen_default=True, eq_default=False)
 def frozen(cls: type[T]) -> type[T]:
     """An immutable dataclass, compared by identity.
 
