@@ -11,13 +11,13 @@ import datetime as dt
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
 from .errors import PatientDocsError
 from .frozen import frozen
-from .output import remove_quietly, write_temp
+from .output import create_private, remove_quietly, write_temp
 
 APPLICATION_ID = 0x50445243  # "PDRC": marks a file as this project's records database
 
@@ -86,6 +86,10 @@ class Records:
             raise PatientDocsError(f"records database '{path}' is a folder, not a file")
         if not path.parent.is_dir():
             raise PatientDocsError(f"cannot create records database '{path}': the folder does not exist")
+        # SQLite would create the file world-readable (0644) whatever the umask; its -wal, -shm and
+        # -journal files take the database's mode, so a private database keeps them private too.
+        with suppress(OSError):  # a folder we cannot write: SQLite's own error says so
+            create_private(path)
         try:
             self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
             # Records are written once and seldom read: a small page cache keeps a long print
