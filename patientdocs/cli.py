@@ -635,7 +635,7 @@ def _finish_batch(pipeline, listing, result, out_dir: Path, appointments: Path, 
                   config) -> None:
     """The cover sheet, print-all.pdf, report.txt and the summary line; then exit 0 or 1."""
     from patientdocs.batch import run as runner
-    from patientdocs.deliver.output import atomic_write, remove_quietly
+    from patientdocs.deliver.output import atomic_write, remove_quietly, temp_name
     from patientdocs.deliver.printrun import join
     from patientdocs.render.pdf.fonts import printable
 
@@ -649,7 +649,7 @@ def _finish_batch(pipeline, listing, result, out_dir: Path, appointments: Path, 
     # The report first: if print-all.pdf cannot be made, it still says what was.
     atomic_write(out_dir / runner.REPORT, runner.report_text(listing, result, appointments).encode("utf-8"))
     print_all = out_dir / runner.PRINT_ALL
-    partial = print_all.with_name(f".{print_all.name}.{os.getpid()}.part")
+    partial = temp_name(print_all, str(os.getpid()))
     try:
         parts = itertools.chain(((part, i == 0) for i, part in enumerate(cover)), (o.job.target for o in made))
         join(parts, partial, duplex=duplex,

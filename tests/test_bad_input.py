@@ -470,10 +470,10 @@ def test_temporary_files_left_by_a_killed_run_are_cleared_later(project: Path) -
     """kill -9 or a power cut can leave a hidden, half-written patient document behind."""
     out = project / "out"
     out.mkdir()
-    old = out / ".2026-11-30_ana-lima_info.pdf.x1y2z3.part"
+    old = out / ".patientdocs-2026-11-30_ana-lima_info.pdf.x1y2z3.part"
     old.write_bytes(b"%PDF-1.4 half of Ana's sheet")
     os.utime(old, (os.path.getatime(old) - 7200, os.path.getmtime(old) - 7200))
-    fresh = out / ".2026-12-01_bo-ek_info.pdf.a1b2c3.part"  # perhaps another run, still writing
+    fresh = out / ".patientdocs-2026-12-01_bo-ek_info.pdf.a1b2c3.part"  # perhaps another run, still writing
     fresh.write_bytes(b"%PDF-1.4 being written")
     result = run_cli("info", "--patient", "Ana Lima", *VISIT, cwd=project)
     assert result.returncode == 0, result.stderr

@@ -342,7 +342,7 @@ def test_interrupted_run_then_rerun_gives_the_same_files(tmp_path, day40):
     assert {sha(p) for p in done} <= {r["sha256"] for r in before}
 
     # A kill -9 in the middle of writing leaves a temporary file; the next run must clean it up.
-    leftover = out / f".{day40.listing.rows[-1].key}.pdf.k1ll3d.part"
+    leftover = out / f".patientdocs-{day40.listing.rows[-1].key}.pdf.k1ll3d.part"
     leftover.write_bytes(b"%PDF-1.4 half a file")
 
     again = run(args, cwd=tmp_path)

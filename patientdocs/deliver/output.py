@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import BinaryIO
 
 from patientdocs.errors import PatientDocsError
+
+# Patient documents, emails and records are for the clinic's own account only: other users of the
+# same computer must not read them, whatever the umask (a default of 022 would make them public).
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+# Every temporary file this tool makes starts with this: only such files are ever cleared, never
+# another program's hidden ".something.part" that happens to sit in the same folder.
+TEMP_PREFIX = ".patientdocs-"
 
 # Letters that have no accent-free decomposition, and the Greek and Cyrillic alphabets, so a
 # file name still shows who it is for ("Łukasz" -> "lukasz", "Дмитрий" -> "dmitrii").
@@ -60,7 +70,7 @@ def check_folder_writable(folder: Path, what: str | None = None) -> None:
     """Really create (and remove) a file in ``folder``: permission bits alone miss read-only disks,
     network shares and root without the right capabilities."""
     try:
-        fd, probe = tempfile.mkstemp(prefix=".write-test.", suffix=".part", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}write-test.", suffix=".part", dir=folder)
     except OSError as exc:
         reason = "no permission to write there" if isinstance(exc, PermissionError) else exc.strerror
         raise PatientDocsError(f"{what or f'cannot write in {folder}'}: {reason} ('{folder}')") from None
@@ -68,20 +78,52 @@ def check_folder_writable(folder: Path, what: str | None = None) -> None:
     remove_quietly(Path(probe))
 
 
+def temp_name(path: Path, tag: str) -> Path:
+    """A hidden temporary file beside ``path`` with the tool's own prefix (``tag`` keeps it unique)."""
+    # Shortened: the prefix and tag must not push a long file name past the file system's limit.
+    return path.with_name(f"{TEMP_PREFIX}{path.name[:120]}.{tag}.part")
+
+
+def open_private(path: Path) -> BinaryIO:
+    """``path`` opened for writing (created or emptied), readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)  # the mode given to open() passes through the umask, and an old file keeps its own
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "wb")
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` empty and private if it does not exist yet; an existing file is left alone."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+    except FileExistsError:
+        return  # already there (perhaps made by another run this very moment): not ours to change
+    try:
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
+
+
 def write_temp(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a hidden temporary file beside ``path`` (same disk, so a rename is atomic)."""
+    """Write ``data`` to a hidden temporary file beside ``path`` (same disk, so a rename is atomic).
+
+    The file is private (``FILE_MODE``) and keeps that mode when renamed into place."""
     if path.is_dir():
         raise PatientDocsError(f"cannot write '{path}': it is a folder")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name[:120]}.", suffix=".part",
+                                   dir=path.parent or ".")
     except OSError as exc:
         raise PatientDocsError(f"cannot write '{path}' ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), FILE_MODE)  # mkstemp's 0600 passes through the umask
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
     except BaseException as exc:
         remove_quietly(Path(tmp))
         if isinstance(exc, OSError):
@@ -94,11 +136,12 @@ def remove_stale_parts(folder: Path, *, older_than: float = 3600) -> None:
     """Hidden temporary files left by a run that was killed outright (kill -9, a power cut).
 
     They hold a patient's document, so they are not left lying around; a file younger than
-    ``older_than`` seconds may belong to a run still going, and is kept."""
+    ``older_than`` seconds may belong to a run still going, and is kept. Only this tool's own
+    files (``TEMP_PREFIX``) are touched: the folder may be shared with other programs."""
     import time
 
     cutoff = time.time() - older_than
-    for leftover in folder.glob(".*.part"):
+    for leftover in folder.glob(f"{TEMP_PREFIX}*.part"):
         with contextlib.suppress(OSError):
             if leftover.is_file() and leftover.stat().st_mtime <= cutoff:
                 leftover.unlink()
@@ -121,8 +164,26 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def ensure_folder(folder: Path) -> Path:
+    """``folder``, created (with any missing parents) if needed.
+
+    A folder made here is private (``FOLDER_MODE``) whatever the umask; one that already exists
+    is left as its owner set it up."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        missing = []
+        level = folder
+        while not level.exists() and level != level.parent:  # exists() may raise: no permission to look
+            missing.append(level)
+            level = level.parent
+        for level in reversed(missing):
+            try:
+                os.mkdir(level, FOLDER_MODE)
+            except FileExistsError:
+                if level.is_dir():
+                    continue  # made by another run at this very moment: not ours to change
+                raise
+            os.chmod(level, FOLDER_MODE)  # mkdir's mode passes through the umask
+        if not folder.is_dir():
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
     except OSError as exc:
         raise PatientDocsError(f"cannot create the folder '{folder}' ({exc.strerror})") from None
     return folder

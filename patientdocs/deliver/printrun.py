@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from patientdocs.deliver.output import open_private
 from patientdocs.errors import PatientDocsError
 
 _CATALOG, _PAGES = 1, 2
@@ -179,7 +180,7 @@ def join(parts: Iterable[Path | bytes | tuple[Path | bytes, bool]], target: Path
     A part given as ``(pdf, False)`` continues the part before it (no blank page between)."""
     import pikepdf
 
-    with target.open("wb") as handle:
+    with open_private(target) as handle:
         writer = _Writer(handle)
         for item in parts:
             part, starts = item if isinstance(item, tuple) else (item, True)

@@ -160,7 +160,10 @@ class ConsentForm:
 class RedFlags:
     heading: str
     emergency: list[str] = spec(min_length=1)
-    chest_warning: str
+    chest_warning: str  # the areas treated name a place near the chest
+    # No areas given (a day's batch list has none): the warning cannot say where needles went,
+    # and is printed anyway, because a collapsed lung must never go unmentioned.
+    chest_warning_areas_unknown: str
     call_clinic: list[str] = spec(min_length=1)
     emergency_intro: str = ""
     call_clinic_intro: str = ""

@@ -11,11 +11,11 @@ import datetime as dt
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
-from patientdocs.deliver.output import remove_quietly, write_temp
+from patientdocs.deliver.output import create_private, remove_quietly, write_temp
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
 
@@ -86,6 +86,10 @@ class Records:
             raise PatientDocsError(f"records database '{path}' is a folder, not a file")
         if not path.parent.is_dir():
             raise PatientDocsError(f"cannot create records database '{path}': the folder does not exist")
+        # SQLite would create the file world-readable (0644) whatever the umask; its -wal, -shm and
+        # -journal files take the database's mode, so a private database keeps them private too.
+        with suppress(OSError):  # a folder we cannot write: SQLite's own error says so
+            create_private(path)
         try:
             self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
             # Records are written once and seldom read: a small page cache keeps a long print

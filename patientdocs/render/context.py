@@ -86,7 +86,10 @@ def build_context(kind: str, config: Config, loaded: LoadedContent, visit: Visit
         "kind": kind,
         "clinic": config.clinic_dict(),
         "visit": visit.as_context(),
-        "near_chest": bool(content.aftercare) and near_chest(visit.areas, content.aftercare.chest_areas),
+        # Unknown areas may have been near the chest: the chest warning is left out only when the
+        # areas given are all away from it.
+        "near_chest": bool(content.aftercare) and (not visit.areas
+                                                   or near_chest(visit.areas, content.aftercare.chest_areas)),
         "doc": {
             "version": content.version,
             "reviewed": content.reviewed,
