@@ -37,11 +37,12 @@ class Job:
     target: Path
     treatment: str
 
-    def request(self, fingerprint: str, duplex: bool) -> str:
-        """A digest of everything the file is made from: a corrected row or new content makes it anew."""
+    def request(self, fingerprint: str, duplex: bool, expired: bool = False) -> str:
+        """A digest of everything the file is made from: a corrected row, new content or a changed
+        setting (all in ``fingerprint``) makes it anew, and so does a "past its review date" banner."""
         a = self.appointment
         parts = (a.date, a.time, a.patient_name, a.dob, a.patient_id, a.therapist, a.language, a.documents,
-                 self.treatment, fingerprint, duplex)
+                 self.treatment, fingerprint, duplex, expired)
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
@@ -106,8 +107,9 @@ def _make(job: Job) -> Outcome:
     try:
         pipeline = _WORKER["pipeline"]
         appointment = job.appointment
-        fingerprint = pipeline.fingerprint(pipeline.content(job.treatment, appointment.language))  # type: ignore[attr-defined]
-        request = job.request(fingerprint, bool(_WORKER["duplex"]))
+        loaded = pipeline.content(job.treatment, appointment.language)  # type: ignore[attr-defined]
+        request = job.request(pipeline.fingerprint(loaded), bool(_WORKER["duplex"]),  # type: ignore[attr-defined]
+                              loaded.expired(pipeline.today))  # type: ignore[attr-defined]
         if _already_made(job, request):
             import pikepdf
 
