@@ -23,11 +23,12 @@ from .visit import Visit
 
 KINDS = ("info", "consent", "aftercare")
 PACKET = ("info", "consent")
-# The settings sections that cannot change a PDF: where files go, how mail is sent, how an
-# appointment list is read (its values reach the document as patient data). Every other setting,
-# present or added later, is part of the fingerprint: a forgotten one would let a document made
-# with the old emergency number pass as current.
-NOT_PRINTED = frozenset({"paths", "email", "batch", "source"})
+# The settings that cannot change a PDF: where files go, how mail is sent, how an appointment
+# list is read (its values reach the document as patient data), and document.duplex, only the
+# default of --duplex (the value used is passed to render). Every other setting, present or added
+# later, is part of the fingerprint: a forgotten one would let a document made with the old
+# emergency number pass as current.
+NOT_PRINTED = frozenset({"paths", "email", "batch", "source", "document.duplex"})
 
 
 def today() -> dt.date:
@@ -95,8 +96,9 @@ class Pipeline:
     def settings_digest(self) -> str:
         """Digest of every setting that is printed or shapes the page, and of the logo's bytes."""
         if self._settings_digest is None:
-            settings = {key: value for key, value in dataclasses.asdict(self.config).items()
-                        if key not in NOT_PRINTED}
+            settings = {section: {key: value for key, value in values.items()
+                                  if f"{section}.{key}" not in NOT_PRINTED} if isinstance(values, dict) else values
+                        for section, values in dataclasses.asdict(self.config).items() if section not in NOT_PRINTED}
             # The logo's pixels matter, not where the file lies.
             logo = self.logo()
             try:
