@@ -176,6 +176,7 @@ def scaling(tmp: Path, rows: int) -> dict[str, object]:
 def per_page(tmp: Path, n: int, baseline_dir: Path) -> dict[str, object]:
     from patientdocs import batch as runner
     from patientdocs.appointments import read_appointments
+    from patientdocs.audit import Records
     from patientdocs.config import load_config
     from patientdocs.content import available
 
@@ -191,7 +192,7 @@ def per_page(tmp: Path, n: int, baseline_dir: Path) -> dict[str, object]:
                                 default_language=config.defaults.language)
     out = folder / "day"
     out.mkdir()
-    jobs = runner.plan(listing, out, TREATMENT)
+    jobs = runner.plan(listing, out, TREATMENT, Records(config.records_path))
     runner._start_worker(runner.RunSettings(config_path, False, False))
     ours, base = [], []
     ours_pages = base_pages = 0

@@ -691,3 +691,74 @@ def test_settings_that_cannot_change_a_pdf_keep_the_documents(tmp_path, section,
     second, out, before = made_twice(tmp_path, lambda c: change_setting(c, section, key, value))
     assert "Made 2 of 2 appointments (2 already made by an earlier run)" in second.stdout
     assert {p.name: sha(p) for p in out.glob("*.pdf")} == before
+
+
+# -- two patients who share a name, on the same day -------------------------------------------------------
+
+SMITH_1958 = ["2026-12-01", "", "John Smith", "1958-01-30", "", "Sam Patel", "info"]
+SMITH_1970 = ["2026-12-01", "", "John Smith", "1970-05-05", "", "Sam Patel", "info"]
+BORN = {"1958-01-30": "Date of birth: 30 January 1958", "1970-05-05": "Date of birth: 5 May 1970"}
+
+
+def born(out: Path) -> dict[str, str]:
+    """Each appointment file's name -> the date of birth it prints."""
+    found = {}
+    for path in appointment_files(out):
+        first = texts(path, [0])[0]
+        (dob,) = [dob for dob, shown in BORN.items() if shown in first]
+        found[path.name] = dob
+    return found
+
+
+def test_two_john_smiths_without_an_id_each_keep_their_own_file(tmp_path):
+    config = make_config(tmp_path)
+    out = tmp_path / "day"
+
+    def batch(rows: list[list[str]]) -> subprocess.CompletedProcess[str]:
+        source = write_csv(tmp_path / "day.csv", rows)
+        result = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        return result
+
+    batch([SMITH_1958, SMITH_1970])
+    files = born(out)
+    assert sorted(files.values()) == ["1958-01-30", "1970-05-05"], files
+    shas = {name: sha(out / name) for name in files}
+    again = batch([SMITH_1958, SMITH_1970])
+    assert "2 already made by an earlier run" in again.stdout
+    # The afternoon's list holds only the other John Smith; then the day's list in another order.
+    for rows in ([SMITH_1970], [SMITH_1970, SMITH_1958]):
+        result = batch(rows)
+        assert f"{len(rows)} already made by an earlier run" in result.stdout, result.stdout
+        assert born(out) == files
+        assert {name: sha(out / name) for name in files} == shas
+    joined = " ".join(texts(out / "print-all.pdf").values())
+    assert BORN["1958-01-30"] in joined and BORN["1970-05-05"] in joined
+
+
+def test_a_namesakes_file_from_another_list_is_never_replaced(tmp_path):
+    config = make_config(tmp_path)
+    out = tmp_path / "day"
+    for rows in ([SMITH_1958], [SMITH_1970]):
+        source = write_csv(tmp_path / "day.csv", rows)
+        result = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        assert "already made" not in result.stdout
+    assert sorted(born(out).items()) == [("2026-12-01_john-smith-2.pdf", "1970-05-05"),
+                                         ("2026-12-01_john-smith.pdf", "1958-01-30")]
+    report = (out / "report.txt").read_text(encoding="utf-8")
+    assert "line 2: --:-- John Smith: info -> 2026-12-01_john-smith-2.pdf" in report
+    joined = " ".join(texts(out / "print-all.pdf").values())
+    assert BORN["1970-05-05"] in joined and BORN["1958-01-30"] not in joined
+
+
+def test_a_file_not_made_by_this_tool_is_never_replaced_by_a_batch(tmp_path):
+    config = make_config(tmp_path)
+    out = tmp_path / "day"
+    out.mkdir()
+    (out / "2026-12-01_john-smith.pdf").write_bytes(b"%PDF-1.7 someone else's letter")
+    source = write_csv(tmp_path / "day.csv", [SMITH_1958])
+    result = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert (out / "2026-12-01_john-smith.pdf").read_bytes() == b"%PDF-1.7 someone else's letter"
+    assert BORN["1958-01-30"] in texts(out / "2026-12-01_john-smith-2.pdf", [0])[0]
