@@ -178,6 +178,7 @@ def per_page(tmp: Path, n: int, baseline_dir: Path) -> dict[str, object]:
     from patientdocs.batch.appointments import read_appointments
     from patientdocs.load.config import load_config
     from patientdocs.load.content import available
+    from patientdocs.records.store import Records
 
     content, baseline, styles = load_baseline(baseline_dir)
 
@@ -191,7 +192,7 @@ def per_page(tmp: Path, n: int, baseline_dir: Path) -> dict[str, object]:
                                 default_language=config.defaults.language)
     out = folder / "day"
     out.mkdir()
-    jobs = runner.plan(listing, out, TREATMENT)
+    jobs = runner.plan(listing, out, TREATMENT, Records(config.records_path))
     runner._start_worker(runner.RunSettings(config_path, False, False))
     ours, base = [], []
     ours_pages = base_pages = 0

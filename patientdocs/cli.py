@@ -142,12 +142,14 @@ def visit_options(func):
     return func
 
 
-def _default_output(config, kinds: tuple[str, ...], visit, records) -> Path:
+def _default_output(config, kinds: tuple[str, ...], visit, records, identity: str) -> Path:
     """``out/<date>_<name>[_<id>]_<documents>.pdf``, never the file of a different patient.
 
-    Names are shortened and reduced to safe letters, so two patients can share a name here:
-    a file made for someone else (or not by this tool) is never replaced; -2, -3 ... is added."""
+    Names are shortened and reduced to safe letters, and two patients can have the same name:
+    a file made for someone else (another date of birth, see Records.identity), or not by this
+    tool, is never replaced; -2, -3 ... is added."""
     from patientdocs.deliver.output import ensure_folder, inside, slug
+    from patientdocs.records.store import file_sha256
 
     folder = ensure_folder(config.output_dir)
     parts = [visit.date.isoformat(), slug(visit.patient)]
@@ -157,10 +159,10 @@ def _default_output(config, kinds: tuple[str, ...], visit, records) -> Path:
     stem = "_".join(parts)
     for n in range(1, 1000):
         target = inside(folder, f"{stem}{f'-{n}' if n > 1 else ''}.pdf")
-        if not target.exists():
+        if not target.exists() and not target.is_symlink():
             return target
-        made = records.find(file_name=str(target))
-        if made and (made[-1]["patient_name"], made[-1]["patient_id"]) == (visit.patient, visit.patient_id):
+        digest = file_sha256(target)
+        if digest is not None and records.made_for(digest, identity, visit.patient, visit.patient_id):
             return target  # the same patient's document again: the new one replaces it
     raise PatientDocsError(f"too many files named {stem}-N.pdf in {folder}; move some away")
 
@@ -189,12 +191,13 @@ def _render_and_save(config, pipeline, visit, sections: list[tuple[str, str]], p
     language = params.get("lang") or config.defaults.language
     rendered = pipeline.render(sections, visit, treatment=treatment, language=language, duplex=duplex,
                                fillable=fillable)
-    target = output if output is not None else _default_output(config, rendered.kinds, visit, records)
+    identity = records.identity(name=visit.patient, patient_id=visit.patient_id, dob=visit.dob)
+    target = output if output is not None else _default_output(config, rendered.kinds, visit, records, identity)
     digest = hashlib.sha256(rendered.pdf).hexdigest()
     new = [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=treatment,
                   language=language, content_version=rendered.version, fingerprint=rendered.fingerprint,
                   sha256=digest, channel=channel, file_name=str(target),
-                  visit_date=visit.date.isoformat()) for kind in rendered.kinds]
+                  visit_date=visit.date.isoformat(), patient_key=identity) for kind in rendered.kinds]
     save_with_record(records, target, rendered.pdf, new)
     return target, rendered
 
@@ -594,13 +597,16 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
     pipeline.logo()  # a bad logo stops the run here, not once per row
     for language in sorted({a.language for a in listing.rows} | {config.defaults.language}):
         pipeline.check_current(pipeline.content(treatment, language))  # stop now, not once per row
-    Records(config.records_path).close()  # a bad records file stops us before any work
+    records = Records(config.records_path)  # a bad records file stops us before any work
     out_dir = ensure_folder(output or config.output_dir / runner.run_date(listing).isoformat())
     check_folder_writable(out_dir)
     remove_stale_parts(out_dir, older_than=0)  # a killed run's temporary files: never a finished one
     # An earlier run's print-all.pdf must never be printed by mistake for this one.
     runner.remove_previous_results(out_dir)
-    jobs = runner.plan(listing, out_dir, treatment)
+    try:
+        jobs = runner.plan(listing, out_dir, treatment, records)
+    finally:
+        records.close()
     duplex = config.document.duplex if duplex is None else duplex
     settings = runner.RunSettings(config.source, allow_expired, duplex)
     count = workers or config.batch.workers or runner.default_workers()

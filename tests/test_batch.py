@@ -591,3 +591,174 @@ def test_a_killed_worker_does_not_hang_the_run(tmp_path, how):
             process.communicate()
     assert process.returncode in (0, 1), (process.returncode, stdout, stderr)
     assert (out / "report.txt").is_file() and (out / "print-all.pdf").is_file()
+
+
+# -- a setting changed between two runs into the same folder -------------------------------------------
+
+RERUN_DAY = [["2026-12-01", "08:00", "Ada Lovelace", "1980-01-01", "P7", "Sam Patel", "aftercare"],
+             ["2026-12-01", "09:00", "Alan Turing", "1954-06-23", "P8", "Joanna Lis", "packet"]]
+
+
+def change_setting(config: Path, section: str, key: str, value) -> None:
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data[section][key] = value
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def made_twice(tmp_path: Path, change) -> tuple[subprocess.CompletedProcess[str], Path, dict[str, str]]:
+    """Run the day, ``change`` the settings, run it again into the same folder.
+
+    Returns the second run, the folder and each file's SHA-256 after the first run."""
+    config = make_config(tmp_path)
+    source = write_csv(tmp_path / "day.csv", RERUN_DAY)
+    out = tmp_path / "day"
+    first = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    assert first.returncode == 0, (first.stdout, first.stderr)
+    before = {p.name: sha(p) for p in out.glob("*.pdf")}
+    change(config)
+    second = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    assert second.returncode == 0, (second.stdout, second.stderr)
+    return second, out, before
+
+
+def appointment_files(out: Path) -> list[Path]:
+    return sorted(p for p in out.glob("*.pdf") if p.name != "print-all.pdf")
+
+
+def test_a_changed_emergency_number_is_printed_on_the_next_run(tmp_path):
+    second, out, _ = made_twice(tmp_path, lambda c: change_setting(c, "clinic", "emergency_number", "112"))
+    assert "already made" not in second.stdout
+    printed = " ".join(texts(out / "print-all.pdf").values())
+    assert "Call the emergency number: 112" in printed
+    assert "Call the emergency number: 999" not in printed
+    ada = next(p for p in appointment_files(out) if "ada-lovelace" in p.name)
+    assert "Call the emergency number: 112" in " ".join(texts(ada).values())
+
+
+def test_a_changed_paper_size_gives_letter_pages_throughout(tmp_path):
+    second, out, _ = made_twice(tmp_path, lambda c: change_setting(c, "document", "paper", "Letter"))
+    assert "already made" not in second.stdout
+    for path in [out / "print-all.pdf", *appointment_files(out)]:
+        with pikepdf.open(path) as pdf:
+            sizes = {tuple(round(float(v)) for v in page.mediabox) for page in pdf.pages}
+        assert sizes == {(0, 0, 612, 792)}, (path.name, sizes)
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [
+    ("clinic", "phone", "01632 960 999"),
+    ("document", "font_size", 14),
+    ("clinic", "brand_colour", "#8b1f1f"),
+])
+def test_any_printed_setting_changed_makes_the_documents_anew(tmp_path, section, key, value):
+    second, out, before = made_twice(tmp_path, lambda c: change_setting(c, section, key, value))
+    assert "already made" not in second.stdout
+    after = {p.name: sha(p) for p in out.glob("*.pdf")}
+    assert set(after) == set(before)
+    assert all(after[name] != before[name] for name in before), (before, after)
+
+
+def test_a_new_logo_in_the_same_file_makes_the_documents_anew(tmp_path):
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (200, 80), "#1f5f8b").save(logo, "PNG")
+
+    def new_logo(config: Path) -> None:
+        Image.new("RGB", (200, 80), "#c0392b").save(logo, "PNG")
+
+    config = make_config(tmp_path)
+    change_setting(config, "clinic", "logo", str(logo))
+    source = write_csv(tmp_path / "day.csv", RERUN_DAY)
+    out = tmp_path / "day"
+    first = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    assert first.returncode == 0, (first.stdout, first.stderr)
+    before = {p.name: sha(p) for p in appointment_files(out)}
+    new_logo(config)
+    second = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    assert second.returncode == 0, (second.stdout, second.stderr)
+    assert "already made" not in second.stdout
+    assert all(sha(out / name) != digest for name, digest in before.items())
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [
+    ("email", "subject", "Documents from {clinic}"),
+    ("batch", "workers", 3),
+    ("paths", "outbox", "elsewhere"),
+])
+def test_settings_that_cannot_change_a_pdf_keep_the_documents(tmp_path, section, key, value):
+    second, out, before = made_twice(tmp_path, lambda c: change_setting(c, section, key, value))
+    assert "Made 2 of 2 appointments (2 already made by an earlier run)" in second.stdout
+    assert {p.name: sha(p) for p in out.glob("*.pdf")} == before
+
+
+# -- two patients who share a name, on the same day -------------------------------------------------------
+
+SMITH_1958 = ["2026-12-01", "", "John Smith", "1958-01-30", "", "Sam Patel", "info"]
+SMITH_1970 = ["2026-12-01", "", "John Smith", "1970-05-05", "", "Sam Patel", "info"]
+BORN = {"1958-01-30": "Date of birth: 30 January 1958", "1970-05-05": "Date of birth: 5 May 1970"}
+
+
+def born(out: Path) -> dict[str, str]:
+    """Each appointment file's name -> the date of birth it prints."""
+    found = {}
+    for path in appointment_files(out):
+        first = texts(path, [0])[0]
+        (dob,) = [dob for dob, shown in BORN.items() if shown in first]
+        found[path.name] = dob
+    return found
+
+
+def test_two_john_smiths_without_an_id_each_keep_their_own_file(tmp_path):
+    config = make_config(tmp_path)
+    out = tmp_path / "day"
+
+    def batch(rows: list[list[str]]) -> subprocess.CompletedProcess[str]:
+        source = write_csv(tmp_path / "day.csv", rows)
+        result = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        return result
+
+    batch([SMITH_1958, SMITH_1970])
+    files = born(out)
+    assert sorted(files.values()) == ["1958-01-30", "1970-05-05"], files
+    shas = {name: sha(out / name) for name in files}
+    again = batch([SMITH_1958, SMITH_1970])
+    assert "2 already made by an earlier run" in again.stdout
+    # The afternoon's list holds only the other John Smith; then the day's list in another order.
+    for rows in ([SMITH_1970], [SMITH_1970, SMITH_1958]):
+        result = batch(rows)
+        assert f"{len(rows)} already made by an earlier run" in result.stdout, result.stdout
+        assert born(out) == files
+        assert {name: sha(out / name) for name in files} == shas
+    joined = " ".join(texts(out / "print-all.pdf").values())
+    assert BORN["1958-01-30"] in joined and BORN["1970-05-05"] in joined
+
+
+def test_a_namesakes_file_from_another_list_is_never_replaced(tmp_path):
+    config = make_config(tmp_path)
+    out = tmp_path / "day"
+    for rows in ([SMITH_1958], [SMITH_1970]):
+        source = write_csv(tmp_path / "day.csv", rows)
+        result = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        assert "already made" not in result.stdout
+    assert sorted(born(out).items()) == [("2026-12-01_john-smith-2.pdf", "1970-05-05"),
+                                         ("2026-12-01_john-smith.pdf", "1958-01-30")]
+    report = (out / "report.txt").read_text(encoding="utf-8")
+    assert "line 2: --:-- John Smith: info -> 2026-12-01_john-smith-2.pdf" in report
+    joined = " ".join(texts(out / "print-all.pdf").values())
+    assert BORN["1970-05-05"] in joined and BORN["1958-01-30"] not in joined
+
+
+def test_a_file_not_made_by_this_tool_is_never_replaced_by_a_batch(tmp_path):
+    config = make_config(tmp_path)
+    out = tmp_path / "day"
+    out.mkdir()
+    (out / "2026-12-01_john-smith.pdf").write_bytes(b"%PDF-1.7 someone else's letter")
+    source = write_csv(tmp_path / "day.csv", [SMITH_1958])
+    result = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert (out / "2026-12-01_john-smith.pdf").read_bytes() == b"%PDF-1.7 someone else's letter"
+    assert BORN["1958-01-30"] in texts(out / "2026-12-01_john-smith-2.pdf", [0])[0]

@@ -595,3 +595,77 @@ def test_a_very_long_name_does_not_stretch_the_history_table(tmp_path: Path) -> 
     assert max(len(line) for line in table) < 200, table
     assert "Bartholomew-Maximilian Bartholomew-Maxi…" in table[1]
     assert json.loads(run("history", "--json", config=config).stdout)[0]["patient_name"] == name.strip()
+
+
+def _saved(result: subprocess.CompletedProcess[str]) -> Path:
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    return Path(result.stdout.split("Saved ", 1)[1].split(" (")[0])
+
+
+def test_two_patients_with_one_name_and_no_id_keep_their_own_files(tmp_path: Path) -> None:
+    """Two John Smiths on one day, told apart only by their dates of birth."""
+    config = write_config(tmp_path)
+    saved = [_saved(run("info", "--patient", "John Smith", "--dob", dob, "--date", "2026-12-02", config=config))
+             for dob in ("1958-01-30", "1970-05-05", "1958-01-30")]
+    assert saved[0].name == "2026-12-02_john-smith_info.pdf"
+    assert saved[1].name == "2026-12-02_john-smith_info-2.pdf"
+    assert saved[2] == saved[0]  # the same patient again: the new copy replaces the old
+    assert "Date of birth: 30 January 1958" in page_texts(saved[0])[0]
+    assert "Date of birth: 5 May 1970" in page_texts(saved[1])[0]
+    assert {p.name for p in saved[0].parent.iterdir()} == {saved[0].name, saved[1].name}
+    keys = [row["patient_key"] for row in db_rows(records_path(config))]
+    assert keys[0] == keys[2] != keys[1] and all(keys)
+
+
+def test_the_records_tell_namesakes_apart_without_keeping_their_dates_of_birth(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    for dob in ("1958-01-30", "1970-05-05"):
+        _saved(run("consent", "--patient", "John Smith", "--dob", dob, "--date", "2026-12-02", config=config))
+    db = records_path(config)
+    stored = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
+    for shown in (b"1958-01-30", b"30011958", b"19580130", b"30 January 1958", b"1970-05-05", b"05051970"):
+        assert shown not in stored
+    shown = run("history", "--json", config=config).stdout
+    assert "1958-01-30" not in shown and "1970-05-05" not in shown
+    assert len({row["patient_key"] for row in json.loads(shown)}) == 2
+
+
+def test_a_corrected_date_of_birth_under_the_same_patient_id_replaces_the_file(tmp_path: Path) -> None:
+    """A patient id is the clinic's number for one patient: a changed date of birth is a correction."""
+    config = write_config(tmp_path)
+    first, second = (_saved(run("info", "--patient", "Ana Lima", "--patient-id", "P-1042", "--dob", dob,
+                                "--date", "2026-12-02", config=config)) for dob in ("1990-05-02", "1990-02-05"))
+    assert first == second
+    assert "Date of birth: 5 February 1990" in page_texts(second)[0]
+
+
+@pytest.mark.parametrize(("patient_id", "replaced"), [("P-9", True), (None, False)], ids=["with id", "no id"])
+def test_a_file_recorded_before_identities_were_kept(tmp_path: Path, patient_id: str | None,
+                                                     replaced: bool) -> None:
+    """A version 2 database knows a file's patient by name and id only: without an id it cannot say
+    the file is this patient's, so it is kept and the new document gets -2."""
+    db = tmp_path / "records.db"
+    conn = sqlite3.connect(db)
+    for statements in audit.MIGRATIONS[:2]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.execute("PRAGMA user_version=2")
+    old = tmp_path / "out" / f"2026-12-02_john-smith{'_p-9' if patient_id else ''}_info.pdf"
+    old.parent.mkdir()
+    old.write_bytes(b"%PDF-1.7 an earlier John Smith's sheet")
+    conn.execute("INSERT INTO documents (created_at, patient_id, patient_name, kind, treatment, language, "
+                 "content_version, fingerprint, sha256, channel, file_name, visit_date) VALUES "
+                 "('2026-12-02T09:00:00+00:00', ?, 'John Smith', 'info', 'dry-needling', 'en', '2026.11', 'abc', "
+                 "?, 'printed', ?, '2026-12-02')", (patient_id, sha256(old), str(old)))
+    conn.commit()
+    conn.close()
+    config = write_config(tmp_path, records=db)
+    saved = _saved(run("info", "--patient", "John Smith", "--dob", "1970-05-05", *(
+        ("--patient-id", patient_id) if patient_id else ()), "--date", "2026-12-02", config=config))
+    assert (saved == old) is replaced
+    if not replaced:
+        assert saved.name == old.name.replace(".pdf", "-2.pdf")
+        assert old.read_bytes() == b"%PDF-1.7 an earlier John Smith's sheet"
+    assert "Date of birth: 5 May 1970" in page_texts(saved)[0]
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3

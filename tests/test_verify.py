@@ -115,3 +115,38 @@ def test_a_pipe_is_refused_instead_of_waiting_forever(made: dict[str, Path], tmp
     os.mkfifo(fifo)
     result = run("verify", fifo, config=made["config"])  # run() has a time-out: a hang fails the test
     assert assert_one_line_error(result) == f"Error: {fifo}: is not a file"
+
+
+def _with(config: Path, section: str, key: str, value) -> Path:
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data[section][key] = value
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return config
+
+
+def test_the_fingerprint_tells_which_emergency_number_a_patient_was_given(tmp_path: Path) -> None:
+    from helpers_docs import db_rows, page_texts
+
+    old = write_config(tmp_path / "old")
+    new = _with(write_config(tmp_path / "new"), "clinic", "emergency_number", "112")
+    made_old = make("aftercare", tmp_path / "old.pdf", config=old)
+    made_new = make("aftercare", tmp_path / "new.pdf", config=new)
+    assert "Call the emergency number: 112" in " ".join(page_texts(made_new))
+    first, second = docinfo(made_old)["/Fingerprint"], docinfo(made_new)["/Fingerprint"]
+    assert first != second
+    for path, config, fingerprint in ((made_old, old, first), (made_new, new, second)):
+        assert all(f"Ref {fingerprint}" in page for page in page_texts(path))
+        assert [row["fingerprint"] for row in db_rows(records_path(config))] == [fingerprint]
+        assert f"fingerprint {fingerprint}." in _verify(path, config).stdout
+
+
+def test_mail_and_folder_settings_leave_the_fingerprint_and_the_file_alone(tmp_path: Path) -> None:
+    base = write_config(tmp_path / "a")
+    other = _with(write_config(tmp_path / "b"), "email", "subject", "Your papers from {clinic}")
+    _with(other, "paths", "outbox", str(tmp_path / "elsewhere"))
+    one = make("aftercare", tmp_path / "one.pdf", config=base)
+    two = make("aftercare", tmp_path / "two.pdf", config=other)
+    assert docinfo(one)["/Fingerprint"] == docinfo(two)["/Fingerprint"]
+    assert one.read_bytes() == two.read_bytes()

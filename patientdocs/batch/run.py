@@ -18,6 +18,7 @@ from pathlib import Path
 
 from patientdocs.batch.appointments import Appointment, AppointmentList
 from patientdocs.errors import PatientDocsError
+from patientdocs.records.store import Records, file_sha256
 
 PRINT_ALL = "print-all.pdf"
 REPORT = "report.txt"
@@ -36,12 +37,14 @@ class Job:
     appointment: Appointment
     target: Path
     treatment: str
+    identity: str = ""  # Records.identity of the row's patient
 
-    def request(self, fingerprint: str, duplex: bool) -> str:
-        """A digest of everything the file is made from: a corrected row or new content makes it anew."""
+    def request(self, fingerprint: str, duplex: bool, expired: bool = False) -> str:
+        """A digest of everything the file is made from: a corrected row, new content or a changed
+        setting (all in ``fingerprint``) makes it anew, and so does a "past its review date" banner."""
         a = self.appointment
         parts = (a.date, a.time, a.patient_name, a.dob, a.patient_id, a.therapist, a.language, a.documents,
-                 self.treatment, fingerprint, duplex)
+                 self.treatment, fingerprint, duplex, expired)
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
@@ -69,7 +72,6 @@ def _start_worker(settings: RunSettings) -> None:
     import signal
 
     from patientdocs.load.config import load_config
-    from patientdocs.records.store import Records
     from patientdocs.render.pdf import fonts
     from patientdocs.render.pipeline import Pipeline
 
@@ -87,7 +89,6 @@ def _start_worker(settings: RunSettings) -> None:
 
 def _already_made(job: Job, request: str) -> bool:
     """The file exists, the records say it was made, and it was made from this very row and content."""
-    from patientdocs.records.store import Records
     from patientdocs.records.verify import read_control_metadata
 
     if not job.target.is_file():
@@ -106,8 +107,9 @@ def _make(job: Job) -> Outcome:
     try:
         pipeline = _WORKER["pipeline"]
         appointment = job.appointment
-        fingerprint = pipeline.fingerprint(pipeline.content(job.treatment, appointment.language))  # type: ignore[attr-defined]
-        request = job.request(fingerprint, bool(_WORKER["duplex"]))
+        loaded = pipeline.content(job.treatment, appointment.language)  # type: ignore[attr-defined]
+        request = job.request(pipeline.fingerprint(loaded), bool(_WORKER["duplex"]),  # type: ignore[attr-defined]
+                              loaded.expired(pipeline.today))  # type: ignore[attr-defined]
         if _already_made(job, request):
             import pikepdf
 
@@ -124,7 +126,8 @@ def _make(job: Job) -> Outcome:
         new = [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=job.treatment,
                       language=appointment.language, content_version=rendered.version,
                       fingerprint=rendered.fingerprint, sha256=digest, channel="printed",
-                      file_name=str(job.target), visit_date=visit.date.isoformat()) for kind in rendered.kinds]
+                      file_name=str(job.target), visit_date=visit.date.isoformat(),
+                      patient_key=job.identity or None) for kind in rendered.kinds]
         save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]
         return Outcome(job, pages=rendered.pages)
     except PatientDocsError as exc:
@@ -151,18 +154,47 @@ class BatchResult:
         return [o for o in self.outcomes if o.error is not None]
 
 
-def plan(appointments: AppointmentList, out_dir: Path, treatment: str) -> list[Job]:
+def plan(appointments: AppointmentList, out_dir: Path, treatment: str, records: Records) -> list[Job]:
+    """Each appointment's file: ``<key>.pdf``, unless a file of that name was made for another
+    patient (by another list of the same day: two John Smiths, told apart by their dates of birth)
+    or not by this tool. Such a file is never replaced: the row gets the first of
+    ``<name>.pdf``, ``-2``, ``-3`` ... that is free or this patient's own, so a rerun finds it again."""
+    from patientdocs.batch.appointments import appointment_key
     from patientdocs.deliver.output import inside
 
-    targets: set[Path] = set()
-    jobs = []
-    for appointment in appointments.rows:
+    rows = appointments.rows
+    identities = [records.identity(name=a.patient_name, patient_id=a.patient_id, dob=a.dob, email=a.email)
+                  for a in rows]
+
+    def usable(target: Path, i: int) -> bool:
+        if not target.exists() and not target.is_symlink():
+            return True
+        digest = file_sha256(target)
+        return digest is not None and records.made_for(digest, identities[i], rows[i].patient_name,
+                                                       rows[i].patient_id)
+
+    targets: dict[int, Path] = {}
+    for i, appointment in enumerate(rows):  # first every row's own name, so none takes another's
         target = inside(out_dir, f"{appointment.key}.pdf")
-        if target in targets:  # keys are unique; this guards the promise never to overwrite
-            raise PatientDocsError(f"two appointments would both be saved as {target.name}")
-        targets.add(target)
-        jobs.append(Job(appointment, target, treatment))
-    return jobs
+        if usable(target, i):
+            targets[i] = target
+    taken = set(targets.values())
+    if len(taken) != len(targets):  # keys are unique; this guards the promise never to overwrite
+        raise PatientDocsError("two appointments would be saved in the same file")
+    for i, appointment in enumerate(rows):
+        if i in targets:
+            continue
+        stem = appointment_key(appointment.date, appointment.time, appointment.patient_name,
+                               appointment.patient_id)
+        for n in range(1, 1000):
+            target = inside(out_dir, f"{stem}{f'-{n}' if n > 1 else ''}.pdf")
+            if target not in taken and usable(target, i):
+                break
+        else:
+            raise PatientDocsError(f"too many files named {stem}-N.pdf in {out_dir}; move some away")
+        targets[i] = target
+        taken.add(target)
+    return [Job(a, targets[i], treatment, identities[i]) for i, a in enumerate(rows)]
 
 
 def remove_previous_results(out_dir: Path) -> None:

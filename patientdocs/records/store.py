@@ -8,6 +8,8 @@ timeout and short ``BEGIN IMMEDIATE`` transactions keep every record and never c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -51,6 +53,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX documents_visit ON documents (visit_date)",
         "CREATE INDEX documents_file ON documents (file_name)",
     ),
+    (
+        # Who a document is for, as a keyed digest of the fields that tell two namesakes apart
+        # (see Records.identity): two John Smiths without a patient id are told apart by their
+        # dates of birth, which the records do not keep in clear. The key is this database's
+        # own, made here at random. Records made before this version have none.
+        "ALTER TABLE documents ADD COLUMN patient_key TEXT",
+        "CREATE TABLE salts (purpose TEXT PRIMARY KEY, value BLOB NOT NULL)",
+        "INSERT INTO salts (purpose, value) VALUES ('patient', randomblob(32))",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -70,6 +81,7 @@ class Record:
     recipient: str | None = None
     server_response: str | None = None
     visit_date: str | None = None  # YYYY-MM-DD
+    patient_key: str | None = None  # Records.identity of the patient
     created_at: str = ""
 
 
@@ -82,6 +94,7 @@ class Records:
 
     def __init__(self, path: Path):
         self.path = path
+        self._salt: bytes | None = None
         if path.exists() and path.is_dir():
             raise PatientDocsError(f"records database '{path}' is a folder, not a file")
         if not path.parent.is_dir():
@@ -182,8 +195,59 @@ class Records:
         except sqlite3.DatabaseError as exc:
             raise PatientDocsError(f"cannot read records database '{self.path}' ({exc})") from None
 
+    def identity(self, *, name: str, patient_id: str | None, dob: dt.date | None,
+                 email: str | None = None) -> str:
+        """Who a document is for, as a digest keyed with this database's salt.
+
+        A patient id is the clinic's own number for one patient: with it, name and id say who it
+        is, and a date of birth corrected later is still the same patient. Without one, the date
+        of birth (and a batch row's email) tell two patients who share a name apart. The salt
+        keeps dates of birth out of the records and the digests unlinkable to other databases;
+        it does not stop someone holding this file from testing every date for a known name."""
+        if patient_id:
+            fields: tuple[str, ...] = ("id", name, patient_id.strip())
+        else:
+            fields = ("dob", name, dob.isoformat() if dob else "", (email or "").casefold())
+        return hmac.new(self._patient_salt(), repr(fields).encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _patient_salt(self) -> bytes:
+        if self._salt is None:
+            query = "SELECT value FROM salts WHERE purpose = 'patient'"
+            try:
+                row = self.conn.execute(query).fetchone()
+                if row is None:
+                    # The salt was lost: a new one only makes older files look like another
+                    # patient's (kept, never replaced), never the reverse.
+                    with self.transaction() as conn:
+                        conn.execute("INSERT OR IGNORE INTO salts (purpose, value) VALUES ('patient', randomblob(32))")
+                        row = conn.execute(query).fetchone()
+                self._salt = bytes(row[0])
+            except sqlite3.DatabaseError as exc:
+                raise PatientDocsError(f"cannot read records database '{self.path}' ({exc})") from None
+        return self._salt
+
+    def made_for(self, sha256: str, identity: str, name: str, patient_id: str | None) -> bool:
+        """Whether the file with this SHA-256 was made here for this very patient."""
+        rows = self.find(sha256=sha256)
+        keys = {row["patient_key"] for row in rows if row["patient_key"]}
+        if keys:
+            return identity in keys
+        # Made before identities were kept: only a patient id can say it is the same patient.
+        return bool(patient_id) and any((row["patient_name"], row["patient_id"]) == (name, patient_id)
+                                        for row in rows)
+
     def close(self) -> None:
         self.conn.close()
+
+
+def file_sha256(path: Path) -> str | None:
+    """The SHA-256 of an ordinary file, or None for anything that is not one or cannot be read."""
+    try:
+        if not path.is_file():
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def save_with_record(records: Records, path: Path, data: bytes, new: list[Record]) -> None:

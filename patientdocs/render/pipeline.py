@@ -23,6 +23,12 @@ from patientdocs.render.context import build_context
 
 KINDS = ("info", "consent", "aftercare")
 PACKET = ("info", "consent")
+# The settings that cannot change a PDF: where files go, how mail is sent, how an appointment
+# list is read (its values reach the document as patient data), and document.duplex, only the
+# default of --duplex (the value used is passed to render). Every other setting, present or added
+# later, is part of the fingerprint: a forgotten one would let a document made with the old
+# emergency number pass as current.
+NOT_PRINTED = frozenset({"paths", "email", "batch", "source", "document.duplex"})
 
 
 def today() -> dt.date:
@@ -60,6 +66,7 @@ class Pipeline:
         self.env = templating.make_environment(config.templates_dir)
         self._content: dict[tuple[str, str], LoadedContent] = {}
         self._templates_digest: str | None = None
+        self._settings_digest: str | None = None
         self._seeds: dict[tuple[str, int], str] = {}
         self._checked: set[object] = set()  # the logo, and each content's characters: checked once
 
@@ -86,9 +93,26 @@ class Pipeline:
             self._seeds[key] = "·•–—‘’“”…" + "".join(sorted(clinic.union(loaded.chars)))
         return self._seeds[key]
 
+    def settings_digest(self) -> str:
+        """Digest of every setting that is printed or shapes the page, and of the logo's bytes."""
+        if self._settings_digest is None:
+            settings = {section: {key: value for key, value in values.items()
+                                  if f"{section}.{key}" not in NOT_PRINTED} if isinstance(values, dict) else values
+                        for section, values in dataclasses.asdict(self.config).items() if section not in NOT_PRINTED}
+            # The logo's pixels matter, not where the file lies.
+            logo = self.logo()
+            try:
+                settings["clinic"]["logo"] = hashlib.sha256(logo.read_bytes()).hexdigest() if logo else None
+            except OSError as exc:
+                raise PatientDocsError(f"clinic.logo: cannot read '{logo}' ({exc.strerror})",
+                                       source=self.config.source) from None
+            self._settings_digest = hashlib.sha256(repr(settings).encode("utf-8")).hexdigest()
+        return self._settings_digest
+
     def fingerprint(self, loaded: LoadedContent) -> str:
-        """Short digest of the exact content and templates a document was made from."""
-        return hashlib.sha256((loaded.digest + self._template_digest()).encode()).hexdigest()[:12]
+        """Short digest of the exact content, templates and clinic settings a document was made from."""
+        return hashlib.sha256((loaded.digest + self._template_digest() + self.settings_digest()).encode()
+                              ).hexdigest()[:12]
 
     def check_current(self, loaded: LoadedContent) -> bool:
         """True when the content is past its review date (allowed only with allow_expired)."""
