@@ -7,11 +7,13 @@ Privacy rules kept here:
 * log records (logger ``patientdocs.mail``) hold only the server, attempt numbers and SMTP codes;
   never the password, the recipient, the patient's name, the text or the attachment names;
 * error messages name the server and, when it refused it, the address the user typed; never the
-  password. smtplib's debug output (which would print the whole conversation) is never switched on.
+  password, nor the server's text after a failed login (a server may echo the login data, which is
+  the password in base64). smtplib's debug output (the whole conversation) is never switched on.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import email.utils
 import logging
@@ -301,6 +303,28 @@ def _reply(code: int, reply: bytes | str | None, hide: tuple[str | None, ...] = 
     return f"{code} {text}" if text else f"{code}"
 
 
+def _hidden(smtp: Smtp, password: str | None) -> tuple[str, ...]:
+    """The password as it may come back in a server's text: plain, and as smtplib sent it for AUTH
+    LOGIN (base64 of the password) and AUTH PLAIN (base64 of NUL user NUL password)."""
+    if not password:
+        return ()
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode("utf-8", "replace")).decode("ascii")
+
+    return (b64(f"\0{smtp.username or ''}\0{password}"), b64(password), password)
+
+
+_STATUS = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
+
+
+def _login_reply(code: int, reply: bytes | str | None) -> str:
+    """A failed login's code and enhanced status (``535 5.7.8``), never the server's text: some
+    servers echo the login data, that is, the password in base64."""
+    words = _text(reply).split(" ", 1)
+    return f"{code} {words[0]}" if words and _STATUS.fullmatch(words[0]) else f"{code}"
+
+
 def _is_temporary(code: int) -> bool:
     return 400 <= code < 500
 
@@ -318,7 +342,7 @@ def _os_cause(exc: BaseException) -> BaseException | None:
 def _classify(exc: BaseException, smtp: Smtp, password: str | None) -> _AttemptError | None:
     """A one-line, password-free explanation of ``exc``; None for errors that are bugs, not delivery."""
     where = f"{smtp.host}:{smtp.port}"
-    hide = (password,)
+    hide = _hidden(smtp, password)
     fail = _AttemptError
 
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -331,6 +355,7 @@ def _classify(exc: BaseException, smtp: Smtp, password: str | None) -> _AttemptE
         reply = _reply(code, exc.smtp_error, hide)
         temporary = _is_temporary(code)
         if isinstance(exc, smtplib.SMTPAuthenticationError):
+            reply = _login_reply(code, exc.smtp_error)
             if temporary:
                 return fail(f"the mail server could not check the username and password just now ({reply})",
                             temporary=True, code=code)
@@ -425,7 +450,7 @@ def _send_once(message: EmailMessage, smtp: Smtp, password: str | None, context:
             # Some recipients accepted, some not: with one recipient per message this means failure.
             raise smtplib.SMTPRecipientsRefused(refused)
         code, text = client.data_reply or (250, b"")
-        reply = _reply(code, text, (password,))
+        reply = _reply(code, text, _hidden(smtp, password))
     except _AttemptError:
         if client is not None:
             client.close()

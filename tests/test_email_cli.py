@@ -8,6 +8,7 @@ the SMTP password is only in the subprocess's environment.
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import hashlib
@@ -513,3 +514,21 @@ def test_a_message_the_server_never_confirmed_is_not_called_unsent(servers, tmp_
     assert "it may have been delivered. Ask the patient before sending it again" in message
     assert "Nothing was sent" not in message and "It was not recorded as sent; the PDFs are saved" in message
     assert records(tmp_path, "emailed") == [] and server.connections == 1
+
+
+@pytest.mark.parametrize("offered", [["LOGIN"], ["PLAIN"]], ids=["plain-only", "login-only"])
+def test_a_server_echoing_the_login_never_puts_the_password_on_screen(servers, tmp_path, server_tls, ca_file,
+                                                                       offered):
+    handler = Handler()
+    auth = Authenticator(USERNAME, SMTP_PASSWORD, echo=True)
+    server = servers(MailServer(handler, starttls_context=server_tls, authenticator=auth, auth_exclude=offered))
+    write_config(tmp_path, server.port, **login(ca_file))
+    wrong = "Wrong-Staple-9931"
+    result = send(tmp_path, password=wrong)
+    message = the_error(result, 1)
+    assert message.startswith("the mail server rejected the username or password (535 5.7.8). Nothing was sent")
+    echoed = (base64.b64encode(wrong.encode()).decode(), base64.b64encode(f"\0{USERNAME}\0{wrong}".encode()).decode())
+    assert any(secret in reply for reply in auth.echoed for secret in echoed)  # the server did echo it
+    for secret in (wrong, *echoed):
+        assert secret not in result.stderr + result.stdout
+    assert_not_sent_but_kept_one(tmp_path)

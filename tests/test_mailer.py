@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import email
 import email.policy
 import io
 import logging
+import smtplib
 import ssl
 import time
 
@@ -275,6 +277,47 @@ def test_wrong_password_is_rejected_once(servers, pdf_bytes, server_tls, client_
     assert "rejected the username or password" in text and "535" in text
     assert "wrong-horse" not in text and SMTP_PASSWORD not in text
     assert auth.calls <= 2 and not sleeps and not handler.messages  # one login (smtplib tries PLAIN, then LOGIN)
+
+
+def login_echoes(username: str, password: str) -> tuple[str, ...]:
+    """The password as a server may echo it: plain, AUTH LOGIN's base64 and AUTH PLAIN's base64."""
+    def b64(data: str) -> str:
+        return base64.b64encode(data.encode()).decode("ascii")
+
+    return password, b64(password), b64(f"\0{username}\0{password}")
+
+
+@pytest.mark.parametrize("offered", [["LOGIN"], ["PLAIN"]], ids=["plain-only", "login-only"])
+def test_a_server_echoing_the_login_data_never_shows_the_password(servers, pdf_bytes, server_tls, client_tls,
+                                                                   sleeps, offered, caplog):
+    """Some servers answer a failed login with the data they got: the password in base64."""
+    caplog.set_level(logging.DEBUG, logger="patientdocs.mail")
+    handler = Handler()
+    auth = Authenticator(USERNAME, SMTP_PASSWORD, echo=True)
+    server = servers(MailServer(handler, starttls_context=server_tls, authenticator=auth, auth_exclude=offered))
+    smtp = settings(server.port, security="starttls", username=USERNAME, password_env="TEST_SMTP_PASSWORD")
+    wrong = "wrong-Horse-7"
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), smtp, password=wrong, ssl_context=client_tls, sleep=sleeps.append)
+    text = one_line(caught.value)
+    # The server really did echo it (so the check below can fail)...
+    echoes = login_echoes(USERNAME, wrong)
+    assert auth.echoed and any(secret in reply for reply in auth.echoed for secret in echoes[1:])
+    # ...and none of it reaches the user: only the code and the enhanced status.
+    assert text == "the mail server rejected the username or password (535 5.7.8)"
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in echoes:
+        assert secret not in text and secret not in logged
+    assert not handler.messages and not sleeps
+
+
+def test_other_server_answers_never_show_the_password_in_base64():
+    smtp = settings(25, username=USERNAME)
+    for secret in login_echoes(USERNAME, SMTP_PASSWORD):
+        refused = mailer._classify(smtplib.SMTPDataError(554, f"5.7.1 rejected {secret} here".encode()), smtp,
+                                   SMTP_PASSWORD)
+        assert refused is not None and secret not in refused.message
+        assert refused.message == "the mail server refused the message (554 5.7.1 rejected *** here)"
 
 
 def test_login_not_offered_without_tls(servers, pdf_bytes):
