@@ -51,6 +51,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX documents_visit ON documents (visit_date)",
         "CREATE INDEX documents_file ON documents (file_name)",
     ),
+    (
+        # How an emailed attachment was locked: "passphrase" (one-time, given apart from the email),
+        # "dob_ddmmyyyy" / "dob_yyyymmdd" (the date of birth), or "none" (sent unlocked). Never the
+        # password itself. Empty for documents not emailed, and for emails sent before this version.
+        "ALTER TABLE documents ADD COLUMN encryption TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -70,6 +76,7 @@ class Record:
     recipient: str | None = None
     server_response: str | None = None
     visit_date: str | None = None  # YYYY-MM-DD
+    encryption: str | None = None  # emailed: "passphrase", "dob_ddmmyyyy", "dob_yyyymmdd" or "none"
     created_at: str = ""
 
 

@@ -3,7 +3,8 @@
 Privacy rules kept here:
 
 * the email text never says what the documents are about (no clinical words), and never holds the
-  attachment password, only the rule for it (``email.policy_text``);
+  attachment password: it says the password comes separately (a one-time passphrase), or gives
+  the clinic's date-of-birth rule (``email.policy_text``);
 * log records (logger ``patientdocs.mail``) hold only the server, attempt numbers and SMTP codes;
   never the password, the recipient, the patient's name, the text or the attachment names;
 * error messages name the server and, when it refused it, the address the user typed; never the
@@ -141,16 +142,17 @@ def compose_body(
     clinic_phone: str,
     patient_first_name: str | None = None,
     encrypted: bool,
-    policy_text: str,
+    password_rule: str | None = None,
     signature: str = "",
     documents: int = 1,
 ) -> str:
     """The plain-text email: friendly, and saying nothing about what the documents are about.
 
-    It says that documents are attached, how to open them and (when locked) the rule for the
-    password, never the password itself.
+    It says that documents are attached and how to open them. When they are locked, it says
+    that the clinic gives the password separately (``password_rule`` None: a one-time
+    passphrase), or gives the clinic's date-of-birth rule; never the password itself.
     """
-    if encrypted and not policy_text.strip():
+    if encrypted and password_rule is not None and not password_rule.strip():
         raise PatientDocsError("email.policy_text is empty: patients would not know the password of the document")
     several = documents > 1
     first = " ".join((patient_first_name or "").split())
@@ -165,8 +167,15 @@ def compose_body(
     ]
     if encrypted:
         noun = "The attachments are" if several else "The attachment is"
-        lines += ["", f"{noun} locked with a password to keep {it} private. "
-                      f"The password is {_sentence(policy_text)}"]
+        if password_rule is None:
+            from .encrypt import PASSPHRASE_WORDS
+
+            count = {4: "four", 5: "five", 6: "six", 7: "seven"}.get(PASSPHRASE_WORDS, str(PASSPHRASE_WORDS))
+            told = ("The password is not in this email: we give it to you separately, by phone or on a slip of "
+                    f"paper. It is {count} short words joined by hyphens (-); type it exactly as given.")
+        else:
+            told = f"The password is {_sentence(password_rule)}"
+        lines += ["", f"{noun} locked with a password to keep {it} private. {told}"]
     lines += [
         "",
         f"If you have any questions, please call us on {' '.join(clinic_phone.split())}.",
