@@ -467,6 +467,9 @@ EMAIL_SECTIONS = {
               help="Do not send: write the whole email as an .eml file in the outbox/ folder to check it.")
 @click.option("--no-encrypt", is_flag=True,
               help="Attach the documents without a password. Only if the patient asked for this.")
+@click.option("--slip", is_flag=True,
+              help="Also make a one-page slip with the passphrase, to print and hand to the patient. It is "
+                   "saved in the output folder, readable only by you; delete it once printed.")
 @visit_options
 @click.option("--areas", "-a", multiple=True, metavar="TEXT", help="Aftercare: an area treated. Repeatable.")
 @click.option("--estim", is_flag=True, help="Aftercare: electrical stimulation was used.")
@@ -474,17 +477,17 @@ EMAIL_SECTIONS = {
 @click.option("--note", metavar="TEXT", help="Aftercare: a short note from the therapist.")
 @click.pass_context
 def email_command(ctx: click.Context, document: str, recipient: str, also: tuple[str, ...], dry_run: bool,
-                  no_encrypt: bool, areas: tuple[str, ...], estim: bool, next_visit: str | None,
+                  no_encrypt: bool, slip: bool, areas: tuple[str, ...], estim: bool, next_visit: str | None,
                   note: str | None, **params: Any) -> None:
     """Email documents to a patient (DOCUMENT is info, consent or aftercare).
 
     \b
     The attachments are locked with a new one-time passphrase (five short words), shown here
-    once after sending: tell the patient by phone or give it to them on paper. It is never
-    in the email, the records or any file. (config.yaml can choose a
+    once after sending: tell the patient by phone, or print the slip (--slip) and hand it over.
+    It is never in the email, the records or any file but the slip. (config.yaml can choose a
     date-of-birth password instead: easy to guess, so not recommended.) Example:
       python generate.py email aftercare --to ana@example.org --patient "Ana Lima" \\
-          --therapist "Sam Patel" --areas "neck (left)" --also consent
+          --therapist "Sam Patel" --areas "neck (left)" --also consent --slip
     Exit code 0: sent. 1: not sent (the reason is shown; the PDFs stay in out/). 2: bad input.
     """
     import hashlib
@@ -510,6 +513,11 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
     mailer.check_sender(sender)
     encrypted = settings.encrypt and not no_encrypt
     policy = settings.password_policy if encrypted else "none"
+    if slip and policy != encrypt.PASSPHRASE:
+        why = ("the documents are not locked" if not encrypted
+               else f"email.password_policy is {policy}, which the email explains")
+        raise PatientDocsError(f"--slip prints a one-time passphrase for the patient, but {why}; "
+                               "leave out --slip")
     password = encrypt.attachment_password(visit.dob, settings.password_policy) if encrypted else None
     passphrase = password if policy == encrypt.PASSPHRASE else None
     login = mailer.smtp_password(smtp) if smtp is not None and not dry_run else None
@@ -535,13 +543,33 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
         attachments.append(mailer.Attachment(f"document-{number}.pdf", data))
         saved.append((kind, path, rendered, data))
     message = mailer.build_message(sender=sender, to=address, subject=subject, body=body, attachments=attachments)
+    slip_pdf = None
+    if slip and passphrase is not None:
+        from .slip import render_slip
+
+        # Made before sending: a problem with it stops here, not after the email has gone.
+        slip_pdf = render_slip(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
+                               brand_colour=config.clinic.brand_colour, paper=config.document.paper,
+                               patient=visit.patient, recipient=address, passphrase=passphrase,
+                               day=pipeline.today, documents=len(kinds))
+
     def hand_over(note: str = "") -> None:
-        """The passphrase, once, for the sender to pass on; it is kept nowhere else."""
+        """The passphrase, once, for the sender to pass on; it is kept nowhere else but the slip."""
         if passphrase is None:
             return
         click.echo(f"Passphrase for the patient{note}: {passphrase}")
         click.echo("Tell the patient by phone or give it to them on paper. It is shown only this once; it is "
                    "not in the email and is not kept.")
+        if slip_pdf is not None:
+            from .slip import write_slip
+
+            try:
+                made = write_slip(config.output_dir, pipeline.today, slip_pdf)
+            except PatientDocsError as exc:
+                # The email has gone (or is in the outbox): failing now would hide the passphrase above.
+                click.echo(f"Warning: {exc}; write the passphrase above on paper instead", err=True)
+                return
+            click.echo(f"Slip to print for the patient: {made} (delete it once printed)")
 
     if dry_run:
         outbox = ensure_folder(config.outbox_dir)

@@ -1,11 +1,11 @@
 """Locking a PDF attachment with a password (AES-256) before it is emailed.
 
 By default (``email.password_policy: passphrase``) every message gets its own random one-time
-passphrase of short English words. The sender sees it once on the screen and tells the patient
-by phone or on paper; it is never in the email, the records or any log, and nobody keeps it.
-The clinic may instead choose a date-of-birth rule (``dob_ddmmyyyy``, ``dob_yyyymmdd``): the
-email then tells the patient the rule. That password is guessable by anyone who knows the
-patient, and by a computer trying every date in minutes.
+passphrase of short English words. The sender sees it once on the screen (and, with ``--slip``,
+on a slip to print) and tells the patient by phone or on paper; it is never in the email, the
+records or any log, and nobody keeps it. The clinic may instead choose a date-of-birth rule
+(``dob_ddmmyyyy``, ``dob_yyyymmdd``): the email then tells the patient the rule. That password is
+guessable by anyone who knows the patient, and by a computer trying every date in minutes.
 
 The owner password is a long random token that nobody keeps: the patient can open and print the
 file but nobody can lift the protection or change the document.

@@ -9,6 +9,7 @@ the SMTP password is only in the subprocess's environment.
 from __future__ import annotations
 
 import base64
+import datetime
 import email
 import email.policy
 import hashlib
@@ -16,6 +17,7 @@ import io
 import os
 import re
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -27,6 +29,8 @@ import pytest
 import trustme
 import yaml
 from pypdf import PdfReader
+
+from patientdocs.errors import PatientDocsError
 
 try:
     from tests.smtp_server import HOST, Authenticator, Handler, MailServer, RawServer, free_port
@@ -616,7 +620,7 @@ def test_a_message_the_server_never_confirmed_is_not_called_unsent(servers, tmp_
     assert re.search(r"^Passphrase for the patient \(if the email did arrive\): [a-z-]+$", result.stdout, re.M)
 
 
-# --- the one-time passphrase: shown once, kept nowhere -------------------------------------
+# --- the one-time passphrase: shown once, on a slip if asked, kept nowhere else -------------------------------------
 
 
 def test_the_shipped_settings_lock_with_a_passphrase():
@@ -633,10 +637,95 @@ def test_every_email_gets_its_own_passphrase(servers, tmp_path):
         assert_opens_only_with(attachments(parse(received.content))["document-1.pdf"], passphrase)
 
 
-def test_the_help_explains_the_passphrase(tmp_path):
+def test_a_slip_to_hand_to_the_patient(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = send(tmp_path, "--also", "consent", "--slip", password=None)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    passphrase = shown_passphrase(result)
+    [line] = [text for text in result.stdout.splitlines() if text.startswith("Slip to print for the patient: ")]
+    slip = Path(line.removeprefix("Slip to print for the patient: ").removesuffix(" (delete it once printed)"))
+    assert slip.parent == tmp_path / "out" and slip.is_file()
+    # Readable by its owner only, and its name says nothing about the patient.
+    assert stat.S_IMODE(slip.stat().st_mode) == 0o600
+    assert re.fullmatch(r"2026-12-01_passphrase-slip-[0-9a-f]{6}\.pdf", slip.name)
+    reader = PdfReader(slip)
+    assert len(reader.pages) == 1
+    assert PATIENT not in str(reader.metadata) and TO not in str(reader.metadata)
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert passphrase in text
+    assert f"Password for {PATIENT}" in text and f"On 1 December 2026 we emailed 2 documents to {TO}" in text
+    assert "with a hyphen (-) between the words" in text and SETTINGS["clinic"]["phone"] in text
+    for data in attachments(parse(handler.messages[0].content)).values():
+        assert_opens_only_with(data, passphrase)
+    # The slip is the only file that holds the passphrase; the PDFs in out/ are the two documents.
+    assert files_holding(tmp_path, passphrase) == []  # the slip draws it with a font subset: not plain bytes
+    assert [p for p in saved_pdfs(tmp_path) if "passphrase" not in p.name] == sorted(
+        Path(str(r["file_name"])) for r in records(tmp_path, "saved"))
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_a_dry_run_can_make_the_slip_too(servers, tmp_path):
+    server = servers(MailServer(Handler()))
+    write_config(tmp_path, server.port)
+    result = send(tmp_path, "--dry-run", "--slip", password=None)
+    assert result.returncode == 0, result.stderr
+    [slip] = (tmp_path / "out").glob("*_passphrase-slip-*.pdf")
+    assert shown_passphrase(result) in " ".join(PdfReader(slip).pages[0].extract_text().split())
+
+
+def test_a_slip_never_replaces_a_file(tmp_path, monkeypatch):
+    from patientdocs import slip
+
+    names = iter(["aaaaaa", "aaaaaa", "bbbbbb"])
+    monkeypatch.setattr(slip.secrets, "token_hex", lambda n: next(names))
+    taken = tmp_path / "2026-12-01_passphrase-slip-aaaaaa.pdf"
+    taken.write_bytes(b"someone else's")
+    made = slip.write_slip(tmp_path, datetime.date(2026, 12, 1), b"%PDF-slip")
+    assert made == tmp_path / "2026-12-01_passphrase-slip-bbbbbb.pdf" and made.read_bytes() == b"%PDF-slip"
+    assert taken.read_bytes() == b"someone else's"
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name, made.name]  # no temporary file left
+
+
+def test_a_slip_that_cannot_be_written_still_leaves_the_passphrase_on_screen(tmp_path, monkeypatch):
+    """The email has gone by then: failing would lose the only copy of the passphrase."""
+    from click.testing import CliRunner
+
+    from patientdocs import cli, slip
+
+    def full(folder, day, data):
+        raise PatientDocsError(f"cannot write the passphrase slip in '{folder}' (No space left on device)")
+
+    monkeypatch.setattr(slip, "write_slip", full)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    config = write_config(tmp_path, free_port())
+    result = CliRunner().invoke(cli.main, ["--config", str(config), "email", "aftercare", *ANA, "--dry-run", "--slip"])
+    assert result.exit_code == 0, result.output
+    assert PASSPHRASE_LINE.search(result.stdout)
+    assert result.stderr == (f"Warning: cannot write the passphrase slip in '{tmp_path / 'out'}' (No space left on "
+                             "device); write the passphrase above on paper instead\n")
+
+
+@pytest.mark.parametrize(("setting", "args", "says"), [
+    ({}, ("--no-encrypt",), "the documents are not locked"),
+    ({"password_policy": "dob_ddmmyyyy"}, (), "email.password_policy is dob_ddmmyyyy, which the email explains"),
+])
+def test_a_slip_needs_a_passphrase(servers, tmp_path, setting, args, says):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    set_email(write_config(tmp_path, server.port), **setting)
+    message = the_error(send(tmp_path, "--slip", *args), 2)
+    assert message == f"--slip prints a one-time passphrase for the patient, but {says}; leave out --slip"
+    assert_nothing_done(tmp_path, handler)
+
+
+def test_the_help_explains_the_passphrase_and_the_slip(tmp_path):
     write_config(tmp_path, free_port())
     shown = " ".join(run(tmp_path, "email", "--help").stdout.split())
     assert "locked with a new one-time passphrase (five short words), shown here once after sending" in shown
+    assert "--slip Also make a one-page slip with the passphrase, to print and hand to the patient." in shown
 
 
 def test_validate_warns_that_a_date_of_birth_password_is_guessable(tmp_path):
