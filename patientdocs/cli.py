@@ -330,6 +330,22 @@ def list_command(ctx: click.Context, config_path: Path | None) -> None:
         click.echo(f"  {'packet':<10} the information sheet and the consent form together, for the front desk")
 
 
+def _settings_warnings(config) -> list[str]:
+    """Settings that work but put patients at risk: said by ``validate``, never refused."""
+    from patientdocs.deliver.encrypt import DOB_GUESSES, is_dob_policy
+    from patientdocs.errors import where
+    from patientdocs.load.config import line_of
+
+    policy = config.email.password_policy
+    if not (config.email.encrypt and is_dob_policy(policy)):
+        return []
+    place = where(config.source, line_of(config.source, ("email", "password_policy")))
+    return [f"{place}: email.password_policy: {policy} makes the attachment password the patient's date of "
+            f"birth, which anyone who knows the patient knows, and which a computer finds in minutes by trying "
+            f"all of about {DOB_GUESSES:,} possible dates; use password_policy: passphrase (a one-time "
+            "passphrase per email, given to the patient by phone or on a slip)"]
+
+
 @main.command(short_help="Check the settings, content and templates.")
 @config_option
 @click.option("--allow-expired", is_flag=True, help="Report content past its review date as a warning only.")
@@ -342,6 +358,8 @@ def validate(ctx: click.Context, config_path: Path | None, allow_expired: bool) 
 
     config = load_config(ctx, config_path)
     click.echo(f"OK  settings: {config.source}")
+    for warning in _settings_warnings(config):
+        click.echo(f"WARNING {warning}")
     pipeline = Pipeline(config, allow_expired=allow_expired)
     sample = make_visit(patient="Sample Patient", date=pipeline.today, dob="1980-01-31", patient_id="SAMPLE-1",
                         therapist="Sample Therapist", areas=("neck (left)",), note="Sample note")
@@ -407,7 +425,8 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
     table = [header] + [(r["created_at"].replace("T", " ")[:16], r["visit_date"] or "-", r["patient_id"] or "-",
                          _clipped(r["patient_name"]),
                          r["kind"], r["language"], r["content_version"], r["fingerprint"],
-                         r["channel"] + (f" to {r['recipient']}" if r["recipient"] else ""), r["sha256"][:12])
+                         r["channel"] + (f" to {r['recipient']}" if r["recipient"] else "") + _lock(r),
+                         r["sha256"][:12])
                         for r in rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
@@ -442,7 +461,7 @@ EMAIL_SECTIONS = {
 }
 
 
-@main.command("email", short_help="Email documents to a patient, locked with a password.")
+@main.command("email", short_help="Email documents to a patient, locked with a one-time passphrase.")
 @click.argument("document", type=click.Choice(sorted(EMAIL_SECTIONS)), metavar="DOCUMENT")
 @click.option("--to", "recipient", required=True, metavar="ADDRESS", help="The patient's email address.")
 @click.option("--also", multiple=True, type=click.Choice(sorted(EMAIL_SECTIONS)), metavar="DOCUMENT",
@@ -451,6 +470,9 @@ EMAIL_SECTIONS = {
               help="Do not send: write the whole email as an .eml file in the outbox/ folder to check it.")
 @click.option("--no-encrypt", is_flag=True,
               help="Attach the documents without a password. Only if the patient asked for this.")
+@click.option("--slip", is_flag=True,
+              help="Also make a one-page slip with the passphrase, to print and hand to the patient. It is "
+                   "saved in the output folder, readable only by you; delete it once printed.")
 @visit_options
 @click.option("--areas", "-a", multiple=True, metavar="TEXT", help="Aftercare: an area treated. Repeatable.")
 @click.option("--estim", is_flag=True, help="Aftercare: electrical stimulation was used.")
@@ -458,15 +480,17 @@ EMAIL_SECTIONS = {
 @click.option("--note", metavar="TEXT", help="Aftercare: a short note from the therapist.")
 @click.pass_context
 def email_command(ctx: click.Context, document: str, recipient: str, also: tuple[str, ...], dry_run: bool,
-                  no_encrypt: bool, areas: tuple[str, ...], estim: bool, next_visit: str | None,
+                  no_encrypt: bool, slip: bool, areas: tuple[str, ...], estim: bool, next_visit: str | None,
                   note: str | None, **params: Any) -> None:
     """Email documents to a patient (DOCUMENT is info, consent or aftercare).
 
     \b
-    The attachments are locked with a password made by the clinic's rule (see config.yaml);
-    the email tells the patient the rule, never the password. Example:
+    The attachments are locked with a new one-time passphrase (five short words), shown here
+    once after sending: tell the patient by phone, or print the slip (--slip) and hand it over.
+    It is never in the email, the records or any file but the slip. (config.yaml can choose a
+    date-of-birth password instead: easy to guess, so not recommended.) Example:
       python generate.py email aftercare --to ana@example.org --patient "Ana Lima" \\
-          --dob 1990-05-02 --therapist "Sam Patel" --areas "neck (left)" --also consent
+          --therapist "Sam Patel" --areas "neck (left)" --also consent --slip
     Exit code 0: sent. 1: not sent (the reason is shown; the PDFs stay in out/). 2: bad input.
     """
     import hashlib
@@ -491,7 +515,14 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
     sender = smtp.from_ if smtp is not None else f"noreply@{slug(config.clinic.name)}.invalid"
     mailer.check_sender(sender)
     encrypted = settings.encrypt and not no_encrypt
+    policy = settings.password_policy if encrypted else "none"
+    if slip and policy != encrypt.PASSPHRASE:
+        why = ("the documents are not locked" if not encrypted
+               else f"email.password_policy is {policy}, which the email explains")
+        raise PatientDocsError(f"--slip prints a one-time passphrase for the patient, but {why}; "
+                               "leave out --slip")
     password = encrypt.attachment_password(visit.dob, settings.password_policy) if encrypted else None
+    passphrase = password if policy == encrypt.PASSPHRASE else None
     login = mailer.smtp_password(smtp) if smtp is not None and not dry_run else None
     context = None
     if smtp is not None and smtp.ca_file and not dry_run:
@@ -503,7 +534,7 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
     kinds = list(dict.fromkeys((document, *also)))
     subject = mailer.format_subject(settings.subject, config.clinic.name)
     body = mailer.compose_body(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
-                               encrypted=encrypted, policy_text=settings.policy_text,
+                               encrypted=encrypted, password_rule=settings.password_rule,
                                signature=settings.signature, documents=len(kinds))
     records = Records(config.records_path)
     attachments, saved = [], []
@@ -515,18 +546,51 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
         attachments.append(mailer.Attachment(f"document-{number}.pdf", data))
         saved.append((kind, path, rendered, data))
     message = mailer.build_message(sender=sender, to=address, subject=subject, body=body, attachments=attachments)
+    slip_pdf = None
+    if slip and passphrase is not None:
+        from patientdocs.deliver.slip import render_slip
+
+        # Made before sending: a problem with it stops here, not after the email has gone.
+        slip_pdf = render_slip(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
+                               brand_colour=config.clinic.brand_colour, paper=config.document.paper,
+                               patient=visit.patient, recipient=address, passphrase=passphrase,
+                               day=pipeline.today, documents=len(kinds))
+
+    def hand_over(note: str = "") -> None:
+        """The passphrase, once, for the sender to pass on; it is kept nowhere else but the slip."""
+        if passphrase is None:
+            return
+        click.echo(f"Passphrase for the patient{note}: {passphrase}")
+        click.echo("Tell the patient by phone or give it to them on paper. It is shown only this once; it is "
+                   "not in the email and is not kept.")
+        if slip_pdf is not None:
+            from patientdocs.deliver.slip import write_slip
+
+            try:
+                made = write_slip(config.output_dir, pipeline.today, slip_pdf)
+            except PatientDocsError as exc:
+                # The email has gone (or is in the outbox): failing now would hide the passphrase above.
+                click.echo(f"Warning: {exc}; write the passphrase above on paper instead", err=True)
+                return
+            click.echo(f"Slip to print for the patient: {made} (delete it once printed)")
+
     if dry_run:
         outbox = ensure_folder(config.outbox_dir)
         name = f"{visit.date.isoformat()}_{slug(visit.patient)}_{'-'.join(kinds)}.eml"
         target = inside(outbox, name)
         atomic_write(target, bytes(message))
         click.echo(f"Dry run: nothing was sent. The email is in {target}")
+        hand_over(" (opens the attachments of this email)")
         return
     try:
         reply = mailer.send(message, smtp, password=login, ssl_context=context)
     except PatientDocsError as exc:
         kept = ", ".join(str(path) for _, path, _, _ in saved)
-        sent = "It was not recorded as sent" if getattr(exc, "maybe_sent", False) else "Nothing was sent"
+        maybe_sent = getattr(exc, "maybe_sent", False)
+        if maybe_sent:
+            # If it did arrive, the patient cannot open it without this.
+            hand_over(" (if the email did arrive)")
+        sent = "It was not recorded as sent" if maybe_sent else "Nothing was sent"
         raise type(exc)(f"{str(exc).rstrip('.')}. {sent}; the PDFs are saved: {kept}") from None
     try:
         with records.transaction() as conn:
@@ -536,14 +600,17 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
                     treatment=rendered.treatment, language=rendered.language, content_version=rendered.version,
                     fingerprint=rendered.fingerprint, sha256=hashlib.sha256(data).hexdigest(), channel="emailed",
                     file_name=str(path), recipient=address, server_response=reply,
-                    visit_date=visit.date.isoformat()))
+                    visit_date=visit.date.isoformat(), encryption=policy))
     except (sqlite3.Error, PatientDocsError) as exc:
+        hand_over()  # the email went: the patient needs it all the same
         # The server has the message: saying "failed" now would make staff send it twice.
         raise DeliveryError(f"the email WAS sent to {address}, but it could not be added to the records "
                             f"({getattr(exc, 'message', None) or exc}); do not send it again, and note it by "
                             "hand") from None
+    how = {"none": " (not locked)", encrypt.PASSPHRASE: " (locked with a one-time passphrase)"}
     click.echo(f"Sent {len(attachments)} document(s) to {address}"
-               + (" (locked with the password rule in config.yaml)" if encrypted else " (not locked)"))
+               + how.get(policy, " (locked with the password rule in config.yaml)"))
+    hand_over()
 
 
 @main.command(short_help="Make the documents for a whole day's appointment list.")
@@ -630,6 +697,14 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
         click.echo("Stopped while joining print-all.pdf. Every appointment's file is complete. Run the same "
                    "command again to make print-all.pdf.", err=True)
         sys.exit(130)
+
+
+def _lock(row: dict[str, Any]) -> str:
+    """How an emailed attachment was locked, for the history table (older records do not say)."""
+    policy = row.get("encryption")
+    if not policy:
+        return ""
+    return " (not locked)" if policy == "none" else f" (locked: {policy})"
 
 
 def _clipped(text: str, limit: int = 40) -> str:

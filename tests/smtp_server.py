@@ -6,6 +6,7 @@ Every server listens on a free port of 127.0.0.1 only, runs in a daemon thread a
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import socket
@@ -72,18 +73,29 @@ class Handler:
 
 
 class Authenticator:
-    """aiosmtpd's AUTH callback accepting exactly one user name and password."""
+    """aiosmtpd's AUTH callback accepting exactly one user name and password.
 
-    def __init__(self, username: str, password: str):
+    ``echo``: on a failed login, answer like some real servers do, with the login data the client
+    sent (base64) in the error text; ``echoed`` keeps every such answer."""
+
+    def __init__(self, username: str, password: str, *, echo: bool = False):
         self.username = username.encode()
         self.password = password.encode()
         self.calls = 0
+        self.echo = echo
+        self.echoed: list[str] = []
 
     def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         self.calls += 1
         ok = (isinstance(auth_data, LoginPassword)
               and auth_data.login == self.username and auth_data.password == self.password)
-        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
+        if ok or not self.echo or not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
+        # What the client sent: AUTH PLAIN's one line, or AUTH LOGIN's answer to "Password:".
+        sent = b"\0" + auth_data.login + b"\0" + auth_data.password if mechanism == "PLAIN" else auth_data.password
+        reply = f"535 5.7.8 Authentication failed for {base64.b64encode(sent).decode('ascii')}"
+        self.echoed.append(reply)
+        return AuthResult(success=False, handled=False, message=reply)
 
 
 class MailServer:
@@ -91,14 +103,17 @@ class MailServer:
 
     ``starttls_context``: offer STARTTLS with this server context and require it before mail;
     ``implicit_tls_context``: TLS from the first byte (as on port 465);
-    ``authenticator``: offer AUTH (only after STARTTLS unless ``auth_require_tls`` is False).
+    ``authenticator``: offer AUTH (only after STARTTLS unless ``auth_require_tls`` is False);
+    ``auth_exclude``: AUTH mechanisms not to offer (e.g. ``["LOGIN"]`` leaves only PLAIN).
     """
 
     def __init__(self, handler: Handler, *, starttls_context: ssl.SSLContext | None = None,
                  implicit_tls_context: ssl.SSLContext | None = None, authenticator: Authenticator | None = None,
-                 auth_require_tls: bool = True):
+                 auth_require_tls: bool = True, auth_exclude: list[str] | None = None):
         self.handler = handler
         self.kwargs: dict[str, Any] = {"auth_require_tls": auth_require_tls}
+        if auth_exclude:
+            self.kwargs.update(auth_exclude_mechanism=auth_exclude)
         if starttls_context is not None:
             self.kwargs.update(tls_context=starttls_context, require_starttls=True)
         if authenticator is not None:

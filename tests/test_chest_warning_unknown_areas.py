@@ -26,7 +26,6 @@ UNKNOWN_WARNING = plain(FLAGS["chest_warning_areas_unknown"])
 KNOWN_WARNING = plain(FLAGS["chest_warning"])
 CHEST_SECTION = plain(next(s["heading"] for s in CARE["sections"] if s["id"] == "near-the-chest"))
 WHAT_IS_NORMAL = plain(next(s["heading"] for s in CARE["sections"] if s["id"] == "what-is-normal"))
-DOB_PASSWORD = "02051990"  # Ana's date of birth (1990-05-02) by the rule dob_ddmmyyyy in config.yaml
 
 
 def assert_warned_for_unknown_areas(text: str) -> None:
@@ -102,7 +101,8 @@ def test_an_emailed_aftercare_sheet_without_areas_has_the_chest_warning(tmp_path
 
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     (attachment,) = [part.get_content() for part in message.iter_attachments()]
-    with pikepdf.open(io.BytesIO(attachment), password=DOB_PASSWORD) as pdf:
+    passphrase = re.search(r"^Passphrase for the patient: ([a-z-]+)$", result.stdout, re.M).group(1)
+    with pikepdf.open(io.BytesIO(attachment), password=passphrase) as pdf:
         opened = io.BytesIO()
         pdf.save(opened)
     assert_warned_for_unknown_areas(" ".join(page_texts(opened.getvalue())))

@@ -8,12 +8,16 @@ the SMTP password is only in the subprocess's environment.
 
 from __future__ import annotations
 
+import base64
+import datetime
 import email
 import email.policy
 import hashlib
 import io
 import os
+import re
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -26,6 +30,8 @@ import trustme
 import yaml
 from pypdf import PdfReader
 
+from patientdocs.errors import PatientDocsError
+
 try:
     from tests.smtp_server import HOST, Authenticator, Handler, MailServer, RawServer, free_port
 except ModuleNotFoundError:  # tests/ itself is on sys.path (pytest's default "prepend" import mode)
@@ -35,7 +41,8 @@ REPO = Path(__file__).resolve().parents[1]
 GENERATE = REPO / "generate.py"
 SETTINGS = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
 CLINIC_NAME = SETTINGS["clinic"]["name"]
-POLICY_TEXT = SETTINGS["email"]["policy_text"]
+# What the email says with email.password_policy: dob_ddmmyyyy and no policy_text of the clinic's own.
+POLICY_TEXT = "your date of birth as 8 digits: day, month, year (for example 09031984)"
 TODAY_EPOCH = "1796083200"  # 2026-12-01T00:00:00Z
 
 TO = "ana@example.org"
@@ -74,6 +81,39 @@ def write_config(folder: Path, port: int, **smtp: object) -> Path:
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def set_email(config: Path, **values: object) -> None:
+    """Change keys of the email section of the config.yaml at ``config``."""
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["email"].update(values)
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+PASSPHRASE_LINE = re.compile(r"^Passphrase for the patient(?: \([a-z ]+\))?: ([a-z]+(?:-[a-z]+){4})$", re.M)
+
+
+def shown_passphrase(result: subprocess.CompletedProcess[str]) -> str:
+    """The passphrase the sender was shown (exactly once) on the terminal."""
+    found = PASSPHRASE_LINE.findall(result.stdout)
+    assert len(found) == 1, result.stdout
+    return found[0]
+
+
+def assert_opens_only_with(data: bytes, password: str) -> None:
+    """A locked attachment: not without a password, not with the date of birth, only with ``password``."""
+    for wrong in ("", PASSWORD, "19900502", password.replace("-", " ")):
+        if wrong != password:
+            with pytest.raises(pikepdf.PasswordError):
+                pikepdf.open(io.BytesIO(data), password=wrong)
+    with pikepdf.open(io.BytesIO(data), password=password) as pdf:
+        assert pdf.is_encrypted and pdf.encryption.R == 6
+
+
+def files_holding(folder: Path, secret: str) -> list[Path]:
+    """Every file under ``folder`` whose bytes hold ``secret``, as is or in base64 (as in an .eml)."""
+    forms = [secret.encode(), base64.b64encode(secret.encode())]
+    return [path for path in folder.rglob("*") if path.is_file() and any(f in path.read_bytes() for f in forms)]
 
 
 def login(ca_file: Path | None = None, security: str = "starttls") -> dict[str, object]:
@@ -169,7 +209,8 @@ def test_plain_delivery_of_two_locked_documents(servers, tmp_path):
     result = send(tmp_path, "--also", "consent", password=None)
     assert result.returncode == 0, (result.stdout, result.stderr)
     assert result.stderr == ""
-    assert result.stdout.startswith(f"Sent 2 document(s) to {TO}")
+    assert result.stdout.startswith(f"Sent 2 document(s) to {TO} (locked with a one-time passphrase)\n")
+    passphrase = shown_passphrase(result)
 
     assert len(handler.messages) == 1
     received = handler.messages[0]
@@ -183,15 +224,10 @@ def test_plain_delivery_of_two_locked_documents(servers, tmp_path):
     # The attachment names are neutral too: a mail program shows them next to the subject.
     assert sorted(files) == ["document-1.pdf", "document-2.pdf"]
 
-    # Both attachments are locked with the date of birth, and only with it.
+    # Both attachments are locked with the passphrase shown, and only with it: not the date of birth.
     for data in files.values():
-        with pytest.raises(pikepdf.PasswordError):
-            pikepdf.open(io.BytesIO(data))
-        with pytest.raises(pikepdf.PasswordError):
-            pikepdf.open(io.BytesIO(data), password="19900502")
-        with pikepdf.open(io.BytesIO(data), password=PASSWORD) as pdf:
-            assert pdf.is_encrypted and pdf.encryption.R == 6
-    text = pdf_text(files["document-1.pdf"], PASSWORD)
+        assert_opens_only_with(data, passphrase)
+    text = pdf_text(files["document-1.pdf"], passphrase)
     assert "Prepared for Ana Lima," in text and "neck (left)" in text
     assert "You had needling near your chest" in text  # the neck was treated
 
@@ -199,8 +235,11 @@ def test_plain_delivery_of_two_locked_documents(servers, tmp_path):
     subject = message["Subject"]
     body = parts[0].get_content()
     assert subject == f"Your documents from {CLINIC_NAME}"
-    assert " ".join(POLICY_TEXT.split()) in " ".join(body.split())
-    assert PASSWORD not in body and PASSWORD not in received.content.decode("ascii")
+    assert "The password is not in this email: we give it to you separately, by phone or on a slip of paper." in (
+        " ".join(body.split()))
+    assert "date of birth" not in body
+    for secret in (passphrase, PASSWORD):
+        assert secret not in body and secret not in received.content.decode("ascii")
     for text in (body.lower(), subject.lower()):
         assert not [word for word in CLINICAL_WORDS if word in text]
     for secret in (PATIENT, "Ana", "Lima", DOB, "Sam Patel"):
@@ -212,6 +251,7 @@ def test_plain_delivery_of_two_locked_documents(servers, tmp_path):
     for row in emailed:
         assert row["recipient"] == TO
         assert str(row["server_response"]).startswith("250")
+        assert row["encryption"] == "passphrase"  # the policy, never the passphrase
         number = {"aftercare": 1, "consent": 2}[row["kind"]]
         assert row["sha256"] == hashlib.sha256(files[f"document-{number}.pdf"]).hexdigest()
     # The PDFs are on disk too, recorded as saved.
@@ -225,6 +265,28 @@ def test_plain_delivery_of_two_locked_documents(servers, tmp_path):
     checked = run(tmp_path, "verify", received_file)
     assert checked.returncode == 0 and checked.stdout.startswith("UNCHANGED"), (checked.stdout, checked.stderr)
 
+    # The passphrase is in no file (records, PDFs, ...) and in no other command's output.
+    assert files_holding(tmp_path, passphrase) == []
+    for command in (("history",), ("history", "--json")):
+        shown = run(tmp_path, *command)
+        assert shown.returncode == 0 and passphrase not in shown.stdout + shown.stderr
+    assert f"emailed to {TO} (locked: passphrase)" in run(tmp_path, "history").stdout
+
+
+def test_a_date_of_birth_policy_works_only_when_the_clinic_sets_it(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    set_email(write_config(tmp_path, server.port), password_policy="dob_ddmmyyyy")
+    result = send(tmp_path, password=None)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert result.stdout.splitlines() == [
+        f"Sent 1 document(s) to {TO} (locked with the password rule in config.yaml)"]  # no passphrase to pass on
+    message = parse(handler.messages[0].content)
+    assert_opens_only_with(attachments(message)["document-1.pdf"], PASSWORD)
+    body = " ".join(next(message.iter_parts()).get_content().split())
+    assert f"The password is {POLICY_TEXT}." in body and PASSWORD not in body
+    assert [row["encryption"] for row in records(tmp_path, "emailed")] == ["dob_ddmmyyyy"]
+
 
 def test_no_encrypt_attaches_an_open_pdf(servers, tmp_path):
     handler = Handler()
@@ -232,7 +294,7 @@ def test_no_encrypt_attaches_an_open_pdf(servers, tmp_path):
     write_config(tmp_path, server.port)
     result = send(tmp_path, "--no-encrypt", password=None)
     assert result.returncode == 0, result.stderr
-    assert "(not locked)" in result.stdout
+    assert result.stdout.splitlines() == [f"Sent 1 document(s) to {TO} (not locked)"]
     message = parse(handler.messages[0].content)
     files = attachments(message)
     assert list(files) == ["document-1.pdf"]
@@ -243,6 +305,8 @@ def test_no_encrypt_attaches_an_open_pdf(servers, tmp_path):
     emailed = records(tmp_path, "emailed")
     assert len(emailed) == 1
     assert emailed[0]["sha256"] == hashlib.sha256(files["document-1.pdf"]).hexdigest()
+    assert emailed[0]["encryption"] == "none"  # the records say it went unlocked
+    assert f"emailed to {TO} (not locked)" in run(tmp_path, "history").stdout
     # Unlocked, the attachment is byte for byte the saved PDF.
     assert saved_pdfs(tmp_path)[0].read_bytes() == files["document-1.pdf"]
 
@@ -254,6 +318,7 @@ def test_dry_run_writes_the_email_and_sends_nothing(servers, tmp_path):
     result = send(tmp_path, "--also", "info", "--dry-run", password=None)  # no SMTP password needed
     assert result.returncode == 0, result.stderr
     assert "nothing was sent" in result.stdout
+    passphrase = shown_passphrase(result)  # the .eml is to check: its attachments can be opened too
     assert handler.rcpt_calls == 0 and not handler.messages
     outbox = list((tmp_path / "outbox").glob("*.eml"))
     assert len(outbox) == 1 and str(outbox[0]) in result.stdout
@@ -262,10 +327,10 @@ def test_dry_run_writes_the_email_and_sends_nothing(servers, tmp_path):
     files = attachments(message)
     assert sorted(files) == ["document-1.pdf", "document-2.pdf"]
     for data in files.values():
-        with pikepdf.open(io.BytesIO(data), password=PASSWORD) as pdf:
-            assert pdf.is_encrypted
+        assert_opens_only_with(data, passphrase)
     assert not records(tmp_path, "emailed")
     assert len(saved_pdfs(tmp_path)) == 2
+    assert files_holding(tmp_path, passphrase) == []  # not in the .eml (nor base64 in it), nor anywhere
 
 
 def test_starttls_with_login_and_the_clinics_ca(servers, tmp_path, server_tls, ca_file):
@@ -385,13 +450,26 @@ def test_an_invalid_address_is_refused(servers, tmp_path, address, says):
     assert_nothing_done(tmp_path, handler)
 
 
-def test_a_missing_date_of_birth_is_needed_to_lock(servers, tmp_path):
+def test_no_date_of_birth_is_needed_with_a_passphrase(servers, tmp_path):
     handler = Handler()
     server = servers(MailServer(handler))
     write_config(tmp_path, server.port)
     result = run(tmp_path, "email", "aftercare", "--to", TO, "--patient", PATIENT)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert_opens_only_with(attachments(parse(handler.messages[0].content))["document-1.pdf"],
+                           shown_passphrase(result))
+
+
+def test_a_missing_date_of_birth_points_to_the_passphrase_not_to_no_encrypt(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    set_email(write_config(tmp_path, server.port), password_policy="dob_ddmmyyyy")
+    result = run(tmp_path, "email", "aftercare", "--to", TO, "--patient", PATIENT)
     message = the_error(result, 2)
-    assert "date of birth" in message and "--no-encrypt" in message
+    assert message == ("a date of birth is needed to lock the emailed document: email.password_policy is "
+                       "dob_ddmmyyyy; give --dob, or set email.password_policy: passphrase in config.yaml, which "
+                       "needs no date of birth and is much harder to guess")
+    assert "--no-encrypt" not in message
     assert_nothing_done(tmp_path, handler)
 
 
@@ -449,9 +527,24 @@ def test_bad_email_settings_stop_before_any_document_is_made(servers, tmp_path, 
     config = write_config(tmp_path, server.port)
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     (data["email"]["smtp"] if key == "from" else data["email"])[key] = value
+    data["email"]["password_policy"] = "dob_ddmmyyyy"  # policy_text explains a date-of-birth rule
     config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     result = send(tmp_path)
     assert key in the_error(result, 2)
+    assert_nothing_done(tmp_path, handler)
+
+
+def test_a_date_of_birth_explanation_left_with_the_passphrase_is_refused(servers, tmp_path):
+    """The email would tell the patient a wrong password rule."""
+    handler = Handler()
+    server = servers(MailServer(handler))
+    config = write_config(tmp_path, server.port)
+    set_email(config, password_policy="passphrase", policy_text=POLICY_TEXT)
+    line = next(n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(), 1)
+                if text.strip().startswith("policy_text:"))
+    assert the_error(send(tmp_path), 2) == (
+        f"{config}:{line}: email.policy_text: explains a date-of-birth password, but password_policy is passphrase "
+        "(the email then says the password comes separately); remove policy_text")
     assert_nothing_done(tmp_path, handler)
 
 
@@ -468,13 +561,20 @@ def test_nothing_but_the_one_error_line_even_with_warnings_on(servers, tmp_path,
     sent = send(tmp_path, env=noisy)
     assert sent.returncode == 0, sent.stderr
     assert sent.stderr == ""
-    assert sent.stdout.splitlines() == [f"Sent 1 document(s) to {TO} (locked with the password rule in config.yaml)"]
+    passphrase = shown_passphrase(sent)
+    assert sent.stdout.splitlines() == [
+        f"Sent 1 document(s) to {TO} (locked with a one-time passphrase)",
+        f"Passphrase for the patient: {passphrase}",
+        "Tell the patient by phone or give it to them on paper. It is shown only this once; it is not in the email "
+        "and is not kept.",
+    ]
 
     failed = send(tmp_path, "--also", "consent", password="not-" + SMTP_PASSWORD, env=noisy)
     message = the_error(failed, 1)  # exactly one line: no warnings, no log records, no smtplib debug output
     assert failed.stdout == ""
     for secret in ("not-" + SMTP_PASSWORD, SMTP_PASSWORD, PASSWORD, PATIENT, DOB, "Sam Patel", "neck"):
         assert secret not in failed.stderr and secret not in sent.stdout + sent.stderr
+    assert "Passphrase" not in failed.stdout + failed.stderr  # not sent: there is nothing to open
     assert "rejected the username or password" in message
     assert len(handler.messages) == 1
 
@@ -503,6 +603,9 @@ def test_a_sent_email_that_cannot_be_recorded_says_it_was_sent(servers, tmp_path
     assert message.startswith(f"the email WAS sent to {TO}, but it could not be added to the records (")
     assert message.endswith("do not send it again, and note it by hand")
     assert PASSWORD not in result.stderr and PATIENT not in result.stderr
+    # The patient has the email: without the passphrase it could not be opened.
+    assert_opens_only_with(attachments(parse(handler.messages[0].content))["document-1.pdf"],
+                           shown_passphrase(result))
 
 
 def test_a_message_the_server_never_confirmed_is_not_called_unsent(servers, tmp_path):
@@ -513,3 +616,178 @@ def test_a_message_the_server_never_confirmed_is_not_called_unsent(servers, tmp_
     assert "it may have been delivered. Ask the patient before sending it again" in message
     assert "Nothing was sent" not in message and "It was not recorded as sent; the PDFs are saved" in message
     assert records(tmp_path, "emailed") == [] and server.connections == 1
+    # It may have arrived: then the patient needs the passphrase.
+    assert re.search(r"^Passphrase for the patient \(if the email did arrive\): [a-z-]+$", result.stdout, re.M)
+
+
+# --- the one-time passphrase: shown once, on a slip if asked, kept nowhere else -------------------------------------
+
+
+def test_the_shipped_settings_lock_with_a_passphrase():
+    assert SETTINGS["email"]["password_policy"] == "passphrase" and "policy_text" not in SETTINGS["email"]
+
+
+def test_every_email_gets_its_own_passphrase(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    shown = [shown_passphrase(send(tmp_path, password=None)) for _ in range(2)]
+    assert shown[0] != shown[1]
+    for received, passphrase in zip(handler.messages, shown, strict=True):
+        assert_opens_only_with(attachments(parse(received.content))["document-1.pdf"], passphrase)
+
+
+def test_a_slip_to_hand_to_the_patient(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = send(tmp_path, "--also", "consent", "--slip", password=None)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    passphrase = shown_passphrase(result)
+    [line] = [text for text in result.stdout.splitlines() if text.startswith("Slip to print for the patient: ")]
+    slip = Path(line.removeprefix("Slip to print for the patient: ").removesuffix(" (delete it once printed)"))
+    assert slip.parent == tmp_path / "out" and slip.is_file()
+    # Readable by its owner only, and its name says nothing about the patient.
+    assert stat.S_IMODE(slip.stat().st_mode) == 0o600
+    assert re.fullmatch(r"2026-12-01_passphrase-slip-[0-9a-f]{6}\.pdf", slip.name)
+    reader = PdfReader(slip)
+    assert len(reader.pages) == 1
+    assert PATIENT not in str(reader.metadata) and TO not in str(reader.metadata)
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert passphrase in text
+    assert f"Password for {PATIENT}" in text and f"On 1 December 2026 we emailed 2 documents to {TO}" in text
+    assert "with a hyphen (-) between the words" in text and SETTINGS["clinic"]["phone"] in text
+    for data in attachments(parse(handler.messages[0].content)).values():
+        assert_opens_only_with(data, passphrase)
+    # The slip is the only file that holds the passphrase; the PDFs in out/ are the two documents.
+    assert files_holding(tmp_path, passphrase) == []  # the slip draws it with a font subset: not plain bytes
+    assert [p for p in saved_pdfs(tmp_path) if "passphrase" not in p.name] == sorted(
+        Path(str(r["file_name"])) for r in records(tmp_path, "saved"))
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_a_dry_run_can_make_the_slip_too(servers, tmp_path):
+    server = servers(MailServer(Handler()))
+    write_config(tmp_path, server.port)
+    result = send(tmp_path, "--dry-run", "--slip", password=None)
+    assert result.returncode == 0, result.stderr
+    [slip] = (tmp_path / "out").glob("*_passphrase-slip-*.pdf")
+    assert shown_passphrase(result) in " ".join(PdfReader(slip).pages[0].extract_text().split())
+
+
+def test_a_slip_never_replaces_a_file(tmp_path, monkeypatch):
+    from patientdocs.deliver import slip
+
+    names = iter(["aaaaaa", "aaaaaa", "bbbbbb"])
+    monkeypatch.setattr(slip.secrets, "token_hex", lambda n: next(names))
+    taken = tmp_path / "2026-12-01_passphrase-slip-aaaaaa.pdf"
+    taken.write_bytes(b"someone else's")
+    made = slip.write_slip(tmp_path, datetime.date(2026, 12, 1), b"%PDF-slip")
+    assert made == tmp_path / "2026-12-01_passphrase-slip-bbbbbb.pdf" and made.read_bytes() == b"%PDF-slip"
+    assert taken.read_bytes() == b"someone else's"
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name, made.name]  # no temporary file left
+
+
+def test_a_slip_that_cannot_be_written_still_leaves_the_passphrase_on_screen(tmp_path, monkeypatch):
+    """The email has gone by then: failing would lose the only copy of the passphrase."""
+    from click.testing import CliRunner
+
+    from patientdocs import cli
+    from patientdocs.deliver import slip
+
+    def full(folder, day, data):
+        raise PatientDocsError(f"cannot write the passphrase slip in '{folder}' (No space left on device)")
+
+    monkeypatch.setattr(slip, "write_slip", full)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    config = write_config(tmp_path, free_port())
+    result = CliRunner().invoke(cli.main, ["--config", str(config), "email", "aftercare", *ANA, "--dry-run", "--slip"])
+    assert result.exit_code == 0, result.output
+    assert PASSPHRASE_LINE.search(result.stdout)
+    assert result.stderr == (f"Warning: cannot write the passphrase slip in '{tmp_path / 'out'}' (No space left on "
+                             "device); write the passphrase above on paper instead\n")
+
+
+@pytest.mark.parametrize(("setting", "args", "says"), [
+    ({}, ("--no-encrypt",), "the documents are not locked"),
+    ({"password_policy": "dob_ddmmyyyy"}, (), "email.password_policy is dob_ddmmyyyy, which the email explains"),
+])
+def test_a_slip_needs_a_passphrase(servers, tmp_path, setting, args, says):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    set_email(write_config(tmp_path, server.port), **setting)
+    message = the_error(send(tmp_path, "--slip", *args), 2)
+    assert message == f"--slip prints a one-time passphrase for the patient, but {says}; leave out --slip"
+    assert_nothing_done(tmp_path, handler)
+
+
+def test_the_help_explains_the_passphrase_and_the_slip(tmp_path):
+    write_config(tmp_path, free_port())
+    shown = " ".join(run(tmp_path, "email", "--help").stdout.split())
+    assert "locked with a new one-time passphrase (five short words), shown here once after sending" in shown
+    assert "--slip Also make a one-page slip with the passphrase, to print and hand to the patient." in shown
+
+
+def test_validate_warns_that_a_date_of_birth_password_is_guessable(tmp_path):
+    config = write_config(tmp_path, free_port())
+    quiet = run(tmp_path, "validate")
+    assert quiet.returncode == 0 and "WARNING" not in quiet.stdout
+    set_email(config, password_policy="dob_yyyymmdd")
+    line = next(n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(), 1)
+                if text.strip().startswith("password_policy:"))
+    result = run(tmp_path, "validate")
+    assert result.returncode == 0, (result.stdout, result.stderr)  # the clinic's choice: warned, not refused
+    warnings = [text for text in result.stdout.splitlines() if text.startswith("WARNING")]
+    assert warnings == [
+        f"WARNING {config}:{line}: email.password_policy: dob_yyyymmdd makes the attachment password the patient's "
+        "date of birth, which anyone who knows the patient knows, and which a computer finds in minutes by trying "
+        "all of about 46,000 possible dates; use password_policy: passphrase (a one-time passphrase per email, "
+        "given to the patient by phone or on a slip)"]
+    set_email(config, encrypt=False)  # nothing is locked: the policy is not used
+    assert "WARNING" not in run(tmp_path, "validate").stdout
+
+
+def test_records_from_before_say_nothing_about_locking_and_new_ones_do(servers, tmp_path):
+    """A clinic's version-2 database gains the column; its emailed records stay, not guessed."""
+    from patientdocs.records import store as audit
+
+    db = tmp_path / "records.db"
+    with sqlite3.connect(db) as conn:
+        for statements in audit.MIGRATIONS[:2]:
+            for statement in statements:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA application_id={audit.APPLICATION_ID}")
+        conn.execute("PRAGMA user_version=2")
+        conn.execute("INSERT INTO documents (created_at, patient_id, patient_name, kind, treatment, language, "
+                     "content_version, fingerprint, sha256, channel, recipient) VALUES ('2026-11-30T09:00:00+00:00',"
+                     " 'P-7', 'Old Record', 'info', 'dry-needling', 'en', '2026.11', 'abc', 'f00', 'emailed', "
+                     "'old@example.org')")
+    conn.close()
+    server = servers(MailServer(Handler()))
+    write_config(tmp_path, server.port)
+    assert send(tmp_path, password=None).returncode == 0
+    emailed = records(tmp_path, "emailed")
+    assert [(row["patient_name"], row["encryption"]) for row in emailed] == [
+        ("Old Record", None), (PATIENT, "passphrase")]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == audit.SCHEMA_VERSION == 4
+    conn.close()
+
+
+@pytest.mark.parametrize("offered", [["LOGIN"], ["PLAIN"]], ids=["plain-only", "login-only"])
+def test_a_server_echoing_the_login_never_puts_the_password_on_screen(servers, tmp_path, server_tls, ca_file,
+                                                                       offered):
+    handler = Handler()
+    auth = Authenticator(USERNAME, SMTP_PASSWORD, echo=True)
+    server = servers(MailServer(handler, starttls_context=server_tls, authenticator=auth, auth_exclude=offered))
+    write_config(tmp_path, server.port, **login(ca_file))
+    wrong = "Wrong-Staple-9931"
+    result = send(tmp_path, password=wrong)
+    message = the_error(result, 1)
+    assert message.startswith("the mail server rejected the username or password (535 5.7.8). Nothing was sent")
+    echoed = (base64.b64encode(wrong.encode()).decode(), base64.b64encode(f"\0{USERNAME}\0{wrong}".encode()).decode())
+    assert any(secret in reply for reply in auth.echoed for secret in echoed)  # the server did echo it
+    for secret in (wrong, *echoed):
+        assert secret not in result.stderr + result.stdout
+    assert_not_sent_but_kept_one(tmp_path)

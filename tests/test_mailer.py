@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import email
 import email.policy
 import io
 import logging
+import math
+import re
+import smtplib
 import ssl
 import time
+from pathlib import Path
 
 import pikepdf
 import pytest
 import trustme
 from reportlab.pdfgen import canvas
 
-from patientdocs.deliver import mailer
+from patientdocs.deliver import encrypt, mailer
 from patientdocs.deliver.encrypt import attachment_password, encrypt_pdf
 from patientdocs.errors import DeliveryError, PatientDocsError
 from patientdocs.load.config import Email, Smtp
@@ -72,9 +77,9 @@ def settings(port: int, **changes) -> Smtp:
 
 
 def message(pdf: bytes, *, encrypted: bool = True, to: str = PATIENT_EMAIL):
-    policy = Email()
+    policy = Email(password_policy="dob_ddmmyyyy")
     body = mailer.compose_body(clinic_name=CLINIC, clinic_phone=PHONE, patient_first_name=PATIENT_FIRST_NAME,
-                               encrypted=encrypted, policy_text=policy.policy_text)
+                               encrypted=encrypted, password_rule=policy.password_rule)
     data = encrypt_pdf(pdf, attachment_password(DOB, policy.password_policy)) if encrypted else pdf
     return mailer.build_message(sender=SENDER, to=to, subject=mailer.format_subject(policy.subject, CLINIC),
                                 body=body, attachments=[mailer.Attachment(ATTACHMENT_NAME, data)])
@@ -97,8 +102,75 @@ def test_attachment_password_follows_the_policy():
 def test_a_missing_date_of_birth_cannot_lock_the_attachment():
     with pytest.raises(PatientDocsError) as caught:
         attachment_password(None, "dob_ddmmyyyy")
-    assert "date of birth" in str(caught.value) and "--no-encrypt" in str(caught.value)
+    text = one_line(caught.value)
+    assert "date of birth" in text and "dob_ddmmyyyy" in text
+    # The way out is the safer policy, never an unlocked attachment.
+    assert "email.password_policy: passphrase" in text and "--no-encrypt" not in text
     assert caught.value.exit_code == 2
+
+
+# --- the one-time passphrase --------------------------------------------------------------------------------------
+
+WORD_FILE = Path(encrypt.__file__).resolve().parent / "data" / "passphrase-words.txt"
+
+
+def test_the_word_list_is_package_data_of_plain_short_words():
+    lines = WORD_FILE.read_text(encoding="ascii").splitlines()
+    listed = [line for line in lines if not line.startswith("#")]
+    assert listed == sorted(set(listed)), "one word a line, sorted, no repeats"
+    assert all(re.fullmatch(r"[a-z]{3,7}", word) for word in listed)
+    assert encrypt.words() == tuple(listed)
+    # Nothing that would tell someone reading the slip over a shoulder what the documents are about.
+    assert not {"needle", "pain", "risk", "dry", "chest", "hurt", "cut", "dose", "cure", "lung"} & set(listed)
+
+
+def test_a_passphrase_has_at_least_50_bits_of_entropy():
+    count = len(encrypt.words())
+    bits = encrypt.PASSPHRASE_WORDS * math.log2(count)  # every word is drawn uniformly and independently
+    assert count >= 1296 and encrypt.PASSPHRASE_WORDS == 5
+    assert bits >= 51.7
+    assert encrypt.passphrase_bits() == pytest.approx(bits)
+    # Against the date of birth it replaces: about 46,000 guesses, 15.5 bits.
+    assert bits - math.log2(encrypt.DOB_GUESSES) > 36
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert f"from the {count:,} words in `patientdocs/data/passphrase-words.txt` ({bits:.1f} bits;" in readme
+
+
+def test_a_passphrase_is_five_words_drawn_with_secrets(monkeypatch):
+    drawn: list[tuple[str, ...]] = []
+    real = encrypt.secrets.choice
+
+    def choice(seq):
+        drawn.append(tuple(seq))
+        return real(seq)
+
+    monkeypatch.setattr(encrypt.secrets, "choice", choice)
+    phrase = attachment_password(None, "passphrase")  # no date of birth needed
+    parts = phrase.split("-")
+    assert len(parts) == 5 and all(part in encrypt.words() for part in parts)
+    assert len(drawn) == 5 and all(seq == encrypt.words() for seq in drawn)
+    monkeypatch.undo()
+    assert len({attachment_password(DOB, "passphrase") for _ in range(20)}) == 20  # new for every message
+
+
+def test_a_passphrase_opens_the_pdf_and_the_date_of_birth_does_not(pdf_bytes):
+    phrase = attachment_password(DOB, "passphrase")
+    locked = encrypt_pdf(pdf_bytes, phrase)
+    for wrong in ("", PASSWORD, "19900721", phrase.replace("-", " "), phrase.upper()):
+        with pytest.raises(pikepdf.PasswordError):
+            pikepdf.open(io.BytesIO(locked), password=wrong)
+    with pikepdf.open(io.BytesIO(locked), password=phrase) as pdf:
+        assert pdf.is_encrypted and pdf.encryption.R == 6 and len(pdf.pages) == 1
+
+
+def test_the_default_policy_is_the_passphrase():
+    settings = Email()
+    assert settings.password_policy == "passphrase" and settings.password_rule is None
+    assert Email(password_policy="dob_ddmmyyyy").password_rule == (
+        "your date of birth as 8 digits: day, month, year (for example 09031984)")
+    assert Email(password_policy="dob_yyyymmdd").password_rule == (
+        "your date of birth as 8 digits: year, month, day (for example 19840309)")
+    assert Email(password_policy="dob_yyyymmdd", policy_text="Own words").password_rule == "Own words"
 
 
 def test_encrypted_pdf_needs_the_password_and_can_be_printed(pdf_bytes):
@@ -158,18 +230,28 @@ def test_a_bad_sender_is_named_as_the_setting():
 
 
 def test_the_body_is_friendly_and_says_nothing_clinical_or_secret():
-    policy = Email()
+    policy = Email(password_policy="dob_ddmmyyyy")
     body = mailer.compose_body(clinic_name=CLINIC, clinic_phone=PHONE, patient_first_name=PATIENT_FIRST_NAME,
-                               encrypted=True, policy_text=policy.policy_text)
+                               encrypted=True, password_rule=policy.password_rule)
     lowered = body.lower()
     assert not [word for word in CLINICAL_WORDS if word in lowered]
     assert PASSWORD not in body
     assert f"Dear {PATIENT_FIRST_NAME}," in body and PHONE in body and "PDF" in body
-    assert f"The password is {policy.policy_text}." in body
-    plain = mailer.compose_body(clinic_name=CLINIC, clinic_phone=PHONE, encrypted=False, policy_text="",
+    assert f"The password is {policy.password_rule}." in body
+    plain = mailer.compose_body(clinic_name=CLINIC, clinic_phone=PHONE, encrypted=False,
                                 signature="Front desk\nRiverside", documents=2)
     assert "password" not in plain.lower() and plain.startswith("Hello,") and "documents" in plain
     assert plain.endswith("Front desk\nRiverside\n")
+
+
+def test_with_a_passphrase_the_body_says_the_password_comes_separately():
+    body = mailer.compose_body(clinic_name=CLINIC, clinic_phone=PHONE, patient_first_name=PATIENT_FIRST_NAME,
+                               encrypted=True, password_rule=Email().password_rule, documents=2)
+    text = " ".join(body.split())
+    assert ("The attachments are locked with a password to keep them private. The password is not in this "
+            "email: we give it to you separately, by phone or on a slip of paper. It is five short words joined "
+            "by hyphens (-); type it exactly as given.") in text
+    assert "date of birth" not in text and not [word for word in CLINICAL_WORDS if word in text.lower()]
 
 
 def test_the_message_structure(pdf_bytes):
@@ -275,6 +357,47 @@ def test_wrong_password_is_rejected_once(servers, pdf_bytes, server_tls, client_
     assert "rejected the username or password" in text and "535" in text
     assert "wrong-horse" not in text and SMTP_PASSWORD not in text
     assert auth.calls <= 2 and not sleeps and not handler.messages  # one login (smtplib tries PLAIN, then LOGIN)
+
+
+def login_echoes(username: str, password: str) -> tuple[str, ...]:
+    """The password as a server may echo it: plain, AUTH LOGIN's base64 and AUTH PLAIN's base64."""
+    def b64(data: str) -> str:
+        return base64.b64encode(data.encode()).decode("ascii")
+
+    return password, b64(password), b64(f"\0{username}\0{password}")
+
+
+@pytest.mark.parametrize("offered", [["LOGIN"], ["PLAIN"]], ids=["plain-only", "login-only"])
+def test_a_server_echoing_the_login_data_never_shows_the_password(servers, pdf_bytes, server_tls, client_tls,
+                                                                   sleeps, offered, caplog):
+    """Some servers answer a failed login with the data they got: the password in base64."""
+    caplog.set_level(logging.DEBUG, logger="patientdocs.mail")
+    handler = Handler()
+    auth = Authenticator(USERNAME, SMTP_PASSWORD, echo=True)
+    server = servers(MailServer(handler, starttls_context=server_tls, authenticator=auth, auth_exclude=offered))
+    smtp = settings(server.port, security="starttls", username=USERNAME, password_env="TEST_SMTP_PASSWORD")
+    wrong = "wrong-Horse-7"
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes), smtp, password=wrong, ssl_context=client_tls, sleep=sleeps.append)
+    text = one_line(caught.value)
+    # The server really did echo it (so the check below can fail)...
+    echoes = login_echoes(USERNAME, wrong)
+    assert auth.echoed and any(secret in reply for reply in auth.echoed for secret in echoes[1:])
+    # ...and none of it reaches the user: only the code and the enhanced status.
+    assert text == "the mail server rejected the username or password (535 5.7.8)"
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in echoes:
+        assert secret not in text and secret not in logged
+    assert not handler.messages and not sleeps
+
+
+def test_other_server_answers_never_show_the_password_in_base64():
+    smtp = settings(25, username=USERNAME)
+    for secret in login_echoes(USERNAME, SMTP_PASSWORD):
+        refused = mailer._classify(smtplib.SMTPDataError(554, f"5.7.1 rejected {secret} here".encode()), smtp,
+                                   SMTP_PASSWORD)
+        assert refused is not None and secret not in refused.message
+        assert refused.message == "the mail server refused the message (554 5.7.1 rejected *** here)"
 
 
 def test_login_not_offered_without_tls(servers, pdf_bytes):

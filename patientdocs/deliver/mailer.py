@@ -3,15 +3,18 @@
 Privacy rules kept here:
 
 * the email text never says what the documents are about (no clinical words), and never holds the
-  attachment password, only the rule for it (``email.policy_text``);
+  attachment password: it says the password comes separately (a one-time passphrase), or gives
+  the clinic's date-of-birth rule (``email.policy_text``);
 * log records (logger ``patientdocs.mail``) hold only the server, attempt numbers and SMTP codes;
   never the password, the recipient, the patient's name, the text or the attachment names;
 * error messages name the server and, when it refused it, the address the user typed; never the
-  password. smtplib's debug output (which would print the whole conversation) is never switched on.
+  password, nor the server's text after a failed login (a server may echo the login data, which is
+  the password in base64). smtplib's debug output (the whole conversation) is never switched on.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import email.utils
 import logging
@@ -139,16 +142,17 @@ def compose_body(
     clinic_phone: str,
     patient_first_name: str | None = None,
     encrypted: bool,
-    policy_text: str,
+    password_rule: str | None = None,
     signature: str = "",
     documents: int = 1,
 ) -> str:
     """The plain-text email: friendly, and saying nothing about what the documents are about.
 
-    It says that documents are attached, how to open them and (when locked) the rule for the
-    password, never the password itself.
+    It says that documents are attached and how to open them. When they are locked, it says
+    that the clinic gives the password separately (``password_rule`` None: a one-time
+    passphrase), or gives the clinic's date-of-birth rule; never the password itself.
     """
-    if encrypted and not policy_text.strip():
+    if encrypted and password_rule is not None and not password_rule.strip():
         raise PatientDocsError("email.policy_text is empty: patients would not know the password of the document")
     several = documents > 1
     first = " ".join((patient_first_name or "").split())
@@ -163,8 +167,15 @@ def compose_body(
     ]
     if encrypted:
         noun = "The attachments are" if several else "The attachment is"
-        lines += ["", f"{noun} locked with a password to keep {it} private. "
-                      f"The password is {_sentence(policy_text)}"]
+        if password_rule is None:
+            from patientdocs.deliver.encrypt import PASSPHRASE_WORDS
+
+            count = {4: "four", 5: "five", 6: "six", 7: "seven"}.get(PASSPHRASE_WORDS, str(PASSPHRASE_WORDS))
+            told = ("The password is not in this email: we give it to you separately, by phone or on a slip of "
+                    f"paper. It is {count} short words joined by hyphens (-); type it exactly as given.")
+        else:
+            told = f"The password is {_sentence(password_rule)}"
+        lines += ["", f"{noun} locked with a password to keep {it} private. {told}"]
     lines += [
         "",
         f"If you have any questions, please call us on {' '.join(clinic_phone.split())}.",
@@ -301,6 +312,28 @@ def _reply(code: int, reply: bytes | str | None, hide: tuple[str | None, ...] = 
     return f"{code} {text}" if text else f"{code}"
 
 
+def _hidden(smtp: Smtp, password: str | None) -> tuple[str, ...]:
+    """The password as it may come back in a server's text: plain, and as smtplib sent it for AUTH
+    LOGIN (base64 of the password) and AUTH PLAIN (base64 of NUL user NUL password)."""
+    if not password:
+        return ()
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode("utf-8", "replace")).decode("ascii")
+
+    return (b64(f"\0{smtp.username or ''}\0{password}"), b64(password), password)
+
+
+_STATUS = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
+
+
+def _login_reply(code: int, reply: bytes | str | None) -> str:
+    """A failed login's code and enhanced status (``535 5.7.8``), never the server's text: some
+    servers echo the login data, that is, the password in base64."""
+    words = _text(reply).split(" ", 1)
+    return f"{code} {words[0]}" if words and _STATUS.fullmatch(words[0]) else f"{code}"
+
+
 def _is_temporary(code: int) -> bool:
     return 400 <= code < 500
 
@@ -318,7 +351,7 @@ def _os_cause(exc: BaseException) -> BaseException | None:
 def _classify(exc: BaseException, smtp: Smtp, password: str | None) -> _AttemptError | None:
     """A one-line, password-free explanation of ``exc``; None for errors that are bugs, not delivery."""
     where = f"{smtp.host}:{smtp.port}"
-    hide = (password,)
+    hide = _hidden(smtp, password)
     fail = _AttemptError
 
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -331,6 +364,7 @@ def _classify(exc: BaseException, smtp: Smtp, password: str | None) -> _AttemptE
         reply = _reply(code, exc.smtp_error, hide)
         temporary = _is_temporary(code)
         if isinstance(exc, smtplib.SMTPAuthenticationError):
+            reply = _login_reply(code, exc.smtp_error)
             if temporary:
                 return fail(f"the mail server could not check the username and password just now ({reply})",
                             temporary=True, code=code)
@@ -425,7 +459,7 @@ def _send_once(message: EmailMessage, smtp: Smtp, password: str | None, context:
             # Some recipients accepted, some not: with one recipient per message this means failure.
             raise smtplib.SMTPRecipientsRefused(refused)
         code, text = client.data_reply or (250, b"")
-        reply = _reply(code, text, (password,))
+        reply = _reply(code, text, _hidden(smtp, password))
     except _AttemptError:
         if client is not None:
             client.close()

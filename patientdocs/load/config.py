@@ -83,11 +83,33 @@ class Smtp:
 class Email:
     smtp: Smtp | None = None
     encrypt: bool = True
-    # How the attachment password is made; patients are told the rule, never the password.
-    password_policy: Literal["dob_ddmmyyyy", "dob_yyyymmdd"] = "dob_ddmmyyyy"
-    policy_text: str = "your date of birth as 8 digits: day, month, year (for example 09031984)"
+    # How the attachment password is made: a one-time passphrase given to the patient apart from
+    # the email, or (only if the clinic chooses it) a guessable rule on the date of birth.
+    password_policy: Literal["passphrase", "dob_ddmmyyyy", "dob_yyyymmdd"] = "passphrase"
+    # Date-of-birth rules only: how the email explains the rule. Default: a text for the rule chosen.
+    policy_text: str | None = None
     subject: str = "Your documents from {clinic}"
     signature: str = ""
+
+    def problems(self) -> list[str]:
+        if self.policy_text is None:
+            return []
+        if self.password_policy == "passphrase":
+            # A leftover date-of-birth explanation would tell patients the wrong password.
+            return ["policy_text: explains a date-of-birth password, but password_policy is passphrase (the "
+                    "email then says the password comes separately); remove policy_text"]
+        if not self.policy_text.strip():
+            return ["policy_text: must not be empty: patients would not know the password of the document"]
+        return []
+
+    @property
+    def password_rule(self) -> str | None:
+        """What the email says the password is (a date-of-birth rule); None: it is given separately."""
+        from patientdocs.deliver.encrypt import DOB_RULE_TEXT
+
+        if self.password_policy not in DOB_RULE_TEXT:
+            return None
+        return self.policy_text if self.policy_text is not None else DOB_RULE_TEXT[self.password_policy]
 
 
 @record

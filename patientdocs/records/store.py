@@ -62,6 +62,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE salts (purpose TEXT PRIMARY KEY, value BLOB NOT NULL)",
         "INSERT INTO salts (purpose, value) VALUES ('patient', randomblob(32))",
     ),
+    (
+        # How an emailed attachment was locked: "passphrase" (one-time, given apart from the email),
+        # "dob_ddmmyyyy" / "dob_yyyymmdd" (the date of birth), or "none" (sent unlocked). Never the
+        # password itself. Empty for documents not emailed, and for emails sent before this version.
+        "ALTER TABLE documents ADD COLUMN encryption TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -82,6 +88,7 @@ class Record:
     server_response: str | None = None
     visit_date: str | None = None  # YYYY-MM-DD
     patient_key: str | None = None  # Records.identity of the patient
+    encryption: str | None = None  # emailed: "passphrase", "dob_ddmmyyyy", "dob_yyyymmdd" or "none"
     created_at: str = ""
 
 
