@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-
 # The script of each language the project could ship (BCP 47 primary subtag); others are Latin.
 LANGUAGE_SCRIPT = {
     "el": "GREEK", "ru": "CYRILLIC", "uk": "CYRILLIC", "bg": "CYRILLIC", "sr": "CYRILLIC", "mk": "CYRILLIC",

@@ -40,7 +40,7 @@ class Element:
     Kids are other elements or ``(page index, MCID)`` pairs (content on a page), or
     ``("field", name)`` for a form field's widget, linked when the tree is written."""
 
-    __slots__ = ("role", "parent", "kids", "attached", "alt", "lang", "attributes", "field")
+    __slots__ = ("alt", "attached", "attributes", "field", "kids", "lang", "parent", "role")
 
     def __init__(self, role: str, parent: Element | None = None, *, alt: str | None = None,
                  attributes: dict[str, str] | None = None):
@@ -265,8 +265,8 @@ class Tagged(Flowable):
     def __delattr__(self, name: str) -> None:
         delattr(self.inner, name)
 
-    _fixedWidth = property(lambda self: getattr(self.inner, "_fixedWidth", 0))
-    _fixedHeight = property(lambda self: getattr(self.inner, "_fixedHeight", 0))
+    _fixedWidth = property(lambda self: getattr(self.inner, "_fixedWidth", 0))  # noqa: N815 (reportlab's)
+    _fixedHeight = property(lambda self: getattr(self.inner, "_fixedHeight", 0))  # noqa: N815
 
     def wrap(self, avail_width, avail_height):
         return self.inner.wrap(avail_width, avail_height)
@@ -455,14 +455,12 @@ def role_of(tag: str, attrs: dict[str, str]) -> Role:
 
 
 def _field_form(flowable: Flowable, parent: Element | None) -> Tagged:
-    """A tick box or a line to write on: a Form element. Printed, it is a non-interactive
-    "PrintField" (ISO 32000-1, 14.8.5.5); fillable, its widget is linked when the tree is written."""
+    """A tick box or a line to write on: a Form element holding its label and box or line; when
+    fillable, also its widget, linked when the tree is written. (The PrintField attributes of
+    PDF 1.7 for printed fields are left out: poppler reports them as wrong on a Form element.)"""
     element = Element("Form", parent)
     if getattr(flowable, "fillable", False):
         element.field = flowable.name
-    else:
-        kind = "cb" if type(flowable).__name__ == "TickBox" else "tv"
-        element.attributes = {"O": "PrintField", "Role": kind}
     return Tagged(flowable, element)
 
 
@@ -502,8 +500,9 @@ def _group(flowables: list[Flowable], container: Element, title: str) -> list[Fl
         if _is_field(f):
             return _field_form(f, container)
         if isinstance(f, Paragraph):
+            # The block's own title is drawn in the h3 style whatever its level in the document.
             style = getattr(f.style, "name", "")
-            return Tagged(f, Element(_TITLE_STYLES.get(style, title if style == "table_title" else "P"),
+            return Tagged(f, Element(title if style in ("h3", "table_title") else _TITLE_STYLES.get(style, "P"),
                                      container))
         return Tagged(f, Element("Div", container))
 
