@@ -653,7 +653,8 @@ def _finish_batch(pipeline, listing, result, out_dir: Path, appointments: Path, 
     try:
         parts = itertools.chain(((part, i == 0) for i, part in enumerate(cover)), (o.job.target for o in made))
         join(parts, partial, duplex=duplex,
-             blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."))
+             blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."),
+             seed=pipeline.font_seed(loaded))
         os.replace(partial, print_all)
     except OSError as exc:
         raise PatientDocsError(f"cannot write {print_all} ({exc.strerror}); every appointment's file is complete "

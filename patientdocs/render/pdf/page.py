@@ -235,3 +235,24 @@ def _text(canv: Canvas, text: str, x: float, baseline: float, font: str, size: f
         canv.setFont(name, size)
         canv.drawString(x, baseline, part)
         x += canv.stringWidth(part, name, size)
+
+
+def blank_page_pdf(text: str, pagesize: tuple[float, float], seed: str = "") -> bytes:
+    """A one-page PDF that says the page is blank on purpose: a print run's filler between patients.
+
+    Its note is an artifact, in the body font seeded like the documents' (so a print run stores
+    that font once)."""
+    import io
+
+    fonts.register()
+    buffer = io.BytesIO()
+    canv = Canvas(buffer, pagesize=pagesize, initialFontName=fonts.MAIN)
+    fonts.seed_subsets(seed, canv._doc, fill=True)
+    canv.addLiteral("/Artifact <</Type /Pagination>> BDC")
+    canv.setFont(fonts.MAIN, 12)
+    canv.setFillColor(colors.HexColor("#555555"))
+    canv.drawCentredString(pagesize[0] / 2, pagesize[1] / 2, text)
+    canv.addLiteral("EMC")
+    canv.showPage()
+    canv.save()
+    return buffer.getvalue()
