@@ -64,7 +64,7 @@ class _Writer:
 
     # Structure elements are many small dictionaries (hundreds per packet): packed into compressed
     # object streams they take a tenth of the room.
-    _PACK = 200
+    _PACK = 500
 
     def _packed_object(self, body: bytes, number: int | None = None) -> int:
         if number is None:
@@ -252,7 +252,9 @@ class _Writer:
                     fields.append(b"/Pg " + ref(value))
                 elif key == "/K":
                     items = value if isinstance(value, pikepdf.Array) else [value]
-                    fields.append(b"/K [" + b" ".join(kid_value(k) for k in items) + b"]")
+                    written = b" ".join(kid_value(k) for k in items)
+                    # One kid stands alone, as in the source: some readers expect a lone MCID so.
+                    fields.append(b"/K " + (written if len(items) == 1 else b"[" + written + b"]"))
                 else:
                     fields.append(bytes(pikepdf.Name(key).unparse()) + b" " + self.value(value))
             if element.objgen in tops and lang and lang != self.lang and "/Lang" not in element:

@@ -214,21 +214,24 @@ def install(canv, tagger: Tagger) -> None:
 # The wrapper
 
 
-def _space_line_ends(para: Paragraph) -> None:
+def _space_line_ends(para: Paragraph, *, last_too: bool = False) -> None:
     """End every line but the last with a space, so extracted text and screen readers do not run
-    the last word of a line into the first of the next ("flowonto"). Invisible: text is left-aligned."""
+    the last word of a line into the first of the next ("flowonto"). Invisible: text is left-aligned.
+
+    ``last_too``: the paragraph goes on on the next page, so its last line here ends a line too."""
     bl = getattr(para, "blPara", None)
-    if bl is None or getattr(bl, "_tag_spaced", False) or len(bl.lines) < 2:
+    ends = len(bl.lines) - (0 if last_too else 1) if bl is not None else 0
+    if bl is None or getattr(bl, "_tag_spaced", False) or ends < 1:
         return
     bl._tag_spaced = True
     lines = bl.lines
     if bl.kind == 0:
-        for i in range(len(lines) - 1):
+        for i in range(ends):
             extra, words = lines[i]
             if words:
                 lines[i] = (extra, [*words[:-1], words[-1] + " "])
         return
-    for line in lines[:-1]:
+    for line in lines[:ends]:
         words = line.words
         for j in range(len(words) - 1, -1, -1):
             if not hasattr(words[j], "cbDefn") and hasattr(words[j], "text"):
@@ -246,8 +249,10 @@ class Tagged(Flowable):
     its rules and background are artifacts, its cells hold tagged flowables)."""
 
     def __init__(self, inner: Flowable, element: Element | None, kind: str = "leaf", *, head_rows: int = 0,
-                 continued: bool = False):
-        self.__dict__.update(inner=inner, element=element, kind=kind, head_rows=head_rows, continued=continued)
+                 continued: bool = False, more: bool = False):
+        # continued: a later part of a split flowable; more: a part that another part follows.
+        self.__dict__.update(inner=inner, element=element, kind=kind, head_rows=head_rows, continued=continued,
+                             more=more)
 
     def __getattr__(self, name: str):
         inner = self.__dict__.get("inner")
@@ -257,7 +262,7 @@ class Tagged(Flowable):
 
     def __setattr__(self, name: str, value) -> None:
         # Layout state (canv, width, height, ...) set by frames belongs to the wrapped flowable.
-        if name in ("inner", "element", "kind", "head_rows", "continued"):
+        if name in ("inner", "element", "kind", "head_rows", "continued", "more"):
             self.__dict__[name] = value
         else:
             setattr(self.inner, name, value)
@@ -277,18 +282,21 @@ class Tagged(Flowable):
     def minWidth(self):  # noqa: N802
         return self.inner.minWidth()
 
-    def _like(self, part: Flowable, continued: bool) -> Flowable:
-        if isinstance(part, (Spacer, CondPageBreak, PageBreak)) or getattr(part, "_ZEROSIZE", False):
-            return part
-        return Tagged(part, self.element, self.kind, head_rows=self.head_rows, continued=continued)
+    def _parts(self, parts: list[Flowable]) -> list[Flowable]:
+        out = []
+        for i, part in enumerate(parts):
+            if isinstance(part, (Spacer, CondPageBreak, PageBreak)) or getattr(part, "_ZEROSIZE", False):
+                out.append(part)
+            else:
+                out.append(Tagged(part, self.element, self.kind, head_rows=self.head_rows,
+                                  continued=self.continued or i > 0, more=self.more or i < len(parts) - 1))
+        return out
 
     def split(self, avail_width, avail_height):
-        parts = self.inner.split(avail_width, avail_height)
-        return [self._like(p, self.continued or i > 0) for i, p in enumerate(parts)]
+        return self._parts(self.inner.split(avail_width, avail_height))
 
     def splitOn(self, canv, avail_width, avail_height):  # noqa: N802
-        parts = self.inner.splitOn(canv, avail_width, avail_height)
-        return [self._like(p, self.continued or i > 0) for i, p in enumerate(parts)]
+        return self._parts(self.inner.splitOn(canv, avail_width, avail_height))
 
     def getKeepWithNext(self):  # noqa: N802
         return self.inner.getKeepWithNext()
@@ -315,7 +323,7 @@ class Tagged(Flowable):
             inner.drawOn(canvas, x, y, _sW)
             return
         if isinstance(inner, Paragraph):
-            _space_line_ends(inner)
+            _space_line_ends(inner, last_too=self.more)
         if self.kind in ("table", "layout"):
             if self.element is not None:
                 tagger.attach(self.element)
