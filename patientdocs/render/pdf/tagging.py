@@ -324,6 +324,9 @@ class Tagged(Flowable):
             return
         if isinstance(inner, Paragraph):
             _space_line_ends(inner, last_too=self.more)
+        if self.kind == "plain":
+            inner.drawOn(canvas, x, y, _sW)
+            return
         if self.kind in ("table", "layout"):
             if self.element is not None:
                 tagger.attach(self.element)
@@ -525,7 +528,10 @@ def _table(flowables: list[Flowable], node_role: Role) -> list[Flowable]:
             head = f.repeatRows if isinstance(f.repeatRows, int) else 0
 
             def cell(value: Flowable) -> Flowable:
-                return _field_form(value, None) if _is_field(value) else value
+                if _is_field(value):
+                    return _field_form(value, None)
+                # The cell's own TH/TD holds the text; the wrapper only spaces its line ends.
+                return Tagged(value, None, "plain") if isinstance(value, Paragraph) else value
 
             _wrap_cells(f, cell, space_strings=True)
             out.append(Tagged(f, element, "table", head_rows=head))
