@@ -228,7 +228,7 @@ def test_the_packet_keeps_each_documents_structure(made, tmp_path: Path) -> None
     got = poppler_tree(made["packet"])
     assert [role for role, _, _ in got[2]] == ["Part", "Part", "Part"]
     assert got[2][0][2] == _as_tuples(expected_tree(info))
-    assert got[2][1][2] == _as_tuples([("P", labels["patient_copy"], [])] + expected_tree(consent))
+    assert got[2][1][2] == _as_tuples([("P", labels["patient_copy"], []), *expected_tree(consent)])
 
 
 def test_line_ends_are_spaces_in_the_text(made) -> None:
@@ -372,3 +372,29 @@ def test_print_all_is_one_tagged_tree(tmp_path: Path) -> None:
 
     path = tmp_path / "day" / "print-all.pdf"
     assert [(f.rule_id, f.message) for f in validate(str(path)).findings] == []
+
+
+def test_validate_reports_each_kind_tagged(tmp_path: Path) -> None:
+    copy_project(tmp_path)
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for kind, pages in (("info", "4 pages"), ("consent", "5 pages per copy"), ("aftercare", "2 pages")):
+        assert (f"OK  dry-needling/en {kind} ({pages}; tagged: yes, text all tagged, fonts embedded)"
+                in result.stdout.splitlines()), result.stdout
+
+
+def test_validate_fails_when_a_template_draws_untagged_text(tmp_path: Path, monkeypatch) -> None:
+    """The check behind "tagged: yes" is real: with the tagging layer switched off it fails."""
+    from patientdocs.cli import main
+    from patientdocs.render.pdf import tagging
+
+    copy_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    monkeypatch.setattr(tagging, "tag_block", lambda node, flowables: flowables)
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 2
+    assert "dry-needling/en info is not accessible: page 1:" in result.output
+    assert "neither tagged nor marked as an artifact" in result.output
