@@ -354,6 +354,7 @@ def validate(ctx: click.Context, config_path: Path | None, allow_expired: bool) 
     """Check the clinic's settings, all content and every template with a sample patient."""
     from patientdocs.load.content import available
     from patientdocs.load.visit import make_visit
+    from patientdocs.render.pdf.checks import accessibility_problems
     from patientdocs.render.pipeline import Pipeline
 
     config = load_config(ctx, config_path)
@@ -379,7 +380,12 @@ def validate(ctx: click.Context, config_path: Path | None, allow_expired: bool) 
                 for kind in kinds:
                     rendered = pipeline.render([(kind, "")], sample, treatment=treatment, language=language)
                     each = " per copy" if kind == "consent" else ""  # the consent command prints two copies
-                    click.echo(f"OK  {treatment}/{language} {kind} ({rendered.pages} pages{each})")
+                    found = accessibility_problems(rendered.pdf)
+                    if found:
+                        raise PatientDocsError(f"{treatment}/{language} {kind} is not accessible: {'; '.join(found)}",
+                                               source=config.templates_dir / f"{kind}.xml.j2")
+                    click.echo(f"OK  {treatment}/{language} {kind} ({rendered.pages} pages{each}; tagged: yes, "
+                               "text all tagged, fonts embedded)")
             except PatientDocsError as exc:
                 problems += 1
                 for line in str(exc).splitlines():
@@ -734,7 +740,8 @@ def _finish_batch(pipeline, listing, result, out_dir: Path, appointments: Path, 
     try:
         parts = itertools.chain(((part, i == 0) for i, part in enumerate(cover)), (o.job.target for o in made))
         join(parts, partial, duplex=duplex,
-             blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."))
+             blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."),
+             seed=pipeline.font_seed(loaded))
         os.replace(partial, print_all)
     except OSError as exc:
         raise PatientDocsError(f"cannot write {print_all} ({exc.strerror}); every appointment's file is complete "

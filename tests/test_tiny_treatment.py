@@ -130,6 +130,7 @@ def test_dry_needling_is_not_available_with_this_config(tiny: Path) -> None:
 def test_validate_checks_the_tiny_treatment(tiny: Path) -> None:
     result = run_cli("validate", cwd=tiny)
     assert result.returncode == 0, result.stderr
-    assert re.search(r"^OK\s+cupping/en info \(\d+ pages?\)$", result.stdout, re.M), result.stdout
+    assert re.search(r"^OK\s+cupping/en info \(\d+ pages?; tagged: yes, text all tagged, fonts embedded\)$",
+                     result.stdout, re.M), result.stdout
     assert "dry-needling" not in result.stdout
     assert result.stdout.rstrip().endswith("All checks passed.")

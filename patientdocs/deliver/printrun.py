@@ -6,6 +6,10 @@ only one copy of identical objects: the fonts, and every page that holds no pati
 (its text is byte-identical across patients because font subset codes are seeded in a fixed
 order, see ``pdf.fonts.seed_subsets``). Memory holds object numbers and content digests, not
 the file, so a day of 1,000 appointments needs no more memory than a day of 100.
+
+The joined file is tagged too: one structure tree whose Document holds a Part per document
+(the cover, then each patient's documents, each with the structure it had), with its own
+parent tree, written as each file's pages are.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import decimal
 import hashlib
 import io
+import zlib
+from array import array
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -20,7 +26,7 @@ from typing import BinaryIO
 from patientdocs.deliver.output import open_private
 from patientdocs.errors import PatientDocsError
 
-_CATALOG, _PAGES = 1, 2
+_CATALOG, _PAGES, _TREE, _DOCUMENT = 1, 2, 3, 4
 
 
 class _Writer:
@@ -30,7 +36,14 @@ class _Writer:
         self.handle = handle
         self.position = 0
         self.digest = hashlib.sha256()
-        self.offsets: list[int] = [0, 0, 0]  # object 0 is the free list's head; 1 and 2 are reserved
+        # Object 0 is the free list's head; 1 to 4 are reserved: catalog, pages, structure root, Document.
+        # A compressed object's entry is -(1 + its object stream's number * 2**16 + its index in it).
+        self.offsets = array("q", [0, 0, 0, 0, 0])
+        self._packed: list[tuple[int, bytes]] = []  # structure objects waiting for an object stream
+        self.parts: list[int] = []  # the Part elements under the joined file's Document
+        self.parent_tree: list[tuple[int, int]] = []  # (key, object number of that page's MCID array)
+        self.lang = ""
+        self.title = ""
         self.seen: dict[bytes, int] = {}  # content digest -> object number
         self.kids: list[int] = []
         self._numbers: dict[tuple[int, int], int] = {}  # per source file: objgen -> object number
@@ -49,6 +62,34 @@ class _Writer:
         self.offsets[number] = self.position
         self._emit(b"%d 0 obj\n%s\nendobj\n" % (number, body))
         return number
+
+    # Structure elements are many small dictionaries (hundreds per packet): packed into compressed
+    # object streams they take a tenth of the room.
+    _PACK = 500
+
+    def _packed_object(self, body: bytes, number: int | None = None) -> int:
+        if number is None:
+            number = self._reserve()
+        self._packed.append((number, body))
+        if len(self._packed) >= self._PACK:
+            self._flush_packed()
+        return number
+
+    def _flush_packed(self) -> None:
+        if not self._packed:
+            return
+        stream = self._reserve()
+        header, bodies, offset = [], [], 0
+        for index, (number, body) in enumerate(self._packed):
+            header.append(b"%d %d" % (number, offset))
+            bodies.append(body)
+            offset += len(body) + 1
+            self.offsets[number] = -(1 + stream * 65536 + index)
+        head = b" ".join(header) + b"\n"
+        data = zlib.compress(head + b"\n".join(bodies) + b"\n")
+        self._object(b"<</Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d>>\nstream\n%s\nendstream"
+                     % (len(self._packed), len(head), len(data), data), stream)
+        self._packed.clear()
 
     def next_source(self) -> None:
         self._numbers.clear()
@@ -139,47 +180,161 @@ class _Writer:
 
     # -- pages ---------------------------------------------------------------------------------------
 
-    def page(self, page_dict) -> None:
-        """A page is never shared: the page tree lists each one once."""
-        self.kids.append(self._object(self.dictionary(page_dict.items(), b" /Parent %d 0 R" % _PAGES)))
+    def _reserve(self) -> int:
+        self.offsets.append(0)
+        return len(self.offsets) - 1
 
-    def blank(self, width: float, height: float, text: str) -> None:
-        font = self.seen.get(b"blank-font")
-        if font is None:
-            font = self._object(b"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>")
-            self.seen[b"blank-font"] = font
-        safe = text.encode("latin-1", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-        content = b"BT /F1 12 Tf 0.33 g %.1f %.1f Td (%s) Tj ET" % (max(36.0, width / 2 - len(safe) * 2.8),
-                                                                      height / 2, safe)
-        stream_key = b"blank-" + hashlib.sha256(content + b"%.1f" % width).digest()
-        stream = self.seen.get(stream_key)
-        if stream is None:
-            stream = self._object(b"<</Length %d>>\nstream\n%s\nendstream" % (len(content), content))
-            self.seen[stream_key] = stream
-        self.kids.append(self._object(
-            b"<</Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources <</Font <</F1 %d 0 R>>>> "
-            b"/Contents %d 0 R>>" % (_PAGES, width, height, font, stream)))
+    def page(self, page_dict) -> int:
+        """A page is never shared: the page tree lists each one once. Returns its number."""
+        number = self._reserve()
+        self._numbers[page_dict.objgen] = number  # structure elements point at their page
+        extra = b" /Parent %d 0 R" % _PAGES
+        items = [(k, v) for k, v in page_dict.items() if k != "/StructParents"]
+        if "/StructParents" in page_dict:
+            extra += b" /StructParents %d" % len(self.parent_tree)
+            self.parent_tree.append((len(self.parent_tree), 0))  # its array is written with the structure
+        self._object(self.dictionary(items, extra), number)
+        self.kids.append(number)
+        return number
+
+    # -- the structure tree --------------------------------------------------------------------------
+
+    def structure(self, src, first_key: int) -> None:
+        """The structure of ``src``, whose pages were just written: its documents become Parts
+        of the joined Document, and its pages' MCID arrays entries of the joined parent tree."""
+        import pikepdf
+
+        root = src.Root.get("/StructTreeRoot")
+        if root is None:
+            return
+        lang = str(src.Root.get("/Lang", ""))
+        if not self.lang:
+            self.lang, self.title = lang, str(src.docinfo.get("/Title", ""))
+        top = root.K
+        kids = list(top.K) if isinstance(top.get("/K"), pikepdf.Array) else [top.K]
+        parts = kids if kids and all(isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/Part"
+                                     for k in kids) else [top]
+        numbers: dict[tuple[int, int], int] = {}
+        order = []
+
+        def collect(element) -> None:
+            numbers[element.objgen] = self._reserve()
+            order.append(element)
+            children = element.get("/K")
+            for kid in (children if isinstance(children, pikepdf.Array) else [children]):
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") not in ("/MCR", "/OBJR"):
+                    collect(kid)
+
+        for part in parts:
+            collect(part)
+            self.parts.append(numbers[part.objgen])
+        tops = {part.objgen for part in parts}
+
+        def ref(obj) -> bytes:
+            return b"%d 0 R" % (numbers.get(obj.objgen) or self._numbers[obj.objgen])
+
+        def kid_value(kid) -> bytes:
+            if isinstance(kid, pikepdf.Dictionary):
+                if kid.get("/Type") == "/MCR":
+                    return b"<</Type /MCR /Pg %s /MCID %d>>" % (ref(kid.Pg), int(kid.MCID))
+                if kid.get("/Type") == "/OBJR":
+                    return b"<</Type /OBJR /Obj %s /Pg %s>>" % (self.value(kid.Obj), ref(kid.Pg))
+                return ref(kid)
+            return self.value(kid)
+
+        for element in order:
+            fields = []
+            for key, value in element.items():
+                if key == "/P":
+                    fields.append(b"/P %d 0 R" % _DOCUMENT if element.objgen in tops else b"/P " + ref(value))
+                elif key == "/S" and element.objgen in tops:
+                    fields.append(b"/S /Part")
+                elif key == "/Pg":
+                    fields.append(b"/Pg " + ref(value))
+                elif key == "/K":
+                    items = value if isinstance(value, pikepdf.Array) else [value]
+                    written = b" ".join(kid_value(k) for k in items)
+                    # One kid stands alone, as in the source: some readers expect a lone MCID so.
+                    fields.append(b"/K " + (written if len(items) == 1 else b"[" + written + b"]"))
+                else:
+                    fields.append(bytes(pikepdf.Name(key).unparse()) + b" " + self.value(value))
+            if element.objgen in tops and lang and lang != self.lang and "/Lang" not in element:
+                fields.append(b"/Lang " + bytes(pikepdf.String(lang).unparse()))
+            self._packed_object(b"<<" + b" ".join(fields) + b">>", numbers[element.objgen])
+        entries: dict[int, object] = {}
+        _number_tree(root.get("/ParentTree", pikepdf.Dictionary()), entries)
+        key = first_key
+        for page in src.pages:
+            if "/StructParents" not in page.obj:
+                continue
+            owners = entries.get(int(page.obj.StructParents))
+            owners = owners if isinstance(owners, pikepdf.Array) else []
+            self.parent_tree[key] = (key, self._packed_object(b"[" + b" ".join(
+                ref(o) if isinstance(o, pikepdf.Dictionary) else b"null" for o in owners) + b"]"))
+            key += 1
 
     def finish(self) -> None:
+        import pikepdf
+
+        from patientdocs.render.pdf.structure import xmp
+
         kids = b" ".join(b"%d 0 R" % k for k in self.kids)
         self._object(b"<</Type /Pages /Count %d /Kids [%s]>>" % (len(self.kids), kids), _PAGES)
-        self._object(b"<</Type /Catalog /Pages %d 0 R>>" % _PAGES, _CATALOG)
-        xref = self.position
-        lines = [b"xref\n0 %d\n" % len(self.offsets), b"0000000000 65535 f \n"]
-        lines += [b"%010d 00000 n \n" % offset for offset in self.offsets[1:]]
+        nums = b" ".join(b"%d %d 0 R" % entry for entry in self.parent_tree)
+        self._object(b"<</Type /StructTreeRoot /K %d 0 R /ParentTree <</Nums [%s]>> /ParentTreeNextKey %d>>"
+                     % (_DOCUMENT, nums, len(self.parent_tree)), _TREE)
+        self._object(b"<</Type /StructElem /S /Document /P %d 0 R /K [%s]>>"
+                     % (_TREE, b" ".join(b"%d 0 R" % p for p in self.parts)), _DOCUMENT)
+        title = bytes(pikepdf.String(self.title).unparse())
+        lang = bytes(pikepdf.String(self.lang or "en").unparse())
+        metadata = xmp(self.title, "", self.lang or "en").encode("utf-8")
+        meta = self._object(b"<</Type /Metadata /Subtype /XML /Length %d>>\nstream\n%s\nendstream"
+                            % (len(metadata), metadata))
+        self.info = self._object(b"<</Title %s /Producer (patientdocs)>>" % title)
+        self._object(b"<</Type /Catalog /Pages %d 0 R /StructTreeRoot %d 0 R /MarkInfo <</Marked true>> /Lang %s "
+                     b"/ViewerPreferences <</DisplayDocTitle true>> /Metadata %d 0 R>>"
+                     % (_PAGES, _TREE, lang, meta), _CATALOG)
+        self._flush_packed()
+        # A cross-reference stream, as compressed objects need (PDF 1.5): one row per object,
+        # type (0 free, 1 in the file, 2 in an object stream), then offset or stream and index.
+        number = self._reserve()
+        self.offsets[number] = self.position
+        rows = [b"\x00\x00\x00\x00\x00\xff\xff"]
+        for offset in self.offsets[1:]:
+            if offset >= 0:
+                rows.append(b"\x01" + offset.to_bytes(4, "big") + b"\x00\x00")
+            else:
+                stream, index = divmod(-offset - 1, 65536)
+                rows.append(b"\x02" + stream.to_bytes(4, "big") + index.to_bytes(2, "big"))
+        data = zlib.compress(b"".join(rows))
         file_id = self.digest.hexdigest()[:32].encode()  # from the content: the same run, the same file
-        lines.append(b"trailer\n<</Size %d /Root %d 0 R /ID [<%s> <%s>]>>\nstartxref\n%d\n%%%%EOF\n"
-                     % (len(self.offsets), _CATALOG, file_id, file_id, xref))
-        self._emit(b"".join(lines))
+        self._emit(b"%d 0 obj\n<</Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] "
+                   b"/Filter /FlateDecode /Length %d>>\nstream\n%s\nendstream\nendobj\n"
+                   % (number, len(self.offsets), _CATALOG, self.info, file_id, file_id, len(data), data))
+        self._emit(b"startxref\n%d\n%%%%EOF\n" % self.offsets[number])
+
+
+def _number_tree(node, out: dict[int, object]) -> None:
+    nums = node.get("/Nums")
+    if nums is not None:
+        for i in range(0, len(nums) - 1, 2):
+            out[int(nums[i])] = nums[i + 1]
+    for kid in node.get("/Kids", []):
+        _number_tree(kid, out)
 
 
 def join(parts: Iterable[Path | bytes | tuple[Path | bytes, bool]], target: Path, *, duplex: bool,
-         blank_text: str) -> None:
+         blank_text: str, seed: str = "") -> None:
     """Join PDFs into ``target``, each starting on a front side when ``duplex``; identical objects once.
 
-    A part given as ``(pdf, False)`` continues the part before it (no blank page between)."""
+    A part given as ``(pdf, False)`` continues the part before it (no blank page between).
+    ``seed``: the font seed of the documents (see fonts.seed_subsets), so the blank pages' font is
+    stored once with theirs."""
     import pikepdf
 
+    from patientdocs.render.pdf.page import blank_page_pdf
+
+    blanks: dict[tuple[float, float], pikepdf.Pdf] = {}
     with open_private(target) as handle:
         writer = _Writer(handle)
         for item in parts:
@@ -190,10 +345,18 @@ def join(parts: Iterable[Path | bytes | tuple[Path | bytes, bool]], target: Path
                 raise PatientDocsError(f"cannot read {part if isinstance(part, Path) else 'a document'} "
                                        f"to join it ({exc})") from None
             with src:
-                writer.next_source()
                 if duplex and starts and len(writer.kids) % 2 == 1:
                     box = src.pages[0].mediabox
-                    writer.blank(float(box[2]), float(box[3]), blank_text)
+                    size = (float(box[2]), float(box[3]))
+                    if size not in blanks:
+                        blanks[size] = pikepdf.open(io.BytesIO(blank_page_pdf(blank_text, size, seed)))
+                    writer.next_source()
+                    writer.page(blanks[size].pages[0].obj)
+                writer.next_source()
+                first_key = len(writer.parent_tree)
                 for page in src.pages:
                     writer.page(page.obj)
+                writer.structure(src, first_key)
         writer.finish()
+    for blank in blanks.values():
+        blank.close()

@@ -236,6 +236,7 @@ class Pipeline:
             custom=(("ContentVersion", version), ("ReviewBy", review_by), ("Fingerprint", fingerprint),
                     ("DocumentKinds", "+".join(kinds)), ("Treatment", treatment), ("Language", language),
                     *((("Request", request),) if request else ())),
+            lang=language,
         )
         pdf, pages = render_pdf(parts, paper=self.config.document.paper,
                                 theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),
@@ -272,7 +273,7 @@ class Pipeline:
                         page_word=labels.get("page", "Page"), of_word=labels.get("of", "of"),
                         page_offset=page_offset, page_total=page_total)
         info = PdfInfo(title=f"{labels.get('cover_title', 'Print run')} {run_date.isoformat()}",
-                       author=clinic.name, subject="print run", keywords="")
+                       author=clinic.name, subject="print run", keywords="", lang=language)
         return render_pdf([Part(markup.parse(xml, "templates/cover.xml.j2"), meta, "templates/cover.xml.j2")],
                           paper=self.config.document.paper,
                           theme=Theme(self.config.document.font_size, clinic.brand_colour), info=info,

@@ -31,6 +31,9 @@ class BuildContext:
     width: float  # frame width in points
     template: str  # for error messages
     fillable: bool = False
+    # Called with each block and the flowables made for it (tagging.tag_block marks them for the
+    # structure tree); nested blocks pass through it first.
+    tag: Callable[[Node, list[Flowable]], list[Flowable]] | None = None
 
 
 Builder = Callable[[Node, BuildContext], list[Flowable]]
@@ -340,7 +343,8 @@ def build_block(node: Node, ctx: BuildContext) -> list[Flowable]:
     if builder is None:
         raise PatientDocsError(f"<{node.tag}> cannot be used here (line {node.line} of the rendered document)",
                                source=ctx.template)
-    return builder(node, ctx)
+    out = builder(node, ctx)
+    return ctx.tag(node, out) if ctx.tag is not None else out
 
 
 def build_story(root: Node, ctx: BuildContext) -> list[Flowable]:

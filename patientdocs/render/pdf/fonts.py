@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from patientdocs.errors import UnsupportedCharactersError
+from patientdocs.render.pdf.scripts import lang_markers, language_runs
 
 FONT_DIR = Path(__file__).resolve().parents[3] / "fonts"
 
@@ -141,10 +142,26 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def inline(text: str) -> str:
-    """Escape text for a reportlab paragraph, switching to the fallback font where needed."""
+def _inline(text: str) -> str:
     return "".join(escape(part) if family == MAIN else f'<font face="{FALLBACK}">{escape(part)}</font>'
                    for family, part in runs(text))
+
+
+def inline(text: str) -> str:
+    """Escape text for a reportlab paragraph, switching to the fallback font where needed.
+
+    A run in another script (a Greek name in an English sheet) is marked with its language."""
+    pieces = language_runs(text)
+    if len(pieces) == 1 and pieces[0][0] is None:
+        return _inline(text)
+    out = []
+    for lang, part in pieces:
+        if lang is None:
+            out.append(_inline(part))
+        else:
+            start, end = lang_markers(lang)
+            out.append(start + _inline(part) + end)
+    return "".join(out)
 
 
 def styled(family: str, font: str) -> str:

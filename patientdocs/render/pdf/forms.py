@@ -11,8 +11,10 @@ from reportlab.platypus import Flowable
 
 from patientdocs.render.pdf import fonts
 
-# AcroForm fields need one of the standard 14 fonts (reportlab cannot use an embedded one).
+# reportlab writes AcroForm fields with one of the standard 14 fonts only; sign_fields then
+# replaces it by the embedded body font (see embed_field_font).
 FIELD_FONT = "Helvetica"
+FIELD_FONT_SIZE = 11
 
 
 class TickBox(Flowable):
@@ -71,7 +73,7 @@ class WriteLine(Flowable):
             # Signatures become real /Sig fields after rendering (see sign_fields); a text
             # field marks the spot because reportlab has no signature field type.
             canv.acroForm.textfield(name=self.name, tooltip=self.tooltip, x=0, y=0, width=self.width,
-                                    height=self.height, fontName=FIELD_FONT, fontSize=11,
+                                    height=self.height, fontName=FIELD_FONT, fontSize=FIELD_FONT_SIZE,
                                     borderColor=colors.HexColor("#555555"), fillColor=colors.white,
                                     textColor=colors.black, borderWidth=1, forceBorder=True, relative=True)
         else:
@@ -87,8 +89,63 @@ class WriteLine(Flowable):
 SIGNATURE_PREFIX = "signature_"
 
 
+def _field_font(doc):
+    """The body font, whole (not a subset: the patient types letters nobody knows in advance),
+    as a simple TrueType font with the Windows Latin encoding that form fields use."""
+    import pikepdf
+    from reportlab.pdfbase import pdfmetrics
+
+    fonts.register()
+    face = pdfmetrics.getFont(fonts.MAIN).face
+    data = (fonts.FONT_DIR / "AtkinsonHyperlegible-Regular.ttf").read_bytes()
+    widths = []
+    for code in range(32, 256):
+        try:
+            char = ord(bytes([code]).decode("cp1252"))
+        except UnicodeDecodeError:
+            char = None
+        widths.append(face.charWidths.get(char, face.defaultWidth) if char is not None else 0)
+    file = pikepdf.Stream(doc, data)
+    file.Length1 = len(data)
+    descriptor = pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/" + face.name.decode()), Flags=32,
+        FontBBox=face.bbox, ItalicAngle=face.italicAngle, Ascent=face.ascent, Descent=face.descent,
+        CapHeight=face.capHeight, StemV=face.stemV, FontFile2=file)
+    return doc.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.TrueType, BaseFont=pikepdf.Name("/" + face.name.decode()),
+        FirstChar=32, LastChar=255, Widths=widths, Encoding=pikepdf.Name.WinAnsiEncoding,
+        FontDescriptor=doc.make_indirect(descriptor)))
+
+
+def embed_field_font(doc) -> None:
+    """Text fields write with the embedded body font instead of Helvetica, which is not embedded.
+
+    A reader types the patient's answers in this font (its Latin letters; a reader falls back to
+    a font of its own for other scripts). Tick boxes draw their tick as a shape and need no font."""
+    import pikepdf
+
+    acro = doc.Root.get("/AcroForm")
+    if acro is None:
+        return
+    font = _field_font(doc)
+    fonts_dict = pikepdf.Dictionary(FieldFont=font)
+    acro.DR = pikepdf.Dictionary(Font=fonts_dict)
+    acro.DA = pikepdf.String("/FieldFont 0 Tf 0 g")
+    for field in acro.Fields:
+        if field.get("/FT") != "/Tx":
+            continue
+        field.DA = pikepdf.String(f"/FieldFont {FIELD_FONT_SIZE} Tf 0 g")
+        normal = field.get("/AP", {}).get("/N")
+        if isinstance(normal, pikepdf.Stream):
+            resources = normal.get("/Resources")
+            if resources is None:
+                resources = normal.Resources = pikepdf.Dictionary()
+            resources.Font = fonts_dict
+
+
 def sign_fields(pdf: bytes) -> bytes:
-    """Turn the signature placeholders into empty /Sig fields that PDF readers let people sign."""
+    """Turn the signature placeholders into empty /Sig fields that PDF readers let people sign;
+    the text fields get an embedded font."""
     import io
 
     import pikepdf
@@ -97,6 +154,7 @@ def sign_fields(pdf: bytes) -> bytes:
         acro = doc.Root.get("/AcroForm")
         if acro is None:
             return pdf
+        embed_field_font(doc)
         for field in acro.Fields:
             name = str(field.get("/T", ""))
             if name.startswith(SIGNATURE_PREFIX):

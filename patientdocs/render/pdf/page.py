@@ -7,6 +7,8 @@ show the document it belongs to. Totals are stamped when the file is saved, in o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import field
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 from patientdocs.frozen import frozen
-from patientdocs.render.pdf import fonts
+from patientdocs.render.pdf import fonts, tagging
 
 MARGIN = 15 * mm
 HEADER_H = 20 * mm
@@ -44,6 +46,16 @@ class PageMeta:
     key: object = field(default_factory=object, compare=False)
 
 
+@frozen
+class TagSettings:
+    """What the structure tree of a PDF needs besides its pages."""
+
+    lang: str
+    title: str
+    author: str
+    parts: int = 1
+
+
 class DocumentStart(Flowable):
     """Zero-size marker: from here on, pages belong to a new document."""
 
@@ -56,6 +68,9 @@ class DocumentStart(Flowable):
 
     def draw(self) -> None:
         self.canv._doc_meta = self.meta  # read back by StampingCanvas when the page ends
+        tagger = tagging.tagger_of(self.canv)
+        if tagger is not None:
+            self.canv._doc_element = tagger.start_document()
 
 
 class BlankIfBack(Flowable):
@@ -75,23 +90,28 @@ class BlankIfBack(Flowable):
     def draw(self) -> None:
         if self._fill:
             self.canv._blank_page = True
-            self.canv.setFont(fonts.MAIN, 12)
-            self.canv.setFillColor(colors.HexColor("#555555"))
-            self.canv.drawCentredString(self.width / 2, self.height / 2, self.text)
+            with tagging.artifact(self.canv, "Pagination"):
+                self.canv.setFont(fonts.MAIN, 12)
+                self.canv.setFillColor(colors.HexColor("#555555"))
+                self.canv.drawCentredString(self.width / 2, self.height / 2, self.text)
 
 
 class StampingCanvas(Canvas):
     """Keeps each page until save, then stamps header, footer and per-document page totals."""
 
     def __init__(self, *args, custom_info: tuple[tuple[str, str], ...] = (), seed: str = "",
-                 seed_fill: bool = False, **kwargs):
+                 seed_fill: bool = False, tags: TagSettings | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if custom_info:
             self._doc.info = _InfoWithCustomKeys(self._doc.info, custom_info)
         fonts.seed_subsets(seed, self._doc, fill=seed_fill)
         self._pages: list[dict] = []
         self._doc_meta: PageMeta | None = None
+        self._doc_element = None
         self._blank_page = False
+        self._tags = tags
+        if tags is not None:
+            tagging.install(self, tagging.Tagger(tags.lang, tags.parts))
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._pages.append(dict(self.__dict__))
@@ -111,9 +131,19 @@ class StampingCanvas(Canvas):
             if meta is not None and not state["_blank_page"]:
                 key = id(meta.key)
                 numbers[key] = numbers.get(key, 0) + 1
-                _draw_header(self, meta)
-                _draw_footer(self, meta, numbers[key] + meta.page_offset, meta.page_total or totals[key])
+                # The first page of each document reads its logo, copy and warning once; the
+                # running header and the footer are artifacts.
+                first = state["_doc_element"] if numbers[key] == 1 and meta.page_offset == 0 else None
+                _draw_header(self, meta, first)
+                with tagging.artifact(self, "Pagination", "Footer"):
+                    _draw_footer(self, meta, numbers[key] + meta.page_offset, meta.page_total or totals[key])
             super().showPage()
+        tagger = tagging.tagger_of(self)
+        if tagger is not None and self._tags is not None:
+            from patientdocs.render.pdf import structure
+
+            structure.write(self, tagger, title=self._tags.title, author=self._tags.author,
+                            page_annotations=[state["_annotationrefs"] for state in self._pages])
         super().save()
 
 
@@ -134,34 +164,55 @@ class _InfoWithCustomKeys(PDFInfo):
         return formatted[:end] + entries + formatted[end:]
 
 
-def _draw_header(canv: Canvas, meta: PageMeta) -> None:
+@contextmanager
+def _once(canv: Canvas, document, role: str, alt: str | None = None) -> Iterator[None]:
+    """Header content that is read on a document's first page (before its body) and is an
+    artifact on the pages after it."""
+    tagger = tagging.tagger_of(canv)
+    if tagger is None:
+        yield
+    elif document is None:
+        with tagger.artifact(canv, "Pagination", "Header"):
+            yield
+    else:
+        with tagger.element(canv, tagging.Element(role, document, alt=alt), first=True):
+            yield
+
+
+def _draw_header(canv: Canvas, meta: PageMeta, document=None) -> None:
+    """The clinic's letterhead; ``document`` is the structure element of a document's first page."""
     width, height = canv._pagesize
     top = height - MARGIN + 4 * mm
     canv.saveState()
     text_left = MARGIN
     if meta.logo is not None:
         logo_h = 16 * mm
-        canv.drawImage(str(meta.logo), MARGIN, top - logo_h, width=logo_h * 2, height=logo_h,
-                       preserveAspectRatio=True, anchor="w", mask="auto")
+        with _once(canv, document, "Figure", alt=f"{meta.clinic_name} logo"):
+            canv.drawImage(str(meta.logo), MARGIN, top - logo_h, width=logo_h * 2, height=logo_h,
+                           preserveAspectRatio=True, anchor="w", mask="auto")
         text_left = MARGIN + logo_h * 2 + 4 * mm
-    _text(canv, meta.clinic_name, text_left, top - 5 * mm, fonts.MAIN + "-Bold", 14, meta.brand)
-    for i, line in enumerate(meta.clinic_lines[:2]):
-        _text(canv, line, text_left, top - (10 + 4.5 * i) * mm, fonts.MAIN, 9.5, "#333333")
+    with tagging.artifact(canv, "Pagination", "Header"):
+        _text(canv, meta.clinic_name, text_left, top - 5 * mm, fonts.MAIN + "-Bold", 14, meta.brand)
+        for i, line in enumerate(meta.clinic_lines[:2]):
+            _text(canv, line, text_left, top - (10 + 4.5 * i) * mm, fonts.MAIN, 9.5, "#333333")
+        canv.setStrokeColor(colors.HexColor(meta.brand))
+        canv.setLineWidth(1.2)
+        canv.line(MARGIN, height - MARGIN - HEADER_H + 8 * mm, width - MARGIN, height - MARGIN - HEADER_H + 8 * mm)
     if meta.copy_label:
         canv.setFont(fonts.MAIN + "-Bold", 12)
         label_w = canv.stringWidth(meta.copy_label, fonts.MAIN + "-Bold", 12) + 6 * mm
-        canv.setStrokeColor(colors.HexColor(meta.brand))
-        canv.setFillColor(colors.white)
-        canv.roundRect(width - MARGIN - label_w, top - 7 * mm, label_w, 8 * mm, 2 * mm, stroke=1, fill=1)
-        canv.setFillColor(colors.HexColor(meta.brand))
-        canv.drawCentredString(width - MARGIN - label_w / 2, top - 4.6 * mm, meta.copy_label)
-    canv.setStrokeColor(colors.HexColor(meta.brand))
-    canv.setLineWidth(1.2)
-    canv.line(MARGIN, height - MARGIN - HEADER_H + 8 * mm, width - MARGIN, height - MARGIN - HEADER_H + 8 * mm)
+        with tagging.artifact(canv, "Pagination", "Header"):
+            canv.setStrokeColor(colors.HexColor(meta.brand))
+            canv.setFillColor(colors.white)
+            canv.roundRect(width - MARGIN - label_w, top - 7 * mm, label_w, 8 * mm, 2 * mm, stroke=1, fill=1)
+        with _once(canv, document, "P"):
+            canv.setFillColor(colors.HexColor(meta.brand))
+            canv.drawCentredString(width - MARGIN - label_w / 2, top - 4.6 * mm, meta.copy_label)
     if meta.banner:
-        canv.setFillColor(colors.HexColor("#8b0000"))
-        canv.setFont(fonts.MAIN + "-Bold", 10)
-        canv.drawString(MARGIN, height - MARGIN - HEADER_H + 3.5 * mm, meta.banner)
+        with _once(canv, document, "P"):
+            canv.setFillColor(colors.HexColor("#8b0000"))
+            canv.setFont(fonts.MAIN + "-Bold", 10)
+            canv.drawString(MARGIN, height - MARGIN - HEADER_H + 3.5 * mm, meta.banner)
     canv.restoreState()
 
 
@@ -184,3 +235,24 @@ def _text(canv: Canvas, text: str, x: float, baseline: float, font: str, size: f
         canv.setFont(name, size)
         canv.drawString(x, baseline, part)
         x += canv.stringWidth(part, name, size)
+
+
+def blank_page_pdf(text: str, pagesize: tuple[float, float], seed: str = "") -> bytes:
+    """A one-page PDF that says the page is blank on purpose: a print run's filler between patients.
+
+    Its note is an artifact, in the body font seeded like the documents' (so a print run stores
+    that font once)."""
+    import io
+
+    fonts.register()
+    buffer = io.BytesIO()
+    canv = Canvas(buffer, pagesize=pagesize, initialFontName=fonts.MAIN)
+    fonts.seed_subsets(seed, canv._doc, fill=True)
+    canv.addLiteral("/Artifact <</Type /Pagination>> BDC")
+    canv.setFont(fonts.MAIN, 12)
+    canv.setFillColor(colors.HexColor("#555555"))
+    canv.drawCentredString(pagesize[0] / 2, pagesize[1] / 2, text)
+    canv.addLiteral("EMC")
+    canv.showPage()
+    canv.save()
+    return buffer.getvalue()

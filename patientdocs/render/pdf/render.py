@@ -10,16 +10,29 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate
+from reportlab.platypus.tables import CellStyle
 
 from patientdocs.frozen import frozen
 from patientdocs.render.markup import Node
-from patientdocs.render.pdf import fonts
+from patientdocs.render.pdf import fonts, tagging
 from patientdocs.render.pdf.flowables import BuildContext, build_story
-from patientdocs.render.pdf.page import FOOTER_H, HEADER_H, MARGIN, BlankIfBack, DocumentStart, PageMeta, StampingCanvas
+from patientdocs.render.pdf.page import (
+    FOOTER_H,
+    HEADER_H,
+    MARGIN,
+    BlankIfBack,
+    DocumentStart,
+    PageMeta,
+    StampingCanvas,
+    TagSettings,
+)
 from patientdocs.render.pdf.styles import Theme, make_styles
 
 # Measured: about 8% faster and slightly smaller files without ASCII85.
 rl_config.useA85 = 0
+# A table's cells default to Helvetica, which reportlab then lists as a font of the page even
+# where no cell text uses it: a font not embedded, which tagged (PDF/UA) documents must not have.
+CellStyle.fontname = fonts.MAIN
 
 PAPER = {"A4": A4, "Letter": LETTER}
 
@@ -40,6 +53,7 @@ class PdfInfo:
     subject: str
     keywords: str
     custom: tuple[tuple[str, str], ...] = ()  # extra document-information keys, e.g. ("ContentVersion", "2026.11")
+    lang: str = "en"  # the content's language (BCP 47), for screen readers
 
 
 _STYLE_CACHE: dict[Theme, dict[str, object]] = {}
@@ -73,6 +87,8 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
         bottomMargin=MARGIN + FOOTER_H - BOTTOM_GAIN[paper],
         title=info.title, author=info.author, subject=info.subject, keywords=info.keywords,
         creator="patientdocs", producer="patientdocs",
+        # Not reportlab's default Helvetica for the page start: it would be a font not embedded.
+        initialFontName=fonts.MAIN,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
@@ -85,7 +101,9 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
             if duplex:
                 story += [BlankIfBack(part.meta.blank_text), CondPageBreak(1)]
         story.append(DocumentStart(part.meta))
-        story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable)))
+        story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable,
+                                                         tag=tagging.tag_block)))
+    tags = TagSettings(lang=info.lang, title=info.title, author=info.author, parts=len(parts))
     doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom, seed=seed,
-                                                        seed_fill=shared_fonts))
+                                                        seed_fill=shared_fonts, tags=tags))
     return buffer.getvalue(), doc.page

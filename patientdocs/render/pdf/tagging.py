@@ -1,0 +1,562 @@
+"""Tagged PDF, the layout side: the structure role of each block, and marked content on the pages.
+
+reportlab has no tagging API. This module adds one without changing how anything is laid out:
+
+- ``ROLES`` says, per tag of the XML vocabulary, which structure element its flowables become
+  (``h1`` -> H1, ``ul`` -> L/LI/Lbl/LBody, ``risk-table`` -> Table/TR/TH/TD, ...). A tag that is not
+  listed gets a generic treatment (a Div; a Figure when it has an ``alt`` attribute), so new blocks
+  are tagged before anyone adds them here.
+- ``tag_block`` wraps what a builder returned in ``Tagged`` flowables. A wrapper delegates
+  layout (wrap, split, spacing, keep-with-next) to the flowable it holds, and when drawn brackets
+  its content with ``/Role <</MCID n>> BDC ... EMC``. A paragraph split over two pages stays one
+  structure element, with one marked-content sequence per page.
+- Tables: background and rules are artifacts; each cell of a data table is a TH or TD. A header
+  row repeated on a later page is an artifact (it was read once already).
+- A ``Tagger`` lives on the canvas while a PDF is built: it numbers the marked content per page and
+  records which element each number belongs to. ``structure.py`` writes the tree from that.
+
+Marked content from other layers (a ``/Span <</ActualText ...>> BDC`` around a shaped word, the
+``/Span <</Lang ...>>`` around a name in another script) sits inside an element's sequence: nested,
+never flattened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
+
+from patientdocs.render.pdf.scripts import END_MARK, LANG_CALLBACK, LANGUAGE_SCRIPT
+
+# ---------------------------------------------------------------------------------------------
+# The structure tree, as it is being recorded
+
+
+class Element:
+    """One structure element: a role, its attributes, and its kids in reading order.
+
+    Kids are other elements or ``(page index, MCID)`` pairs (content on a page), or
+    ``("field", name)`` for a form field's widget, linked when the tree is written."""
+
+    __slots__ = ("alt", "attached", "attributes", "field", "kids", "lang", "parent", "role")
+
+    def __init__(self, role: str, parent: Element | None = None, *, alt: str | None = None,
+                 attributes: dict[str, str] | None = None):
+        self.role = role
+        self.parent = parent
+        self.kids: list[Element | tuple] = []
+        self.attached = False
+        self.alt = alt
+        self.lang: str | None = None
+        self.attributes = attributes  # the /A dictionary: owner and values, e.g. {"O": "Table", "Scope": "Column"}
+        self.field: str | None = None
+
+    def top(self) -> Element:
+        element = self
+        while element.parent is not None:
+            element = element.parent
+        return element
+
+    def adopt(self, child: Element) -> None:
+        """Make this the parent of ``child``'s outermost unparented ancestor."""
+        top = child.top()
+        if top is not self:
+            top.parent = self
+
+    def __repr__(self) -> str:  # for test failures
+        return f"<{self.role} {len(self.kids)} kids>"
+
+
+class Tagger:
+    """Marked-content bookkeeping for one PDF, kept on the canvas while it is built."""
+
+    def __init__(self, lang: str, parts: int = 1):
+        self.lang = lang
+        self.script = LANGUAGE_SCRIPT.get(lang.split("-")[0].lower(), "LATIN")
+        self.root = Element("Document")
+        self.root.attached = True
+        self.parts = parts
+        self.document: Element = self.root  # the element of the document being drawn
+        self.pages: list[list[Element]] = []  # per page index: the element of each MCID
+        self.stack: list[Element] = []  # leaf elements whose content is being drawn
+        self.open = False  # a marked-content sequence of stack[-1] is open in the page content
+        self.header_slots: dict[int, int] = {}  # id(document element) -> elements put before its body
+
+    # -- documents -------------------------------------------------------------------------------
+
+    def start_document(self) -> Element:
+        """A new document of the file begins: with several in one file, each is a Part."""
+        if self.parts > 1:
+            self.document = Element("Part", self.root)
+        return self.document
+
+    # -- elements and marked content ---------------------------------------------------------------
+
+    def attach(self, element: Element, *, first: bool = False) -> None:
+        """Put ``element`` into the tree on first use, so the tree follows the order of drawing.
+
+        ``first`` puts it before the document's body (the header is drawn after the body)."""
+        if element.attached:
+            return
+        parent = element.parent
+        if parent is None:
+            parent = element.parent = self.stack[-1] if self.stack else self.document
+        self.attach(parent)
+        if first:
+            slot = self.header_slots.get(id(parent), 0)
+            parent.kids.insert(slot, element)
+            self.header_slots[id(parent)] = slot + 1
+        else:
+            parent.kids.append(element)
+        element.attached = True
+
+    def mcid(self, canv, element: Element) -> int:
+        page = canv.getPageNumber() - 1
+        while len(self.pages) <= page:
+            self.pages.append([])
+        numbers = self.pages[page]
+        numbers.append(element)
+        element.kids.append((page, len(numbers) - 1))
+        return len(numbers) - 1
+
+    def bdc(self, canv, element: Element) -> str:
+        return f"/{element.role} <</MCID {self.mcid(canv, element)}>> BDC"
+
+    def begin(self, canv, element: Element, *, first: bool = False) -> None:
+        """Open ``element``'s content; an element already open is closed meanwhile (no nesting of MCIDs)."""
+        self.attach(element, first=first)
+        if self.open:
+            canv.addLiteral("EMC")
+        self.stack.append(element)
+        canv.addLiteral(self.bdc(canv, element))
+        self.open = True
+
+    def end(self, canv) -> None:
+        if self.open:
+            canv.addLiteral("EMC")
+        self.stack.pop()
+        self.open = False
+        if self.stack:
+            canv.addLiteral(self.bdc(canv, self.stack[-1]))
+            self.open = True
+
+    @contextmanager
+    def element(self, canv, element: Element, *, first: bool = False) -> Iterator[None]:
+        self.begin(canv, element, first=first)
+        try:
+            yield
+        finally:
+            self.end(canv)
+
+    @contextmanager
+    def artifact(self, canv, kind: str = "", subtype: str = "") -> Iterator[None]:
+        """Content that is not part of the document's text: rules, backgrounds, running headers."""
+        if self.open:
+            canv.addLiteral("EMC")
+            self.open = False
+        props = "".join(f" /{k} /{v}" for k, v in (("Type", kind), ("Subtype", subtype)) if v)
+        canv.addLiteral(f"/Artifact <<{props}>> BDC" if props else "/Artifact BMC")
+        try:
+            yield
+        finally:
+            canv.addLiteral("EMC")
+            if self.stack:
+                canv.addLiteral(self.bdc(canv, self.stack[-1]))
+                self.open = True
+
+
+def tagger_of(canv) -> Tagger | None:
+    return getattr(canv, "_tagger", None)
+
+
+@contextmanager
+def artifact(canv, kind: str = "", subtype: str = "") -> Iterator[None]:
+    """An artifact on any canvas: a no-op where nothing is being tagged."""
+    tagger = tagger_of(canv)
+    if tagger is None:
+        yield
+        return
+    with tagger.artifact(canv, kind, subtype):
+        yield
+
+
+# ---------------------------------------------------------------------------------------------
+# Languages of spans: see scripts.py; the marker's callback opens and closes the span
+
+
+def _lang_callback(canv, kind: str, label: str | None) -> None:
+    """Called by reportlab inside a paragraph's text object, at each end of a span."""
+    tagger = tagger_of(canv)
+    info = getattr(canv, "_curr_tx_info", None)
+    if tagger is None or info is None:
+        return
+    tx = info["tx"]
+    depth = getattr(tx, "_tag_spans", 0)
+    if label and label != END_MARK:
+        if LANGUAGE_SCRIPT.get(label, "LATIN") == tagger.script:
+            return  # a Greek name in a Greek document: the document's language already says it
+        tx._code.append(f"/Span <</Lang ({label})>> BDC")
+        tx._tag_spans = depth + 1
+    elif depth:
+        tx._code.append("EMC")
+        tx._tag_spans = depth - 1
+
+
+def install(canv, tagger: Tagger) -> None:
+    """Let ``canv`` record marked content for ``tagger``."""
+    canv._tagger = tagger
+    canv.setNamedCB(LANG_CALLBACK, _lang_callback)
+
+
+# ---------------------------------------------------------------------------------------------
+# The wrapper
+
+
+def _space_line_ends(para: Paragraph, *, last_too: bool = False) -> None:
+    """End every line but the last with a space, so extracted text and screen readers do not run
+    the last word of a line into the first of the next ("flowonto"). Invisible: text is left-aligned.
+
+    ``last_too``: the paragraph goes on on the next page, so its last line here ends a line too."""
+    bl = getattr(para, "blPara", None)
+    ends = len(bl.lines) - (0 if last_too else 1) if bl is not None else 0
+    if bl is None or getattr(bl, "_tag_spaced", False) or ends < 1:
+        return
+    bl._tag_spaced = True
+    lines = bl.lines
+    if bl.kind == 0:
+        for i in range(ends):
+            extra, words = lines[i]
+            if words:
+                lines[i] = (extra, [*words[:-1], words[-1] + " "])
+        return
+    for line in lines[:ends]:
+        words = line.words
+        for j in range(len(words) - 1, -1, -1):
+            if not hasattr(words[j], "cbDefn") and hasattr(words[j], "text"):
+                words = list(words)
+                words[j] = words[j].clone(text=words[j].text + " ")
+                line.words = words
+                break
+
+
+class Tagged(Flowable):
+    """A flowable whose content belongs to a structure element. Layout is the wrapped one's.
+
+    ``kind``: "leaf" (all content in ``element``), "item" (a list item: the bullet is the LI's
+    Lbl, the text its LBody), "table" (a data table: TR/TH/TD), "layout" (a table used as a box:
+    its rules and background are artifacts, its cells hold tagged flowables)."""
+
+    def __init__(self, inner: Flowable, element: Element | None, kind: str = "leaf", *, head_rows: int = 0,
+                 continued: bool = False, more: bool = False):
+        # continued: a later part of a split flowable; more: a part that another part follows.
+        self.__dict__.update(inner=inner, element=element, kind=kind, head_rows=head_rows, continued=continued,
+                             more=more)
+
+    def __getattr__(self, name: str):
+        inner = self.__dict__.get("inner")
+        if inner is None:
+            raise AttributeError(name)
+        return getattr(inner, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        # Layout state (canv, width, height, ...) set by frames belongs to the wrapped flowable.
+        if name in ("inner", "element", "kind", "head_rows", "continued", "more"):
+            self.__dict__[name] = value
+        else:
+            setattr(self.inner, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self.inner, name)
+
+    _fixedWidth = property(lambda self: getattr(self.inner, "_fixedWidth", 0))  # noqa: N815 (reportlab's)
+    _fixedHeight = property(lambda self: getattr(self.inner, "_fixedHeight", 0))  # noqa: N815
+
+    def wrap(self, avail_width, avail_height):
+        return self.inner.wrap(avail_width, avail_height)
+
+    def wrapOn(self, canv, avail_width, avail_height):  # noqa: N802 (reportlab's name)
+        return self.inner.wrapOn(canv, avail_width, avail_height)
+
+    def minWidth(self):  # noqa: N802
+        return self.inner.minWidth()
+
+    def _parts(self, parts: list[Flowable]) -> list[Flowable]:
+        out = []
+        for i, part in enumerate(parts):
+            if isinstance(part, (Spacer, CondPageBreak, PageBreak)) or getattr(part, "_ZEROSIZE", False):
+                out.append(part)
+            else:
+                out.append(Tagged(part, self.element, self.kind, head_rows=self.head_rows,
+                                  continued=self.continued or i > 0, more=self.more or i < len(parts) - 1))
+        return out
+
+    def split(self, avail_width, avail_height):
+        return self._parts(self.inner.split(avail_width, avail_height))
+
+    def splitOn(self, canv, avail_width, avail_height):  # noqa: N802
+        return self._parts(self.inner.splitOn(canv, avail_width, avail_height))
+
+    def getKeepWithNext(self):  # noqa: N802
+        return self.inner.getKeepWithNext()
+
+    def getSpaceBefore(self):  # noqa: N802
+        return self.inner.getSpaceBefore()
+
+    def getSpaceAfter(self):  # noqa: N802
+        return self.inner.getSpaceAfter()
+
+    def isIndexing(self):  # noqa: N802
+        return self.inner.isIndexing()
+
+    def identity(self, maxLen=None):  # noqa: N803
+        return self.inner.identity(maxLen)
+
+    def draw(self):  # never called: drawOn hands over to the wrapped flowable
+        self.inner.draw()
+
+    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802, N803
+        tagger = tagger_of(canvas)
+        inner = self.inner
+        if tagger is None:
+            inner.drawOn(canvas, x, y, _sW)
+            return
+        if isinstance(inner, Paragraph):
+            _space_line_ends(inner, last_too=self.more)
+        if self.kind == "plain":
+            inner.drawOn(canvas, x, y, _sW)
+            return
+        if self.kind in ("table", "layout"):
+            if self.element is not None:
+                tagger.attach(self.element)
+            inner._tag = (tagger, self)
+            if getattr(inner, "_renderCB", None) is not _table_callback:
+                inner._renderCB = _table_callback
+            inner.drawOn(canvas, x, y, _sW)
+            return
+        if self.kind == "item":
+            self._draw_item(tagger, canvas, x, y, _sW)
+            return
+        with tagger.element(canvas, self.element):
+            inner.drawOn(canvas, x, y, _sW)
+
+    def _draw_item(self, tagger: Tagger, canvas, x, y, _sW) -> None:  # noqa: N803
+        """A bulleted paragraph: its bullet and its text are two text objects, drawn in that order;
+        each gets its own marked content, inside the text object, so q/Q and BT/ET stay nested."""
+        label, body = self.element.kids_roles
+        inner = self.inner
+        if not getattr(inner, "bulletText", None):
+            with tagger.element(canvas, body):
+                inner.drawOn(canvas, x, y, _sW)
+            return
+        tagger.attach(label)
+        tagger.attach(body)
+        if tagger.open:
+            canvas.addLiteral("EMC")
+            tagger.open = False
+        draw_text = canvas.drawText
+        order = [label, body]
+
+        def draw_text_tagged(text_object) -> None:
+            element = order.pop(0) if order else body
+            text_object._code.insert(1, tagger.bdc(canvas, element))
+            text_object._code.append("EMC")
+            draw_text(text_object)
+
+        canvas.drawText = draw_text_tagged
+        try:
+            inner.drawOn(canvas, x, y, _sW)
+        finally:
+            del canvas.drawText
+        if tagger.stack:
+            canvas.addLiteral(tagger.bdc(canvas, tagger.stack[-1]))
+            tagger.open = True
+
+
+class _ItemElement(Element):
+    __slots__ = ("kids_roles",)
+
+
+def list_item(parent: Element) -> _ItemElement:
+    item = _ItemElement("LI", parent)
+    item.kids_roles = (Element("Lbl", item), Element("LBody", item))
+    return item
+
+
+def _table_callback(table: Table, command: str, *args) -> None:
+    """reportlab's table drawing hook: rules and background as artifacts, cells as TH/TD."""
+    tagger, wrapper = table._tag
+    canv = table.canv
+    if command in ("startBG", "startLines"):
+        table._tag_artifact = tagger.artifact(canv)
+        table._tag_artifact.__enter__()
+    elif command in ("endBG", "endLines"):
+        table._tag_artifact.__exit__(None, None, None)
+    elif wrapper.kind == "layout":
+        # A box around tagged flowables; plain text in a cell still needs an element.
+        if command == "startCell" and isinstance(args[2], str) and args[2].strip():
+            tagger.begin(canv, Element("P", wrapper.element))
+            table._tag_cell = True
+        elif command == "endCell" and getattr(table, "_tag_cell", False):
+            tagger.end(canv)
+            table._tag_cell = False
+    elif command == "startRow":
+        row = args[0]
+        table._tag_repeat = wrapper.continued and row < table.repeatRows
+        if table._tag_repeat:
+            table._tag_artifact = tagger.artifact(canv, "Pagination")
+            table._tag_artifact.__enter__()
+        else:
+            table._tag_row = Element("TR", wrapper.element)
+            table._tag_head = not wrapper.continued and row < wrapper.head_rows
+    elif command == "endRow":
+        if table._tag_repeat:
+            table._tag_artifact.__exit__(None, None, None)
+    elif command == "startCell" and not table._tag_repeat:
+        if table._tag_head:
+            cell = Element("TH", table._tag_row, attributes={"O": "Table", "Scope": "Column"})
+        else:
+            cell = Element("TD", table._tag_row)
+        tagger.begin(canv, cell)
+    elif command == "endCell" and not table._tag_repeat:
+        tagger.end(canv)
+
+
+# ---------------------------------------------------------------------------------------------
+# Roles: what each block of the XML vocabulary becomes
+
+
+@dataclass(frozen=True)
+class Role:
+    """How a block's flowables are tagged. ``role`` is the element of the block itself; a
+    grouping role holds the elements of what is inside (paragraphs, fields, nested blocks)."""
+
+    role: str
+    shape: str = "leaf"  # leaf | list | table | group | figure | none
+    title: str = "H3"  # the role of a title paragraph inside a group or above a table
+    numbering: str = ""  # lists: /ListNumbering
+
+
+ROLES: dict[str, Role] = {
+    "h1": Role("H1"), "h2": Role("H2"), "h3": Role("H3"),
+    "p": Role("P"),
+    "ul": Role("L", "list", numbering="Disc"),
+    "sources": Role("L", "list", numbering="Decimal"),
+    # The red-flag box is a section of its own, at the level of the document's other sections.
+    "callout": Role("Sect", "group", title="H2"),
+    "risk-table": Role("Table", "table"),
+    "table": Role("Table", "table"),
+    "checklist": Role("Div", "group"),
+    "signature-block": Role("Div", "group"),
+    "page-break": Role("", "none"),
+}
+GROUP = Role("Div", "group")
+FIGURE = Role("Figure", "figure")
+
+# Paragraph styles (see styles.py) that are headings wherever they appear inside a block.
+_TITLE_STYLES = {"h1": "H1", "h2": "H2", "h3": "H3"}
+_CONTENTLESS = (Spacer, CondPageBreak, PageBreak)
+
+
+def role_of(tag: str, attrs: dict[str, str]) -> Role:
+    if attrs.get("alt"):
+        return FIGURE
+    return ROLES.get(tag, GROUP)
+
+
+def _field_form(flowable: Flowable, parent: Element | None) -> Tagged:
+    """A tick box or a line to write on: a Form element holding its label and box or line; when
+    fillable, also its widget, linked when the tree is written. (The PrintField attributes of
+    PDF 1.7 for printed fields are left out: poppler reports them as wrong on a Form element.)"""
+    element = Element("Form", parent)
+    if getattr(flowable, "fillable", False):
+        element.field = flowable.name
+    return Tagged(flowable, element)
+
+
+def _is_field(flowable: Flowable) -> bool:
+    return type(flowable).__name__ in ("TickBox", "WriteLine")
+
+
+def _wrap_cells(table: Table, wrap: Callable[[Flowable], Flowable], *, space_strings: bool) -> None:
+    rows = table._cellvalues
+    for row in rows:
+        for j, value in enumerate(row):
+            if isinstance(value, (list, tuple)):
+                row[j] = [wrap(v) for v in value]
+            elif isinstance(value, Flowable):
+                row[j] = wrap(value)
+            elif space_strings and isinstance(value, str) and "\n" in value:
+                # Each line is drawn on its own: without a space, its last word runs into the next.
+                row[j] = " \n".join(value.split("\n"))
+
+
+def _group(flowables: list[Flowable], container: Element, title: str) -> list[Flowable]:
+    """Tag what is inside a grouping block; flowables of nested blocks are tagged already."""
+
+    def wrap(f: Flowable) -> Flowable:
+        if isinstance(f, Tagged):
+            if f.element is not None:
+                container.adopt(f.element)
+            return f
+        if isinstance(f, _CONTENTLESS):
+            return f
+        if isinstance(f, KeepTogether):
+            f._content[:] = [wrap(x) for x in f._content]
+            return f
+        if isinstance(f, Table):
+            _wrap_cells(f, wrap, space_strings=False)
+            return Tagged(f, container, "layout")
+        if _is_field(f):
+            return _field_form(f, container)
+        if isinstance(f, Paragraph):
+            # The block's own title is drawn in the h3 style whatever its level in the document.
+            style = getattr(f.style, "name", "")
+            return Tagged(f, Element(title if style in ("h3", "table_title") else _TITLE_STYLES.get(style, "P"),
+                                     container))
+        return Tagged(f, Element("Div", container))
+
+    return [wrap(f) for f in flowables]
+
+
+def _table(flowables: list[Flowable], node_role: Role) -> list[Flowable]:
+    out: list[Flowable] = []
+    for f in flowables:
+        if isinstance(f, Table):
+            element = Element("Table")
+            head = f.repeatRows if isinstance(f.repeatRows, int) else 0
+
+            def cell(value: Flowable) -> Flowable:
+                if _is_field(value):
+                    return _field_form(value, None)
+                # The cell's own TH/TD holds the text; the wrapper only spaces its line ends.
+                return Tagged(value, None, "plain") if isinstance(value, Paragraph) else value
+
+            _wrap_cells(f, cell, space_strings=True)
+            out.append(Tagged(f, element, "table", head_rows=head))
+        elif isinstance(f, Paragraph):
+            style = getattr(f.style, "name", "")
+            out.append(Tagged(f, Element(node_role.title if style == "table_title" else "P")))
+        else:
+            out.append(f)
+    return out
+
+
+def tag_block(node, flowables: list[Flowable]) -> list[Flowable]:
+    """The flowables a builder made for ``node``, wrapped so their content is tagged."""
+    spec = role_of(node.tag, node.attrs)
+    if spec.shape == "none":
+        return flowables
+    if spec.shape == "leaf":
+        return [f if isinstance(f, _CONTENTLESS) else Tagged(f, Element(spec.role)) for f in flowables]
+    if spec.shape == "list":
+        attributes = {"O": "List", "ListNumbering": spec.numbering} if spec.numbering else None
+        container = Element("L", attributes=attributes)
+        return [f if isinstance(f, _CONTENTLESS) else Tagged(f, list_item(container), "item") for f in flowables]
+    if spec.shape == "table":
+        return _table(flowables, spec)
+    if spec.shape == "figure":
+        figure = Element("Figure", alt=node.attrs.get("alt"))
+        return [f if isinstance(f, _CONTENTLESS) else Tagged(f, figure) for f in flowables]
+    return _group(flowables, Element(spec.role), spec.title)

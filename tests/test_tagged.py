@@ -1,0 +1,400 @@
+"""Accessible PDFs: every document kind is tagged, in reading order, with every font embedded.
+
+Checked the ways the issue asks: our own walk of the content streams (no text outside the tree or an
+artifact), the structure tree read back by poppler and compared with the document's XML, the
+``pdfua`` package's checks, and pdffonts.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+import shutil
+import subprocess
+from io import BytesIO
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import copy_project, norm, run_cli
+
+from patientdocs.render.markup import Node
+from patientdocs.render.pdf.checks import accessibility_problems
+
+VISIT = ("--dob", "1984-03-09", "--patient-id", "P-1", "--therapist", "Sam Patel", "--date", "2026-12-01")
+KINDS = {
+    "info": ("info",),
+    "consent": ("consent",),
+    "fillable": ("consent", "--fillable"),
+    "aftercare-chest": ("aftercare", "--areas", "neck (left)", "--note", "Heat tonight"),
+    "aftercare-knee": ("aftercare", "--areas", "knee (right)", "--next-visit", "2026-12-08"),
+    "packet": ("packet",),
+}
+needs_poppler = pytest.mark.skipif(shutil.which("pdfinfo") is None or shutil.which("pdffonts") is None,
+                                   reason="poppler-utils (pdfinfo, pdffonts) is not installed")
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("tagged")
+    copy_project(folder)
+    out = {}
+    for name, args in KINDS.items():
+        target = folder / f"{name}.pdf"
+        result = run_cli(*args, "--patient", "Zoë O'Brien", *VISIT, "-o", target, cwd=folder)
+        assert result.returncode == 0, result.stderr
+        out[name] = target
+    return out
+
+
+# --- the checks themselves -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_passes_our_checks(made, kind: str) -> None:
+    assert accessibility_problems(made[kind].read_bytes()) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_passes_the_pdfua_package(made, kind: str) -> None:
+    from pdfua import validate
+
+    report = validate(str(made[kind]))
+    assert [(f.rule_id, f.message) for f in report.findings] == []
+    assert not [o.rule_id for o in report.outcomes if o.skipped_reason]
+
+
+@needs_poppler
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_font_is_embedded_and_poppler_sees_a_tagged_file(made, kind: str) -> None:
+    fonts = subprocess.run(["pdffonts", made[kind]], capture_output=True, text=True, check=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows
+    assert all(re.search(r"\s(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+$", r) for r in rows), fonts
+    assert not [r for r in rows if re.search(r"\sno\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+$", r)], fonts
+    assert "Helvetica" not in fonts and "ZapfDingbats" not in fonts
+    info = subprocess.run(["pdfinfo", made[kind]], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+
+
+def _untagged_pdf() -> bytes:
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = BytesIO()
+    canvas = Canvas(buffer)
+    canvas.drawString(72, 720, "Nobody tagged me")
+    canvas.save()
+    return buffer.getvalue()
+
+
+def test_the_checks_find_an_untagged_file() -> None:
+    problems = accessibility_problems(_untagged_pdf())
+    assert "no structure tree (the PDF is not tagged)" in problems
+    assert "page 1: 1 piece(s) of text neither tagged nor marked as an artifact" in problems
+    assert any("Helvetica is not embedded" in p for p in problems), problems
+
+
+def test_the_checks_find_one_stray_line_in_a_tagged_file(made) -> None:
+    with pikepdf.open(made["info"]) as pdf:
+        page = pdf.pages[1]
+        font = next(iter(page.obj.Resources.Font.keys()))
+        page.contents_add(pdf.make_stream(f"BT {font} 12 Tf 72 72 Td (stray) Tj ET".encode()), prepend=False)
+        out = BytesIO()
+        pdf.save(out)
+    assert accessibility_problems(out.getvalue()) == [
+        "page 2: 1 piece(s) of text neither tagged nor marked as an artifact"]
+
+
+# --- the tree read back, against the document's XML ---------------------------------------------------
+
+def _text(node: Node) -> str:
+    out = []
+    for child in node.children:
+        out.append(child if isinstance(child, str) else " " if child.tag == "br" else _text(child))
+    return norm("".join(out))
+
+
+def expected_tree(node: Node, fillable: bool = False) -> list[tuple]:
+    """What the structure should hold for each block: (role, text or None, kids), in order.
+
+    A fillable form's fields also hold their widget (poppler shows an "Object")."""
+    out: list[tuple] = []
+    widget = [("Object", None, [])] if fillable else []
+    for block in node.elements():
+        tag, attrs = block.tag, block.attrs
+        if tag in ("h1", "h2", "h3", "p"):
+            out.append((tag.upper(), _text(block), []))
+        elif tag in ("ul", "sources"):
+            labels = ["•"] * 999 if tag == "ul" else [f"{n}." for n in range(1, 999)]
+            out.append(("L", None, [("LI", None, [("Lbl", label, []), ("LBody", _text(li), [])])
+                                    for label, li in zip(labels, block.elements(), strict=False)]))
+        elif tag == "callout":
+            title = [("H2", norm(attrs["title"]), [])] if attrs.get("title") else []
+            out.append(("Sect", None, title + expected_tree(block, fillable)))
+        elif tag in ("risk-table", "table"):
+            if attrs.get("title"):
+                out.append(("H3", norm(attrs["title"]), []))
+            if attrs.get("intro"):
+                out.append(("P", norm(attrs["intro"]), []))
+            rows = []
+            for row in block.elements():
+                role = "TH" if row.tag == "head" else "TD"
+                rows.append(("TR", None, [(role, _text(c), [("Form", "", [])] if c.elements("box") else [])
+                                          for c in row.elements("cell")]))
+            out.append(("Table", None, rows))
+        elif tag == "checklist":
+            kids = []
+            for question in block.elements("question"):
+                kids += [("P", _text(question), []), ("Form", attrs["yes"], widget), ("Form", attrs["no"], widget)]
+            out.append(("Div", None, kids))
+        elif tag == "signature-block":
+            kids = [("H3", norm(attrs["title"]), [])] if attrs.get("title") else []
+            for field in block.elements("field"):
+                kids += [("P", norm(field.attrs["label"]), []), ("Form", "", widget)]
+            out.append(("Div", None, kids))
+    return out
+
+
+def poppler_tree(pdf: Path) -> tuple:
+    """``pdfinfo -struct-text`` read into (role, text or None, kids)."""
+    lines = subprocess.run(["pdfinfo", "-struct-text", pdf], capture_output=True, text=True, check=True).stdout
+    root: list = ["", None, []]
+    stack = [(-1, root)]
+    for line in lines.splitlines():
+        depth = (len(line) - len(line.lstrip())) // 2
+        content = line.strip()
+        if not content or content.startswith("/"):
+            continue
+        while stack[-1][0] >= depth:
+            stack.pop()
+        if content.startswith('"'):
+            parent = stack[-1][1]
+            parent[1] = (parent[1] or "") + content[1:-1]
+            continue
+        element = [content.split()[0].rstrip(":"), None, []]
+        stack[-1][1][2].append(element)
+        stack.append((depth, element))
+
+    def frozen(e):
+        return (e[0], None if e[1] is None else norm(e[1]), [frozen(k) for k in e[2]])
+
+    return frozen(root)[2][0]
+
+
+def _xml(project: Path, kind: str, copy: str = "", **visit) -> Node:
+    from patientdocs.load.config import load_config
+    from patientdocs.load.visit import make_visit
+    from patientdocs.render import markup
+    from patientdocs.render.pipeline import Pipeline
+
+    pipeline = Pipeline(load_config(project / "config.yaml"))
+    sample = make_visit(patient="Zoë O'Brien", dob="1984-03-09", patient_id="P-1", therapist="Sam Patel",
+                        date="2026-12-01", today=pipeline.today, **visit)
+    loaded = pipeline.content("dry-needling", "en")
+    return markup.parse(pipeline.render_xml(kind, loaded, sample), kind), loaded.data.labels
+
+
+def _as_tuples(tree: list[tuple]) -> list[tuple]:
+    return [(role, text, _as_tuples(kids)) for role, text, kids in tree]
+
+
+@needs_poppler
+@pytest.mark.parametrize(("kind", "xml_kind", "copies", "visit"), [
+    ("info", "info", [""], {}),
+    ("consent", "consent", ["patient", "clinic"], {}),
+    ("fillable", "consent", ["return"], {}),
+    ("aftercare-chest", "aftercare", [""], {"areas": ("neck (left)",), "note": "Heat tonight"}),
+    ("aftercare-knee", "aftercare", [""], {"areas": ("knee (right)",), "next_visit": "2026-12-08"}),
+])
+def test_the_tree_follows_the_documents_xml(made, tmp_path: Path, kind, xml_kind, copies, visit) -> None:
+    copy_project(tmp_path)
+    tree, labels = _xml(tmp_path, xml_kind, **visit)
+    documents = []
+    for copy in copies:
+        header = [("P", labels[f"{copy}_copy"], [])] if copy else []
+        documents.append(_as_tuples(header + expected_tree(tree, fillable=kind == "fillable")))
+    got = poppler_tree(made[kind])
+    assert got[0] == "Document"
+    if len(documents) == 1:
+        assert got[2] == documents[0]
+    else:
+        assert [(role, kids) for role, _, kids in got[2]] == [("Part", d) for d in documents]
+
+
+@needs_poppler
+def test_the_packet_keeps_each_documents_structure(made, tmp_path: Path) -> None:
+    copy_project(tmp_path)
+    info, labels = _xml(tmp_path, "info")
+    consent, _ = _xml(tmp_path, "consent")
+    got = poppler_tree(made["packet"])
+    assert [role for role, _, _ in got[2]] == ["Part", "Part", "Part"]
+    assert got[2][0][2] == _as_tuples(expected_tree(info))
+    assert got[2][1][2] == _as_tuples([("P", labels["patient_copy"], []), *expected_tree(consent)])
+
+
+def test_line_ends_are_spaces_in_the_text(made) -> None:
+    # The longest paragraph of the sheet runs over several lines; its words stay apart.
+    text = subprocess.run(["pdftotext", "-raw", made["info"], "-"], capture_output=True, text=True).stdout \
+        if shutil.which("pdftotext") else ""
+    tree = poppler_tree(made["info"]) if shutil.which("pdfinfo") else None
+    if tree is None:
+        pytest.skip("poppler-utils is not installed")
+    paragraphs = [t for role, t, _ in tree[2] if role == "P"]
+    assert "Your therapist uses what is known about muscles, nerves and how pain works" in " ".join(paragraphs)
+    assert "knownabout" not in "".join(paragraphs) and "knownabout" not in text
+
+
+# --- languages ------------------------------------------------------------------------------------------
+
+def _to_unicode(font) -> dict[int, str]:
+    """A simple font's codes to text, from its ToUnicode CMap (reportlab writes bfchar/bfrange)."""
+    cmap = font.ToUnicode.read_bytes().decode("latin-1")
+    table: dict[int, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for code, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            table[int(code, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for low, high, start in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            first = ord(bytes.fromhex(start).decode("utf-16-be"))
+            for code in range(int(low, 16), int(high, 16) + 1):
+                table[code] = chr(first + code - int(low, 16))
+    return table
+
+
+def _spans(pdf: bytes) -> list[tuple[str, str]]:
+    """(language, text) of each /Span with a /Lang in the page content, in order."""
+    found: list[list] = []
+    with pikepdf.open(BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            fonts = {name: _to_unicode(font) for name, font in page.obj.Resources.Font.items()}
+            font: dict[int, str] = {}
+            open_spans: list[list | None] = []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                op = str(operator)
+                if op in ("BDC", "BMC"):
+                    props = operands[1] if op == "BDC" else None
+                    span = None
+                    if str(operands[0]) == "/Span" and isinstance(props, pikepdf.Dictionary) and "/Lang" in props:
+                        span = [str(props.Lang), ""]
+                        found.append(span)
+                    open_spans.append(span)
+                elif op == "EMC":
+                    open_spans.pop()
+                elif op == "Tf":
+                    font = fonts[str(operands[0])]
+                elif op in ("Tj", "TJ", "'", '"'):
+                    strings = operands[-1] if op == "TJ" else [operands[-1]]
+                    text = "".join("".join(font.get(b, "?") for b in bytes(s)) for s in strings
+                                   if isinstance(s, pikepdf.String))
+                    for span in open_spans:
+                        if span is not None:
+                            span[1] += text
+    return [(lang, norm(text)) for lang, text in found]
+
+
+def test_a_name_in_another_script_is_marked_with_its_language(tmp_path: Path) -> None:
+    copy_project(tmp_path)
+    result = run_cli("info", "--patient", "Ελένη Παπαδοπούλου", *VISIT, "-o", "greek.pdf", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    pdf = (tmp_path / "greek.pdf").read_bytes()
+    assert _spans(pdf) == [("el", "Ελένη Παπαδοπούλου")]
+    assert accessibility_problems(pdf) == []
+    with pikepdf.open(BytesIO(pdf)) as doc:
+        assert str(doc.Root.Lang) == "en"
+
+
+def test_a_latin_name_has_no_span_of_its_own(made) -> None:
+    assert _spans(made["info"].read_bytes()) == []
+
+
+def test_script_detection() -> None:
+    from patientdocs.render.pdf.scripts import language_runs
+
+    assert language_runs("Ana Lima") == [(None, "Ana Lima")]
+    assert language_runs("محمد عبد الله") == [("ar", "محمد عبد الله")]
+    assert language_runs("Zoë (Ελένη) Smith") == [(None, "Zoë ("), ("el", "Ελένη"), (None, ") Smith")]
+    assert language_runs("Иван, 李明") == [("ru", "Иван"), (None, ", "), ("zh", "李明")]
+
+
+# --- fields, joined and locked files ------------------------------------------------------------------------
+
+def test_fillable_fields_name_their_question_and_sit_in_the_structure(made) -> None:
+    with pikepdf.open(made["fillable"]) as pdf:
+        fields = {str(f.T): f for f in pdf.Root.AcroForm.Fields}
+        question = next(name for name in fields if name.startswith("screening_") and name.endswith("_yes"))
+        assert str(fields[question].TU).startswith("Do you ") and str(fields[question].TU).endswith(" Yes")
+        assert str(fields["signature_patient_signature"].TU).endswith(": Signature")
+        parents: dict = {}
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        for i in range(0, len(nums), 2):
+            parents[int(nums[i])] = nums[i + 1]
+        for name, field in fields.items():
+            element = parents[int(field.StructParent)]
+            assert element.S == "/Form", name
+            kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+            assert any(isinstance(k, pikepdf.Dictionary) and k.get("/Obj") == field for k in kids), name
+        for page in pdf.pages:
+            assert page.obj.Tabs == "/S"
+        assert str(pdf.Root.AcroForm.DA).startswith("/FieldFont ")
+
+
+def test_the_emailed_attachment_keeps_its_structure_when_locked(tmp_path: Path) -> None:
+    copy_project(tmp_path)
+    result = run_cli("email", "aftercare", "--to", "zoe@example.org", "--dry-run", "--patient", "Zoë O'Brien",
+                     *VISIT, "--areas", "neck (left)", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    message = email.message_from_bytes(next((tmp_path / "outbox").glob("*.eml")).read_bytes())
+    attachment = next(p for p in message.walk() if p.get_filename())
+    locked = attachment.get_payload(decode=True)
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(BytesIO(locked))
+    assert accessibility_problems(locked, password="09031984") == []
+    with pikepdf.open(BytesIO(locked), password="09031984") as pdf:
+        assert pdf.allow.accessibility
+        assert pdf.Root.StructTreeRoot.K.S == "/Document"
+
+
+def test_print_all_is_one_tagged_tree(tmp_path: Path) -> None:
+    copy_project(tmp_path)
+    (tmp_path / "day.csv").write_text(
+        "date,time,patient_name,dob,documents\n2026-12-01,09:00,Ana Lima,1990-05-02,packet\n"
+        "2026-12-01,09:30,Ελένη Παπαδοπούλου,1980-01-31,aftercare\n", encoding="utf-8")
+    result = run_cli("batch", "day.csv", "-o", "day", "--workers", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    joined = (tmp_path / "day" / "print-all.pdf").read_bytes()
+    assert accessibility_problems(joined) == []
+    with pikepdf.open(BytesIO(joined)) as pdf:
+        parts = list(pdf.Root.StructTreeRoot.K.K)
+        # The cover, the packet's three documents, the aftercare sheet.
+        assert [str(p.S) for p in parts] == ["/Part"] * 5
+        assert str(parts[1].K[0].S) == "/H1"
+    assert ("el", "Ελένη Παπαδοπούλου") in _spans(joined)
+    from pdfua import validate
+
+    path = tmp_path / "day" / "print-all.pdf"
+    assert [(f.rule_id, f.message) for f in validate(str(path)).findings] == []
+
+
+def test_validate_reports_each_kind_tagged(tmp_path: Path) -> None:
+    copy_project(tmp_path)
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for kind, pages in (("info", "4 pages"), ("consent", "5 pages per copy"), ("aftercare", "2 pages")):
+        assert (f"OK  dry-needling/en {kind} ({pages}; tagged: yes, text all tagged, fonts embedded)"
+                in result.stdout.splitlines()), result.stdout
+
+
+def test_validate_fails_when_a_template_draws_untagged_text(tmp_path: Path, monkeypatch) -> None:
+    """The check behind "tagged: yes" is real: with the tagging layer switched off it fails."""
+    from patientdocs.cli import main
+    from patientdocs.render.pdf import tagging
+
+    copy_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    monkeypatch.setattr(tagging, "tag_block", lambda node, flowables: flowables)
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 2
+    assert "dry-needling/en info is not accessible: page 1:" in result.output
+    assert "neither tagged nor marked as an artifact" in result.output
