@@ -406,9 +406,11 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
                          r["kind"], r["language"], r["content_version"], r["fingerprint"],
                          r["channel"] + (f" to {r['recipient']}" if r["recipient"] else ""), r["sha256"][:12])
                         for r in rows]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    from patientdocs import termtext
+
+    widths = [max(termtext.width(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        click.echo("  ".join(termtext.pad(str(cell), width) for cell, width in zip(row, widths, strict=True)).rstrip())
     click.echo(f"{len(rows)} document(s).")
 
 
@@ -628,7 +630,9 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
 
 def _clipped(text: str, limit: int = 40) -> str:
     """A long name shortened for a table column (the --json output keeps it whole)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    from patientdocs import termtext
+
+    return termtext.isolated(termtext.clipped(text, limit))
 
 
 def _finish_batch(pipeline, listing, result, out_dir: Path, appointments: Path, treatment: str, duplex: bool,

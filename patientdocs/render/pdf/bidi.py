@@ -12,7 +12,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TypeVar
 
-LTR, RTL = "LTR", "RTL"
+# AUTO: the direction of the first strong letter (rules P2, P3), left to right without one.
+LTR, RTL, AUTO = "LTR", "RTL", "AUTO"
 _STRONG_RTL = frozenset(("R", "AL"))
 # Arabic-Indic digits, and explicit embeddings, push levels up even without an R/AL letter.
 _RTL_TRIGGERS = frozenset(("R", "AL", "AN", "RLE", "RLO", "RLI"))
@@ -36,7 +37,9 @@ def levels(text: str, base: str = LTR) -> list[int]:
     from bidi import algorithm
 
     storage = algorithm.get_empty_storage()
-    storage["base_level"] = 1 if base == RTL else 0
+    level = algorithm.get_base_level(text) if base == AUTO else 1 if base == RTL else 0
+    storage["base_level"] = level
+    base = RTL if level else LTR
     storage["base_dir"] = "R" if base == RTL else "L"
     algorithm.get_embedding_levels(text, storage)
     algorithm.explicit_embed_and_overrides(storage)

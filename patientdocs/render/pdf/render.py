@@ -10,6 +10,7 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate
+from reportlab.platypus.tables import CellStyle
 
 from patientdocs.frozen import frozen
 from patientdocs.render.markup import Node
@@ -20,6 +21,9 @@ from patientdocs.render.pdf.styles import Theme, make_styles
 
 # Measured: about 8% faster and slightly smaller files without ASCII85.
 rl_config.useA85 = 0
+# A table cell selects its style's font even when it holds paragraphs; reportlab's default is
+# Helvetica, which would then be listed in every PDF without being embedded.
+CellStyle.fontname = fonts.MAIN
 
 PAPER = {"A4": A4, "Letter": LETTER}
 
@@ -73,6 +77,8 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
         bottomMargin=MARGIN + FOOTER_H - BOTTOM_GAIN[paper],
         title=info.title, author=info.author, subject=info.subject, keywords=info.keywords,
         creator="patientdocs", producer="patientdocs",
+        # Every page would otherwise start with reportlab's Helvetica, a font not embedded.
+        initialFontName=fonts.MAIN, initialFontSize=theme.font_size,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)

@@ -44,15 +44,17 @@ BIDI_CONTROLS = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u206
 
 
 def base_direction(style) -> str:
-    """A paragraph's base direction: set with the style's ``wordWrap='RTL'`` (reportlab's switch,
-    which also puts bullets on the right) or a ``baseDirection`` attribute."""
+    """A paragraph's base direction: right to left with the style's ``wordWrap='RTL'``
+    (reportlab's switch, which also puts bullets on the right), or a ``baseDirection`` attribute;
+    otherwise that of its first strong letter (UAX #9 P2), so an area or note typed in Arabic
+    keeps its brackets, while every English sentence, names and all, stays left to right."""
     explicit = getattr(style, "baseDirection", None)
-    if explicit in (bidi.LTR, bidi.RTL):
+    if explicit in (bidi.LTR, bidi.RTL, bidi.AUTO):
         return explicit
-    return bidi.RTL if getattr(style, "wordWrap", None) == "RTL" else bidi.LTR
+    return bidi.RTL if getattr(style, "wordWrap", None) == "RTL" else bidi.AUTO
 
 
-def needs_layout(text: str, base: str = bidi.LTR) -> bool:
+def needs_layout(text: str, base: str = bidi.AUTO) -> bool:
     """True when reportlab alone would print ``text`` wrongly (another font, shaping, order)."""
     return base == bidi.RTL or not fonts.is_simple(text)
 
