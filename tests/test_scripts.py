@@ -375,3 +375,23 @@ print(type(sys.modules.get('uharfbuzz')).__name__ == 'module', 'bidi.algorithm' 
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False", "True", "True"], result.stdout + result.stderr
+
+
+def test_a_clinic_name_in_another_script_prints_in_the_page_header(project: Path) -> None:
+    from conftest import VISIT, replace_line
+
+    replace_line(project / "config.yaml", "name: Riverside", "name: 河畔 Riverside")
+    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "河畔 Riverside" in pdftotext((project / "out.pdf").read_bytes())
+
+
+def test_a_shaped_name_gives_byte_identical_pdfs(project: Path) -> None:
+    from conftest import VISIT
+
+    made = []
+    for n in (1, 2):
+        result = run_cli("info", "--patient", "अनुष्का محمد 李小龍", *VISIT, "-o", f"{n}.pdf", cwd=project)
+        assert result.returncode == 0, result.stderr
+        made.append((project / f"{n}.pdf").read_bytes())
+    assert made[0] == made[1]
