@@ -434,9 +434,11 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
                          r["channel"] + (f" to {r['recipient']}" if r["recipient"] else "") + _lock(r),
                          r["sha256"][:12])
                         for r in rows]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    from patientdocs import termtext
+
+    widths = [max(termtext.width(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        click.echo("  ".join(termtext.pad(str(cell), width) for cell, width in zip(row, widths, strict=True)).rstrip())
     click.echo(f"{len(rows)} document(s).")
 
 
@@ -715,7 +717,9 @@ def _lock(row: dict[str, Any]) -> str:
 
 def _clipped(text: str, limit: int = 40) -> str:
     """A long name shortened for a table column (the --json output keeps it whole)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    from patientdocs import termtext
+
+    return termtext.isolated(termtext.clipped(text, limit))
 
 
 def _finish_batch(pipeline, listing, result, out_dir: Path, appointments: Path, treatment: str, duplex: bool,

@@ -58,6 +58,18 @@ def _describe(char: str) -> str:
     return f"{name} (U+{ord(char):04X})" if name else f"U+{ord(char):04X}"
 
 
+def _script_letter(char: str) -> bool:
+    """A letter of Arabic (Persian, Urdu) or a script of India, where zero-width joiners matter."""
+    return 0x0600 <= ord(char) <= 0x06FF or 0x0900 <= ord(char) <= 0x0DFF
+
+
+def _joins(text: str, i: int) -> bool:
+    """A zero-width (non-)joiner between two such letters: Persian writes می‌خواهم with one, and
+    Indic spellings choose a conjunct's form with them. Anywhere else it is invisible junk."""
+    return (text[i] in "\u200c\u200d" and 0 < i < len(text) - 1
+            and _script_letter(text[i - 1]) and _script_letter(text[i + 1]))
+
+
 def clean_text(value: str | None, what: str, *, required: bool = False,
                max_len: int = MAX_FIELD) -> str | None:
     """Trim, normalise to NFC and refuse control characters: they cannot be printed."""
@@ -70,7 +82,8 @@ def clean_text(value: str | None, what: str, *, required: bool = False,
         if required:
             raise PatientDocsError(f"{what} is empty")
         return None
-    bad = sorted({c for c in text if unicodedata.category(c) in _UNPRINTABLE})
+    bad = sorted({c for i, c in enumerate(text) if unicodedata.category(c) in _UNPRINTABLE
+                  and not _joins(text, i)})
     if bad:
         codes = ", ".join(_describe(c) for c in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise PatientDocsError(f"{what} contains characters that cannot be printed: {codes}; "

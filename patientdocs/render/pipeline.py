@@ -184,8 +184,8 @@ class Pipeline:
         return path
 
     def check_content_printable(self, loaded: LoadedContent) -> None:
-        """The clinic's details and the content must print too: a Chinese clinic name or Arabic
-        content would come out as empty boxes or backwards, so it is refused like a patient's name."""
+        """The clinic's details and the content must print too: characters no bundled font has
+        would come out as empty boxes, so they are refused like a patient's name."""
         from patientdocs.errors import UnsupportedCharactersError
         from patientdocs.render.pdf import fonts
 
@@ -196,7 +196,9 @@ class Pipeline:
         checks.append(("the content", loaded.chars, loaded.path))
         for what, text, source in checks:
             try:
-                fonts.check(text, what)
+                # A clinic's name may be in any script; the content's language sets the
+                # direction of whole pages, and right-to-left pages are not laid out yet.
+                fonts.check(text, what, allow_rtl=what != "the content")
             except UnsupportedCharactersError as exc:
                 raise UnsupportedCharactersError(exc.message, source=source) from None
         self._checked.add(id(loaded))

@@ -48,6 +48,22 @@ def month_names(labels: dict[str, str]) -> tuple[str, ...]:
     return names if len(names) == 12 else MONTHS_EN
 
 
+# Hebrew, Arabic (with its supplements and presentation forms): letters written right to left.
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_MARK = {"ltr": "\u200e", "rtl": "\u200f"}  # LEFT-TO-RIGHT MARK, RIGHT-TO-LEFT MARK
+
+
+@jinja2.pass_context
+def _isolate(context: jinja2.runtime.Context, value: Any) -> Any:
+    """Every value printed by a template that holds right-to-left letters ends with a mark of
+    the document's direction. Without it the bidi algorithm reads what follows as part of the
+    name: "Prepared for דוד כהן, 1 December" would show "1 ," before the name (UAX #9 rules
+    W2 and N1), and a date after an Arabic name would lose its order."""
+    if isinstance(value, str) and _RTL_LETTER.search(value):
+        return value + _MARK.get(context.get("direction", "ltr"), _MARK["ltr"])
+    return value
+
+
 @jinja2.pass_context
 def _long_date_filter(context: jinja2.runtime.Context, value: dt.date | None) -> str:
     return long_date(value, month_names(context.get("labels") or {}))
@@ -95,6 +111,7 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        finalize=_isolate,
     )
     env.filters["markup"] = emphasis
     env.filters["longdate"] = _long_date_filter

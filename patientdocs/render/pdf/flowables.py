@@ -21,7 +21,7 @@ from reportlab.platypus import (
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.render.markup import CALLOUT_KINDS, P_CLASSES, Node
-from patientdocs.render.pdf import fonts
+from patientdocs.render.pdf import fonts, shaping
 from patientdocs.render.pdf.forms import SIGNATURE_PREFIX, TickBox, WriteLine
 
 
@@ -67,8 +67,8 @@ def paragraph(markup: str, style, bullet: str | None = None) -> Paragraph:
     key = (markup, id(style), bullet)
     frags = _FRAGS.get(key)
     if frags is not None:
-        return Paragraph(markup, style, bulletText=bullet, frags=frags)
-    para = Paragraph(markup, style, bulletText=bullet)
+        return shaping.paragraph(markup, style, bullet, frags)
+    para = shaping.paragraph(markup, style, bullet)
     if key in _MET_ONCE:
         if len(_FRAGS) < _LIMIT:
             _FRAGS[key] = para.frags
@@ -118,7 +118,7 @@ def _callout(node: Node, ctx: BuildContext) -> list[Flowable]:
     back, edge = _CALLOUT_COLOURS[kind]
     inner: list[Flowable] = []
     if node.attrs.get("title"):
-        title = Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"])
+        title = paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"])
         inner.append(title)
     inner.extend(_children(node, ctx))
     table = Table([[inner]], colWidths=[ctx.width])
@@ -147,7 +147,7 @@ def _cell(node: Node, ctx: BuildContext, style_name: str, width: float) -> Flowa
             return paragraph(inline_markup(node), style)
     lines = [line.strip() for line in lines]
     for line in lines:
-        if fonts.runs(line)[0][0] != fonts.MAIN or len(fonts.runs(line)) > 1:
+        if not fonts.is_simple(line):
             return paragraph(inline_markup(node), style)
         if stringWidth(line, style.fontName, style.fontSize) > width - _CELL_PADDING * 2:
             return paragraph(inline_markup(node), style)
@@ -235,9 +235,9 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     # page, with room for the header and the first row, so a title never sits alone at the bottom.
     lead: list[Flowable] = []
     if node.attrs.get("title"):
-        lead.append(Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
+        lead.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
     if node.attrs.get("intro"):
-        lead.append(Paragraph(fonts.inline(node.attrs["intro"]), ctx.styles["table_intro"]))
+        lead.append(paragraph(fonts.inline(node.attrs["intro"]), ctx.styles["table_intro"]))
     if known:
         room = known[1]
     else:
@@ -297,7 +297,7 @@ def _field_rows(block: str, node: Node, ctx: BuildContext) -> list[list[Flowable
         name = f"{block}_{_field_name(field, ctx)}"
         signature = kind == "signature"
         label_text = field.attrs.get("label", "")
-        label = Paragraph(fonts.inline(label_text), ctx.styles["cell"])
+        label = paragraph(fonts.inline(label_text), ctx.styles["cell"])
         tooltip = f"{node.attrs.get('title', '')}: {label_text}".strip(": ")
         rows.append([label, WriteLine(line_width, 30 if signature else 20,
                                       (SIGNATURE_PREFIX if signature else "") + name, ctx.fillable, signature,
@@ -309,7 +309,7 @@ def _signature_block(node: Node, ctx: BuildContext) -> list[Flowable]:
     block = _field_name(node, ctx) if node.attrs.get("name") else "sig"
     parts: list[Flowable] = []
     if node.attrs.get("title"):
-        parts.append(Paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
+        parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
     table = Table(_field_rows(block, node, ctx), colWidths=[ctx.width * 0.3, ctx.width * 0.7], hAlign="LEFT",
                   style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                                     ("TOPPADDING", (0, 0), (-1, -1), 8), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))

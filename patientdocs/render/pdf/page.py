@@ -210,31 +210,26 @@ def _draw_header(canv: Canvas, meta: PageMeta, document=None) -> None:
             canv.drawCentredString(width - MARGIN - label_w / 2, top - 4.6 * mm, meta.copy_label)
     if meta.banner:
         with _once(canv, document, "P"):
-            canv.setFillColor(colors.HexColor("#8b0000"))
-            canv.setFont(fonts.MAIN + "-Bold", 10)
-            canv.drawString(MARGIN, height - MARGIN - HEADER_H + 3.5 * mm, meta.banner)
+            _text(canv, meta.banner, MARGIN, height - MARGIN - HEADER_H + 3.5 * mm, fonts.MAIN + "-Bold", 10,
+                  "#8b0000")
     canv.restoreState()
 
 
 def _draw_footer(canv: Canvas, meta: PageMeta, number: int, total: int) -> None:
     width, _ = canv._pagesize
     canv.saveState()
-    canv.setFont(fonts.MAIN, 9)
-    canv.setFillColor(colors.HexColor("#333333"))
-    canv.drawString(MARGIN, MARGIN - 6 * mm, meta.footer_left)
+    _text(canv, meta.footer_left, MARGIN, MARGIN - 6 * mm, fonts.MAIN, 9, "#333333")
     canv.setFont(fonts.MAIN + "-Bold", 10)
     canv.drawRightString(width - MARGIN, MARGIN - 6 * mm, f"{meta.page_word} {number} {meta.of_word} {total}")
     canv.restoreState()
 
 
 def _text(canv: Canvas, text: str, x: float, baseline: float, font: str, size: float, colour: str) -> None:
-    """One line of header text, with the fallback font for characters the main font lacks."""
+    """One line of header text, in any script (see shaping.draw_line)."""
+    from patientdocs.render.pdf import shaping
+
     canv.setFillColor(colors.HexColor(colour))
-    for family, part in fonts.runs(text):
-        name = fonts.styled(family, font)
-        canv.setFont(name, size)
-        canv.drawString(x, baseline, part)
-        x += canv.stringWidth(part, name, size)
+    shaping.draw_line(canv, text, x, baseline, font, size)
 
 
 def blank_page_pdf(text: str, pagesize: tuple[float, float], seed: str = "") -> bytes:

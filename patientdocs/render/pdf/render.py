@@ -30,8 +30,8 @@ from patientdocs.render.pdf.styles import Theme, make_styles
 
 # Measured: about 8% faster and slightly smaller files without ASCII85.
 rl_config.useA85 = 0
-# A table's cells default to Helvetica, which reportlab then lists as a font of the page even
-# where no cell text uses it: a font not embedded, which tagged (PDF/UA) documents must not have.
+# A table cell selects its style's font even when it holds paragraphs; reportlab's default is
+# Helvetica, which would then be listed in every PDF without being embedded.
 CellStyle.fontname = fonts.MAIN
 
 PAPER = {"A4": A4, "Letter": LETTER}
@@ -87,8 +87,8 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
         bottomMargin=MARGIN + FOOTER_H - BOTTOM_GAIN[paper],
         title=info.title, author=info.author, subject=info.subject, keywords=info.keywords,
         creator="patientdocs", producer="patientdocs",
-        # Not reportlab's default Helvetica for the page start: it would be a font not embedded.
-        initialFontName=fonts.MAIN,
+        # Every page would otherwise start with reportlab's Helvetica, a font not embedded.
+        initialFontName=fonts.MAIN, initialFontSize=theme.font_size,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
