@@ -799,13 +799,16 @@ def test_any_text_file_gives_a_result_or_a_user_message(tmp_path, body, header):
     assert len({a.key for a in result.rows}) == len(result.rows)
 
 
-def test_fields_and_documents_match_the_rest_of_the_project():
-    from patientdocs.batch.appointments import DOCUMENT_ORDER, FIELDS
+def test_fields_and_documents_match_the_rest_of_the_project(tmp_path):
+    from patientdocs.batch.appointments import FIELDS
+    from patientdocs.kinds import KINDS
     from patientdocs.load.config import BATCH_FIELDS
-    from patientdocs.render.pipeline import KINDS
 
     assert set(FIELDS) == set(BATCH_FIELDS)
-    assert DOCUMENT_ORDER == KINDS
+    # The documents a row may ask for are the registry's, in its order, and its packet.
+    result = rows_of(tmp_path, "patient_name;date;documents", "Ana;2026-12-01;aftercare packet", "Ben;2026-12-01;")
+    assert [a.documents for a in result.rows] == [KINDS.names(), KINDS.packet()] == [
+        ("info", "consent", "aftercare"), ("info", "consent")]
 
 
 @pytest.mark.parametrize(("typed", "shown"), [

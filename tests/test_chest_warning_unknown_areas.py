@@ -101,7 +101,7 @@ def test_an_emailed_aftercare_sheet_without_areas_has_the_chest_warning(tmp_path
 
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     (attachment,) = [part.get_content() for part in message.iter_attachments()]
-    passphrase = re.search(r"^Passphrase for the patient: ([a-z-]+)$", result.stdout, re.M).group(1)
+    passphrase = re.search(r"^Passphrase for the patient(?: \([^)]*\))?: ([a-z-]+)$", result.stdout, re.M).group(1)
     with pikepdf.open(io.BytesIO(attachment), password=passphrase) as pdf:
         opened = io.BytesIO()
         pdf.save(opened)

@@ -19,18 +19,16 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from patientdocs.deliver.output import slug
+from patientdocs.deliver.naming import file_stem
 from patientdocs.errors import PatientDocsError, where
+from patientdocs.kinds import KINDS, PACKET, Registry
 from patientdocs.load.visit import clean_text, human_format
 
 REQUIRED_FIELDS = ("patient_name", "date")
 OPTIONAL_FIELDS = ("time", "dob", "patient_id", "therapist", "language", "email", "documents")
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
-DOCUMENT_ORDER = ("info", "consent", "aftercare")
-PACKET = "packet"
-PACKET_DOCUMENTS = ("info", "consent")
-DEFAULT_KNOWN_DOCUMENTS = frozenset(DOCUMENT_ORDER)
+PACKET_DOCUMENTS = KINDS.packet()
 
 DELIMITERS = (";", ",", "\t")
 _DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab"}
@@ -129,10 +127,13 @@ class AppointmentList:
 
 def read_appointments(path: Path, *, columns: Mapping[str, str], date_formats: Iterable[str],
                       known_languages: Collection[str],
-                      known_documents: Collection[str] = DEFAULT_KNOWN_DOCUMENTS,
-                      default_documents: tuple[str, ...] = PACKET_DOCUMENTS,
-                      default_language: str = "en") -> AppointmentList:
-    """Read an appointments CSV; file-level problems raise PatientDocsError, row problems are listed."""
+                      known_documents: Collection[str] | None = None,
+                      default_documents: tuple[str, ...] | None = None,
+                      default_language: str = "en", kinds: Registry = KINDS) -> AppointmentList:
+    """Read an appointments CSV; file-level problems raise PatientDocsError, row problems are listed.
+
+    The documents a row may ask for are the kinds registered (``known_documents`` narrows them);
+    an empty documents cell means the packet (or ``default_documents``)."""
     path = Path(path)
     formats = _check_formats(tuple(date_formats))
     wanted = _wanted_columns(columns)
@@ -166,8 +167,10 @@ def read_appointments(path: Path, *, columns: Mapping[str, str], date_formats: I
                 f"{where(path, header_line)}: no column '{wanted[fld]}' (set in batch.columns for {fld}); "
                 f"{_WHAT[fld]} left empty")
 
-    checker = _RowChecker(formats=formats, known_languages=known_languages, known_documents=known_documents,
-                          default_documents=default_documents, default_language=default_language)
+    checker = _RowChecker(formats=formats, known_languages=known_languages,
+                          known_documents=kinds.names() if known_documents is None else known_documents,
+                          default_documents=kinds.packet() if default_documents is None else default_documents,
+                          default_language=default_language, kinds=kinds)
     width = len(header)
     end = reader.line_num
     while True:
@@ -221,13 +224,7 @@ def _unreadable(exc: csv.Error, what: str, path: Path, line: int) -> PatientDocs
 
 def appointment_key(date: dt.date, time: str | None, patient_name: str, patient_id: str | None) -> str:
     """``2026-12-01_0800_anna-kowalska_rp-10234`` (parts left out when empty); safe as a file name."""
-    parts = [date.isoformat()]
-    if time:
-        parts.append(time.replace(":", ""))
-    parts.append(slug(patient_name))
-    if patient_id:
-        parts.append(slug(patient_id, fallback="id"))
-    return "_".join(parts)
+    return file_stem(date, patient_name, patient_id, time=time)
 
 
 def _with_keys(rows: list[Appointment]) -> list[Appointment]:
@@ -412,15 +409,18 @@ def _match_header(path: Path, line: int, header: list[str], wanted: dict[str, st
 
 class _RowChecker:
     def __init__(self, *, formats: tuple[str, ...], known_languages: Collection[str],
-                 known_documents: Collection[str], default_documents: tuple[str, ...], default_language: str):
+                 known_documents: Collection[str], default_documents: tuple[str, ...], default_language: str,
+                 kinds: Registry):
         self.formats = formats
         self.languages = {lang.casefold(): lang for lang in known_languages}
         self.default_language = default_language
         self.documents = set(known_documents)
         self.document_names = set(self.documents)
-        if all(d in self.documents for d in PACKET_DOCUMENTS):
+        self.packet = kinds.packet()
+        if self.packet and all(d in self.documents for d in self.packet):
             self.document_names.add(PACKET)
-        self.default_documents = _canonical(default_documents)
+        self.order = {name: i for i, name in enumerate(kinds.names())}
+        self.default_documents = self.canonical(default_documents)
         # The first date that only reads with day and month swapped: the file contradicts the settings.
         self.order_clash: _OrderClash | None = None
 
@@ -506,8 +506,12 @@ class _RowChecker:
             return ()
         chosen: list[str] = []
         for n in names:
-            chosen.extend(PACKET_DOCUMENTS if n == PACKET else (n,))
-        return _canonical(chosen)
+            chosen.extend(self.packet if n == PACKET else (n,))
+        return self.canonical(chosen)
+
+    def canonical(self, documents: Iterable[str]) -> tuple[str, ...]:
+        """In the registry's order (then by name), without duplicates."""
+        return tuple(sorted(dict.fromkeys(documents), key=lambda d: (self.order.get(d, len(self.order)), d)))
 
 
 @dataclass(frozen=True)
@@ -559,11 +563,6 @@ def _reads(value: str, fmt: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _canonical(documents: Iterable[str]) -> tuple[str, ...]:
-    order = {name: i for i, name in enumerate(DOCUMENT_ORDER)}
-    return tuple(sorted(dict.fromkeys(documents), key=lambda d: (order.get(d, len(order)), d)))
 
 
 def _visible(value: str) -> str:

@@ -196,6 +196,13 @@ class Content:
     consent: ConsentForm | None = None
     aftercare: Aftercare | None = None
 
+    def section(self, name: str) -> InfoSheet | ConsentForm | Aftercare | None:
+        """The content of one kind of document (see kinds.Kind.content_section), None if absent."""
+        return getattr(self, name, None) if name in _SECTIONS else None
+
+
+_SECTIONS = ("info", "consent", "aftercare")  # the built-in kinds' sections, in their order
+
 
 @record  # identity: one load, one cached view
 class LoadedContent:
@@ -251,8 +258,8 @@ def _cross_check(content: Content, doc: Document) -> list[PatientDocsError]:
             if source not in content.sources:
                 loc = ("risks", i, "source") if risk.reports_only else ("risks", i, "estimates", j, "source")
                 problems.append(doc.error(f"risks[{i + 1}]: unknown source '{source}'", loc))
-    for kind in ("info", "consent", "aftercare"):
-        part = getattr(content, kind)
+    for kind in _SECTIONS:
+        part = content.section(kind)
         for j, section in enumerate(part.sections if part else []):
             for source in section.sources:
                 if source not in content.sources:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import field
+from typing import TypeVar
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
+
+T = TypeVar("T")
 
 MAX_FIELD = 200
 # A visit far outside these years is a typing or export error (0001-01-01, 9999-12-31, 2206).
@@ -19,6 +23,16 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
 _STRFTIME_HUMAN = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon", "%B": "Month", "%%": "%"}
+
+
+def today() -> dt.date:
+    """Today, or the reproducible build date when SOURCE_DATE_EPOCH is set."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
 
 
 def human_format(fmt: str) -> str:
@@ -107,41 +121,54 @@ class Visit:
         return [p for p in parts if p]
 
 
+def _tagged(field_name: str, check: Callable[[], T]) -> T:
+    """``check()``, its error marked as being about the input ``field_name``."""
+    try:
+        return check()
+    except PatientDocsError as exc:
+        if exc.field is None:
+            exc.field = field_name
+        raise
+
+
 def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | None = None,
                patient_id: str | None = None, therapist: str | None = None,
                areas: tuple[str, ...] = (), estim: bool = False, note: str | None = None,
                next_visit: str | None = None, interpreter: str | None = None,
                today: dt.date | None = None, date_formats: tuple[str, ...] = ()) -> Visit:
     """Build a Visit from user text, with one clear error for the first bad value."""
-    name = clean_text(patient, "patient name", required=True)
+    name = _tagged("patient", lambda: clean_text(patient, "patient name", required=True))
     assert name is not None
     if isinstance(date, dt.date):
         visit_date = date
     elif date:
-        visit_date = parse_date(date, "date", date_formats)
+        visit_date = _tagged("date", lambda: parse_date(date, "date", date_formats))
     else:
         visit_date = today or dt.date.today()
     if not FIRST_YEAR <= visit_date.year <= LAST_YEAR:
         raise PatientDocsError(f"date {visit_date.isoformat()} is not a likely visit date "
-                               f"(check the year: {FIRST_YEAR}-{LAST_YEAR})")
-    birth = parse_date(dob, "date of birth", date_formats) if dob else None
+                               f"(check the year: {FIRST_YEAR}-{LAST_YEAR})", field="date")
+    birth = _tagged("dob", lambda: parse_date(dob, "date of birth", date_formats)) if dob else None
     if birth and birth.year < visit_date.year - MAX_AGE:
-        raise PatientDocsError(f"date of birth {birth.isoformat()} is more than {MAX_AGE} years ago (check the year)")
+        raise PatientDocsError(f"date of birth {birth.isoformat()} is more than {MAX_AGE} years ago (check the year)",
+                               field="dob")
     if birth and birth > visit_date:
-        raise PatientDocsError(f"date of birth {birth.isoformat()} is after the visit date {visit_date.isoformat()}")
-    following = parse_date(next_visit, "next visit", date_formats) if next_visit else None
+        raise PatientDocsError(f"date of birth {birth.isoformat()} is after the visit date {visit_date.isoformat()}",
+                               field="dob")
+    following = (_tagged("next_visit", lambda: parse_date(next_visit, "next visit", date_formats))
+                 if next_visit else None)
     if following and following <= visit_date:
-        raise PatientDocsError(f"next visit {following.isoformat()} is not after this visit ({visit_date.isoformat()})")
+        raise PatientDocsError(f"next visit {following.isoformat()} is not after this visit ({visit_date.isoformat()})",
+                               field="next_visit")
     return Visit(
         patient=name,
         date=visit_date,
         dob=birth,
-        patient_id=clean_text(patient_id, "patient id"),
-        therapist=clean_text(therapist, "therapist"),
-        areas=tuple(a for a in (clean_text(x, "area treated") for x in areas) if a),
+        patient_id=_tagged("patient_id", lambda: clean_text(patient_id, "patient id")),
+        therapist=_tagged("therapist", lambda: clean_text(therapist, "therapist")),
+        areas=_tagged("areas", lambda: tuple(a for a in (clean_text(x, "area treated") for x in areas) if a)),
         estim=estim,
-        note=clean_text(note, "note", max_len=1000),
+        note=_tagged("note", lambda: clean_text(note, "note", max_len=1000)),
         next_visit=following,
-        interpreter=clean_text(interpreter, "interpreter"),
+        interpreter=_tagged("interpreter", lambda: clean_text(interpreter, "interpreter")),
     )
-
