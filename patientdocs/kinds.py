@@ -8,14 +8,14 @@ with its template and its content section that is all it needs; no code changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
 
 if TYPE_CHECKING:
-    from patientdocs.load.config import Config
+    from patientdocs.load.config import Config, KindSettings
 
 PACKET = "packet"
 PACKET_LABEL = "the information sheet and the consent form together, for the front desk"
@@ -66,12 +66,12 @@ class Registry:
         self._kinds[kind.name] = kind
         return kind
 
-    def get(self, name: str) -> Kind:
+    def get(self, name: str, *, packet: bool = False) -> Kind:
         try:
             return self._kinds[name]
         except KeyError:
-            raise PatientDocsError(f"unknown document '{name}' (available: {', '.join(self.names())})",
-                                   field="kind") from None
+            known = ", ".join(f"'{n}'" for n in self.names(with_packet=packet))
+            raise PatientDocsError(f"unknown document: '{name}' is not one of {known}", field="kind") from None
 
     def all(self) -> tuple[Kind, ...]:
         return tuple(self._kinds.values())
@@ -91,7 +91,7 @@ class Registry:
         """Kind names with ``packet`` spelled out, duplicates dropped, in the registry's order."""
         wanted: list[str] = []
         for name in names:
-            wanted.extend(self.packet() if name == PACKET else (self.get(name).name,))
+            wanted.extend(self.packet() if name == PACKET else (self.get(name, packet=True).name,))
         order = {name: i for i, name in enumerate(self._kinds)}
         return tuple(sorted(dict.fromkeys(wanted), key=order.__getitem__))
 
@@ -105,6 +105,9 @@ class Registry:
         packet = self.packet()
         return PACKET if packet and set(kinds) >= set(packet) else "-".join(kinds)
 
+    def content_sections(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(k.content_section for k in self._kinds.values()))
+
     def extended(self, more: Iterable[Kind]) -> Registry:
         return Registry((*self.all(), *more))
 
@@ -112,7 +115,7 @@ class Registry:
 KINDS = Registry(BUILT_IN)
 
 
-def from_settings(name: str, settings: Mapping[str, Any] | Any) -> Kind:
+def from_settings(name: str, settings: KindSettings) -> Kind:
     """A clinic's own kind, from its ``kinds:`` entry in config.yaml."""
     return Kind(name=name, template=settings.template or f"{name}.xml.j2",
                 content_section=settings.content_section or name, copies=tuple(settings.copies),
@@ -121,7 +124,6 @@ def from_settings(name: str, settings: Mapping[str, Any] | Any) -> Kind:
 
 def for_config(config: Config) -> Registry:
     """The built-in kinds and the clinic's own (``kinds:`` in config.yaml), in that order."""
-    own = getattr(config, "kinds", None) or {}
-    if not own:
+    if not config.kinds:
         return KINDS
-    return KINDS.extended(from_settings(name, settings) for name, settings in own.items())
+    return KINDS.extended(from_settings(name, settings) for name, settings in config.kinds.items())

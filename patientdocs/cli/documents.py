@@ -62,7 +62,7 @@ def visit_input(params: dict[str, Any]):
                       estim=bool(params.get("estim")), next_visit=params.get("next_visit"), note=params.get("note"))
 
 
-def make(ctx: click.Context, kind: str, params: dict[str, Any], *, duplex: bool | None = None,
+def make_one(ctx: click.Context, kind: str, params: dict[str, Any], *, duplex: bool | None = None,
          fillable: bool = False) -> None:
     from patientdocs.usecases.documents import DocumentRequest, make_document
 
@@ -83,7 +83,7 @@ def info(ctx: click.Context, **params: Any) -> None:
     Example:
       python generate.py info --patient "Ana Lima" --dob 1990-05-02 --therapist "Sam Patel"
     """
-    make(ctx, "info", params)
+    make_one(ctx, "info", params)
 
 
 @main.command(short_help="Make the consent form (patient and clinic copies).")
@@ -99,7 +99,7 @@ def consent(ctx: click.Context, duplex: bool | None, fillable: bool, **params: A
     Example:
       python generate.py consent --patient "Ana Lima" --dob 1990-05-02 --patient-id P-1042 --therapist "Sam Patel"
     """
-    make(ctx, "consent", params, duplex=duplex, fillable=fillable)
+    make_one(ctx, "consent", params, duplex=duplex, fillable=fillable)
 
 
 @main.command(short_help="Make the aftercare sheet for after a session.")
@@ -114,7 +114,7 @@ def aftercare(ctx: click.Context, **params: Any) -> None:
       python generate.py aftercare --patient "Ana Lima" --therapist "Sam Patel" \\
           --areas "neck (left)" --areas "upper trapezius (both)" --next-visit 2026-12-08
     """
-    make(ctx, "aftercare", params)
+    make_one(ctx, "aftercare", params)
 
 
 @main.command(short_help="Make the info sheet and consent form in one file to print.")
@@ -128,4 +128,21 @@ def packet(ctx: click.Context, duplex: bool | None, **params: Any) -> None:
     Example:
       python generate.py packet --patient "Ana Lima" --dob 1990-05-02 --patient-id P-1042 --therapist "Sam Patel"
     """
-    make(ctx, "packet", params, duplex=duplex)
+    make_one(ctx, "packet", params, duplex=duplex)
+
+
+@main.command("make", short_help="Make any kind of document that 'list' shows.")
+@click.argument("kind", metavar="DOCUMENT")
+@visit_options
+@aftercare_options
+@duplex_option
+@click.option("--fillable", is_flag=True, help="A copy to fill in on a computer (the consent form).")
+@click.pass_context
+def make_command(ctx: click.Context, kind: str, duplex: bool | None, fillable: bool, **params: Any) -> None:
+    """Make one DOCUMENT of any kind 'list' shows, also one the clinic added in config.yaml (kinds:).
+
+    \b
+    Example:
+      python generate.py make exercise --patient "Ana Lima" --therapist "Sam Patel"
+    """
+    make_one(ctx, kind, params, duplex=duplex, fillable=fillable)

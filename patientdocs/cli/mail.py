@@ -10,8 +10,6 @@ from patientdocs.cli import load_config, main
 from patientdocs.cli.documents import aftercare_options, visit_input, visit_options
 from patientdocs.errors import PatientDocsError
 
-EMAILED = click.Choice(("aftercare", "consent", "info"))
-
 
 def _hand_over(handover) -> None:
     """The passphrase, once, for the sender to pass on; it is kept nowhere else but the slip."""
@@ -27,10 +25,10 @@ def _hand_over(handover) -> None:
 
 
 @main.command("email", short_help="Email documents to a patient, locked with a one-time passphrase.")
-@click.argument("document", type=EMAILED, metavar="DOCUMENT")
+@click.argument("document", metavar="DOCUMENT")
 @click.option("--to", "recipient", required=True, metavar="ADDRESS", help="The patient's email address.")
-@click.option("--also", multiple=True, type=EMAILED, metavar="DOCUMENT",
-              help="Attach another document too (info, consent or aftercare). Repeat for more.")
+@click.option("--also", multiple=True, metavar="DOCUMENT",
+              help="Attach another document too (info, consent, aftercare, or one from 'list'). Repeat for more.")
 @click.option("--dry-run", is_flag=True,
               help="Do not send: write the whole email as an .eml file in the outbox/ folder to check it.")
 @click.option("--no-encrypt", is_flag=True,
@@ -43,7 +41,7 @@ def _hand_over(handover) -> None:
 @click.pass_context
 def email_command(ctx: click.Context, document: str, recipient: str, also: tuple[str, ...], dry_run: bool,
                   no_encrypt: bool, slip: bool, **params: Any) -> None:
-    """Email documents to a patient (DOCUMENT is info, consent or aftercare).
+    """Email documents to a patient (DOCUMENT is info, consent, aftercare, or another from 'list').
 
     \b
     The attachments are locked with a new one-time passphrase (five short words), shown here

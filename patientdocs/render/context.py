@@ -70,8 +70,10 @@ def cited(content: Content, kind: Kind | str) -> list[dict[str, str]]:
 def _content_context(loaded: LoadedContent, kind: Kind) -> dict[str, Any]:
     # Content is the same for every patient in a run; build its view once.
     content = loaded.data
+    section = content.section(kind.content_section)
     return {
         "content": dataclasses.asdict(content),
+        "section": dataclasses.asdict(section) if section is not None else None,  # this kind's own
         "labels": content.labels,
         "bands": content.bands,
         "risk_tables": risk_rows(content),

@@ -64,7 +64,8 @@ class Pipeline:
     def content(self, treatment: str, language: str) -> LoadedContent:
         key = (treatment, language)
         if key not in self._content:
-            self._content[key] = content_mod.load_content(self.config.handouts_dir, treatment, language)
+            self._content[key] = content_mod.load_content(self.config.handouts_dir, treatment, language,
+                                                          self.kinds.content_sections())
         return self._content[key]
 
     def _template_digest(self) -> str:
@@ -255,7 +256,10 @@ class Pipeline:
         from patientdocs.render.pdf.styles import Theme
 
         loaded = self.content(treatment, language)
-        labels = loaded.data.labels
+        # A kind's name on the checklist is its label doc_<kind> in the content, else its title.
+        labels = {**{f"doc_{kind.name}": section.title for kind in self.kinds.all()
+                     if (section := loaded.data.section(kind.content_section)) is not None},
+                  **loaded.data.labels}
         # A list that spans several days: the cover gives the range, and each row its date.
         last = last_date if last_date is not None and last_date != run_date else None
         context = {"labels": labels, "clinic": self.config.clinic_dict(), "run_date": run_date, "rows": rows,

@@ -86,15 +86,17 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
 
 def content_status(config: Config) -> list[ContentStatus]:
     """Every treatment and language found, with its version and how long until it is due for review."""
+    from patientdocs.kinds import for_config
     from patientdocs.load.content import available, load_content
     from patientdocs.load.visit import today
 
     day = today()
+    sections = for_config(config).content_sections()
     found = []
     for treatment, languages in available(config.handouts_dir).items():
         for language in languages:
             try:
-                data = load_content(config.handouts_dir, treatment, language).data
+                data = load_content(config.handouts_dir, treatment, language, sections).data
             except PatientDocsError as exc:
                 found.append(ContentStatus(treatment, language, None, None, None, None, problem=str(exc)))
                 continue
