@@ -19,6 +19,14 @@ def where(source: str | Path | None, line: int | None = None) -> str:
     return f"{source}:{line}" if line else f"{source}"
 
 
+def shown(value: str, limit: int = 40) -> str:
+    """A value quoted back to the user: one line, invisible characters as escapes (a reversing mark
+    would reorder the message), at most ``limit`` characters ("…" marks the cut)."""
+    one_line = " ".join(str(value).split())
+    visible = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in one_line)
+    return visible if len(visible) <= limit else visible[: limit - 1] + "…"
+
+
 class PatientDocsError(Exception):
     """A problem the user can fix. ``str()`` is the complete message."""
 
