@@ -50,9 +50,9 @@ def test_preview_writes_and_records_nothing(config) -> None:
 
 @pytest.mark.parametrize(("visit", "field", "says"), [
     (VisitInput(patient=" "), "patient", "patient name is empty"),
-    (VisitInput(patient="Ana", dob="1990-02-30"), "dob", "date of birth: '1990-02-30' is not a real date"),
+    (VisitInput(patient="Ana", dob="1990-02-30"), "dob", "date of birth '1990-02-30' is not a real date"),
     (VisitInput(patient="Ana", date="2026-12-01", dob="2027-01-01"), "dob", "is after the visit date"),
-    (VisitInput(patient="Ana", date="12/01/2026"), "date", "date: '12/01/2026' is not a real date"),
+    (VisitInput(patient="Ana", date="12/01/2026"), "date", "date '12/01/2026' is not in an accepted date format"),
     (VisitInput(patient="Ana", patient_id="P\t1"), "patient_id", "patient id contains characters"),
     (VisitInput(patient="Ana", therapist="x" * 201), "therapist", "therapist is longer than 200 characters"),
     (VisitInput(patient="Ana", next_visit="2026-11-30"), "next_visit", "is not after this visit"),

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,8 +133,6 @@ def _make(job: Job) -> Outcome:
 @dataclass
 class BatchResult:
     outcomes: list[Outcome] = field(default_factory=list)
-    print_all: Path | None = None
-    report: Path | None = None
 
     @property
     def made(self) -> list[Outcome]:
@@ -286,9 +284,6 @@ def run_date(appointments: AppointmentList) -> dt.date:
 
     dates = sorted({a.date for a in appointments.rows})
     return dates[0] if dates else today()
-
-
-ProgressCallback = Callable[[Outcome], None]
 
 
 def last_date(appointments: AppointmentList) -> dt.date:

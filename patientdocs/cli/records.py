@@ -10,6 +10,7 @@ import click
 
 from patientdocs.cli import config_option, load_config, main
 from patientdocs.cli.exitcodes import Exit
+from patientdocs.errors import shown
 
 
 def _lock(row: dict[str, Any]) -> str:
@@ -18,11 +19,6 @@ def _lock(row: dict[str, Any]) -> str:
     if not policy:
         return ""
     return " (not locked)" if policy == "none" else f" (locked: {policy})"
-
-
-def _clipped(text: str, limit: int = 40) -> str:
-    """A long name shortened for a table column (the --json output keeps it whole)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @main.command(short_help="List the documents made and sent.")
@@ -53,7 +49,7 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
     header = ("Made (UTC)", "Visit", "Patient ID", "Patient", "Document", "Lang", "Version", "Fingerprint", "How",
               "SHA-256")
     table = [header] + [(r["created_at"].replace("T", " ")[:16], r["visit_date"] or "-", r["patient_id"] or "-",
-                         _clipped(r["patient_name"]),
+                         shown(r["patient_name"]),  # shortened for the column; --json keeps it whole
                          r["kind"], r["language"], r["content_version"], r["fingerprint"],
                          r["channel"] + (f" to {r['recipient']}" if r["recipient"] else "") + _lock(r),
                          r["sha256"][:12])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
 from typing import Literal
@@ -122,10 +123,34 @@ class Batch:
     workers: int | None = spec(default=None, ge=1, le=64)
 
     def problems(self) -> list[str]:
-        unknown = sorted(set(self.columns) - set(BATCH_FIELDS))
-        if unknown:
-            return [f"columns: unknown field '{unknown[0]}' (fields: {', '.join(BATCH_FIELDS)})"]
+        try:
+            batch_columns(self.columns)
+        except PatientDocsError as exc:
+            return [exc.message.removeprefix("batch.")]
         return []
+
+
+def column_key(name: str) -> str:
+    """How column names are compared: ``Patient Name``, ``patient-name`` and ``patient_name`` are one."""
+    return re.sub(r"[\s_-]+", "", name.replace("\ufeff", "")).casefold()
+
+
+def batch_columns(columns: Mapping[str, str], fields: Sequence[str] = BATCH_FIELDS) -> dict[str, str]:
+    """Each field's column name in the export (its own name when not set), or the problem with
+    ``batch.columns``: checked here only, when the settings are loaded and when a list is read."""
+    unknown = sorted(set(columns) - set(fields))
+    if unknown:
+        raise PatientDocsError(f"batch.columns: unknown field(s) {', '.join(unknown)} (known: {', '.join(fields)})")
+    wanted = {f: (columns.get(f) or "").strip() or f for f in fields}
+    by_column: dict[str, list[str]] = {}
+    for fld, name in wanted.items():
+        by_column.setdefault(column_key(name), []).append(fld)
+    shared = [found for found in by_column.values() if len(found) > 1]
+    if shared:
+        found = shared[0]
+        raise PatientDocsError(f"batch.columns: {' and '.join(found)} are {'both' if len(found) == 2 else 'all'} "
+                               f"read from the column '{wanted[found[0]]}'; each needs its own column")
+    return wanted
 
 
 @record

@@ -6,10 +6,9 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import field
 from typing import TypeVar
 
-from patientdocs.errors import PatientDocsError
+from patientdocs.errors import PatientDocsError, shown
 from patientdocs.frozen import frozen
 
 T = TypeVar("T")
@@ -40,22 +39,47 @@ def human_format(fmt: str) -> str:
     return re.sub(r"%.", lambda m: _STRFTIME_HUMAN.get(m.group(0), m.group(0)), fmt)
 
 
-def parse_date(text: str, what: str, formats: tuple[str, ...] = ()) -> dt.date:
-    """An ISO date (always) or one of the clinic's formats; never a guess between them."""
+def _shape(fmt: str) -> re.Pattern[str]:
+    """What text written in ``fmt`` looks like, whatever the numbers: %d/%m/%Y -> \\d{1,2}/\\d{1,2}/\\d{4}."""
+    parts = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}", "%y": r"\d{2}", "%b": r"[^\W\d_]+",
+             "%B": r"[^\W\d_]+", "%%": "%"}
+    pieces = re.split(r"(%.)", fmt)
+    return re.compile("".join(parts.get(p, r"(?!)") if p.startswith("%") and len(p) == 2 else re.escape(p)
+                              for p in pieces), re.IGNORECASE)
+
+
+def parse_date(text: str, what: str, formats: tuple[str, ...] = (), *, hint: str = "") -> dt.date:
+    """A date typed at the desk or read from an export: ISO YYYY-MM-DD (always) or one of the
+    clinic's formats. Never guessed: if two formats read the same text as different dates, that
+    is an error too. ``hint`` follows the accepted formats in the message when none fits."""
     value = text.strip()
+    results: dict[dt.date, str] = {}
+    impossible = False
     iso = _ISO_DATE.fullmatch(value)
     if iso:
         try:
-            return dt.date(*map(int, iso.groups()))
+            results[dt.date(*map(int, iso.groups()))] = "%Y-%m-%d"
         except ValueError:
-            pass  # 2026-13-45: a real date in no format
+            impossible = True  # 2026-13-45: the shape of a date, but no such day
     for fmt in formats:  # strptime is loaded only for a clinic's own formats (it costs ~2 ms)
         try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    shown = " or ".join(["YYYY-MM-DD", *(human_format(fmt) for fmt in formats)])
-    raise PatientDocsError(f"{what}: '{value}' is not a real date (use {shown})")
+            results.setdefault(dt.datetime.strptime(value, fmt).date(), fmt)
+        except ValueError as exc:
+            # "time data ... does not match" / "unconverted data remains": not this format, unless the
+            # digits are where the format has them (31/13/2026): then there is no such date. Anything
+            # else ("day is out of range for month"): right shape, but no such date.
+            impossible = (impossible or not str(exc).startswith(("time data", "unconverted data"))
+                          or _shape(fmt).fullmatch(value) is not None)
+    if len(results) == 1:
+        return next(iter(results))
+    if len(results) > 1:
+        readings = " or ".join(f"{d.isoformat()} ({human_format(f)})" for d, f in results.items())
+        raise PatientDocsError(f"{what} '{shown(value)}' could be {readings} (two of the formats in "
+                               f"batch.date_formats read it differently)")
+    if impossible:
+        raise PatientDocsError(f"{what} '{shown(value)}' is not a real date")
+    accepted = " or ".join(human_format(f) for f in ("%Y-%m-%d", *formats))
+    raise PatientDocsError(f"{what} '{shown(value)}' is not in an accepted date format (use {accepted}{hint})")
 
 
 # Controls, invisible format marks (zero-width space, direction overrides), surrogates, private
@@ -106,7 +130,6 @@ class Visit:
     note: str | None = None
     next_visit: dt.date | None = None
     interpreter: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     def as_context(self) -> dict[str, object]:
         return {
@@ -114,11 +137,6 @@ class Visit:
             "therapist": self.therapist, "areas": list(self.areas), "estim": self.estim, "note": self.note,
             "next_visit": self.next_visit, "interpreter": self.interpreter,
         }
-
-    def texts(self) -> list[str]:
-        """Every piece of patient text that will be printed (for the font coverage check)."""
-        parts = [self.patient, self.patient_id, self.therapist, self.note, self.interpreter, *self.areas]
-        return [p for p in parts if p]
 
 
 def _tagged(field_name: str, check: Callable[[], T]) -> T:
