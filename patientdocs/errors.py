@@ -2,7 +2,9 @@
 
 Every problem caused by input (a file, an option, a row) is raised as a PatientDocsError.
 The CLI prints ``str(error)`` on one line per problem and exits with ``exit_code``; nothing
-else is ever shown to the user, so the message must say what is wrong and where.
+else is ever shown to the user, so the message must say what is wrong and where. ``field``
+names the one input a message is about ("patient", "dob", "date", "to" ...), so a form can
+show it beside that field.
 """
 
 from __future__ import annotations
@@ -17,15 +19,25 @@ def where(source: str | Path | None, line: int | None = None) -> str:
     return f"{source}:{line}" if line else f"{source}"
 
 
+def shown(value: str, limit: int = 40) -> str:
+    """A value quoted back to the user: one line, invisible characters as escapes (a reversing mark
+    would reorder the message), at most ``limit`` characters ("…" marks the cut)."""
+    one_line = " ".join(str(value).split())
+    visible = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in one_line)
+    return visible if len(visible) <= limit else visible[: limit - 1] + "…"
+
+
 class PatientDocsError(Exception):
     """A problem the user can fix. ``str()`` is the complete message."""
 
     exit_code = 2
 
-    def __init__(self, message: str, *, source: str | Path | None = None, line: int | None = None):
+    def __init__(self, message: str, *, source: str | Path | None = None, line: int | None = None,
+                 field: str | None = None):
         self.message = message
         self.source = source
         self.line = line
+        self.field = field
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -51,3 +63,13 @@ class DeliveryError(PatientDocsError):
     exit_code = 1
     # True when the server may have the message after all (the connection broke after it was sent).
     maybe_sent = False
+    # The passphrase for the patient (usecases.email.Handover) when the message may have gone all the same.
+    handover: object = None
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or ``kill`` during long work, with what was finished and what to do now."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

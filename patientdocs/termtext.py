@@ -49,3 +49,8 @@ def isolated(text: str) -> str:
 
 def pad(text: str, cells: int) -> str:
     return text + " " * max(0, cells - width(text))
+
+
+def count_of(n: int, word: str) -> str:
+    """``1 appointment``, ``2 appointments``: English counts on the terminal and in reports."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

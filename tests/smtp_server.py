@@ -104,14 +104,15 @@ class MailServer:
     ``starttls_context``: offer STARTTLS with this server context and require it before mail;
     ``implicit_tls_context``: TLS from the first byte (as on port 465);
     ``authenticator``: offer AUTH (only after STARTTLS unless ``auth_require_tls`` is False);
-    ``auth_exclude``: AUTH mechanisms not to offer (e.g. ``["LOGIN"]`` leaves only PLAIN).
+    ``auth_exclude``: AUTH mechanisms not to offer (e.g. ``["LOGIN"]`` leaves only PLAIN);
+    ``smtputf8``: offer SMTPUTF8 (RFC 6531), which internationalised addresses need.
     """
 
     def __init__(self, handler: Handler, *, starttls_context: ssl.SSLContext | None = None,
                  implicit_tls_context: ssl.SSLContext | None = None, authenticator: Authenticator | None = None,
-                 auth_require_tls: bool = True, auth_exclude: list[str] | None = None):
+                 auth_require_tls: bool = True, auth_exclude: list[str] | None = None, smtputf8: bool = False):
         self.handler = handler
-        self.kwargs: dict[str, Any] = {"auth_require_tls": auth_require_tls}
+        self.kwargs: dict[str, Any] = {"auth_require_tls": auth_require_tls, "enable_SMTPUTF8": smtputf8}
         if auth_exclude:
             self.kwargs.update(auth_exclude_mechanism=auth_exclude)
         if starttls_context is not None:

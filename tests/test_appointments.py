@@ -22,12 +22,11 @@ from patientdocs.batch.appointments import (
     appointment_key,
     human_format,
     is_email,
-    parse_list_date,
     parse_time,
     read_appointments,
 )
 from patientdocs.errors import PatientDocsError
-from patientdocs.load.visit import make_visit
+from patientdocs.load.visit import make_visit, parse_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "appointments"
 DAY = dt.date(2026, 12, 1)
@@ -682,20 +681,20 @@ def test_bad_time_is_a_row_problem(tmp_path):
 
 
 def test_dates():
-    assert parse_list_date("2026-12-01", "date") == DAY
-    assert parse_list_date("2026-12-1", "date") == DAY
-    assert parse_list_date("1.12.2026", "date", ("%d.%m.%Y",)) == DAY
-    assert parse_list_date("01-Dec-2026", "date", ("%d-%b-%Y",)) == DAY
+    assert parse_date("2026-12-01", "date") == DAY
+    assert parse_date("2026-12-1", "date") == DAY
+    assert parse_date("1.12.2026", "date", ("%d.%m.%Y",)) == DAY
+    assert parse_date("01-Dec-2026", "date", ("%d-%b-%Y",)) == DAY
     with pytest.raises(PatientDocsError, match=r"^date '31/11/2026' is not a real date$"):
-        parse_list_date("31/11/2026", "date", ("%d/%m/%Y",))
+        parse_date("31/11/2026", "date", ("%d/%m/%Y",))
     with pytest.raises(PatientDocsError, match=r"^date '13/13/2026' is not a real date$"):
-        parse_list_date("13/13/2026", "date", ("%d/%m/%Y",))
+        parse_date("13/13/2026", "date", ("%d/%m/%Y",))
     with pytest.raises(PatientDocsError, match=r"^date '2026-12-32' is not a real date$"):
-        parse_list_date("2026-12-32", "date")
+        parse_date("2026-12-32", "date")
     with pytest.raises(PatientDocsError, match=r"^date '2026/12/01' is not in an accepted date format"):
-        parse_list_date("2026/12/01", "date")
+        parse_date("2026/12/01", "date")
     with pytest.raises(PatientDocsError, match=r"\(use YYYY-MM-DD or DD/MM/YYYY\)$"):
-        parse_list_date("Dec 1 2026", "date", ("%d/%m/%Y",))
+        parse_date("Dec 1 2026", "date", ("%d/%m/%Y",))
     assert human_format("%d/%m/%Y") == "DD/MM/YYYY"
     assert human_format("%d-%b-%y") == "DD-Mon-YY"
 
@@ -799,13 +798,16 @@ def test_any_text_file_gives_a_result_or_a_user_message(tmp_path, body, header):
     assert len({a.key for a in result.rows}) == len(result.rows)
 
 
-def test_fields_and_documents_match_the_rest_of_the_project():
-    from patientdocs.batch.appointments import DOCUMENT_ORDER, FIELDS
+def test_fields_and_documents_match_the_rest_of_the_project(tmp_path):
+    from patientdocs.batch.appointments import FIELDS
+    from patientdocs.kinds import KINDS
     from patientdocs.load.config import BATCH_FIELDS
-    from patientdocs.render.pipeline import KINDS
 
     assert set(FIELDS) == set(BATCH_FIELDS)
-    assert DOCUMENT_ORDER == KINDS
+    # The documents a row may ask for are the registry's, in its order, and its packet.
+    result = rows_of(tmp_path, "patient_name;date;documents", "Ana;2026-12-01;aftercare packet", "Ben;2026-12-01;")
+    assert [a.documents for a in result.rows] == [KINDS.names(), KINDS.packet()] == [
+        ("info", "consent", "aftercare"), ("info", "consent")]
 
 
 @pytest.mark.parametrize(("typed", "shown"), [

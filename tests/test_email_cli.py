@@ -791,3 +791,29 @@ def test_a_server_echoing_the_login_never_puts_the_password_on_screen(servers, t
     for secret in (wrong, *echoed):
         assert secret not in result.stderr + result.stdout
     assert_not_sent_but_kept_one(tmp_path)
+
+
+def test_an_internationalised_address_is_accepted_and_sent_where_the_server_can(servers, tmp_path):
+    """zoë@example.org: accepted by the email command as by the batch (RFC 6531); sent with SMTPUTF8."""
+    handler = Handler()
+    server = servers(MailServer(handler, smtputf8=True))
+    write_config(tmp_path, server.port)
+    result = run(tmp_path, "email", "aftercare", "--to", "zoë@example.org", "--patient", PATIENT, "--dob", DOB)
+    assert result.returncode == 0, result.stderr
+    assert "Sent 1 document(s) to zoë@example.org" in result.stdout
+    (received,) = handler.messages
+    assert received.rcpt_tos == ["zoë@example.org"] and parse(received.content)["To"] == "zoë@example.org"
+    assert [row["recipient"] for row in records(tmp_path, "emailed")] == ["zoë@example.org"]
+
+
+def test_without_smtputf8_the_error_says_so_and_nothing_is_sent(servers, tmp_path):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    write_config(tmp_path, server.port)
+    result = run(tmp_path, "email", "aftercare", "--to", "zoë@example.org", "--patient", PATIENT, "--dob", DOB)
+    message = the_error(result, 1)
+    assert message.startswith("the address has letters outside plain English (such as ë), which only a mail "
+                              f"server with SMTPUTF8 can carry, and {HOST}:{server.port} does not offer SMTPUTF8")
+    assert "Nothing was sent; the PDFs are saved: " in message
+    assert not handler.messages
+    assert_not_sent_but_kept_one(tmp_path)

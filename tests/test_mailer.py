@@ -207,7 +207,9 @@ def test_encrypting_something_that_is_not_a_pdf_is_a_clear_error():
     "@example.org",
     "x@",
     "x..y@example.org",
-    "zoë@example.org",
+    "zoë＠example.org",
+    "Zoë <zoe@example.org>",
+    "zoe@exam_ple.org",
 ])
 def test_invalid_addresses_are_refused(address, pdf_bytes):
     with pytest.raises(PatientDocsError) as caught:
@@ -218,9 +220,52 @@ def test_invalid_addresses_are_refused(address, pdf_bytes):
         message(pdf_bytes, encrypted=False, to=address)
 
 
-@pytest.mark.parametrize("address", ["anna@example.org", " anna.smith+docs@mail.example.co.uk ", "o'brien@example.ie"])
+@pytest.mark.parametrize("address", ["anna@example.org", " anna.smith+docs@mail.example.co.uk ", "o'brien@example.ie",
+                                     "zoë@example.org", "ana@exämple.de", "дмитрий@пример.рф"])
 def test_valid_addresses_are_kept(address):
     assert mailer.check_address(address) == address.strip()
+
+
+def test_an_address_is_kept_in_one_normal_form():
+    # "ë" typed as e + combining diaeresis is the same address as the single letter ë.
+    assert mailer.check_address("zoe\u0308@example.org") == "zoë@example.org"
+
+
+def test_the_batch_and_the_email_command_accept_the_same_addresses():
+    from patientdocs.batch.appointments import is_email
+
+    for address in ("zoë@example.org", "ana@exämple.de", "x..y@example.org", "Ana <ana@x.com>", "ana@x.123"):
+        try:
+            mailer.check_address(address)
+        except PatientDocsError:
+            assert not is_email(address), address
+        else:
+            assert is_email(address), address
+
+
+def test_an_internationalised_address_is_sent_with_smtputf8(servers, pdf_bytes, sleeps):
+    handler = Handler()
+    server = servers(MailServer(handler, smtputf8=True))
+    reply = mailer.send(message(pdf_bytes, to="zoë@exämple.de"), settings(server.port), password=None,
+                        sleep=sleeps.append)
+    assert reply.startswith("250")
+    (received,) = handler.messages
+    assert received.rcpt_tos == ["zoë@exämple.de"]
+    parsed = email.message_from_bytes(received.content, policy=email.policy.default)
+    assert parsed["To"] == "zoë@exämple.de"  # UTF-8 as RFC 6532 has it, not encoded words
+
+
+def test_a_server_without_smtputf8_says_why_it_cannot_send(servers, pdf_bytes, sleeps):
+    handler = Handler()
+    server = servers(MailServer(handler))
+    with pytest.raises(DeliveryError) as caught:
+        mailer.send(message(pdf_bytes, to="zoë@example.org"), settings(server.port), password=None,
+                    sleep=sleeps.append)
+    assert one_line(caught.value) == (
+        "the address has letters outside plain English (such as ë), which only a mail server with SMTPUTF8 can "
+        f"carry, and {HOST}:{server.port} does not offer SMTPUTF8; ask the patient for another address, or send "
+        "through a server that has it")
+    assert handler.messages == [] and sleeps == []
 
 
 def test_a_bad_sender_is_named_as_the_setting():

@@ -552,7 +552,7 @@ def test_a_version_1_database_gains_visit_dates_and_keeps_its_records(tmp_path: 
 
 def test_an_empty_date_is_an_error_not_everything(made: dict[str, Path]) -> None:
     result = run("history", "--date", "", config=made["config"])
-    assert assert_one_line_error(result) == "Error: --date: '' is not a real date (use YYYY-MM-DD)"
+    assert assert_one_line_error(result) == "Error: --date '' is not in an accepted date format (use YYYY-MM-DD)"
 
 
 def test_a_default_name_never_replaces_another_patients_file(tmp_path: Path) -> None:

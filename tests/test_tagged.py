@@ -190,7 +190,7 @@ def _xml(project: Path, kind: str, copy: str = "", **visit) -> Node:
     sample = make_visit(patient="Zoë O'Brien", dob="1984-03-09", patient_id="P-1", therapist="Sam Patel",
                         date="2026-12-01", today=pipeline.today, **visit)
     loaded = pipeline.content("dry-needling", "en")
-    return markup.parse(pipeline.render_xml(kind, loaded, sample), kind), loaded.data.labels
+    return markup.parse(pipeline.render_xml(pipeline.kinds.get(kind), loaded, sample), kind), loaded.data.labels
 
 
 def _as_tuples(tree: list[tuple]) -> list[tuple]:

@@ -68,7 +68,7 @@ def test_list_points_at_validate_for_content_it_cannot_read(tiny: Path) -> None:
 def test_info_for_cupping_works(cupping) -> None:
     result, pages, _content, _fingerprint = cupping
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"Saved cupping.pdf ({len(pages)} pages)"
+    assert result.stdout.strip() == f"Saved cupping.pdf ({len(pages)} page{'' if len(pages) == 1 else 's'})"
     assert pages
 
 

@@ -19,18 +19,18 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from patientdocs.deliver.output import slug
-from patientdocs.errors import PatientDocsError, where
-from patientdocs.load.visit import clean_text, human_format
+from patientdocs.deliver.naming import file_stem
+from patientdocs.errors import PatientDocsError, shown, where
+from patientdocs.kinds import KINDS, PACKET, Registry
+from patientdocs.load.address import is_email
+from patientdocs.load.config import batch_columns, column_key
+from patientdocs.load.visit import clean_text, human_format, parse_date
 
 REQUIRED_FIELDS = ("patient_name", "date")
 OPTIONAL_FIELDS = ("time", "dob", "patient_id", "therapist", "language", "email", "documents")
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
-DOCUMENT_ORDER = ("info", "consent", "aftercare")
-PACKET = "packet"
-PACKET_DOCUMENTS = ("info", "consent")
-DEFAULT_KNOWN_DOCUMENTS = frozenset(DOCUMENT_ORDER)
+PACKET_DOCUMENTS = KINDS.packet()
 
 DELIMITERS = (";", ",", "\t")
 _DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab"}
@@ -45,11 +45,8 @@ _DOCUMENT_SPLIT = re.compile(r"[\s,;+]+")
 _TIME = re.compile(
     r"(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2})(?::(?P<s>\d{2}))?)?\s*(?P<ampm>[ap])?(?(ampm)\.?\s*m\.?)", re.IGNORECASE)
 _TIME_DIGITS = re.compile(r"(?P<h>\d{1,2})(?P<m>\d{2})")
-_EMAIL = re.compile(r"[^@\s\"<>,;:()\[\]\\]+@[^@\s\"<>,;:()\[\]\\]+")
-_DOMAIN_LABEL = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
 _DAY_MONTH_SWAP = {"%d": "%m", "%m": "%d"}
 _ISO = "%Y-%m-%d"
-_NAME_FILLER = re.compile(r"[\s_-]+")
 _EXCEL_TEXT = re.compile(r'="([^"]*)"')       # Excel's ="00123", written to keep leading zeros
 _LONE_CR = re.compile(r"\r(?!\n)")
 
@@ -129,10 +126,13 @@ class AppointmentList:
 
 def read_appointments(path: Path, *, columns: Mapping[str, str], date_formats: Iterable[str],
                       known_languages: Collection[str],
-                      known_documents: Collection[str] = DEFAULT_KNOWN_DOCUMENTS,
-                      default_documents: tuple[str, ...] = PACKET_DOCUMENTS,
-                      default_language: str = "en") -> AppointmentList:
-    """Read an appointments CSV; file-level problems raise PatientDocsError, row problems are listed."""
+                      known_documents: Collection[str] | None = None,
+                      default_documents: tuple[str, ...] | None = None,
+                      default_language: str = "en", kinds: Registry = KINDS) -> AppointmentList:
+    """Read an appointments CSV; file-level problems raise PatientDocsError, row problems are listed.
+
+    The documents a row may ask for are the kinds registered (``known_documents`` narrows them);
+    an empty documents cell means the packet (or ``default_documents``)."""
     path = Path(path)
     formats = _check_formats(tuple(date_formats))
     wanted = _wanted_columns(columns)
@@ -161,13 +161,15 @@ def read_appointments(path: Path, *, columns: Mapping[str, str], date_formats: I
     result.warnings.extend(f"{where(path, n)}: a stray carriage return inside a row was read as a space"
                            for n in stray_lines)
     for fld in OPTIONAL_FIELDS:
-        if fld not in positions and _norm(wanted[fld]) != _norm(fld):
+        if fld not in positions and column_key(wanted[fld]) != column_key(fld):
             result.warnings.append(
                 f"{where(path, header_line)}: no column '{wanted[fld]}' (set in batch.columns for {fld}); "
                 f"{_WHAT[fld]} left empty")
 
-    checker = _RowChecker(formats=formats, known_languages=known_languages, known_documents=known_documents,
-                          default_documents=default_documents, default_language=default_language)
+    checker = _RowChecker(formats=formats, known_languages=known_languages,
+                          known_documents=kinds.names() if known_documents is None else known_documents,
+                          default_documents=kinds.packet() if default_documents is None else default_documents,
+                          default_language=default_language, kinds=kinds)
     width = len(header)
     end = reader.line_num
     while True:
@@ -221,13 +223,7 @@ def _unreadable(exc: csv.Error, what: str, path: Path, line: int) -> PatientDocs
 
 def appointment_key(date: dt.date, time: str | None, patient_name: str, patient_id: str | None) -> str:
     """``2026-12-01_0800_anna-kowalska_rp-10234`` (parts left out when empty); safe as a file name."""
-    parts = [date.isoformat()]
-    if time:
-        parts.append(time.replace(":", ""))
-    parts.append(slug(patient_name))
-    if patient_id:
-        parts.append(slug(patient_id, fallback="id"))
-    return "_".join(parts)
+    return file_stem(date, patient_name, patient_id, time=time)
 
 
 def _with_keys(rows: list[Appointment]) -> list[Appointment]:
@@ -354,26 +350,8 @@ def _delimiter(path: Path, lines: list[str], first: int) -> tuple[str, int]:
     return (best if counts[best] else ","), first
 
 
-def _norm(name: str) -> str:
-    """How column names are compared: ``Patient Name``, ``patient-name`` and ``patient_name`` are one."""
-    return _NAME_FILLER.sub("", name.replace("\ufeff", "")).casefold()
-
-
 def _wanted_columns(columns: Mapping[str, str]) -> dict[str, str]:
-    unknown = sorted(set(columns) - set(FIELDS))
-    if unknown:
-        raise PatientDocsError(f"batch.columns: unknown field(s) {', '.join(unknown)} "
-                               f"(known: {', '.join(FIELDS)})")
-    wanted = {f: (columns.get(f) or "").strip() or f for f in FIELDS}
-    by_column: dict[str, list[str]] = {}
-    for fld, name in wanted.items():
-        by_column.setdefault(_norm(name), []).append(fld)
-    shared = [fields for fields in by_column.values() if len(fields) > 1]
-    if shared:
-        fields = shared[0]
-        raise PatientDocsError(f"batch.columns: {' and '.join(fields)} are {'both' if len(fields) == 2 else 'all'} "
-                               f"read from the column '{wanted[fields[0]]}'; each needs its own column")
-    return wanted
+    return batch_columns(columns, FIELDS)
 
 
 def _match_header(path: Path, line: int, header: list[str], wanted: dict[str, str]
@@ -382,11 +360,11 @@ def _match_header(path: Path, line: int, header: list[str], wanted: dict[str, st
     index: dict[str, list[int]] = {}
     for i, name in enumerate(names):
         if name:
-            index.setdefault(_norm(name), []).append(i)
+            index.setdefault(column_key(name), []).append(i)
     positions: dict[str, int] = {}
     missing = []
     for fld, column in wanted.items():
-        found = index.get(_norm(column), [])
+        found = index.get(column_key(column), [])
         if len(found) > 1:
             where_ = ", ".join(str(i + 1) for i in found)
             raise PatientDocsError(f"the column '{names[found[0]]}' appears {len(found)} times (columns {where_}); "
@@ -398,7 +376,7 @@ def _match_header(path: Path, line: int, header: list[str], wanted: dict[str, st
             missing.append(fld)
     if missing:
         def shown(fld: str) -> str:
-            return wanted[fld] if _norm(wanted[fld]) == _norm(fld) else f"{wanted[fld]} (for {fld})"
+            return wanted[fld] if column_key(wanted[fld]) == column_key(fld) else f"{wanted[fld]} (for {fld})"
         found_text = ", ".join(n for n in names if n) or "no column names"
         raise PatientDocsError(
             f"missing column(s) {', '.join(shown(f) for f in missing)}; found: {found_text}; "
@@ -412,15 +390,18 @@ def _match_header(path: Path, line: int, header: list[str], wanted: dict[str, st
 
 class _RowChecker:
     def __init__(self, *, formats: tuple[str, ...], known_languages: Collection[str],
-                 known_documents: Collection[str], default_documents: tuple[str, ...], default_language: str):
+                 known_documents: Collection[str], default_documents: tuple[str, ...], default_language: str,
+                 kinds: Registry):
         self.formats = formats
         self.languages = {lang.casefold(): lang for lang in known_languages}
         self.default_language = default_language
         self.documents = set(known_documents)
         self.document_names = set(self.documents)
-        if all(d in self.documents for d in PACKET_DOCUMENTS):
+        self.packet = kinds.packet()
+        if self.packet and all(d in self.documents for d in self.packet):
             self.document_names.add(PACKET)
-        self.default_documents = _canonical(default_documents)
+        self.order = {name: i for i, name in enumerate(kinds.names())}
+        self.default_documents = self.canonical(default_documents)
         # The first date that only reads with day and month swapped: the file contradicts the settings.
         self.order_clash: _OrderClash | None = None
 
@@ -462,7 +443,8 @@ class _RowChecker:
                 problems.append(f"{what} is empty")
             return None
         try:
-            return parse_list_date(value, what, self.formats)
+            return parse_date(value, what, self.formats, hint="" if self.formats else
+                              ", or a format set in config.yaml under batch.date_formats")
         except PatientDocsError as exc:
             problems.append(exc.message)
             if self.order_clash is None:
@@ -484,13 +466,13 @@ class _RowChecker:
         found = self.languages.get(value.casefold())
         if found is None:
             known = ", ".join(sorted(self.languages.values())) or "none"
-            problems.append(f"unknown language '{_shown(value)}' (known: {known})")
+            problems.append(f"unknown language '{shown(value)}' (known: {known})")
             return self.default_language
         return found
 
     def email(self, value: str | None, problems: list[str]) -> str | None:
         if value and not is_email(value):
-            problems.append(f"email '{_shown(value)}' is not an email address")
+            problems.append(f"email '{shown(value)}' is not an email address")
             return None
         return value
 
@@ -500,14 +482,18 @@ class _RowChecker:
             return self.default_documents
         unknown = [n for n in dict.fromkeys(names) if n not in self.document_names]
         if unknown:
-            listed = ", ".join(f"'{_shown(n)}'" for n in unknown)
+            listed = ", ".join(f"'{shown(n)}'" for n in unknown)
             known = ", ".join(sorted(self.document_names))
             problems.append(f"unknown document{'s' if len(unknown) > 1 else ''} {listed} (known: {known})")
             return ()
         chosen: list[str] = []
         for n in names:
-            chosen.extend(PACKET_DOCUMENTS if n == PACKET else (n,))
-        return _canonical(chosen)
+            chosen.extend(self.packet if n == PACKET else (n,))
+        return self.canonical(chosen)
+
+    def canonical(self, documents: Iterable[str]) -> tuple[str, ...]:
+        """In the registry's order (then by name), without duplicates."""
+        return tuple(sorted(dict.fromkeys(documents), key=lambda d: (self.order.get(d, len(self.order)), d)))
 
 
 @dataclass(frozen=True)
@@ -539,7 +525,7 @@ class _OrderClash:
         tokens = re.findall(r"%.", self.swapped)
         first = "month" if tokens.index("%m") < tokens.index("%d") else "day"
         return PatientDocsError(
-            f"{self.what} '{_shown(self.value)}' has the {first} first, but batch.date_formats in config.yaml "
+            f"{self.what} '{shown(self.value)}' has the {first} first, but batch.date_formats in config.yaml "
             f"reads {human_format(self.configured)}, so other dates in this file would be read wrongly; "
             f"set batch.date_formats to the export's format (for example {self.swapped})",
             source=path, line=self.line)
@@ -561,21 +547,10 @@ def _reads(value: str, fmt: str) -> bool:
     return True
 
 
-def _canonical(documents: Iterable[str]) -> tuple[str, ...]:
-    order = {name: i for i, name in enumerate(DOCUMENT_ORDER)}
-    return tuple(sorted(dict.fromkeys(documents), key=lambda d: (order.get(d, len(order)), d)))
-
-
 def _visible(value: str) -> str:
     """A value as it can be shown in a report: characters that do not print become "?"."""
-    shown = "".join("?" if unicodedata.category(c)[0] in "CZ" and c != " " else c for c in value)
-    return _shown(shown.strip(" ?")) if shown.strip(" ?") else ""
-
-
-def _shown(value: str, limit: int = 40) -> str:
-    """A value quoted back to the user: one line, not too long."""
-    one_line = " ".join(value.split())
-    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+    marked = "".join("?" if unicodedata.category(c)[0] in "CZ" and c != " " else c for c in value).strip(" ?")
+    return shown(marked) if marked else ""
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -593,43 +568,6 @@ def _check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
     return formats
 
 
-def _shape(fmt: str) -> re.Pattern[str]:
-    """What text written in ``fmt`` looks like, whatever the numbers: %d/%m/%Y -> \\d{1,2}/\\d{1,2}/\\d{4}."""
-    parts = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}", "%y": r"\d{2}", "%b": r"[^\W\d_]+",
-             "%B": r"[^\W\d_]+", "%%": "%"}
-    pieces = re.split(r"(%.)", fmt)
-    return re.compile("".join(parts.get(p, r"(?!)") if p.startswith("%") and len(p) == 2 else re.escape(p)
-                              for p in pieces), re.IGNORECASE)
-
-
-def parse_list_date(text: str, what: str, formats: tuple[str, ...] = ()) -> dt.date:
-    """ISO (always) or one of the configured formats. Never guessed: if two formats read the same
-    text as different dates, that is an error too."""
-    value = text.strip()
-    results: dict[dt.date, str] = {}
-    impossible = False
-    for fmt in (_ISO, *formats):
-        try:
-            results.setdefault(dt.datetime.strptime(value, fmt).date(), fmt)
-        except ValueError as exc:
-            # "time data ... does not match" / "unconverted data remains": not this format, unless the
-            # digits are where the format has them (2026-12-32, 31/13/2026): then there is no such date.
-            # Anything else ("day is out of range for month"): right shape, but no such date.
-            impossible = (impossible or not str(exc).startswith(("time data", "unconverted data"))
-                          or _shape(fmt).fullmatch(value) is not None)
-    if len(results) == 1:
-        return next(iter(results))
-    if len(results) > 1:
-        readings = " or ".join(f"{d.isoformat()} ({human_format(f)})" for d, f in results.items())
-        raise PatientDocsError(f"{what} '{_shown(value)}' could be {readings} (two of the formats in "
-                               f"batch.date_formats read it differently)")
-    accepted = " or ".join(human_format(f) for f in ("%Y-%m-%d", *formats))
-    if impossible:
-        raise PatientDocsError(f"{what} '{_shown(value)}' is not a real date")
-    hint = "" if formats else ", or a format set in config.yaml under batch.date_formats"
-    raise PatientDocsError(f"{what} '{_shown(value)}' is not in an accepted date format (use {accepted}{hint})")
-
-
 def parse_time(text: str) -> str:
     """``8:05``, ``08:05``, ``08:05:00``, ``0805``, ``8.05``, ``8:05 pm``, ``8am`` -> ``HH:MM`` (24-hour)."""
     value = text.strip()
@@ -640,23 +578,12 @@ def parse_time(text: str) -> str:
         ampm = (match.group("ampm") or "").lower()
         if ampm:
             if not 1 <= hour <= 12:
-                raise PatientDocsError(f"time '{_shown(value)}' is not a real time")
+                raise PatientDocsError(f"time '{shown(value)}' is not a real time")
             hour = hour % 12 + (12 if ampm == "p" else 0)
     elif (digits := _TIME_DIGITS.fullmatch(value)) and len(value) in (3, 4):
         hour, minute, second = int(digits.group("h")), int(digits.group("m")), 0
     else:
-        raise PatientDocsError(f"time '{_shown(value)}' is not a time (use HH:MM, for example 08:30)")
+        raise PatientDocsError(f"time '{shown(value)}' is not a time (use HH:MM, for example 08:30)")
     if hour > 23 or minute > 59 or second > 59:
-        raise PatientDocsError(f"time '{_shown(value)}' is not a real time")
+        raise PatientDocsError(f"time '{shown(value)}' is not a real time")
     return f"{hour:02d}:{minute:02d}"
-
-
-def is_email(value: str) -> bool:
-    """A plausible single address: local@domain.tld, no spaces, no display name, no second address."""
-    if len(value) > 254 or not _EMAIL.fullmatch(value):
-        return False
-    local, domain = value.rsplit("@", 1)
-    labels = domain.split(".")
-    return (len(local) <= 64 and not local.startswith(".") and not local.endswith(".") and ".." not in local
-            and len(labels) >= 2 and all(_DOMAIN_LABEL.fullmatch(label) for label in labels)
-            and not labels[-1].isdigit())

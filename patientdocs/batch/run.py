@@ -12,24 +12,17 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from patientdocs.batch.appointments import Appointment, AppointmentList
 from patientdocs.errors import PatientDocsError
-from patientdocs.records.store import Records, file_sha256
+from patientdocs.records.store import Records
+from patientdocs.termtext import count_of
 
 PRINT_ALL = "print-all.pdf"
 REPORT = "report.txt"
-
-
-def sections_for(documents: tuple[str, ...]) -> list[tuple[str, str]]:
-    """The parts of one appointment's file: a consent form has a patient and a clinic copy."""
-    out: list[tuple[str, str]] = []
-    for kind in documents:
-        out += [("consent", "patient"), ("consent", "clinic")] if kind == "consent" else [(kind, "")]
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +95,8 @@ def _already_made(job: Job, request: str) -> bool:
 
 def _make(job: Job) -> Outcome:
     from patientdocs.load.visit import make_visit
-    from patientdocs.records.store import Record, save_with_record
+    from patientdocs.records.store import save_with_record
+    from patientdocs.usecases.saving import records_for
 
     try:
         pipeline = _WORKER["pipeline"]
@@ -119,15 +113,13 @@ def _make(job: Job) -> Outcome:
         kwargs = appointment.visit_kwargs()
         kwargs["therapist"] = kwargs["therapist"] or config.defaults.therapist  # type: ignore[attr-defined]
         visit = make_visit(**kwargs)  # type: ignore[arg-type]
-        rendered = pipeline.render(sections_for(appointment.documents), visit,  # type: ignore[attr-defined]
+        # A consent form has a patient and a clinic copy: the parts of the file come from the registry.
+        sections = pipeline.kinds.sections(appointment.documents)  # type: ignore[attr-defined]
+        rendered = pipeline.render(sections, visit,  # type: ignore[attr-defined]
                                    treatment=job.treatment, language=appointment.language,
                                    duplex=bool(_WORKER["duplex"]), request=request)
-        digest = hashlib.sha256(rendered.pdf).hexdigest()
-        new = [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=job.treatment,
-                      language=appointment.language, content_version=rendered.version,
-                      fingerprint=rendered.fingerprint, sha256=digest, channel="printed",
-                      file_name=str(job.target), visit_date=visit.date.isoformat(),
-                      patient_key=job.identity or None) for kind in rendered.kinds]
+        new = records_for(rendered, visit, channel="printed", file_name=str(job.target),
+                          patient_key=job.identity or None)
         save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]
         return Outcome(job, pages=rendered.pages)
     except PatientDocsError as exc:
@@ -142,8 +134,6 @@ def _make(job: Job) -> Outcome:
 @dataclass
 class BatchResult:
     outcomes: list[Outcome] = field(default_factory=list)
-    print_all: Path | None = None
-    report: Path | None = None
 
     @property
     def made(self) -> list[Outcome]:
@@ -159,24 +149,18 @@ def plan(appointments: AppointmentList, out_dir: Path, treatment: str, records: 
     patient (by another list of the same day: two John Smiths, told apart by their dates of birth)
     or not by this tool. Such a file is never replaced: the row gets the first of
     ``<name>.pdf``, ``-2``, ``-3`` ... that is free or this patient's own, so a rerun finds it again."""
-    from patientdocs.batch.appointments import appointment_key
+    from patientdocs.deliver.naming import file_stem, free_name
     from patientdocs.deliver.output import inside
+    from patientdocs.usecases.saving import theirs
 
     rows = appointments.rows
     identities = [records.identity(name=a.patient_name, patient_id=a.patient_id, dob=a.dob, email=a.email)
                   for a in rows]
-
-    def usable(target: Path, i: int) -> bool:
-        if not target.exists() and not target.is_symlink():
-            return True
-        digest = file_sha256(target)
-        return digest is not None and records.made_for(digest, identities[i], rows[i].patient_name,
-                                                       rows[i].patient_id)
-
     targets: dict[int, Path] = {}
     for i, appointment in enumerate(rows):  # first every row's own name, so none takes another's
         target = inside(out_dir, f"{appointment.key}.pdf")
-        if usable(target, i):
+        if (not target.exists() and not target.is_symlink()) or theirs(records, identities[i], appointment.patient_name,
+                                                                       appointment.patient_id)(target):
             targets[i] = target
     taken = set(targets.values())
     if len(taken) != len(targets):  # keys are unique; this guards the promise never to overwrite
@@ -184,16 +168,11 @@ def plan(appointments: AppointmentList, out_dir: Path, treatment: str, records: 
     for i, appointment in enumerate(rows):
         if i in targets:
             continue
-        stem = appointment_key(appointment.date, appointment.time, appointment.patient_name,
-                               appointment.patient_id)
-        for n in range(1, 1000):
-            target = inside(out_dir, f"{stem}{f'-{n}' if n > 1 else ''}.pdf")
-            if target not in taken and usable(target, i):
-                break
-        else:
-            raise PatientDocsError(f"too many files named {stem}-N.pdf in {out_dir}; move some away")
-        targets[i] = target
-        taken.add(target)
+        stem = file_stem(appointment.date, appointment.patient_name, appointment.patient_id, time=appointment.time)
+        targets[i] = free_name(out_dir, stem, ".pdf", taken=taken,
+                               is_theirs=theirs(records, identities[i], appointment.patient_name,
+                                                appointment.patient_id))
+        taken.add(targets[i])
     return [Job(a, targets[i], treatment, identities[i]) for i, a in enumerate(rows)]
 
 
@@ -268,7 +247,7 @@ def report_text(appointments: AppointmentList, result: BatchResult, source: Path
             entries.append((appointment.line, f"{label}: NOT MADE: {outcome.error}"))
         else:
             entries.append((appointment.line, f"{label}: {' + '.join(appointment.documents)} -> "
-                            f"{outcome.job.target.name} ({outcome.pages} pages)"))
+                            f"{outcome.job.target.name} ({count_of(outcome.pages, 'page')})"))
     for problem in appointments.problems:
         entries.append((problem.line, f"line {problem.line}: {problem.patient or '(no name)'}: SKIPPED: "
                         f"{problem.reason}"))
@@ -278,11 +257,6 @@ def report_text(appointments: AppointmentList, result: BatchResult, source: Path
     return "\n".join([f"Appointments: {source.name}", "", *warnings, *([""] if warnings else []),
                       *(text for _, text in sorted(entries)), "",
                       f"{len(result.made)} made, {failed} not made, out of {rows}."]) + "\n"
-
-
-def count_of(n: int, word: str) -> str:
-    """``1 appointment``, ``2 appointments``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def cover_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
@@ -306,9 +280,6 @@ def run_date(appointments: AppointmentList) -> dt.date:
 
     dates = sorted({a.date for a in appointments.rows})
     return dates[0] if dates else today()
-
-
-ProgressCallback = Callable[[Outcome], None]
 
 
 def last_date(appointments: AppointmentList) -> dt.date:

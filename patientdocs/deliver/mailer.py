@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import email.policy
 import email.utils
 import logging
 import os
@@ -25,13 +26,15 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
-from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from patientdocs.deliver.output import slug
-from patientdocs.errors import DeliveryError, PatientDocsError
+from patientdocs.errors import DeliveryError, PatientDocsError, shown
+from patientdocs.load.address import check_address, needs_smtputf8
+
+__all__ = ["Attachment", "build_message", "check_address", "check_sender", "compose_body", "send", "smtp_password"]
 
 if TYPE_CHECKING:
     from patientdocs.load.config import Smtp
@@ -41,8 +44,7 @@ log = logging.getLogger("patientdocs.mail")
 # only its own one-line messages.
 log.addHandler(logging.NullHandler())
 
-# RFC 5322 dot-atom, ASCII only: what every mail server accepts without SMTPUTF8.
-_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+# The Message-ID's domain: ASCII, as every mail server reads it.
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}")
 
@@ -65,62 +67,27 @@ def _has_control(text: str) -> bool:
     return any(ord(c) < 32 or ord(c) == 127 for c in text)
 
 
-def _shown(text: str, limit: int = 80) -> str:
-    """``text`` safe to print on one line: control characters as escapes, cut to ``limit``."""
-    out = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-    return out if len(out) <= limit else out[: limit - 3] + "..."
-
-
-def check_address(addr: str) -> str:
-    """``addr`` as a plain address ``name@example.org`` (spaces around it removed), or a PatientDocsError.
-
-    Refuses anything that could add a header (line breaks), more or fewer than one @, spaces, and
-    non-ASCII characters (which many mail servers cannot carry).
-    """
-    text = addr if isinstance(addr, str) else ""
-
-    def bad(reason: str) -> PatientDocsError:
-        return PatientDocsError(f"invalid email address '{_shown(text)}': {reason}")
-
-    if _has_control(text):
-        raise bad("it contains a line break or another control character")
-    text = text.strip(" ")
-    if not text:
-        raise bad("it is empty")
-    if any(c.isspace() for c in text):
-        raise bad("it contains a space")
-    if text.count("@") != 1:
-        raise bad("it needs exactly one @, as in name@example.org")
-    if not text.isascii():
-        raise bad("only plain letters, digits and signs such as . _ + - can be used (no accents)")
-    local, domain = text.split("@")
-    if not local or len(local) > 64 or not _LOCAL_PART.fullmatch(local):
-        raise bad("the part before the @ is not valid")
-    if len(text) > 254 or not _DOMAIN.fullmatch(domain) or domain.rsplit(".", 1)[-1].isdigit():
-        raise bad("the part after the @ is not a domain name like example.org")
-    try:
-        parsed = Address(addr_spec=text)
-    except (ValueError, IndexError, HeaderParseError):
-        raise bad("it is not an email address") from None
-    if parsed.addr_spec != text:
-        raise bad("it is not an email address")
-    return text
+def _address(spec: str) -> Address:
+    """A checked address as a header value; Python's parser refuses a non-ASCII local part."""
+    local, domain = spec.rsplit("@", 1)
+    return Address(username=local, domain=domain)
 
 
 def check_sender(value: str) -> Address:
     """The ``From`` of ``email.smtp.from``: ``Name <address>`` or a plain address."""
     if not isinstance(value, str) or _has_control(value):
-        raise PatientDocsError(f"email.smtp.from: '{_shown(str(value))}' must be one line, "
+        raise PatientDocsError(f"email.smtp.from: '{shown(str(value))}' must be one line, "
                                "like Clinic <desk@example.org>")
     name, spec = email.utils.parseaddr(value)
     if not spec:
-        raise PatientDocsError(f"email.smtp.from: '{_shown(value)}' has no email address; "
+        raise PatientDocsError(f"email.smtp.from: '{shown(value)}' has no email address; "
                                "write Clinic <desk@example.org>")
     try:
         spec = check_address(spec)
     except PatientDocsError as exc:
         raise PatientDocsError(f"email.smtp.from: {exc}") from None
-    return Address(display_name=" ".join(name.split()), addr_spec=spec)
+    local, domain = spec.rsplit("@", 1)
+    return Address(display_name=" ".join(name.split()), username=local, domain=domain)
 
 
 # --- the message ----------------------------------------------------------------------------------------------
@@ -217,11 +184,14 @@ def build_message(
         raise ValueError("build_message needs at least one attachment")
     domain = message_id_domain or from_.domain
     if not _DOMAIN.fullmatch(domain):
-        raise PatientDocsError(f"'{_shown(domain)}' is not a domain name for the Message-ID")
+        raise PatientDocsError(f"'{shown(domain)}' is not a domain name for the Message-ID")
 
-    message = EmailMessage()
+    # An internationalised address (RFC 6531) is written as UTF-8 (RFC 6532): the default policy
+    # would turn it into encoded words, which are not allowed in an address.
+    international = needs_smtputf8(recipient) or needs_smtputf8(from_.addr_spec)
+    message = EmailMessage(policy=email.policy.default.clone(utf8=True) if international else email.policy.default)
     message["From"] = from_
-    message["To"] = Address(addr_spec=recipient)
+    message["To"] = _address(recipient)
     message["Subject"] = subject
     message["Date"] = email.utils.formatdate(localtime=True)
     message["Message-ID"] = email.utils.make_msgid(domain=domain)
@@ -304,7 +274,7 @@ def _text(reply: bytes | str | None, hide: tuple[str | None, ...] = ()) -> str:
     for secret in hide:
         if secret:
             text = text.replace(secret, "***")
-    return _shown(text, 160)
+    return shown(text, 160)
 
 
 def _reply(code: int, reply: bytes | str | None, hide: tuple[str | None, ...] = ()) -> str:
@@ -392,7 +362,9 @@ def _classify(exc: BaseException, smtp: Smtp, password: str | None) -> _AttemptE
                         "email.smtp.security (servers usually offer a login only over starttls or tls)",
                         code="no-auth")
         if "SMTPUTF8" in said:
-            return fail(f"the mail server {where} cannot carry addresses with accents", code="no-smtputf8")
+            return fail(f"the address has letters outside plain English (such as ë), which only a mail server with "
+                        f"SMTPUTF8 can carry, and {where} does not offer SMTPUTF8; ask the patient for another "
+                        "address, or send through a server that has it", code="no-smtputf8")
         return fail(f"the mail server {where} does not support a feature needed to send ({_text(said)})",
                     code="unsupported")
     if isinstance(exc, smtplib.SMTPServerDisconnected):
@@ -421,7 +393,7 @@ def _classify(exc: BaseException, smtp: Smtp, password: str | None) -> _AttemptE
     if isinstance(exc, ConnectionRefusedError):
         return fail(f"cannot reach the mail server {where}: connection refused", code="refused")
     if isinstance(exc, socket.gaierror):
-        return fail(f"cannot reach the mail server {where}: the name '{_shown(smtp.host)}' was not found",
+        return fail(f"cannot reach the mail server {where}: the name '{shown(smtp.host)}' was not found",
                     code="dns")
     if isinstance(exc, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
         return fail(f"the connection to the mail server {where} was interrupted", temporary=True, code="reset")

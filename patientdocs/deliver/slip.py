@@ -36,8 +36,13 @@ def render_slip(*, clinic_name: str, clinic_phone: str, brand_colour: str, paper
     head = ParagraphStyle("slip_head", parent=body, fontName=fonts.MAIN + "-Bold", fontSize=16, leading=20,
                           textColor=brand)
     # Atkinson Hyperlegible tells l, I and 1 apart; large, so it is read and typed without mistakes.
-    secret = ParagraphStyle("slip_secret", parent=body, fontName=fonts.MAIN + "-Bold", fontSize=24, leading=30,
-                            spaceBefore=6, spaceAfter=10)
+    # On one line, never broken at a hyphen: a long passphrase is set smaller instead.
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    room = (150 - 16) * mm
+    size = min(24.0, room / stringWidth(passphrase, fonts.MAIN + "-Bold", 1) * 0.98)
+    secret = ParagraphStyle("slip_secret", parent=body, fontName=fonts.MAIN + "-Bold", fontSize=size,
+                            leading=size * 1.25, spaceBefore=6, spaceAfter=10)
     them = "them" if documents > 1 else "it"
     what = f"{documents} documents" if documents > 1 else "a document"
     on = f"{day.day} {day:%B %Y}"
@@ -48,7 +53,7 @@ def render_slip(*, clinic_name: str, clinic_phone: str, brand_colour: str, paper
                                "password:"), body),
         Paragraph(fonts.escape(passphrase), secret),
         Paragraph("Type it exactly as shown: small letters, with a hyphen (-) between the words. "
-                  f"It works only for the {what} sent that day.", body),
+                  f"It works only for the {'documents' if documents > 1 else 'document'} sent that day.", body),
         Paragraph(fonts.inline(f"Keep this slip private. Questions? Call us on {' '.join(clinic_phone.split())}."),
                   body),
     ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
 from typing import Literal
@@ -121,10 +123,59 @@ class Batch:
     workers: int | None = spec(default=None, ge=1, le=64)
 
     def problems(self) -> list[str]:
-        unknown = sorted(set(self.columns) - set(BATCH_FIELDS))
-        if unknown:
-            return [f"columns: unknown field '{unknown[0]}' (fields: {', '.join(BATCH_FIELDS)})"]
+        try:
+            batch_columns(self.columns)
+        except PatientDocsError as exc:
+            return [exc.message.removeprefix("batch.")]
         return []
+
+
+def column_key(name: str) -> str:
+    """How column names are compared: ``Patient Name``, ``patient-name`` and ``patient_name`` are one."""
+    return re.sub(r"[\s_-]+", "", name.replace("\ufeff", "")).casefold()
+
+
+def batch_columns(columns: Mapping[str, str], fields: Sequence[str] = BATCH_FIELDS) -> dict[str, str]:
+    """Each field's column name in the export (its own name when not set), or the problem with
+    ``batch.columns``: checked here only, when the settings are loaded and when a list is read."""
+    unknown = sorted(set(columns) - set(fields))
+    if unknown:
+        raise PatientDocsError(f"batch.columns: unknown field(s) {', '.join(unknown)} (known: {', '.join(fields)})")
+    wanted = {f: (columns.get(f) or "").strip() or f for f in fields}
+    by_column: dict[str, list[str]] = {}
+    for fld, name in wanted.items():
+        by_column.setdefault(column_key(name), []).append(fld)
+    shared = [found for found in by_column.values() if len(found) > 1]
+    if shared:
+        found = shared[0]
+        raise PatientDocsError(f"batch.columns: {' and '.join(found)} are {'both' if len(found) == 2 else 'all'} "
+                               f"read from the column '{wanted[found[0]]}'; each needs its own column")
+    return wanted
+
+
+@record
+class KindSettings:
+    """A kind of document of the clinic's own (``kinds:``): see patientdocs.kinds."""
+
+    label: str = spec(min_length=1)  # what ``list`` says it is
+    template: str | None = None  # in the templates folder; default <name>.xml.j2
+    content_section: str | None = None  # its section in the content file; default <name>
+    copies: list[str] = field(default_factory=list)  # e.g. [patient, clinic]; none: one copy, unlabelled
+    in_packet: bool = False
+    cites_risks: bool = False  # the template prints the risk tables, so their sources are cited
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.template is not None and not (self.template.endswith(".xml.j2")
+                                              and _NAME.fullmatch(self.template.removesuffix(".xml.j2"))):
+            found.append(f"template: '{self.template}' must be a file name in the templates folder, like "
+                         "exercise.xml.j2")
+        if self.content_section is not None and not _NAME.fullmatch(self.content_section):
+            found.append(f"content_section: '{self.content_section}' must be a plain name (letters, digits, - and _)")
+        return found
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
 
 
 @record
@@ -135,6 +186,8 @@ class Config:
     paths: Paths = field(default_factory=Paths)
     email: Email = field(default_factory=Email)
     batch: Batch = field(default_factory=Batch)
+    # Kinds of document of the clinic's own, by name, besides info, consent and aftercare.
+    kinds: dict[str, KindSettings] = field(default_factory=dict)
     # Where the file was read from; relative paths in it are relative to its folder.
     source: Path = field(default=Path(DEFAULT_CONFIG), init=False)
 
@@ -171,6 +224,17 @@ class Config:
 
     def clinic_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self.clinic)
+
+    def problems(self) -> list[str]:
+        from patientdocs.kinds import KINDS, PACKET
+
+        taken = {*KINDS.names(), PACKET}
+        for name in self.kinds:
+            if not _NAME.fullmatch(name) or name.casefold() in taken:
+                reason = "is a built-in kind" if name.casefold() in taken else \
+                    "must be a plain name (letters, digits, - and _)"
+                return [f"kinds: '{name}' {reason}; choose another name"]
+        return []
 
 
 def _validate(text: str, path: Path) -> Config:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import field
 from fractions import Fraction
 from pathlib import Path
@@ -195,6 +196,16 @@ class Content:
     info: InfoSheet | None = None
     consent: ConsentForm | None = None
     aftercare: Aftercare | None = None
+    # The sections of the clinic's own kinds of document (config.yaml ``kinds:``), by key: each
+    # is a sheet like the information sheet (title, intro, sections, closing).
+    sheets: dict[str, InfoSheet] = field(default_factory=dict, init=False)
+
+    def section(self, name: str) -> InfoSheet | ConsentForm | Aftercare | None:
+        """The content of one kind of document (see kinds.Kind.content_section), None if absent."""
+        return getattr(self, name, None) if name in _SECTIONS else self.sheets.get(name)
+
+
+_SECTIONS = ("info", "consent", "aftercare")  # the built-in kinds' sections, in their order
 
 
 @record  # identity: one load, one cached view
@@ -251,8 +262,8 @@ def _cross_check(content: Content, doc: Document) -> list[PatientDocsError]:
             if source not in content.sources:
                 loc = ("risks", i, "source") if risk.reports_only else ("risks", i, "estimates", j, "source")
                 problems.append(doc.error(f"risks[{i + 1}]: unknown source '{source}'", loc))
-    for kind in ("info", "consent", "aftercare"):
-        part = getattr(content, kind)
+    for kind in (*_SECTIONS, *content.sheets):
+        part = content.section(kind)
         for j, section in enumerate(part.sections if part else []):
             for source in section.sources:
                 if source not in content.sources:
@@ -284,7 +295,7 @@ def content_path(handouts: Path, treatment: str, language: str) -> Path:
     return handouts / treatment / f"{language}.yaml"
 
 
-def _validate(text: str, path: Path, treatment: str, language: str) -> tuple[Content, str]:
+def _validate(text: str, path: Path, treatment: str, language: str, sheets: tuple[str, ...]) -> tuple[Content, str]:
     from patientdocs.load import (
         validation,  # only when the file is new or changed: see loadcache
         yamlsource,  # only when the file is new or changed: see loadcache
@@ -293,7 +304,8 @@ def _validate(text: str, path: Path, treatment: str, language: str) -> tuple[Con
     doc = yamlsource.parse(text, path)
     if not isinstance(doc.data, dict):
         raise doc.error("content must be a list of 'key: value' lines")
-    content = validation.validate(Content, doc)
+    content, found = validation.validate_with_parts(Content, doc, dict.fromkeys(sheets, InfoSheet))
+    object.__setattr__(content, "sheets", found)
     problems = _cross_check(content, doc)
     if content.treatment != treatment:
         problems.append(doc.error(f"treatment '{content.treatment}' does not match the folder '{treatment}'",
@@ -307,10 +319,15 @@ def _validate(text: str, path: Path, treatment: str, language: str) -> tuple[Con
     return content, chars
 
 
-def load_content(handouts: Path, treatment: str, language: str) -> LoadedContent:
+def load_content(handouts: Path, treatment: str, language: str, sections: Iterable[str] = ()) -> LoadedContent:
+    """The checked content. ``sections``: those of every kind of document registered
+    (kinds.Registry.content_sections); the clinic's own are read as sheets, any other unknown key
+    is an error."""
     path = content_path(handouts, treatment, language)
     raw, text = textfile.read(path)
-    # The key holds the path, so the folder and file name checks above are part of it.
-    content, chars = loadcache.remember("content", path, raw, tuple,
-                                        lambda: _validate(text, path, treatment, language))
+    sheets = tuple(sorted(set(sections) - set(_SECTIONS)))
+    # The key holds the path, so the folder and file name checks above are part of it; and which
+    # sections are sheets, since that changes what the same bytes mean.
+    content, chars = loadcache.remember("content" + "".join(f"+{s}" for s in sheets), path, raw, tuple,
+                                        lambda: _validate(text, path, treatment, language, sheets))
     return LoadedContent(content, path, hashlib.sha256(raw).hexdigest(), chars)

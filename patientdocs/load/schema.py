@@ -188,8 +188,8 @@ def _build(cls: type[T], data: Any, loc: Loc, out: list[Problem]) -> T | None:
     return obj
 
 
-def build(cls: type[T], data: Any) -> tuple[T | None, list[Problem]]:
-    """Validate ``data`` as ``cls``; returns the record (None if invalid) and every problem found."""
+def build(cls: type[T], data: Any, loc: Loc = ()) -> tuple[T | None, list[Problem]]:
+    """Validate ``data`` (found at ``loc``) as ``cls``; returns the record (None if invalid) and every problem."""
     problems: list[Problem] = []
-    obj = _build(cls, data, (), problems)
+    obj = _build(cls, data, loc, problems)
     return (obj if not problems else None), problems

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import field
+from collections.abc import Callable
+from typing import TypeVar
 
-from patientdocs.errors import PatientDocsError
+from patientdocs.errors import PatientDocsError, shown
 from patientdocs.frozen import frozen
+
+T = TypeVar("T")
 
 MAX_FIELD = 200
 # A visit far outside these years is a typing or export error (0001-01-01, 9999-12-31, 2206).
@@ -21,27 +24,62 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _STRFTIME_HUMAN = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon", "%B": "Month", "%%": "%"}
 
 
+def today() -> dt.date:
+    """Today, or the reproducible build date when SOURCE_DATE_EPOCH is set."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
 def human_format(fmt: str) -> str:
     """``%d/%m/%Y`` -> ``DD/MM/YYYY``: how a date format is shown to front-desk staff."""
     return re.sub(r"%.", lambda m: _STRFTIME_HUMAN.get(m.group(0), m.group(0)), fmt)
 
 
-def parse_date(text: str, what: str, formats: tuple[str, ...] = ()) -> dt.date:
-    """An ISO date (always) or one of the clinic's formats; never a guess between them."""
+def _shape(fmt: str) -> re.Pattern[str]:
+    """What text written in ``fmt`` looks like, whatever the numbers: %d/%m/%Y -> \\d{1,2}/\\d{1,2}/\\d{4}."""
+    parts = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}", "%y": r"\d{2}", "%b": r"[^\W\d_]+",
+             "%B": r"[^\W\d_]+", "%%": "%"}
+    pieces = re.split(r"(%.)", fmt)
+    return re.compile("".join(parts.get(p, r"(?!)") if p.startswith("%") and len(p) == 2 else re.escape(p)
+                              for p in pieces), re.IGNORECASE)
+
+
+def parse_date(text: str, what: str, formats: tuple[str, ...] = (), *, hint: str = "") -> dt.date:
+    """A date typed at the desk or read from an export: ISO YYYY-MM-DD (always) or one of the
+    clinic's formats. Never guessed: if two formats read the same text as different dates, that
+    is an error too. ``hint`` follows the accepted formats in the message when none fits."""
     value = text.strip()
+    results: dict[dt.date, str] = {}
+    impossible = False
     iso = _ISO_DATE.fullmatch(value)
     if iso:
         try:
-            return dt.date(*map(int, iso.groups()))
+            results[dt.date(*map(int, iso.groups()))] = "%Y-%m-%d"
         except ValueError:
-            pass  # 2026-13-45: a real date in no format
+            impossible = True  # 2026-13-45: the shape of a date, but no such day
     for fmt in formats:  # strptime is loaded only for a clinic's own formats (it costs ~2 ms)
         try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    shown = " or ".join(["YYYY-MM-DD", *(human_format(fmt) for fmt in formats)])
-    raise PatientDocsError(f"{what}: '{value}' is not a real date (use {shown})")
+            results.setdefault(dt.datetime.strptime(value, fmt).date(), fmt)
+        except ValueError as exc:
+            # "time data ... does not match" / "unconverted data remains": not this format, unless the
+            # digits are where the format has them (31/13/2026): then there is no such date. Anything
+            # else ("day is out of range for month"): right shape, but no such date.
+            impossible = (impossible or not str(exc).startswith(("time data", "unconverted data"))
+                          or _shape(fmt).fullmatch(value) is not None)
+    if len(results) == 1:
+        return next(iter(results))
+    if len(results) > 1:
+        readings = " or ".join(f"{d.isoformat()} ({human_format(f)})" for d, f in results.items())
+        raise PatientDocsError(f"{what} '{shown(value)}' could be {readings} (two of the formats in "
+                               f"batch.date_formats read it differently)")
+    if impossible:
+        raise PatientDocsError(f"{what} '{shown(value)}' is not a real date")
+    accepted = " or ".join(human_format(f) for f in ("%Y-%m-%d", *formats))
+    raise PatientDocsError(f"{what} '{shown(value)}' is not in an accepted date format (use {accepted}{hint})")
 
 
 # Controls, invisible format marks (zero-width space, direction overrides), surrogates, private
@@ -105,7 +143,6 @@ class Visit:
     note: str | None = None
     next_visit: dt.date | None = None
     interpreter: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     def as_context(self) -> dict[str, object]:
         return {
@@ -114,10 +151,15 @@ class Visit:
             "next_visit": self.next_visit, "interpreter": self.interpreter,
         }
 
-    def texts(self) -> list[str]:
-        """Every piece of patient text that will be printed (for the font coverage check)."""
-        parts = [self.patient, self.patient_id, self.therapist, self.note, self.interpreter, *self.areas]
-        return [p for p in parts if p]
+
+def _tagged(field_name: str, check: Callable[[], T]) -> T:
+    """``check()``, its error marked as being about the input ``field_name``."""
+    try:
+        return check()
+    except PatientDocsError as exc:
+        if exc.field is None:
+            exc.field = field_name
+        raise
 
 
 def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | None = None,
@@ -126,35 +168,38 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
                next_visit: str | None = None, interpreter: str | None = None,
                today: dt.date | None = None, date_formats: tuple[str, ...] = ()) -> Visit:
     """Build a Visit from user text, with one clear error for the first bad value."""
-    name = clean_text(patient, "patient name", required=True)
+    name = _tagged("patient", lambda: clean_text(patient, "patient name", required=True))
     assert name is not None
     if isinstance(date, dt.date):
         visit_date = date
     elif date:
-        visit_date = parse_date(date, "date", date_formats)
+        visit_date = _tagged("date", lambda: parse_date(date, "date", date_formats))
     else:
         visit_date = today or dt.date.today()
     if not FIRST_YEAR <= visit_date.year <= LAST_YEAR:
         raise PatientDocsError(f"date {visit_date.isoformat()} is not a likely visit date "
-                               f"(check the year: {FIRST_YEAR}-{LAST_YEAR})")
-    birth = parse_date(dob, "date of birth", date_formats) if dob else None
+                               f"(check the year: {FIRST_YEAR}-{LAST_YEAR})", field="date")
+    birth = _tagged("dob", lambda: parse_date(dob, "date of birth", date_formats)) if dob else None
     if birth and birth.year < visit_date.year - MAX_AGE:
-        raise PatientDocsError(f"date of birth {birth.isoformat()} is more than {MAX_AGE} years ago (check the year)")
+        raise PatientDocsError(f"date of birth {birth.isoformat()} is more than {MAX_AGE} years ago (check the year)",
+                               field="dob")
     if birth and birth > visit_date:
-        raise PatientDocsError(f"date of birth {birth.isoformat()} is after the visit date {visit_date.isoformat()}")
-    following = parse_date(next_visit, "next visit", date_formats) if next_visit else None
+        raise PatientDocsError(f"date of birth {birth.isoformat()} is after the visit date {visit_date.isoformat()}",
+                               field="dob")
+    following = (_tagged("next_visit", lambda: parse_date(next_visit, "next visit", date_formats))
+                 if next_visit else None)
     if following and following <= visit_date:
-        raise PatientDocsError(f"next visit {following.isoformat()} is not after this visit ({visit_date.isoformat()})")
+        raise PatientDocsError(f"next visit {following.isoformat()} is not after this visit ({visit_date.isoformat()})",
+                               field="next_visit")
     return Visit(
         patient=name,
         date=visit_date,
         dob=birth,
-        patient_id=clean_text(patient_id, "patient id"),
-        therapist=clean_text(therapist, "therapist"),
-        areas=tuple(a for a in (clean_text(x, "area treated") for x in areas) if a),
+        patient_id=_tagged("patient_id", lambda: clean_text(patient_id, "patient id")),
+        therapist=_tagged("therapist", lambda: clean_text(therapist, "therapist")),
+        areas=_tagged("areas", lambda: tuple(a for a in (clean_text(x, "area treated") for x in areas) if a)),
         estim=estim,
-        note=clean_text(note, "note", max_len=1000),
+        note=_tagged("note", lambda: clean_text(note, "note", max_len=1000)),
         next_visit=following,
-        interpreter=clean_text(interpreter, "interpreter"),
+        interpreter=_tagged("interpreter", lambda: clean_text(interpreter, "interpreter")),
     )
-

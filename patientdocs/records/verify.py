@@ -14,6 +14,7 @@ from patientdocs.records.store import Records
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
+    status: str  # "UNCHANGED", "CHANGED" or "NOT RECOGNISED"
     message: str
 
 
@@ -52,12 +53,13 @@ def verify_file(path: Path, records_path: Path) -> Verdict:
         first = found[0]
         kinds = ", ".join(dict.fromkeys(str(r["kind"]) for r in found))
         who = first["patient_id"] or "no patient id"
-        return Verdict(True, f"UNCHANGED: {path.name} was made by this clinic on {first['created_at']} "
+        return Verdict(True, "UNCHANGED", f"UNCHANGED: {path.name} was made by this clinic on {first['created_at']} "
                              f"({kinds}, patient {who}); content version {first['content_version']}, "
                              f"fingerprint {first['fingerprint']}.")
     if "Fingerprint" in meta:
-        return Verdict(False, f"CHANGED: {path.name} says it carries content version "
+        return Verdict(False, "CHANGED", f"CHANGED: {path.name} says it carries content version "
                               f"{meta.get('ContentVersion', '?')} (fingerprint {meta['Fingerprint']}), but it "
                               "matches no document in the records: it was changed after it was made, "
                               "or made with another records database.")
-    return Verdict(False, f"NOT RECOGNISED: {path.name} was not made by this program for this clinic.")
+    return Verdict(False, "NOT RECOGNISED",
+                   f"NOT RECOGNISED: {path.name} was not made by this program for this clinic.")

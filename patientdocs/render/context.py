@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from patientdocs.kinds import KINDS, Kind
 from patientdocs.load.config import Config
 from patientdocs.load.content import Content, LoadedContent
 from patientdocs.load.visit import Visit
@@ -55,21 +56,24 @@ def near_chest(areas: list[str] | tuple[str, ...], terms: list[str]) -> bool:
     return any(term in area for term in wanted for area in padded)
 
 
-def cited(content: Content, kind: str) -> list[dict[str, str]]:
+def cited(content: Content, kind: Kind | str) -> list[dict[str, str]]:
     """Sources of the numbers a document prints, in order of first use."""
-    part = getattr(content, kind)
+    kind = KINDS.get(kind) if isinstance(kind, str) else kind
+    part = content.section(kind.content_section)
     used = [s for section in (part.sections if part else []) for s in section.sources]
-    if kind in ("info", "consent"):
+    if kind.cites_risks:
         used += [s for risk in content.risks for s in risk.source_ids]
     return [dataclasses.asdict(content.sources[s]) | {"id": s} for s in dict.fromkeys(used)]
 
 
 @lru_cache(maxsize=32)
-def _content_context(loaded: LoadedContent, kind: str) -> dict[str, Any]:
+def _content_context(loaded: LoadedContent, kind: Kind) -> dict[str, Any]:
     # Content is the same for every patient in a run; build its view once.
     content = loaded.data
+    section = content.section(kind.content_section)
     return {
         "content": dataclasses.asdict(content),
+        "section": dataclasses.asdict(section) if section is not None else None,  # this kind's own
         "labels": content.labels,
         "bands": content.bands,
         "risk_tables": risk_rows(content),
@@ -78,12 +82,14 @@ def _content_context(loaded: LoadedContent, kind: str) -> dict[str, Any]:
     }
 
 
-def build_context(kind: str, config: Config, loaded: LoadedContent, visit: Visit, *,
+def build_context(kind: Kind | str, config: Config, loaded: LoadedContent, visit: Visit, *,
                   fingerprint: str, today: dt.date, expired: bool = False) -> dict[str, Any]:
+    """``kind``: a Kind, or the name of a built-in one."""
+    kind = KINDS.get(kind) if isinstance(kind, str) else kind
     content = loaded.data
     return {
         **_content_context(loaded, kind),
-        "kind": kind,
+        "kind": kind.name,
         "clinic": config.clinic_dict(),
         "visit": visit.as_context(),
         # Unknown areas may have been near the chest: the chest warning is left out only when the

@@ -8,35 +8,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from patientdocs import kinds as kinds_mod
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
 from patientdocs.load import content as content_mod
 from patientdocs.load.config import Config
 from patientdocs.load.content import LoadedContent
-from patientdocs.load.visit import Visit
+from patientdocs.load.visit import Visit, today
 from patientdocs.render import markup, templating
 from patientdocs.render.context import build_context
 
-KINDS = ("info", "consent", "aftercare")
-PACKET = ("info", "consent")
 # The settings that cannot change a PDF: where files go, how mail is sent, how an appointment
 # list is read (its values reach the document as patient data), and document.duplex, only the
 # default of --duplex (the value used is passed to render). Every other setting, present or added
 # later, is part of the fingerprint: a forgotten one would let a document made with the old
 # emergency number pass as current.
 NOT_PRINTED = frozenset({"paths", "email", "batch", "source", "document.duplex"})
-
-
-def today() -> dt.date:
-    """Today, or the reproducible build date when SOURCE_DATE_EPOCH is set."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()
 
 
 @frozen
@@ -63,6 +53,7 @@ class Pipeline:
         self.shared_fonts = shared_fonts
         self.allow_expired = allow_expired
         self.today = on_date or today()
+        self.kinds = kinds_mod.for_config(config)
         self.env = templating.make_environment(config.templates_dir)
         self._content: dict[tuple[str, str], LoadedContent] = {}
         self._templates_digest: str | None = None
@@ -73,7 +64,8 @@ class Pipeline:
     def content(self, treatment: str, language: str) -> LoadedContent:
         key = (treatment, language)
         if key not in self._content:
-            self._content[key] = content_mod.load_content(self.config.handouts_dir, treatment, language)
+            self._content[key] = content_mod.load_content(self.config.handouts_dir, treatment, language,
+                                                          self.kinds.content_sections())
         return self._content[key]
 
     def _template_digest(self) -> str:
@@ -124,28 +116,28 @@ class Pipeline:
                 source=loaded.path)
         return expired
 
-    def render_xml(self, kind: str, loaded: LoadedContent, visit: Visit, *, expired: bool = False,
+    def render_xml(self, kind: kinds_mod.Kind, loaded: LoadedContent, visit: Visit, *, expired: bool = False,
                    extra: dict | None = None) -> str:
         context = build_context(kind, self.config, loaded, visit, fingerprint=self.fingerprint(loaded),
                                 today=self.today, expired=expired)
         if extra:
             context.update(extra)
-        return templating.render(self.env, f"{kind}.xml.j2", context)
+        return templating.render(self.env, kind.template, context)
 
-    def part(self, kind: str, visit: Visit, treatment: str, language: str, *, copy_label: str = "",
+    def part(self, name: str, visit: Visit, treatment: str, language: str, *, copy_label: str = "",
              extra: dict | None = None):
         from patientdocs.render.pdf.page import PageMeta
         from patientdocs.render.pdf.render import Part
 
-        if kind not in KINDS:
-            raise PatientDocsError(f"unknown document '{kind}' (available: {', '.join(KINDS)})")
+        kind = self.kinds.get(name)
         loaded = self.content(treatment, language)
-        if getattr(loaded.data, kind) is None:
-            raise PatientDocsError(f"the {treatment} content has no '{kind}' section", source=loaded.path)
+        if loaded.data.section(kind.content_section) is None:
+            raise PatientDocsError(f"the {treatment} content has no '{kind.content_section}' section",
+                                   source=loaded.path)
         self.check_content_printable(loaded)
         expired = self.check_current(loaded)
         xml = self.render_xml(kind, loaded, visit, expired=expired, extra=extra)
-        tree = markup.parse(xml, f"templates/{kind}.xml.j2")
+        tree = markup.parse(xml, f"templates/{kind.template}")
         labels = loaded.data.labels
         clinic = self.config.clinic
         footer = (f"{labels.get('version', 'Version')} {loaded.data.version} · "
@@ -166,7 +158,7 @@ class Pipeline:
             logo=self.logo(),
             blank_text=labels.get("intentionally_blank", "This page is intentionally blank."),
         )
-        return Part(tree, meta, f"templates/{kind}.xml.j2")
+        return Part(tree, meta, f"templates/{kind.template}")
 
     def logo(self) -> Path | None:
         """The clinic's logo, checked the first time it is needed."""
@@ -206,11 +198,17 @@ class Pipeline:
     def check_printable(self, visit: Visit) -> None:
         from patientdocs.render.pdf import fonts
 
-        for what, text in (("patient name", visit.patient), ("patient id", visit.patient_id),
-                           ("therapist", visit.therapist), ("note", visit.note),
-                           ("interpreter", visit.interpreter), *(("area treated", a) for a in visit.areas)):
+        for what, field, text in (("patient name", "patient", visit.patient),
+                                  ("patient id", "patient_id", visit.patient_id),
+                                  ("therapist", "therapist", visit.therapist), ("note", "note", visit.note),
+                                  ("interpreter", "interpreter", visit.interpreter),
+                                  *(("area treated", "areas", a) for a in visit.areas)):
             if text:
-                fonts.check(text, what)
+                try:
+                    fonts.check(text, what)
+                except PatientDocsError as exc:
+                    exc.field = exc.field or field
+                    raise
 
     def render(self, sections: Sequence[tuple[str, str]], visit: Visit, *, treatment: str, language: str,
                duplex: bool = False, fillable: bool = False, request: str = "") -> Rendered:
@@ -231,7 +229,7 @@ class Pipeline:
         fingerprint = self.fingerprint(loaded)
         version, review_by = loaded.data.version, loaded.data.review_by.isoformat()
         info = PdfInfo(
-            title=" + ".join(getattr(loaded.data, k).title for k in kinds),
+            title=" + ".join(loaded.data.section(self.kinds.get(k).content_section).title for k in kinds),
             author=self.config.clinic.name,
             subject=f"{loaded.data.name}: {', '.join(kinds)}",
             keywords=f"content version {version}; review by {review_by}; fingerprint {fingerprint}",
@@ -261,7 +259,10 @@ class Pipeline:
         from patientdocs.render.pdf.styles import Theme
 
         loaded = self.content(treatment, language)
-        labels = loaded.data.labels
+        # A kind's name on the checklist is its label doc_<kind> in the content, else its title.
+        labels = {**{f"doc_{kind.name}": section.title for kind in self.kinds.all()
+                     if (section := loaded.data.section(kind.content_section)) is not None},
+                  **loaded.data.labels}
         # A list that spans several days: the cover gives the range, and each row its date.
         last = last_date if last_date is not None and last_date != run_date else None
         context = {"labels": labels, "clinic": self.config.clinic_dict(), "run_date": run_date, "rows": rows,

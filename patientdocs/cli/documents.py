@@ -1,0 +1,149 @@
+"""One patient's documents: info, consent, aftercare and the packet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from patientdocs.cli import config_option, load_config, main
+from patientdocs.termtext import count_of
+
+
+def visit_options(func):
+    """The options that describe one patient's visit, shared by every document command."""
+    options = [
+        click.option("--patient", "-p", required=True, metavar="NAME",
+                     help="The patient's full name, exactly as it should be printed."),
+        click.option("--dob", metavar="YYYY-MM-DD", help="Date of birth, for example 1984-03-09."),
+        click.option("--patient-id", metavar="ID", help="The clinic's patient number."),
+        click.option("--therapist", "-t", metavar="NAME", help="The therapist's name."),
+        click.option("--date", "-d", metavar="YYYY-MM-DD", help="Date of the visit. Default: today."),
+        click.option("--lang", metavar="CODE", help="Language of the document, for example en. See 'list'."),
+        click.option("--treatment", metavar="NAME", help="Treatment. Default: dry-needling. See 'list'."),
+        click.option("--allow-expired", is_flag=True,
+                     help="Print even if the content is past its review date (a warning is printed on it)."),
+        click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
+                     help="Where to save the PDF. Default: a file in the out/ folder named after the patient."),
+        config_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def aftercare_options(func):
+    """What happened in the session: printed on the aftercare sheet."""
+    options = [
+        click.option("--areas", "-a", multiple=True, metavar="TEXT",
+                     help='An area treated, with its side, e.g. "neck (left)". Repeat for each area.'),
+        click.option("--estim", is_flag=True, help="Electrical stimulation was used through the needles."),
+        click.option("--next-visit", metavar="YYYY-MM-DD", help="Date of the next appointment."),
+        click.option("--note", metavar="TEXT",
+                     help="A short personal note from the therapist (one line, up to 1000 characters)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+duplex_option = click.option(
+    "--duplex/--no-duplex", default=None,
+    help="Printing double-sided: start each document on a front side. Default: from config.yaml.")
+
+
+def visit_input(params: dict[str, Any]):
+    """The visit as typed, for a use case (nothing is checked here)."""
+    from patientdocs.usecases.documents import VisitInput
+
+    return VisitInput(patient=params["patient"], dob=params.get("dob"), patient_id=params.get("patient_id"),
+                      therapist=params.get("therapist"), date=params.get("date"), language=params.get("lang"),
+                      treatment=params.get("treatment"), areas=tuple(params.get("areas") or ()),
+                      estim=bool(params.get("estim")), next_visit=params.get("next_visit"), note=params.get("note"))
+
+
+def make_one(ctx: click.Context, kind: str, params: dict[str, Any], *, duplex: bool | None = None,
+         fillable: bool = False) -> None:
+    from patientdocs.usecases.documents import DocumentRequest, make_document
+
+    config = load_config(ctx, params.get("config_path"))
+    saved = make_document(config, DocumentRequest(kind=kind, visit=visit_input(params), output=params.get("output"),
+                                                  duplex=duplex, fillable=fillable,
+                                                  allow_expired=params.get("allow_expired", False)))
+    click.echo(f"Saved {saved.path} ({count_of(saved.pages, 'page')})")
+
+
+@main.command(short_help="Make the information sheet.")
+@visit_options
+@click.pass_context
+def info(ctx: click.Context, **params: Any) -> None:
+    """Make the information sheet about the treatment for one patient.
+
+    \b
+    Example:
+      python generate.py info --patient "Ana Lima" --dob 1990-05-02 --therapist "Sam Patel"
+    """
+    make_one(ctx, "info", params)
+
+
+@main.command(short_help="Make the consent form (patient and clinic copies).")
+@visit_options
+@duplex_option
+@click.option("--fillable", is_flag=True,
+              help="Make one copy with boxes the patient can fill in on a computer, to email before a visit.")
+@click.pass_context
+def consent(ctx: click.Context, duplex: bool | None, fillable: bool, **params: Any) -> None:
+    """Make the consent form: a patient copy and a clinic copy in one file.
+
+    \b
+    Example:
+      python generate.py consent --patient "Ana Lima" --dob 1990-05-02 --patient-id P-1042 --therapist "Sam Patel"
+    """
+    make_one(ctx, "consent", params, duplex=duplex, fillable=fillable)
+
+
+@main.command(short_help="Make the aftercare sheet for after a session.")
+@visit_options
+@aftercare_options
+@click.pass_context
+def aftercare(ctx: click.Context, **params: Any) -> None:
+    """Make the aftercare sheet for after a session, with the warning signs to act on.
+
+    \b
+    Example:
+      python generate.py aftercare --patient "Ana Lima" --therapist "Sam Patel" \\
+          --areas "neck (left)" --areas "upper trapezius (both)" --next-visit 2026-12-08
+    """
+    make_one(ctx, "aftercare", params)
+
+
+@main.command(short_help="Make the info sheet and consent form in one file to print.")
+@visit_options
+@duplex_option
+@click.pass_context
+def packet(ctx: click.Context, duplex: bool | None, **params: Any) -> None:
+    """Make the front-desk packet: information sheet and consent form (both copies) in one file.
+
+    \b
+    Example:
+      python generate.py packet --patient "Ana Lima" --dob 1990-05-02 --patient-id P-1042 --therapist "Sam Patel"
+    """
+    make_one(ctx, "packet", params, duplex=duplex)
+
+
+@main.command("make", short_help="Make any kind of document that 'list' shows.")
+@click.argument("kind", metavar="DOCUMENT")
+@visit_options
+@aftercare_options
+@duplex_option
+@click.option("--fillable", is_flag=True, help="A copy to fill in on a computer (the consent form).")
+@click.pass_context
+def make_command(ctx: click.Context, kind: str, duplex: bool | None, fillable: bool, **params: Any) -> None:
+    """Make one DOCUMENT of any kind 'list' shows, also one the clinic added in config.yaml (kinds:).
+
+    \b
+    Example:
+      python generate.py make exercise --patient "Ana Lima" --therapist "Sam Patel"
+    """
+    make_one(ctx, kind, params, duplex=duplex, fillable=fillable)

@@ -1,0 +1,190 @@
+"""Email documents to a patient: made, saved and recorded like any document, locked, then sent.
+
+Every setting and input is checked before any document is made or recorded. The one-time
+passphrase that locks the attachments is returned once (``Sent.passphrase``) for the sender to
+pass on, and written nowhere but the optional slip; when sending fails after the message may
+have gone, the error carries it too (``handover``), since the patient needs it all the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from patientdocs.errors import DeliveryError, PatientDocsError
+from patientdocs.frozen import frozen
+from patientdocs.usecases.saving import VisitInput, build_visit, records_for, save_document, treatment_and_language
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from patientdocs.load.config import Config
+
+__all__ = ["EmailRequest", "Handover", "Sent", "VisitInput", "send_documents"]
+
+
+@frozen
+class EmailRequest:
+    documents: tuple[str, ...]  # kinds to attach; the first one is the main document
+    to: str
+    visit: VisitInput
+    dry_run: bool = False  # write the whole email into the outbox folder instead of sending it
+    encrypt: bool | None = None  # None: the clinic's setting (email.encrypt); False: sent unlocked
+    slip: bool = False  # also make a one-page slip with the passphrase, to print for the patient
+    allow_expired: bool = False
+
+
+@frozen
+class Handover:
+    """The passphrase for the patient, shown once; and the slip to print, if one was asked for."""
+
+    passphrase: str
+    slip: Path | None = None
+    slip_problem: str | None = None  # the slip could not be written (the passphrase is still shown)
+    note: str = ""  # e.g. " (if the email did arrive)"
+
+
+@frozen
+class Sent:
+    recipient: str
+    documents: int
+    saved: tuple[Path, ...]
+    dry_run_file: Path | None
+    encrypted: bool
+    passphrase: str | None  # shown once to the sender
+    encryption: str = "none"  # how the attachments were locked: "passphrase", "dob_ddmmyyyy", ... or "none"
+    handover: Handover | None = None
+
+
+def _checked_address(check, value: str, field: str) -> str:
+    try:
+        return check(value)
+    except PatientDocsError as exc:
+        exc.field = exc.field or field
+        raise
+
+
+def send_documents(config: Config, request: EmailRequest, *, user: str | None = None) -> Sent:
+    import sqlite3
+    import ssl
+
+    from patientdocs.deliver import encrypt, mailer
+    from patientdocs.deliver.output import slug
+    from patientdocs.records.store import Records
+    from patientdocs.render.pipeline import Pipeline
+
+    pipeline = Pipeline(config, allow_expired=request.allow_expired)
+    kinds = [pipeline.kinds.get(name) for name in dict.fromkeys(request.documents)]
+    if not kinds:
+        raise PatientDocsError("name at least one document to send", field="documents")
+    visit = build_visit(config, request.visit, pipeline.today)
+    treatment, language = treatment_and_language(config, request.visit)
+    settings = config.email
+    smtp = settings.smtp
+    if smtp is None and not request.dry_run:
+        raise PatientDocsError(f"{config.source}: email.smtp is not set; add the mail server settings first")
+    address = _checked_address(mailer.check_address, request.to, "to")
+    sender = smtp.from_ if smtp is not None else f"noreply@{slug(config.clinic.name)}.invalid"
+    mailer.check_sender(sender)
+    encrypted = settings.encrypt if request.encrypt is None else request.encrypt
+    policy = settings.password_policy if encrypted else "none"
+    if request.slip and policy != encrypt.PASSPHRASE:
+        why = ("the documents are not locked" if not encrypted
+               else f"email.password_policy is {policy}, which the email explains")
+        raise PatientDocsError(f"--slip prints a one-time passphrase for the patient, but {why}; "
+                               "leave out --slip", field="slip")
+    password = encrypt.attachment_password(visit.dob, settings.password_policy) if encrypted else None
+    passphrase = password if policy == encrypt.PASSPHRASE else None
+    login = mailer.smtp_password(smtp) if smtp is not None and not request.dry_run else None
+    context = None
+    if smtp is not None and smtp.ca_file and not request.dry_run:
+        try:
+            context = ssl.create_default_context(cafile=str(config.resolve(smtp.ca_file)))
+        except (OSError, ssl.SSLError) as exc:
+            raise PatientDocsError(f"email.smtp.ca_file: cannot use '{smtp.ca_file}' as a certificate "
+                                   f"authority ({exc})") from None
+    subject = mailer.format_subject(settings.subject, config.clinic.name)
+    body = mailer.compose_body(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
+                               encrypted=encrypted, password_rule=settings.password_rule,
+                               signature=settings.signature, documents=len(kinds))
+    records = Records(config.records_path)
+    try:
+        attachments, saved = [], []
+        for number, kind in enumerate(kinds, start=1):
+            rendered = pipeline.render(kind.sections(first_copy_only=True), visit, treatment=treatment,
+                                       language=language)
+            path, _ = save_document(config, pipeline.kinds, records, rendered, visit, output=None,
+                                    channel="saved")
+            data = encrypt.encrypt_pdf(rendered.pdf, password) if password else rendered.pdf
+            # A neutral name: mail programs show it, and it should not say what the document is about.
+            attachments.append(mailer.Attachment(f"document-{number}.pdf", data))
+            saved.append((path, rendered, data))
+        message = mailer.build_message(sender=sender, to=address, subject=subject, body=body,
+                                       attachments=attachments)
+        slip_pdf = None
+        if request.slip and passphrase is not None:
+            from patientdocs.deliver.slip import render_slip
+
+            # Made before sending: a problem with it stops here, not after the email has gone.
+            slip_pdf = render_slip(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
+                                   brand_colour=config.clinic.brand_colour, paper=config.document.paper,
+                                   patient=visit.patient, recipient=address, passphrase=passphrase,
+                                   day=pipeline.today, documents=len(kinds))
+
+        def hand_over(note: str = "") -> Handover | None:
+            if passphrase is None:
+                return None
+            return _hand_over(config, pipeline.today, passphrase, slip_pdf, note)
+
+        paths = tuple(path for path, _, _ in saved)
+        if request.dry_run:
+            from patientdocs.deliver.output import atomic_write, ensure_folder, inside
+
+            outbox = ensure_folder(config.outbox_dir)
+            name = f"{visit.date.isoformat()}_{slug(visit.patient)}_{'-'.join(k.name for k in kinds)}.eml"
+            target = inside(outbox, name)
+            atomic_write(target, bytes(message))
+            return Sent(address, len(attachments), paths, target, encrypted, passphrase, policy,
+                        hand_over(" (opens the attachments of this email)"))
+        try:
+            reply = mailer.send(message, smtp, password=login, ssl_context=context)
+        except PatientDocsError as exc:
+            kept = ", ".join(str(path) for path in paths)
+            maybe_sent = getattr(exc, "maybe_sent", False)
+            sent = "It was not recorded as sent" if maybe_sent else "Nothing was sent"
+            error = type(exc)(f"{str(exc).rstrip('.')}. {sent}; the PDFs are saved: {kept}")
+            # If it did arrive, the patient cannot open it without this.
+            error.handover = hand_over(" (if the email did arrive)") if maybe_sent else None
+            raise error from None
+        try:
+            with records.transaction() as conn:
+                for path, rendered, data in saved:
+                    for record in records_for(rendered, visit, channel="emailed", file_name=str(path),
+                                              patient_key=None, sha256=hashlib.sha256(data).hexdigest(),
+                                              recipient=address, server_response=reply, encryption=policy):
+                        records.insert(conn, record)
+        except (sqlite3.Error, PatientDocsError) as exc:
+            # The server has the message: saying "failed" now would make staff send it twice.
+            error = DeliveryError(f"the email WAS sent to {address}, but it could not be added to the records "
+                                  f"({getattr(exc, 'message', None) or exc}); do not send it again, and note it "
+                                  "by hand")
+            error.handover = hand_over()  # the email went: the patient needs it all the same
+            raise error from None
+        return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over())
+    finally:
+        records.close()
+
+
+def _hand_over(config: Config, day: dt.date, passphrase: str, slip_pdf: bytes | None, note: str) -> Handover:
+    """The passphrase, and the slip written now: the email has gone (or is in the outbox)."""
+    if slip_pdf is None:
+        return Handover(passphrase, note=note)
+    from patientdocs.deliver import slip
+
+    try:
+        made = slip.write_slip(config.output_dir, day, slip_pdf)
+    except PatientDocsError as exc:
+        # Failing now would hide the passphrase: the sender writes it on paper instead.
+        return Handover(passphrase, slip_problem=str(exc), note=note)
+    return Handover(passphrase, slip=made, note=note)

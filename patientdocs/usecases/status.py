@@ -1,0 +1,119 @@
+"""The state of the settings and content: every check ``validate`` makes, what ``list`` shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from patientdocs.errors import PatientDocsError
+from patientdocs.frozen import frozen
+from patientdocs.termtext import count_of
+
+if TYPE_CHECKING:
+    from patientdocs.kinds import Kind
+    from patientdocs.load.config import Config
+
+__all__ = ["CheckLine", "ContentStatus", "available_documents", "content_status", "validate_all"]
+
+
+@frozen
+class CheckLine:
+    ok: bool
+    level: str  # "OK", "WARNING" or "ERROR"
+    text: str
+
+
+@frozen
+class ContentStatus:
+    treatment: str
+    language: str
+    version: str | None  # None: the file has a problem (see ``problem``)
+    reviewed: dt.date | None
+    review_by: dt.date | None
+    days_left: int | None  # until review_by; negative when past it
+    language_name: str | None = None
+    problem: str | None = None
+
+
+def settings_warnings(config: Config) -> list[str]:
+    """Settings that work but put patients at risk: said by ``validate``, never refused."""
+    from patientdocs.deliver.encrypt import DOB_GUESSES, is_dob_policy
+    from patientdocs.errors import where
+    from patientdocs.load.config import line_of
+
+    policy = config.email.password_policy
+    if not (config.email.encrypt and is_dob_policy(policy)):
+        return []
+    place = where(config.source, line_of(config.source, ("email", "password_policy")))
+    return [f"{place}: email.password_policy: {policy} makes the attachment password the patient's date of "
+            f"birth, which anyone who knows the patient knows, and which a computer finds in minutes by trying "
+            f"all of about {DOB_GUESSES:,} possible dates; use password_policy: passphrase (a one-time "
+            "passphrase per email, given to the patient by phone or on a slip)"]
+
+
+def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLine]:
+    """Check the settings, all content and every template with a sample patient; one line per check."""
+    from patientdocs.load.content import available
+    from patientdocs.load.visit import make_visit
+    from patientdocs.render.pdf.checks import accessibility_problems
+    from patientdocs.render.pipeline import Pipeline
+
+    lines = [CheckLine(True, "OK", f"settings: {config.source}")]
+    lines += [CheckLine(True, "WARNING", warning) for warning in settings_warnings(config)]
+    pipeline = Pipeline(config, allow_expired=allow_expired)
+    sample = make_visit(patient="Sample Patient", date=pipeline.today, dob="1980-01-31", patient_id="SAMPLE-1",
+                        therapist="Sample Therapist", areas=("neck (left)",), note="Sample note")
+    for treatment, languages in available(config.handouts_dir).items():
+        for language in languages:
+            try:
+                loaded = pipeline.content(treatment, language)
+                if loaded.expired(pipeline.today):
+                    message = (f"content version {loaded.data.version} was due for review by "
+                               f"{loaded.data.review_by.isoformat()}")
+                    if not allow_expired:
+                        raise PatientDocsError(message, source=loaded.path)
+                    lines.append(CheckLine(True, "WARNING", f"{loaded.path}: {message}"))
+                for kind in pipeline.kinds.all():
+                    if loaded.data.section(kind.content_section) is None \
+                            or not (config.templates_dir / kind.template).exists():
+                        continue
+                    rendered = pipeline.render([(kind.name, "")], sample, treatment=treatment, language=language)
+                    each = " per copy" if len(kind.copies) > 1 else ""  # the command prints every copy
+                    found = accessibility_problems(rendered.pdf)
+                    if found:
+                        raise PatientDocsError(f"{treatment}/{language} {kind.name} is not accessible: "
+                                               f"{'; '.join(found)}", source=config.templates_dir / kind.template)
+                    lines.append(CheckLine(True, "OK", f"{treatment}/{language} {kind.name} "
+                                                       f"({count_of(rendered.pages, 'page')}{each}; tagged: yes, "
+                                                       "text all tagged, fonts embedded)"))
+            except PatientDocsError as exc:
+                lines.append(CheckLine(False, "ERROR", str(exc)))
+    return lines
+
+
+def content_status(config: Config) -> list[ContentStatus]:
+    """Every treatment and language found, with its version and how long until it is due for review."""
+    from patientdocs.kinds import for_config
+    from patientdocs.load.content import available, load_content
+    from patientdocs.load.visit import today
+
+    day = today()
+    sections = for_config(config).content_sections()
+    found = []
+    for treatment, languages in available(config.handouts_dir).items():
+        for language in languages:
+            try:
+                data = load_content(config.handouts_dir, treatment, language, sections).data
+            except PatientDocsError as exc:
+                found.append(ContentStatus(treatment, language, None, None, None, None, problem=str(exc)))
+                continue
+            found.append(ContentStatus(treatment, language, data.version, data.reviewed, data.review_by,
+                                       (data.review_by - day).days, data.language_name))
+    return found
+
+
+def available_documents(config: Config) -> list[Kind]:
+    """The kinds of document whose template is there, in the registry's order."""
+    from patientdocs.kinds import for_config
+
+    return [kind for kind in for_config(config).all() if (config.templates_dir / kind.template).exists()]
