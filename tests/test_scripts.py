@@ -64,8 +64,8 @@ def pdffonts(pdf: bytes, tmp_path: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def glyph_lines(pdf: bytes) -> list[str]:
-    """Each line of the first page as drawn: glyphs sorted by their x position (pdfminer)."""
+def first_page_chars(pdf: bytes) -> list:
+    """Every glyph drawn on the first page, as pdfminer sees it (text, font, position)."""
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LTChar
 
@@ -77,6 +77,12 @@ def glyph_lines(pdf: bytes) -> list[str]:
             chars.append(item)
         elif hasattr(item, "__iter__"):
             stack.extend(item)
+    return chars
+
+
+def glyph_lines(pdf: bytes) -> list[str]:
+    """Each line of the first page as drawn: glyphs sorted by their x position (pdfminer)."""
+    chars = first_page_chars(pdf)
     chars.sort(key=lambda c: -c.matrix[5])
     lines: list[list] = []
     for char in chars:
@@ -242,18 +248,7 @@ def test_hebrew_is_shaped_without_discretionary_ligatures() -> None:
 
 
 def test_a_combining_mark_is_drawn_with_its_letter_in_one_font() -> None:
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTChar
-
-    pdf = _render_lines(["Ṣẹ̀gun"])
-    chars = []
-    stack = list(next(iter(extract_pages(BytesIO(pdf)))))
-    while stack:
-        item = stack.pop()
-        if isinstance(item, LTChar):
-            chars.append(item)
-        elif hasattr(item, "__iter__"):
-            stack.extend(item)
+    chars = first_page_chars(_render_lines(["Ṣẹ̀gun"]))
     by_text = {c.get_text(): c for c in chars}
     assert by_text["ẹ"].fontname == by_text["\u0300"].fontname  # not the main font's grave beside it
     assert "DejaVu" in by_text["\u0300"].fontname

@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 from patientdocs.deliver.output import open_private
 from patientdocs.errors import PatientDocsError
+from patientdocs.render.pdf.checks import number_tree
 
 _CATALOG, _PAGES, _TREE, _DOCUMENT = 1, 2, 3, 4
 
@@ -262,7 +263,7 @@ class _Writer:
                 fields.append(b"/Lang " + bytes(pikepdf.String(lang).unparse()))
             self._packed_object(b"<<" + b" ".join(fields) + b">>", numbers[element.objgen])
         entries: dict[int, object] = {}
-        _number_tree(root.get("/ParentTree", pikepdf.Dictionary()), entries)
+        number_tree(root.get("/ParentTree", pikepdf.Dictionary()), entries)
         key = first_key
         for page in src.pages:
             if "/StructParents" not in page.obj:
@@ -312,15 +313,6 @@ class _Writer:
                    b"/Filter /FlateDecode /Length %d>>\nstream\n%s\nendstream\nendobj\n"
                    % (number, len(self.offsets), _CATALOG, self.info, file_id, file_id, len(data), data))
         self._emit(b"startxref\n%d\n%%%%EOF\n" % self.offsets[number])
-
-
-def _number_tree(node, out: dict[int, object]) -> None:
-    nums = node.get("/Nums")
-    if nums is not None:
-        for i in range(0, len(nums) - 1, 2):
-            out[int(nums[i])] = nums[i + 1]
-    for kid in node.get("/Kids", []):
-        _number_tree(kid, out)
 
 
 def join(parts: Iterable[Path | bytes | tuple[Path | bytes, bool]], target: Path, *, duplex: bool,

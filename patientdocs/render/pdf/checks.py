@@ -24,13 +24,14 @@ import re
 TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
 
 
-def _number_tree(node, out: dict[int, object]) -> None:
+def number_tree(node, out: dict[int, object]) -> None:
+    """Every entry of a PDF number tree (a parent tree), leaves and kids alike, into ``out``."""
     nums = node.get("/Nums")
     if nums is not None:
         for i in range(0, len(nums) - 1, 2):
             out[int(nums[i])] = nums[i + 1]
     for kid in node.get("/Kids", []):
-        _number_tree(kid, out)
+        number_tree(kid, out)
 
 
 def _mcids(element, page_objgen) -> set[int]:
@@ -59,7 +60,7 @@ def untagged_text(pdf) -> list[str]:
     root = pdf.Root.get("/StructTreeRoot")
     parents: dict[int, object] = {}
     if root is not None and "/ParentTree" in root:
-        _number_tree(root.ParentTree, parents)
+        number_tree(root.ParentTree, parents)
     problems = []
     for number, page in enumerate(pdf.pages, start=1):
         key = page.obj.get("/StructParents")

@@ -28,8 +28,6 @@ SCRIPT_LANGUAGE = {
 # Letters outside Latin, IPA and the combining marks: only such text is looked at more closely.
 _NON_LATIN = re.compile(r"[\u0370-\u1dbf\u1f00-\u1fff\u2c00-\u2dff\u2e80-\ua6ff\ua800-\uab2f\uac00-\ud7ff"
                         r"\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufeff]")
-LANG_CALLBACK = "tagLang"
-END_MARK = "-"
 
 
 def script_of(char: str) -> str | None:
@@ -69,8 +67,3 @@ def language_runs(text: str) -> list[tuple[str | None, str]]:
     if start < len(text):
         out.append((None, text[start:]))
     return [run for run in out if run[1]]
-
-
-def lang_markers(lang: str) -> tuple[str, str]:
-    """Paragraph markup around a span in ``lang``: zero-width, so the layout is unchanged."""
-    return (f'<onDraw name="{LANG_CALLBACK}" label="{lang}"/>', f'<onDraw name="{LANG_CALLBACK}" label="{END_MARK}"/>')

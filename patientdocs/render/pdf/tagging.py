@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
 
-from patientdocs.render.pdf.scripts import END_MARK, LANG_CALLBACK, LANGUAGE_SCRIPT
+from patientdocs.render.pdf.scripts import LANGUAGE_SCRIPT
 
 # ---------------------------------------------------------------------------------------------
 # The structure tree, as it is being recorded
@@ -182,32 +182,9 @@ def artifact(canv, kind: str = "", subtype: str = "") -> Iterator[None]:
         yield
 
 
-# ---------------------------------------------------------------------------------------------
-# Languages of spans: see scripts.py; the marker's callback opens and closes the span
-
-
-def _lang_callback(canv, kind: str, label: str | None) -> None:
-    """Called by reportlab inside a paragraph's text object, at each end of a span."""
-    tagger = tagger_of(canv)
-    info = getattr(canv, "_curr_tx_info", None)
-    if tagger is None or info is None:
-        return
-    tx = info["tx"]
-    depth = getattr(tx, "_tag_spans", 0)
-    if label and label != END_MARK:
-        if LANGUAGE_SCRIPT.get(label, "LATIN") == tagger.script:
-            return  # a Greek name in a Greek document: the document's language already says it
-        tx._code.append(f"/Span <</Lang ({label})>> BDC")
-        tx._tag_spans = depth + 1
-    elif depth:
-        tx._code.append("EMC")
-        tx._tag_spans = depth - 1
-
-
 def install(canv, tagger: Tagger) -> None:
     """Let ``canv`` record marked content for ``tagger``."""
     canv._tagger = tagger
-    canv.setNamedCB(LANG_CALLBACK, _lang_callback)
 
 
 # ---------------------------------------------------------------------------------------------
