@@ -196,6 +196,8 @@ class Content:
     info: InfoSheet | None = None
     consent: ConsentForm | None = None
     aftercare: Aftercare | None = None
+    # Left to right or right to left; without it, the language decides (patientdocs/language.py).
+    direction: Literal["ltr", "rtl"] | None = None
     # The sections of the clinic's own kinds of document (config.yaml ``kinds:``), by key: each
     # is a sheet like the information sheet (title, intro, sections, closing).
     sheets: dict[str, InfoSheet] = field(default_factory=dict, init=False)

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from patientdocs import kinds as kinds_mod
+from patientdocs import language as language_mod
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
 from patientdocs.load import content as content_mod
@@ -67,6 +68,11 @@ class Pipeline:
             self._content[key] = content_mod.load_content(self.config.handouts_dir, treatment, language,
                                                           self.kinds.content_sections())
         return self._content[key]
+
+    @staticmethod
+    def direction(loaded: LoadedContent) -> str:
+        """"rtl" for content in a right-to-left language (or marked ``direction: rtl``)."""
+        return language_mod.direction(loaded.data.language, loaded.data.direction)
 
     def _template_digest(self) -> str:
         if self._templates_digest is None:
@@ -142,7 +148,7 @@ class Pipeline:
         clinic = self.config.clinic
         footer = (f"{labels.get('version', 'Version')} {loaded.data.version} · "
                   f"{labels.get('review_by', 'Review by')} "
-                  f"{templating.long_date(loaded.data.review_by, templating.month_names(labels))} · "
+                  f"{templating.date_words(loaded.data.review_by, labels, language)} · "
                   f"{labels.get('reference', 'Ref')} {self.fingerprint(loaded)}")
         meta = PageMeta(
             clinic_name=clinic.name,
@@ -157,6 +163,7 @@ class Pipeline:
             if expired else "",
             logo=self.logo(),
             blank_text=labels.get("intentionally_blank", "This page is intentionally blank."),
+            rtl=self.direction(loaded) == language_mod.RTL,
         )
         return Part(tree, meta, f"templates/{kind.template}")
 
@@ -186,11 +193,12 @@ class Pipeline:
         checks = [(f"clinic.{key}", text, self.config.source) for key, value in self.config.clinic_dict().items()
                   for text in (value if isinstance(value, list) else [value]) if isinstance(text, str)]
         checks.append(("the content", loaded.chars, loaded.path))
+        rtl = self.direction(loaded) == language_mod.RTL
         for what, text, source in checks:
             try:
-                # A clinic's name may be in any script; the content's language sets the
-                # direction of whole pages, and right-to-left pages are not laid out yet.
-                fonts.check(text, what, allow_rtl=what != "the content")
+                # A clinic's name may be in any script. Content with right-to-left letters needs
+                # its pages laid out right to left: its language (or ``direction: rtl``) says so.
+                fonts.check(text, what, allow_rtl=rtl or what != "the content")
             except UnsupportedCharactersError as exc:
                 raise UnsupportedCharactersError(exc.message, source=source) from None
         self._checked.add(id(loaded))
@@ -237,6 +245,7 @@ class Pipeline:
                     ("DocumentKinds", "+".join(kinds)), ("Treatment", treatment), ("Language", language),
                     *((("Request", request),) if request else ())),
             lang=language,
+            direction=self.direction(loaded),
         )
         pdf, pages = render_pdf(parts, paper=self.config.document.paper,
                                 theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),
@@ -267,16 +276,19 @@ class Pipeline:
         last = last_date if last_date is not None and last_date != run_date else None
         context = {"labels": labels, "clinic": self.config.clinic_dict(), "run_date": run_date, "rows": rows,
                    "problems": problems, "first": first, "last_date": last,
-                   "total_rows": len(rows) if total_rows is None else total_rows}
+                   "total_rows": len(rows) if total_rows is None else total_rows,
+                   "language": loaded.data.language, "direction": self.direction(loaded)}
         xml = templating.render(self.env, "cover.xml.j2", context)
         clinic = self.config.clinic
         meta = PageMeta(clinic_name=clinic.name, clinic_lines=(", ".join(clinic.address), clinic.phone),
                         brand=clinic.brand_colour, footer_left=f"{labels.get('cover_title', 'Print run')} "
-                        f"{templating.long_date(run_date, templating.month_names(labels))}",
+                        f"{templating.date_words(run_date, labels, language)}",
                         page_word=labels.get("page", "Page"), of_word=labels.get("of", "of"),
-                        page_offset=page_offset, page_total=page_total)
+                        page_offset=page_offset, page_total=page_total,
+                        rtl=self.direction(loaded) == language_mod.RTL)
         info = PdfInfo(title=f"{labels.get('cover_title', 'Print run')} {run_date.isoformat()}",
-                       author=clinic.name, subject="print run", keywords="", lang=language)
+                       author=clinic.name, subject="print run", keywords="", lang=language,
+                       direction=self.direction(loaded))
         return render_pdf([Part(markup.parse(xml, "templates/cover.xml.j2"), meta, "templates/cover.xml.j2")],
                           paper=self.config.document.paper,
                           theme=Theme(self.config.document.font_size, clinic.brand_colour), info=info,

@@ -34,6 +34,7 @@ class BuildContext:
     # Called with each block and the flowables made for it (tagging.tag_block marks them for the
     # structure tree); nested blocks pass through it first.
     tag: Callable[[Node, list[Flowable]], list[Flowable]] | None = None
+    rtl: bool = False  # a right-to-left document: styles are mirrored already, tables are here
 
 
 Builder = Callable[[Node, BuildContext], list[Flowable]]
@@ -137,6 +138,8 @@ _CELL_PADDING = 6  # reportlab's default left + right padding, in points
 def _cell(node: Node, ctx: BuildContext, style_name: str, width: float) -> Flowable | str:
     """A table cell: plain text where it fits on its lines (far cheaper to lay out), else a paragraph."""
     style = ctx.styles[style_name]
+    if ctx.rtl:  # a paragraph aligns right and orders the line; a plain cell would not
+        return paragraph(inline_markup(node), style)
     lines: list[str] = [""]
     for child in node.children:
         if isinstance(child, str):
@@ -227,8 +230,8 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     if head:
         style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6ef")),
                   ("FONT", (0, 0), (-1, 0), cell_head.fontName, cell_head.fontSize, cell_head.leading)]
-    table = Table(rows, colWidths=widths, repeatRows=1 if head else 0,
-                  style=TableStyle(style), spaceBefore=2, spaceAfter=8, hAlign="LEFT")
+    table = Table(**_columns(rows, widths, ctx), repeatRows=1 if head else 0,
+                  style=TableStyle(style), spaceBefore=2, spaceAfter=8)
     # A title stays with at least the first rows, but the table itself may run onto the
     # next page (its header repeats): keeping it whole would leave half a page empty.
     # Title, then the sentence that explains the numbers, then the table: they start on the same
@@ -253,8 +256,27 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
 
 def _sources(node: Node, ctx: BuildContext) -> list[Flowable]:
     # Separate paragraphs, not one list: a long list may then run onto the next page.
-    return [paragraph(inline_markup(s), ctx.styles["source"], f"{n}.")
+    return [paragraph(inline_markup(s), ctx.styles["source"], _marker(f"{n}.", ctx))
             for n, s in enumerate(node.elements("source"), start=1)]
+
+
+def _marker(text: str, ctx: BuildContext) -> str:
+    if not ctx.rtl:
+        return text
+    from patientdocs.render.pdf import rtl
+
+    return rtl.bullet(text)
+
+
+def _columns(rows: list[list], widths: list[float], ctx: BuildContext) -> dict:
+    """A table's rows, column widths and place: in a right-to-left document the first column is
+    on the right and the table against the right margin (tagging reads each row from the right)."""
+    if not ctx.rtl:
+        return {"data": rows, "colWidths": widths, "hAlign": "LEFT"}
+    from patientdocs.render.pdf import rtl
+
+    rows, widths = rtl.mirror_columns(rows, widths, "")
+    return {"data": rows, "colWidths": widths, "hAlign": "RIGHT"}
 
 
 def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
@@ -269,9 +291,9 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
         name = _field_name(question, ctx)
         text = question.text().strip()
         rows.append([_para(question, ctx, "cell"),
-                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}"),
-                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}")])
-    table = Table(rows, colWidths=[ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], hAlign="LEFT",
+                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}", rtl=ctx.rtl),
+                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}", rtl=ctx.rtl)])
+    table = Table(**_columns(rows, [ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], ctx),
                   style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
                                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                     ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]),
@@ -310,9 +332,10 @@ def _signature_block(node: Node, ctx: BuildContext) -> list[Flowable]:
     parts: list[Flowable] = []
     if node.attrs.get("title"):
         parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
-    table = Table(_field_rows(block, node, ctx), colWidths=[ctx.width * 0.3, ctx.width * 0.7], hAlign="LEFT",
+    table = Table(**_columns(_field_rows(block, node, ctx), [ctx.width * 0.3, ctx.width * 0.7], ctx),
                   style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 8), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+                                    ("TOPPADDING", (0, 0), (-1, -1), 8),
+                                    ("RIGHTPADDING" if ctx.rtl else "LEFTPADDING", (0, 0), (-1, -1), 0)]))
     parts.append(table)
     # A signature block is never split from its labels or across pages.
     return [KeepTogether(parts), Spacer(1, 6)]

@@ -18,10 +18,12 @@ FIELD_FONT_SIZE = 11
 
 
 class TickBox(Flowable):
-    """A square to tick, with its label to the right."""
+    """A square to tick, with its label to the right (to the left in a right-to-left document)."""
 
-    def __init__(self, label: str, name: str, size: float, fillable: bool, label_size: float, tooltip: str = ""):
+    def __init__(self, label: str, name: str, size: float, fillable: bool, label_size: float, tooltip: str = "",
+                 *, rtl: bool = False):
         super().__init__()
+        self.rtl = rtl
         self.label = label
         self.tooltip = tooltip or label
         self.name = name
@@ -38,8 +40,16 @@ class TickBox(Flowable):
         canv = self.canv
         canv.setFont(fonts.MAIN, self.label_size)
         canv.setFillColor(colors.black)
-        canv.drawString(0, self.size * 0.2, self.label)
-        x = canv.stringWidth(self.label, fonts.MAIN, self.label_size) + 4
+        if self.rtl:
+            # Mirrored: the label on the right, read first, and the box on its left.
+            from patientdocs.render.pdf import bidi, shaping
+
+            x = 0.0
+            shaping.draw_line(canv, self.label, self.size + 4, self.size * 0.2, fonts.MAIN, self.label_size,
+                              base=bidi.RTL)
+        else:
+            canv.drawString(0, self.size * 0.2, self.label)
+            x = canv.stringWidth(self.label, fonts.MAIN, self.label_size) + 4
         if self.fillable:
             canv.acroForm.checkbox(name=self.name, tooltip=self.tooltip, x=x, y=0, size=self.size,
                                    buttonStyle="check", borderColor=colors.black, fillColor=colors.white, fieldFlags="",
