@@ -56,6 +56,7 @@ class Pipeline:
         self.today = on_date or today()
         self.kinds = kinds_mod.for_config(config)
         self.env = templating.make_environment(config.templates_dir)
+        self._envs: dict[tuple[str, str], object] = {("en", "ltr"): self.env}
         self._content: dict[tuple[str, str], LoadedContent] = {}
         self._templates_digest: str | None = None
         self._settings_digest: str | None = None
@@ -73,6 +74,13 @@ class Pipeline:
     def direction(loaded: LoadedContent) -> str:
         """"rtl" for content in a right-to-left language (or marked ``direction: rtl``)."""
         return language_mod.direction(loaded.data.language, loaded.data.direction)
+
+    def env_for(self, loaded: LoadedContent):
+        """The template environment for the content's language and direction (one per pair)."""
+        key = (loaded.data.language, self.direction(loaded))
+        if key not in self._envs:
+            self._envs[key] = templating.make_environment(self.config.templates_dir, *key)
+        return self._envs[key]
 
     def _template_digest(self) -> str:
         if self._templates_digest is None:
@@ -128,7 +136,7 @@ class Pipeline:
                                 today=self.today, expired=expired)
         if extra:
             context.update(extra)
-        return templating.render(self.env, kind.template, context)
+        return templating.render(self.env_for(loaded), kind.template, context)
 
     def part(self, name: str, visit: Visit, treatment: str, language: str, *, copy_label: str = "",
              extra: dict | None = None):
@@ -278,7 +286,7 @@ class Pipeline:
                    "problems": problems, "first": first, "last_date": last,
                    "total_rows": len(rows) if total_rows is None else total_rows,
                    "language": loaded.data.language, "direction": self.direction(loaded)}
-        xml = templating.render(self.env, "cover.xml.j2", context)
+        xml = templating.render(self.env_for(loaded), "cover.xml.j2", context)
         clinic = self.config.clinic
         meta = PageMeta(clinic_name=clinic.name, clinic_lines=(", ".join(clinic.address), clinic.phone),
                         brand=clinic.brand_colour, footer_left=f"{labels.get('cover_title', 'Print run')} "

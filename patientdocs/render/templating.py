@@ -134,7 +134,10 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
-def make_environment(template_dir: Path) -> jinja2.Environment:
+def make_environment(template_dir: Path, language: str = "en", direction: str = "ltr") -> jinja2.Environment:
+    """The environment for documents in ``language``. Its language and direction are globals,
+    because macros imported without context (``_macros.xml.j2``) see globals only: the date
+    filter and the marks after right-to-left values use them there too."""
     env = ImmutableSandboxedEnvironment(
         loader=_CheckedLoader(str(template_dir)),
         bytecode_cache=_bytecode_cache(),
@@ -148,6 +151,7 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
     env.filters["markup"] = emphasis
     env.filters["longdate"] = _long_date_filter
     env.filters["number"] = _number_filter
+    env.globals.update(language=language, direction=direction)
     return env
 
 
