@@ -1,6 +1,6 @@
 """Right-to-left documents: content in Hebrew or Arabic lays out every page from the right.
 
-The fixture treatment (tests/fixtures/tiny: cupping) has he.yaml and ar.yaml beside en.yaml. Each
+The fixture (tests/fixtures/rtl) is the tiny cupping treatment in Hebrew and Arabic. Each
 document is checked three ways: glyph positions (pdfminer) against the Unicode bidi algorithm
 with a right-to-left base (python-bidi's pure implementation, the oracle), the page as an image
 (pdftoppm, then Pillow: where the ink is), and the tags (our checks, the pdfua package, poppler's
@@ -33,8 +33,10 @@ LRE, PDF, RLM = "\u202a", "\u202c", "\u200f"
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("rtl") / "tiny"
-    shutil.copytree(FIXTURES / "tiny", folder)
+    folder = tmp_path_factory.mktemp("rtl") / "rtl"
+    shutil.copytree(FIXTURES / "rtl", folder)
+    # The English of the tiny treatment, for the test of the content's own direction key.
+    shutil.copy(FIXTURES / "tiny" / "handouts" / "cupping" / "en.yaml", folder / "handouts" / "cupping")
     replace_line(folder / "config.yaml", "templates: ../../../templates", f"templates: {REPO / 'templates'}")
     return folder
 
