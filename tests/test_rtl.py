@@ -406,3 +406,16 @@ def test_an_english_document_does_not_import_babel(tmp_path: Path) -> None:
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
     assert "reportlab" in imported  # the import log was read
     assert not [name for name in imported if name.split(".")[0] == "babel"]
+
+
+def test_a_print_runs_cover_sheet_in_hebrew_lists_its_columns_from_the_right(tiny: Path) -> None:
+    appointments = tiny / "appointments.csv"
+    appointments.write_text("patient_name,date,time,therapist,language,documents\n"
+                            "דוד כהן,2026-12-01,09:30,Sam Patel,he,info\n"
+                            "Ana Lima,2026-12-01,10:00,محمد عبد الله,ar,consent\n", encoding="utf-8")
+    result = run_cli("batch", appointments, "-o", tiny / "day", cwd=tiny)
+    assert result.returncode == 0, result.stderr
+    lines = _lines((tiny / "day" / "print-all.pdf").read_bytes())
+    # From the right: time, patient, therapist, documents (each in its own direction).
+    assert _shown("דף מידע") + "Sam Patel" + _shown("דוד כהן") + "09:30" in lines
+    assert _shown("טופס הסכמה") + _shown("محمد عبد الله") + "Ana Lima" + "10:00" in lines
