@@ -419,3 +419,19 @@ def test_a_print_runs_cover_sheet_in_hebrew_lists_its_columns_from_the_right(tin
     # From the right: time, patient, therapist, documents (each in its own direction).
     assert _shown("דף מידע") + "Sam Patel" + _shown("דוד כהן") + "09:30" in lines
     assert _shown("טופס הסכמה") + _shown("محمد عبد الله") + "Ana Lima" + "10:00" in lines
+
+
+def test_a_persian_name_with_a_zero_width_non_joiner_prints() -> None:
+    # The bidi algorithm drops joiners (class BN, rule X9) from its levels: they are put back, or
+    # every letter after one would take its neighbour's level (and the line once failed).
+    from patientdocs.load.config import load_config
+    from patientdocs.load.visit import make_visit
+    from patientdocs.render.pipeline import Pipeline
+
+    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=dt.date(2026, 12, 1))
+    name = "مهرداد نیک\u200cنام"
+    rendered = pipeline.render([("info", "")], make_visit(patient=name, date="2026-12-01"),
+                               treatment="dry-needling", language="en")
+    line = next(line for line in _lines(rendered.pdf) if "Prepared for" in line)
+    shown = _oracle(f"Prepared for {name}\u200e, 1 December 2026.", "L").replace("\u200c", "").replace("\u200e", "")
+    assert line.replace(" ", "") == shown.replace(" ", "")
