@@ -352,7 +352,7 @@ def test_hebrew_content_cannot_be_laid_out_left_to_right(tiny: Path) -> None:
     finally:
         content.write_text(original, encoding="utf-8")
     assert result.returncode == 2
-    assert "he.yaml: the content is in a right-to-left script" in result.stderr
+    assert "he.yaml: the content is in a right-to-left script but laid out left to right" in result.stderr
     assert not (tiny / "y.pdf").exists()
 
 
