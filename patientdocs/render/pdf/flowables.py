@@ -230,8 +230,7 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     if head:
         style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6ef")),
                   ("FONT", (0, 0), (-1, 0), cell_head.fontName, cell_head.fontSize, cell_head.leading)]
-    table = Table(**_columns(rows, widths, ctx), repeatRows=1 if head else 0,
-                  style=TableStyle(style), spaceBefore=2, spaceAfter=8)
+    table = _table_of(rows, widths, ctx, style, repeatRows=1 if head else 0, spaceBefore=2, spaceAfter=8)
     # A title stays with at least the first rows, but the table itself may run onto the
     # next page (its header repeats): keeping it whole would leave half a page empty.
     # Title, then the sentence that explains the numbers, then the table: they start on the same
@@ -268,15 +267,17 @@ def _marker(text: str, ctx: BuildContext) -> str:
     return rtl.bullet(text)
 
 
-def _columns(rows: list[list], widths: list[float], ctx: BuildContext) -> dict:
-    """A table's rows, column widths and place: in a right-to-left document the first column is
-    on the right and the table against the right margin (tagging reads each row from the right)."""
+def _table_of(rows: list[list], widths: list[float], ctx: BuildContext, style: list, **kwargs) -> Table:
+    """A table, placed by the document's direction: in a right-to-left document the first column
+    is on the right, each cell's content against its right edge and the table against the right
+    margin (tagging reads each row from the right)."""
     if not ctx.rtl:
-        return {"data": rows, "colWidths": widths, "hAlign": "LEFT"}
+        return Table(rows, colWidths=widths, style=TableStyle(style), hAlign="LEFT", **kwargs)
     from patientdocs.render.pdf import rtl
 
     rows, widths = rtl.mirror_columns(rows, widths, "")
-    return {"data": rows, "colWidths": widths, "hAlign": "RIGHT"}
+    return Table(rows, colWidths=widths, style=TableStyle([*style, ("ALIGN", (0, 0), (-1, -1), "RIGHT")]),
+                 hAlign="RIGHT", **kwargs)
 
 
 def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
@@ -293,11 +294,11 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
         rows.append([_para(question, ctx, "cell"),
                      TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}", rtl=ctx.rtl),
                      TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}", rtl=ctx.rtl)])
-    table = Table(**_columns(rows, [ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], ctx),
-                  style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
-                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]),
-                  spaceAfter=8)
+    table = _table_of(rows, [ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], ctx,
+                      [("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
+                       ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                       ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)],
+                      spaceAfter=8)
     return [table]
 
 
@@ -332,10 +333,9 @@ def _signature_block(node: Node, ctx: BuildContext) -> list[Flowable]:
     parts: list[Flowable] = []
     if node.attrs.get("title"):
         parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
-    table = Table(**_columns(_field_rows(block, node, ctx), [ctx.width * 0.3, ctx.width * 0.7], ctx),
-                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 8),
-                                    ("RIGHTPADDING" if ctx.rtl else "LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    table = _table_of(_field_rows(block, node, ctx), [ctx.width * 0.3, ctx.width * 0.7], ctx,
+                      [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 8),
+                       ("RIGHTPADDING" if ctx.rtl else "LEFTPADDING", (0, 0), (-1, -1), 0)])
     parts.append(table)
     # A signature block is never split from its labels or across pages.
     return [KeepTogether(parts), Spacer(1, 6)]
