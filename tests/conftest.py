@@ -73,11 +73,14 @@ def run_cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None,
 def demo_seal_files() -> Path:
     """A folder with the demo seal's certificate and key (config.yaml's seal section names
     certs/demo-seal.*), made once per test run: valid from the suite's "today" for a year."""
+    import atexit
     import datetime as dt
 
     from patientdocs.deliver.seal import make_demo_certificate
 
-    folder = Path(tempfile.mkdtemp(prefix="patientdocs-seal-")) / "certs"
+    base = Path(tempfile.mkdtemp(prefix="patientdocs-seal-"))
+    atexit.register(shutil.rmtree, base, ignore_errors=True)
+    folder = base / "certs"
     make_demo_certificate("Riverside Physio", folder / "demo-seal.cert.pem", folder / "demo-seal.key.pem",
                           today=dt.date(2026, 12, 1))
     return folder
