@@ -221,7 +221,7 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     size = ctx.styles["cell"].fontSize
 
     def cells(row: Node, style: str) -> list[Flowable | str]:
-        return [TickBox("", f"{node.tag}_{row.line}_{i}", size, False, size) if c.elements("box")
+        return [TickBox("", f"{node.tag}_{row.line}_{i}", size, False, size, rtl=ctx.rtl) if c.elements("box")
                 else _cell(c, ctx, style, w)
                 for i, (c, w) in enumerate(zip(row.elements("cell"), widths, strict=False))]
 

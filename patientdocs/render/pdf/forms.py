@@ -42,12 +42,12 @@ class TickBox(Flowable):
         canv.setFont(fonts.MAIN, self.label_size)
         canv.setFillColor(colors.black)
         if self.rtl:
-            # Mirrored: the label on the right, read first, and the box on its left.
+            # Mirrored: the label against the right edge, read first, and the box on its left.
             from patientdocs.render.pdf import bidi, shaping
 
-            x = 0.0
-            shaping.draw_line(canv, self.label, self.size + 4, self.size * 0.2, fonts.MAIN, self.label_size,
-                              base=bidi.RTL)
+            label_w = shaping.draw_line(canv, self.label, self.width, self.size * 0.2, fonts.MAIN, self.label_size,
+                                        anchor="end", base=bidi.RTL) if self.label else 0.0
+            x = self.width - label_w - 4 - self.size
         else:
             canv.drawString(0, self.size * 0.2, self.label)
             x = canv.stringWidth(self.label, fonts.MAIN, self.label_size) + 4
