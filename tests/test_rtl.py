@@ -435,3 +435,16 @@ def test_a_persian_name_with_a_zero_width_non_joiner_prints() -> None:
     line = next(line for line in _lines(rendered.pdf) if "Prepared for" in line)
     shown = _oracle(f"Prepared for {name}\u200e, 1 December 2026.", "L").replace("\u200c", "").replace("\u200e", "")
     assert line.replace(" ", "") == shown.replace(" ", "")
+
+
+def test_tagged_checklist_and_signature_rows_are_read_from_the_right(made, tmp_path: Path) -> None:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(made["he", "consent", "latin"])
+    tree = poppler_tree(path)
+    divs = [d for d in _find(tree, "Div") if d[2]]
+    checklist = next(d for d in divs if [k[0] for k in d[2]][:3] == ["P", "Form", "Form"])
+    # Question, then Yes, then No: the order they are read in, though No is drawn first.
+    assert [(k[0], (k[1] or "").strip()) for k in checklist[2][:3]] == \
+        [("P", _shown("האם אתם לוקחים תרופות לדילול הדם?")), ("Form", _shown("כן")), ("Form", _shown("לא"))]
+    signature = next(d for d in divs if len(d[2]) > 1 and (d[2][1][1] or "").strip() == _shown("חתימה"))
+    assert [k[0] for k in signature[2]] == ["H3"] + ["P", "Form"] * 3  # each label before its line
