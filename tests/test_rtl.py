@@ -448,3 +448,12 @@ def test_tagged_checklist_and_signature_rows_are_read_from_the_right(made, tmp_p
         [("P", _shown("האם אתם לוקחים תרופות לדילול הדם?")), ("Form", _shown("כן")), ("Form", _shown("לא"))]
     signature = next(d for d in divs if len(d[2]) > 1 and (d[2][1][1] or "").strip() == _shown("חתימה"))
     assert [k[0] for k in signature[2]] == ["H3"] + ["P", "Form"] * 3  # each label before its line
+
+
+def test_validate_passes_for_hebrew_and_arabic_content(tiny: Path) -> None:
+    result = run_cli("validate", cwd=tiny)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for lang in ("he", "ar"):
+        for kind in ("info", "consent", "aftercare"):
+            line = next(line for line in result.stdout.splitlines() if f"cupping/{lang} {kind} (" in line)
+            assert line.startswith("OK ") and "tagged: yes" in line, line

@@ -241,6 +241,8 @@ def _text(canv: Canvas, text: str, x: float, baseline: float, font: str, size: f
 
 
 # ---- right to left: the same header and footer, mirrored ------------------------------------------------------
+# Twins of _draw_header and _draw_footer, kept apart so left-to-right pages stay byte for byte as
+# they were: a change of size or place there belongs here too, mirrored.
 
 
 def _text_rtl(canv: Canvas, text: str, x: float, baseline: float, font: str, size: float, colour: str,
