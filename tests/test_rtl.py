@@ -457,3 +457,20 @@ def test_validate_passes_for_hebrew_and_arabic_content(tiny: Path) -> None:
         for kind in ("info", "consent", "aftercare"):
             line = next(line for line in result.stdout.splitlines() if f"cupping/{lang} {kind} (" in line)
             assert line.startswith("OK ") and "tagged: yes" in line, line
+
+
+@pytest.mark.parametrize("lang", ["he", "ar"])
+def test_the_fillable_form_is_mirrored_and_still_tagged(tiny: Path, lang: str, tmp_path: Path) -> None:
+    from pdfua import validate
+
+    pdf = _make(tiny, "consent", lang, NAMES[lang], "--fillable")
+    assert accessibility_problems(pdf) == []
+    path = tmp_path / "form.pdf"
+    path.write_bytes(pdf)
+    assert [(f.rule_id, f.message) for f in validate(str(path)).findings] == []
+    label = _shown({"he": "למלא ולהחזיר", "ar": "املأ وأعد"}[lang])
+    line = next(line for line in _group(first_page_chars(pdf)) if label in "".join(c.get_text() for c in line))
+    assert line[0].x0 < A4_WIDTH / 3  # the copy label on the left, in the content's language
+    with pikepdf.open(BytesIO(pdf)) as doc:
+        fields = [str(f.T) for f in doc.Root.AcroForm.Fields]
+    assert "screening_blood_thinners_yes" in fields and "screening_blood_thinners_no" in fields
