@@ -474,3 +474,44 @@ def test_the_fillable_form_is_mirrored_and_still_tagged(tiny: Path, lang: str, t
     with pikepdf.open(BytesIO(pdf)) as doc:
         fields = [str(f.T) for f in doc.Root.AcroForm.Fields]
     assert "screening_blood_thinners_yes" in fields and "screening_blood_thinners_no" in fields
+
+
+def test_a_form_signed_on_a_tablet_is_filled_from_the_right(tiny: Path) -> None:
+    import pdfplumber
+    from test_signing import drawing
+
+    from patientdocs.load.config import load_config
+    from patientdocs.load.visit import make_visit
+    from patientdocs.render.pipeline import Pipeline
+
+    pipeline = Pipeline(load_config(tiny / "config.yaml"), on_date=dt.date(2026, 12, 1))
+    filled = {"patient_signature": drawing(), "patient_name": NAMES["he"], "patient_date": "2026-12-01",
+              "screening_blood_thinners": "no", "screening_skin": "no"}
+    rendered = pipeline.render([("consent", "patient")], make_visit(patient=NAMES["he"], date="2026-12-01"),
+                               treatment="cupping", language="he", filled=filled)
+    width = A4_WIDTH - 2 * MARGIN
+    line_right = MARGIN + 0.7 * width  # the lines' column, left of their labels
+    with pdfplumber.open(BytesIO(rendered.pdf)) as doc:
+        page = next(p for p in doc.pages if p.images)
+        (image,) = page.images
+        assert line_right - 10 < image["x1"] <= line_right  # the signature from the right end
+        assert image["x0"] > MARGIN + 10
+    lines = _group(first_page_chars(rendered.pdf)) + _group(_page_chars(rendered.pdf, 1))
+    name = next(line for line in lines if "".join(c.get_text() for c in line) == _shown(NAMES["he"])
+                and line[-1].x1 < line_right + 1)
+    assert line_right - 12 < name[-1].x1  # the typed name against the line's right end
+
+
+def _page_chars(pdf: bytes, index: int) -> list:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    pages = list(extract_pages(BytesIO(pdf)))
+    chars, stack = [], list(pages[index]) if index < len(pages) else []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, LTChar):
+            chars.append(item)
+        elif hasattr(item, "__iter__"):
+            stack.extend(item)
+    return chars

@@ -119,7 +119,10 @@ class WriteLine(Flowable):
         image = ImageReader(io.BytesIO(png))
         iw, ih = image.getSize()
         scale = min((self.width - 4) / iw, (self.height - 3) / ih)
-        self.canv.drawImage(image, 2, 2, width=iw * scale, height=ih * scale, mask="auto")
+        # A right-to-left form is signed from the right end of the line, where its text starts.
+        rtl = getattr(self.style, "wordWrap", None) == "RTL"
+        x = self.width - 2 - iw * scale if rtl else 2
+        self.canv.drawImage(image, x, 2, width=iw * scale, height=ih * scale, mask="auto")
 
     def _draw_text(self, text: str) -> None:
         from patientdocs.render.pdf.flowables import paragraph
