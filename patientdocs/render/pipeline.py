@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patientdocs import kinds as kinds_mod
 from patientdocs import language as language_mod
@@ -21,6 +22,9 @@ from patientdocs.load.content import LoadedContent
 from patientdocs.load.visit import Visit, today
 from patientdocs.render import markup, templating
 from patientdocs.render.context import build_context
+
+if TYPE_CHECKING:
+    import jinja2
 
 # The settings that cannot change a PDF: where files go, how mail is sent, how an appointment
 # list is read (its values reach the document as patient data), and document.duplex, only the
@@ -56,7 +60,7 @@ class Pipeline:
         self.today = on_date or today()
         self.kinds = kinds_mod.for_config(config)
         self.env = templating.make_environment(config.templates_dir)
-        self._envs: dict[tuple[str, str], object] = {("en", "ltr"): self.env}
+        self._envs: dict[tuple[str, str], jinja2.Environment] = {("en", "ltr"): self.env}
         self._content: dict[tuple[str, str], LoadedContent] = {}
         self._templates_digest: str | None = None
         self._settings_digest: str | None = None
@@ -75,7 +79,7 @@ class Pipeline:
         """"rtl" for content in a right-to-left language (or marked ``direction: rtl``)."""
         return language_mod.direction(loaded.data.language, loaded.data.direction)
 
-    def env_for(self, loaded: LoadedContent):
+    def env_for(self, loaded: LoadedContent) -> jinja2.Environment:
         """The template environment for the content's language and direction (one per pair)."""
         key = (loaded.data.language, self.direction(loaded))
         if key not in self._envs:
