@@ -515,3 +515,17 @@ def _page_chars(pdf: bytes, index: int) -> list:
         elif hasattr(item, "__iter__"):
             stack.extend(item)
     return chars
+
+
+def test_the_warning_of_expired_content_is_mirrored_too(tiny: Path) -> None:
+    content = tiny / "handouts" / "cupping" / "he.yaml"
+    original = content.read_text(encoding="utf-8")
+    try:
+        content.write_text(original.replace("review_by: 2099-12-31", "review_by: 2026-06-30"), encoding="utf-8")
+        pdf = _make(tiny, "info", "he", NAMES["he"], "--allow-expired")
+    finally:
+        content.write_text(original, encoding="utf-8")
+    warning = _shown("אזהרה: עבר מועד הבדיקה של התוכן. בדקו אותו עם המטפל.")
+    line = next(line for line in _group(first_page_chars(pdf)) if "".join(c.get_text() for c in line) == warning)
+    assert abs(line[-1].x1 - (A4_WIDTH - MARGIN)) < 1 and line[0].x0 > A4_WIDTH / 3
+    assert _shown("לבדיקה עד 30 ביוני 2026") in " ".join(_lines(pdf))
