@@ -18,7 +18,8 @@ from patientdocs.render.pdf import bidi
 
 T = TypeVar("T")
 
-_MIRRORED: dict[int, dict[str, object]] = {}
+# id of a style sheet -> (that sheet, kept alive so its id is never reused; its mirrored twin)
+_MIRRORED: dict[int, tuple[dict[str, object], dict[str, object]]] = {}
 
 
 def mirror_styles(styles: dict[str, object]) -> dict[str, object]:
@@ -35,8 +36,8 @@ def mirror_styles(styles: dict[str, object]) -> dict[str, object]:
                                            leftIndent=style.rightIndent, rightIndent=style.leftIndent)
             else:
                 out[name] = style
-        _MIRRORED[key] = out
-    return _MIRRORED[key]
+        _MIRRORED[key] = (styles, out)
+    return _MIRRORED[key][1]
 
 
 def mirror_columns(rows: Sequence[Sequence[T]], widths: Sequence[float],
