@@ -529,3 +529,17 @@ def test_the_warning_of_expired_content_is_mirrored_too(tiny: Path) -> None:
     line = next(line for line in _group(first_page_chars(pdf)) if "".join(c.get_text() for c in line) == warning)
     assert abs(line[-1].x1 - (A4_WIDTH - MARGIN)) < 1 and line[0].x0 > A4_WIDTH / 3
     assert _shown("לבדיקה עד 30 ביוני 2026") in " ".join(_lines(pdf))
+
+
+def test_a_double_sided_packets_blank_page_says_so_in_hebrew(tiny: Path) -> None:
+    pdf = _make(tiny, "packet", "he", NAMES["he"], "--duplex")
+    from pypdf import PdfReader
+
+    assert len(PdfReader(BytesIO(pdf)).pages) >= 3
+    blank = _shown("עמוד זה ריק בכוונה.")
+    texts = [[line.strip() for line in glyph_lines_of(pdf, i)] for i in range(3)]
+    assert texts[1] == [blank]  # the information sheet's back page, blank on purpose, readable
+
+
+def glyph_lines_of(pdf: bytes, index: int) -> list[str]:
+    return ["".join(c.get_text() for c in line) for line in _group(_page_chars(pdf, index))]

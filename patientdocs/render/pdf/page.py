@@ -95,7 +95,7 @@ class BlankIfBack(Flowable):
             with tagging.artifact(self.canv, "Pagination"):
                 self.canv.setFont(fonts.MAIN, 12)
                 self.canv.setFillColor(colors.HexColor("#555555"))
-                self.canv.drawCentredString(self.width / 2, self.height / 2, self.text)
+                _centred(self.canv, self.text, self.width / 2, self.height / 2, fonts.MAIN, 12)
 
 
 class StampingCanvas(Canvas):
@@ -240,6 +240,18 @@ def _text(canv: Canvas, text: str, x: float, baseline: float, font: str, size: f
     shaping.draw_line(canv, text, x, baseline, font, size)
 
 
+def _centred(canv: Canvas, text: str, x: float, y: float, font: str, size: float) -> None:
+    """A line centred on x in the current font; in another script (the blank page's note in
+    Hebrew or Arabic) it is laid out like any line, in the direction of its first letter."""
+    if fonts.is_simple(text):
+        canv.drawCentredString(x, y, text)
+        return
+    from patientdocs.render.pdf import bidi, shaping
+
+    width = shaping.line_pieces_width(text, font, size, bidi.AUTO)
+    shaping.draw_line(canv, text, x - width / 2, y, font, size, base=bidi.AUTO)
+
+
 # ---- right to left: the same header and footer, mirrored ------------------------------------------------------
 # Twins of _draw_header and _draw_footer, kept apart so left-to-right pages stay byte for byte as
 # they were: a change of size or place there belongs here too, mirrored.
@@ -320,7 +332,7 @@ def blank_page_pdf(text: str, pagesize: tuple[float, float], seed: str = "") -> 
     canv.addLiteral("/Artifact <</Type /Pagination>> BDC")
     canv.setFont(fonts.MAIN, 12)
     canv.setFillColor(colors.HexColor("#555555"))
-    canv.drawCentredString(pagesize[0] / 2, pagesize[1] / 2, text)
+    _centred(canv, text, pagesize[0] / 2, pagesize[1] / 2, fonts.MAIN, 12)
     canv.addLiteral("EMC")
     canv.showPage()
     canv.save()
