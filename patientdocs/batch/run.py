@@ -37,7 +37,7 @@ class Job:
         setting (all in ``fingerprint``) makes it anew, and so does a "past its review date" banner."""
         a = self.appointment
         parts = (a.date, a.time, a.patient_name, a.dob, a.patient_id, a.therapist, a.language, a.documents,
-                 self.treatment, fingerprint, duplex, expired)
+                 self.treatment, fingerprint, duplex, expired, a.chest_region, a.large_print)
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 

@@ -16,7 +16,7 @@ from patientdocs.load.schema import record, spec
 DEFAULT_CONFIG = "config.yaml"
 
 BATCH_FIELDS = ("date", "time", "patient_name", "dob", "patient_id", "therapist", "language", "email",
-                "documents")
+                "documents", "chest_region", "large_print")
 
 
 @record

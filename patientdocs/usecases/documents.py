@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
-from patientdocs.usecases.saving import VisitInput, build_visit, save_document, treatment_and_language
+from patientdocs.usecases.saving import (
+    VisitInput,
+    build_visit,
+    chest_hints,
+    save_document,
+    treatment_and_language,
+)
 
 if TYPE_CHECKING:
     from patientdocs.load.config import Config
@@ -37,6 +43,7 @@ class Saved:
     fingerprint: str
     language: str
     treatment: str = ""
+    hints: tuple[str, ...] = ()  # for the screen, e.g. a question about the chest region
 
 
 class _Prepared:
@@ -64,6 +71,13 @@ class _Prepared:
                                                       else request.duplex)
         self.fillable = request.fillable
 
+    def hints(self) -> tuple[str, ...]:
+        """Notes for the person making the document (an aftercare sheet's chest region)."""
+        if not any(kind == "aftercare" for kind, _ in self.sections):
+            return ()
+        care = self.pipeline.content(self.treatment, self.language).data.aftercare
+        return chest_hints(self.visit, care.chest_areas) if care is not None else ()
+
     def render(self) -> Rendered:
         return self.pipeline.render(self.sections, self.visit, treatment=self.treatment, language=self.language,
                                     duplex=self.duplex, fillable=self.fillable)
@@ -84,7 +98,7 @@ def make_document(config: Config, request: DocumentRequest, *, user: str | None 
         records.close()
     remove_stale_parts(target.parent)
     return Saved(target, rendered.pages, rendered.kinds, hashlib.sha256(rendered.pdf).hexdigest(), rendered.version,
-                 rendered.fingerprint, rendered.language, rendered.treatment)
+                 rendered.fingerprint, rendered.language, rendered.treatment, prepared.hints())
 
 
 def preview_document(config: Config, request: DocumentRequest) -> bytes:
