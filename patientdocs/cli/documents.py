@@ -22,6 +22,9 @@ def visit_options(func):
         click.option("--date", "-d", metavar="YYYY-MM-DD", help="Date of the visit. Default: today."),
         click.option("--lang", metavar="CODE", help="Language of the document, for example en. See 'list'."),
         click.option("--treatment", metavar="NAME", help="Treatment. Default: dry-needling. See 'list'."),
+        click.option("--large-print/--no-large-print", default=None,
+                     help="Large print: 16-18 pt text, 1.5 line spacing, wide tables as stacked rows. "
+                          "Default: document.large_print in config.yaml."),
         click.option("--allow-expired", is_flag=True,
                      help="Print even if the content is past its review date (a warning is printed on it)."),
         click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
@@ -65,7 +68,7 @@ def visit_input(params: dict[str, Any]):
                       therapist=params.get("therapist"), date=params.get("date"), language=params.get("lang"),
                       treatment=params.get("treatment"), areas=tuple(params.get("areas") or ()),
                       estim=bool(params.get("estim")), next_visit=params.get("next_visit"), note=params.get("note"),
-                      chest_region=params.get("chest_region"))
+                      chest_region=params.get("chest_region"), large_print=params.get("large_print"))
 
 
 def show_hints(hints: tuple[str, ...]) -> None:

@@ -70,6 +70,7 @@ class _Prepared:
         self.duplex = False if request.fillable else (config.document.duplex if request.duplex is None
                                                       else request.duplex)
         self.fillable = request.fillable
+        self.large_print = request.visit.large_print  # None: the clinic's setting
 
     def hints(self) -> tuple[str, ...]:
         """Notes for the person making the document (an aftercare sheet's chest region)."""
@@ -80,7 +81,7 @@ class _Prepared:
 
     def render(self) -> Rendered:
         return self.pipeline.render(self.sections, self.visit, treatment=self.treatment, language=self.language,
-                                    duplex=self.duplex, fillable=self.fillable)
+                                    duplex=self.duplex, fillable=self.fillable, large_print=self.large_print)
 
 
 def make_document(config: Config, request: DocumentRequest, *, user: str | None = None) -> Saved:

@@ -121,7 +121,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
         attachments, saved = [], []
         for number, kind in enumerate(kinds, start=1):
             rendered = pipeline.render(kind.sections(first_copy_only=True), visit, treatment=treatment,
-                                       language=language)
+                                       language=language, large_print=request.visit.large_print)
             path, _ = save_document(config, pipeline.kinds, records, rendered, visit, output=None,
                                     channel="saved")
             data = encrypt.encrypt_pdf(rendered.pdf, password) if password else rendered.pdf

@@ -102,7 +102,7 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
                 story += [BlankIfBack(part.meta.blank_text), CondPageBreak(1)]
         story.append(DocumentStart(part.meta))
         story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable,
-                                                         tag=tagging.tag_block)))
+                                                         reflow=theme.large_print, tag=tagging.tag_block)))
     tags = TagSettings(lang=info.lang, title=info.title, author=info.author, parts=len(parts))
     doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom, seed=seed,
                                                         seed_fill=shared_fonts, tags=tags))
