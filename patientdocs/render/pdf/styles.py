@@ -31,6 +31,8 @@ def make_styles(theme: Theme) -> dict[str, object]:
     cell_spacing = 1.35 if theme.large_print else 1.15
     # Smaller text stays at 16 pt or more in large print.
     small, note = (max(size - 2, 16), max(size - 3, 16)) if theme.large_print else (size - 2, size - 3)
+    # Bullets and source numbers at the size of their text in large print (reportlab's default is 10 pt).
+    bullets = {"bulletFontSize": size} if theme.large_print else {}
     body = ParagraphStyle("body", fontName=MAIN, fontSize=size, leading=size * spacing, spaceAfter=size * 0.35)
     bold = MAIN + "-Bold"
     return {
@@ -41,7 +43,8 @@ def make_styles(theme: Theme) -> dict[str, object]:
         "small": ParagraphStyle("small", parent=body, fontSize=small, leading=small * spacing,
                                 spaceAfter=2),
         "source": ParagraphStyle("source", parent=body, fontSize=note, leading=note * (spacing - 0.1),
-                                 spaceAfter=1, leftIndent=18, bulletIndent=0, bulletFontName=MAIN),
+                                 spaceAfter=1, leftIndent=note * 1.6 if theme.large_print else 18, bulletIndent=0,
+                                 bulletFontName=MAIN, **({"bulletFontSize": note} if theme.large_print else {})),
         "closing": ParagraphStyle("closing", parent=body, fontName=bold, spaceBefore=size * 0.5),
         "warning": ParagraphStyle("warning", parent=body, fontName=bold, textColor=colors.HexColor("#8b0000")),
         "h1": ParagraphStyle("h1", parent=body, fontName=bold, fontSize=size + 9, leading=(size + 9) * 1.2,
@@ -49,7 +52,7 @@ def make_styles(theme: Theme) -> dict[str, object]:
         "h2": ParagraphStyle("h2", parent=body, fontName=bold, fontSize=size + 3, leading=(size + 3) * 1.2,
                              textColor=brand, spaceBefore=size * 0.6, spaceAfter=size * 0.2, keepWithNext=1),
         "item": ParagraphStyle("item", parent=body, spaceAfter=size * 0.15, leftIndent=size * 1.4,
-                               bulletIndent=size * 0.3, bulletFontName=MAIN),
+                               bulletIndent=size * 0.3, bulletFontName=MAIN, **bullets),
         "table_title": ParagraphStyle("table_title", parent=body, fontName=bold, fontSize=size + 1,
                                       leading=(size + 1) * 1.3, spaceBefore=size * 0.3, spaceAfter=2),
         "table_intro": ParagraphStyle("table_intro", parent=body, spaceAfter=size * 0.25),
