@@ -235,11 +235,14 @@ def test_the_red_flag_box_is_on_page_1(tmp_path, monkeypatch, paper, chest_regio
     assert_red_flags_on_page_1(saved.path, config.clinic.emergency_number)
 
 
-def assert_red_flags_on_page_1(pdf: Path, emergency_number: str) -> None:
+def assert_red_flags_on_page_1(pdf: Path, emergency_number: str, *, whole_box: bool = True) -> None:
+    """The box's heading, emergency signs and number on page 1 (at 12 pt, the whole box)."""
     with pdfplumber.open(pdf) as doc:
         first = norm(doc.pages[0].extract_text())
         rest = norm(" ".join(page.extract_text() for page in doc.pages[1:]))
     assert plain(FLAGS["heading"]) in first
+    assert all(plain(item) in first for item in FLAGS["emergency"])
     assert f"Call the emergency number: {emergency_number}" in first
-    assert plain(FLAGS["call_clinic"][-1]) in first and plain(FLAGS["keep_sheet"]) in first
+    if whole_box:
+        assert plain(FLAGS["call_clinic"][-1]) in first and plain(FLAGS["keep_sheet"]) in first
     assert plain(FLAGS["heading"]) not in rest

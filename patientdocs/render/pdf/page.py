@@ -76,9 +76,10 @@ class DocumentStart(Flowable):
 class BlankIfBack(Flowable):
     """For double-sided printing: fill an even (back) page, so the next document starts on a front."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, size: float = 12):
         super().__init__()
         self.text = text
+        self.size = size  # the body size in large print, so the note reads like the rest
         self._fill = False
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -91,7 +92,7 @@ class BlankIfBack(Flowable):
         if self._fill:
             self.canv._blank_page = True
             with tagging.artifact(self.canv, "Pagination"):
-                self.canv.setFont(fonts.MAIN, 12)
+                self.canv.setFont(fonts.MAIN, self.size)
                 self.canv.setFillColor(colors.HexColor("#555555"))
                 self.canv.drawCentredString(self.width / 2, self.height / 2, self.text)
 
