@@ -17,7 +17,13 @@ import yaml
 from conftest import TODAY_EPOCH, copy_project, norm, page_texts, run_cli
 
 from patientdocs.load.config import load_config
-from patientdocs.usecases.documents import DocumentRequest, VisitInput, make_document, preview_document
+from patientdocs.usecases.documents import (
+    DocumentRequest,
+    VisitInput,
+    document_hints,
+    make_document,
+    preview_document,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 CARE = yaml.safe_load((REPO / "handouts" / "dry-needling" / "en.yaml").read_text(encoding="utf-8"))["aftercare"]
@@ -118,11 +124,14 @@ def test_empty_is_not_stated(config):
     assert UNKNOWN in text and CLAIM not in text
 
 
-def test_the_web_preview_gets_the_same_sheet(config):
-    pdf = preview_document(config, DocumentRequest(kind="aftercare", visit=VisitInput(
-        patient="Ana Lima", areas=("T6 multifidus",))))
-    text = " ".join(page_texts(pdf))
+def test_the_web_preview_gets_the_same_sheet_and_hint(config):
+    request = DocumentRequest(kind="aftercare", visit=VisitInput(patient="Ana Lima", areas=("T6 multifidus",)))
+    text = " ".join(page_texts(preview_document(config, request)))
     assert UNKNOWN in text and CLAIM not in text
+    assert document_hints(config, request) == make_document(config, request).hints
+    assert document_hints(config, request)[0].startswith("The areas mention 'T6 multifidus'")
+    info = DocumentRequest(kind="info", visit=VisitInput(patient="Ana Lima", areas=("T6 multifidus",)))
+    assert document_hints(config, info) == ()
 
 
 def test_a_bad_answer_names_the_field(config):

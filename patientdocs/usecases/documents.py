@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from patientdocs.load.config import Config
     from patientdocs.render.pipeline import Rendered
 
-__all__ = ["DocumentRequest", "Saved", "VisitInput", "make_document", "preview_document"]
+__all__ = ["DocumentRequest", "Saved", "VisitInput", "document_hints", "make_document", "preview_document"]
 
 
 @frozen
@@ -105,3 +105,9 @@ def make_document(config: Config, request: DocumentRequest, *, user: str | None 
 def preview_document(config: Config, request: DocumentRequest) -> bytes:
     """The PDF only: nothing is written or recorded (a web page shows it before printing)."""
     return _Prepared(config, request).render().pdf
+
+
+def document_hints(config: Config, request: DocumentRequest) -> tuple[str, ...]:
+    """What the screen should ask before the document is made (the chest region of an aftercare
+    sheet), as ``Saved.hints`` will say after: a web page shows it beside the preview."""
+    return _Prepared(config, request).hints()
