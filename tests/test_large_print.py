@@ -224,6 +224,15 @@ def test_the_red_flag_box_is_on_page_1_at_16_pt(tmp_path, monkeypatch, paper, ch
     assert_red_flags_on_page_1(saved.path, config.clinic.emergency_number, whole_box=False)
 
 
+def test_large_print_is_byte_identical_run_to_run(tmp_path, monkeypatch):
+    from patientdocs.usecases.documents import preview_document
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    config = load_config(copy_project(tmp_path))
+    request = DocumentRequest(kind="info", visit=VisitInput(**ANA, large_print=True))
+    assert preview_document(config, request) == preview_document(config, request)
+
+
 # --- how it is asked for, and the fingerprint ---------------------------------------------------------
 
 def docinfo(pdf: Path) -> dict[str, str]:
