@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patientdocs import kinds as kinds_mod
 from patientdocs.errors import PatientDocsError
@@ -20,6 +21,9 @@ from patientdocs.load.content import LoadedContent
 from patientdocs.load.visit import Visit, today
 from patientdocs.render import markup, templating
 from patientdocs.render.context import build_context
+
+if TYPE_CHECKING:
+    from patientdocs.render.pdf.styles import Theme
 
 # The settings that cannot change a PDF: where files go, how mail is sent, how an appointment
 # list is read (its values reach the document as patient data), and document.duplex, only the
@@ -112,7 +116,7 @@ class Pipeline:
         """Whether a document is in large print: as asked, else the clinic's document.large_print."""
         return self.config.document.large(wanted)
 
-    def theme(self, large_print: bool):
+    def theme(self, large_print: bool) -> Theme:
         from patientdocs.render.pdf.styles import theme_for
 
         document = self.config.document
