@@ -278,8 +278,13 @@ def test_email_takes_large_print(tmp_path):
 
     copy_project(tmp_path)
     result = run_cli("email", "aftercare", "--to", "ana@example.org", "--patient", "Ana Lima", "--chest-region", "no",
-                     "--large-print", "--dry-run", cwd=tmp_path)
+                     "--large-print", "--slip", "--dry-run", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    # The passphrase slip handed over with them is in large print too.
+    slip = Path(re.search(r"^Slip to print for the patient: (.+) \(delete it once printed\)$", result.stdout,
+                          re.M).group(1))
+    with pdfplumber.open(tmp_path / slip) as pdf:
+        assert min(c["size"] for c in pdf.pages[0].chars if c["text"].strip()) >= 15.95
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     (attachment,) = [part.get_content() for part in message.iter_attachments()]

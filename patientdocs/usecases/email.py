@@ -138,7 +138,8 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             slip_pdf = render_slip(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
                                    brand_colour=config.clinic.brand_colour, paper=config.document.paper,
                                    patient=visit.patient, recipient=address, passphrase=passphrase,
-                                   day=pipeline.today, documents=len(kinds))
+                                   day=pipeline.today, documents=len(kinds),
+                                   large_print=pipeline.large_print(request.visit.large_print))
 
         def hand_over(note: str = "") -> Handover | None:
             if passphrase is None:
