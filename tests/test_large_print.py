@@ -77,6 +77,14 @@ def test_every_character_of_the_body_is_16_pt_or_more(large, name):
     assert small == []
 
 
+def test_the_copy_label_is_in_large_print_too(large):
+    with pdfplumber.open(large["consent"]) as pdf:
+        words = pdf.pages[0].extract_words(extra_attrs=["size"])
+    label = [(w["text"], round(w["size"])) for w in words
+             if w["top"] < HEADER_BOTTOM and w["text"] in ("Patient", "copy")]
+    assert label == [("Patient", 16), ("copy", 16)]
+
+
 def test_a_normal_sheet_is_smaller(large):
     with pdfplumber.open(large["info-normal"]) as pdf:
         sizes = collections.Counter(round(c["size"], 1) for page in pdf.pages for c in body_chars(page))

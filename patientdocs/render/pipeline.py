@@ -170,6 +170,7 @@ class Pipeline:
             page_word=labels.get("page", "Page"),
             of_word=labels.get("of", "of"),
             copy_label=copy_label,
+            label_size=self.theme(True).font_size if large_print else 12,
             banner=labels.get("expired_warning", "Warning: this content is past its review date.")
             if expired else "",
             logo=self.logo(),

@@ -37,6 +37,7 @@ class PageMeta:
     page_word: str = "Page"
     of_word: str = "of"
     copy_label: str = ""
+    label_size: float = 12  # of the copy label: the body size in large print
     banner: str = ""  # a warning printed on every page, e.g. content past its review date
     logo: Path | None = None
     blank_text: str = "This page is intentionally blank."
@@ -200,8 +201,8 @@ def _draw_header(canv: Canvas, meta: PageMeta, document=None) -> None:
         canv.setLineWidth(1.2)
         canv.line(MARGIN, height - MARGIN - HEADER_H + 8 * mm, width - MARGIN, height - MARGIN - HEADER_H + 8 * mm)
     if meta.copy_label:
-        canv.setFont(fonts.MAIN + "-Bold", 12)
-        label_w = canv.stringWidth(meta.copy_label, fonts.MAIN + "-Bold", 12) + 6 * mm
+        canv.setFont(fonts.MAIN + "-Bold", meta.label_size)
+        label_w = canv.stringWidth(meta.copy_label, fonts.MAIN + "-Bold", meta.label_size) + 6 * mm
         with tagging.artifact(canv, "Pagination", "Header"):
             canv.setStrokeColor(colors.HexColor(meta.brand))
             canv.setFillColor(colors.white)
