@@ -128,7 +128,8 @@ def aftercare(ctx: click.Context, **params: Any) -> None:
     \b
     Example:
       python generate.py aftercare --patient "Ana Lima" --therapist "Sam Patel" \\
-          --areas "neck (left)" --areas "upper trapezius (both)" --next-visit 2026-12-08
+          --areas "neck (left)" --areas "upper trapezius (both)" --chest-region yes --next-visit 2026-12-08
+    Whether needles went near the chest is yours to say (--chest-region): the areas never decide.
     """
     make_one(ctx, "aftercare", params)
 
