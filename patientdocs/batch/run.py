@@ -34,10 +34,11 @@ class Job:
 
     def request(self, fingerprint: str, duplex: bool, expired: bool = False) -> str:
         """A digest of everything the file is made from: a corrected row, new content or a changed
-        setting (all in ``fingerprint``) makes it anew, and so does a "past its review date" banner."""
+        setting (all in ``fingerprint``, which also holds whether it is in large print) makes it anew,
+        and so does a "past its review date" banner."""
         a = self.appointment
         parts = (a.date, a.time, a.patient_name, a.dob, a.patient_id, a.therapist, a.language, a.documents,
-                 self.treatment, fingerprint, duplex, expired)
+                 self.treatment, fingerprint, duplex, expired, a.chest_region)
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
@@ -102,7 +103,8 @@ def _make(job: Job) -> Outcome:
         pipeline = _WORKER["pipeline"]
         appointment = job.appointment
         loaded = pipeline.content(job.treatment, appointment.language)  # type: ignore[attr-defined]
-        request = job.request(pipeline.fingerprint(loaded), bool(_WORKER["duplex"]),  # type: ignore[attr-defined]
+        large = pipeline.large_print(appointment.large_print)  # type: ignore[attr-defined]
+        request = job.request(pipeline.fingerprint(loaded, large), bool(_WORKER["duplex"]),  # type: ignore[attr-defined]
                               loaded.expired(pipeline.today))  # type: ignore[attr-defined]
         if _already_made(job, request):
             import pikepdf
@@ -117,7 +119,7 @@ def _make(job: Job) -> Outcome:
         sections = pipeline.kinds.sections(appointment.documents)  # type: ignore[attr-defined]
         rendered = pipeline.render(sections, visit,  # type: ignore[attr-defined]
                                    treatment=job.treatment, language=appointment.language,
-                                   duplex=bool(_WORKER["duplex"]), request=request)
+                                   duplex=bool(_WORKER["duplex"]), request=request, large_print=large)
         new = records_for(rendered, visit, channel="printed", file_name=str(job.target),
                           patient_key=job.identity or None)
         save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 
 from patientdocs.errors import DeliveryError, PatientDocsError
 from patientdocs.frozen import frozen
-from patientdocs.usecases.saving import VisitInput, build_visit, records_for, save_document, treatment_and_language
+from patientdocs.usecases.saving import (
+    VisitInput,
+    build_visit,
+    chest_hints,
+    records_for,
+    save_document,
+    treatment_and_language,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -56,6 +63,7 @@ class Sent:
     passphrase: str | None  # shown once to the sender
     encryption: str = "none"  # how the attachments were locked: "passphrase", "dob_ddmmyyyy", ... or "none"
     handover: Handover | None = None
+    hints: tuple[str, ...] = ()  # for the screen, e.g. a question about the chest region
 
 
 def _checked_address(check, value: str, field: str) -> str:
@@ -120,7 +128,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
         attachments, saved = [], []
         for number, kind in enumerate(kinds, start=1):
             rendered = pipeline.render(kind.sections(first_copy_only=True), visit, treatment=treatment,
-                                       language=language)
+                                       language=language, large_print=request.visit.large_print)
             path, _ = save_document(config, pipeline.kinds, records, rendered, visit, output=None,
                                     channel="saved")
             data = _locked_and_sealed(rendered.pdf, password, sealer, now())
@@ -137,7 +145,8 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             slip_pdf = render_slip(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
                                    brand_colour=config.clinic.brand_colour, paper=config.document.paper,
                                    patient=visit.patient, recipient=address, passphrase=passphrase,
-                                   day=pipeline.today, documents=len(kinds))
+                                   day=pipeline.today, documents=len(kinds),
+                                   large_print=pipeline.large_print(request.visit.large_print))
 
         def hand_over(note: str = "") -> Handover | None:
             if passphrase is None:
@@ -145,6 +154,9 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             return _hand_over(config, pipeline.today, passphrase, slip_pdf, note)
 
         paths = tuple(path for path, _, _ in saved)
+        care = pipeline.content(treatment, language).data.aftercare
+        hints = (chest_hints(visit, care.chest_areas)
+                 if care is not None and any(kind.name == "aftercare" for kind in kinds) else ())
         if request.dry_run:
             from patientdocs.deliver.output import atomic_write, ensure_folder, inside
 
@@ -153,7 +165,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             target = inside(outbox, name)
             atomic_write(target, bytes(message))
             return Sent(address, len(attachments), paths, target, encrypted, passphrase, policy,
-                        hand_over(" (opens the attachments of this email)"))
+                        hand_over(" (opens the attachments of this email)"), hints=hints)
         try:
             reply = mailer.send(message, smtp, password=login, ssl_context=context)
         except PatientDocsError as exc:
@@ -178,7 +190,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                                   "by hand")
             error.handover = hand_over()  # the email went: the patient needs it all the same
             raise error from None
-        return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over())
+        return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over(), hints=hints)
     finally:
         records.close()
 

@@ -48,7 +48,32 @@ def build_visit(config: Config, typed: VisitInput, today: dt.date) -> Visit:
 
     return make_visit(patient=typed.patient, date=typed.date, dob=typed.dob, patient_id=typed.patient_id,
                       therapist=typed.therapist or config.defaults.therapist, areas=tuple(typed.areas),
-                      estim=typed.estim, next_visit=typed.next_visit, note=typed.note, today=today)
+                      estim=typed.estim, next_visit=typed.next_visit, note=typed.note,
+                      chest_region=typed.chest_region, today=today)
+
+
+def chest_hints(visit: Visit, terms: list[str]) -> tuple[str, ...]:
+    """What the screen says about the chest warning of an aftercare sheet (never the sheet itself).
+
+    The words of the areas only suggest: they may ask "did you needle near the chest?" and
+    point out an answer of "no" that they contradict, but the therapist's answer decides."""
+    from patientdocs.render.context import chest_suggestions
+
+    suggested = chest_suggestions(visit.areas, terms)
+    if visit.chest_region is True:
+        return ()
+    if visit.chest_region is False:
+        if not suggested:
+            return ()
+        return (f"The areas mention '{suggested[0]}', but the chest region was answered no, so the sheet has no "
+                "chest warning. If a needle went near the chest wall, upper back, neck or shoulder, make it again "
+                "with --chest-region yes",)
+    if suggested:
+        return (f"The areas mention '{suggested[0]}': did you needle near the chest wall, upper back, neck or "
+                "shoulder? Use --chest-region yes|no (the sheet now has the chest warning for 'if needles were "
+                "used near ...')",)
+    return ("Chest region not stated: the sheet has the chest warning for 'if needles were used near ...'. "
+            "Use --chest-region yes|no",)
 
 
 def treatment_and_language(config: Config, typed: VisitInput) -> tuple[str, str]:

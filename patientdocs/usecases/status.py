@@ -88,9 +88,24 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
                     lines.append(CheckLine(True, "OK", f"{treatment}/{language} {kind.name} "
                                                        f"({count_of(rendered.pages, 'page')}{each}; tagged: yes, "
                                                        "text all tagged, fonts embedded)"))
+                    lines.append(_large_print_check(pipeline, config, kind, sample, treatment, language))
             except PatientDocsError as exc:
                 lines.append(CheckLine(False, "ERROR", str(exc)))
     return lines
+
+
+def _large_print_check(pipeline, config: Config, kind: Kind, sample, treatment: str, language: str) -> CheckLine:
+    """The same document in large print: it must lay out (stacked tables, the red-flag box) and be tagged."""
+    from patientdocs.render.pdf.checks import accessibility_problems
+
+    rendered = pipeline.render([(kind.name, "")], sample, treatment=treatment, language=language, large_print=True)
+    found = accessibility_problems(rendered.pdf)
+    if found:
+        raise PatientDocsError(f"{treatment}/{language} {kind.name} in large print is not accessible: "
+                               f"{'; '.join(found)}", source=config.templates_dir / kind.template)
+    each = " per copy" if len(kind.copies) > 1 else ""
+    return CheckLine(True, "OK", f"{treatment}/{language} {kind.name} in large print "
+                                 f"({count_of(rendered.pages, 'page')}{each}; tagged: yes)")
 
 
 def _seal_line(config: Config, today: dt.date) -> CheckLine:
