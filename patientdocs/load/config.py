@@ -123,11 +123,25 @@ class Batch:
     workers: int | None = spec(default=None, ge=1, le=64)
 
     def problems(self) -> list[str]:
+        found = []
         try:
             batch_columns(self.columns)
         except PatientDocsError as exc:
-            return [exc.message.removeprefix("batch.")]
-        return []
+            found.append(exc.message.removeprefix("batch."))
+        found += [f"date_formats: '{fmt}' is not a date format with day, month and year (for example "
+                  "%d/%m/%Y for 01/12/2026)" for fmt in self.date_formats if not _reads_back(fmt)]
+        return found
+
+
+def _reads_back(fmt: str) -> bool:
+    """A date format that writes a date and reads the same date back (so it has day, month and year)."""
+    import datetime as dt  # only for a clinic that sets formats: strptime costs ~2 ms to load
+
+    probe = dt.date(2026, 12, 31)
+    try:
+        return dt.datetime.strptime(probe.strftime(fmt), fmt).date() == probe
+    except ValueError:
+        return False
 
 
 def column_key(name: str) -> str:

@@ -96,16 +96,57 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+def place_problem(path: Path) -> str | None:
+    """Why the records database cannot live at ``path`` (a folder, a device, a missing folder)."""
+    if path.is_dir():
+        return f"records database '{path}' is a folder, not a file"
+    if path.exists() and not path.is_file():
+        # /dev/null or a pipe: SQLite "opens" it and every record would be lost.
+        return f"records database '{path}' is not a file (a device or a pipe); set paths.records to a file"
+    if not path.exists() and not path.parent.is_dir():
+        return f"cannot create records database '{path}': the folder does not exist"
+    return None
+
+
+def usable_problem(path: Path) -> str | None:
+    """Everything opening the records database would refuse, checked without creating or changing it
+    (``validate``): its place, whether it can be written, and whether an existing file is ours."""
+    problem = place_problem(path)
+    if problem:
+        return problem
+    if not path.exists():
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            return f"cannot create records database '{path}': the folder cannot be written"
+        return None
+    if not os.access(path, os.R_OK | os.W_OK):
+        return f"records database '{path}' cannot be read and written by you"
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"'{path}' is not a readable records database ({exc})"
+    if app_id != APPLICATION_ID and (tables or version):
+        return (f"'{path}' is an SQLite file but not a records database; set paths.records in config.yaml to "
+                "another file")
+    if version > SCHEMA_VERSION:
+        return f"'{path}' was written by a newer version of this program (schema {version}); update the program"
+    return None
+
+
 class Records:
     """One connection to the records database; created with its schema on first use."""
 
     def __init__(self, path: Path):
         self.path = path
         self._salt: bytes | None = None
-        if path.exists() and path.is_dir():
-            raise PatientDocsError(f"records database '{path}' is a folder, not a file")
-        if not path.parent.is_dir():
-            raise PatientDocsError(f"cannot create records database '{path}': the folder does not exist")
+        problem = place_problem(path)
+        if problem:
+            raise PatientDocsError(problem)
         # SQLite would create the file world-readable (0644) whatever the umask; its -wal, -shm and
         # -journal files take the database's mode, so a private database keeps them private too.
         with suppress(OSError):  # a folder we cannot write: SQLite's own error says so

@@ -111,6 +111,7 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
     pipeline.logo()  # a bad logo stops the run here, not once per row
     for language in sorted({a.language for a in listing.rows} | {config.defaults.language}):
         pipeline.check_current(pipeline.content(treatment, language))  # stop now, not once per row
+    _try_cover(pipeline, listing, treatment, config.defaults.language)
     records = Records(config.records_path)  # a bad records file stops us before any work
     try:
         out_dir = ensure_folder(plan.out_dir)
@@ -142,6 +143,19 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
         remove_stale_parts(out_dir, older_than=0)
         raise Interrupted("Stopped while joining print-all.pdf. Every appointment's file is complete. Run the "
                           "same command again to make print-all.pdf.") from None
+
+
+def _try_cover(pipeline, listing: AppointmentList, treatment: str, language: str) -> None:
+    """Make the cover sheet once with every document the list asks for, and throw it away: it is made
+    last, so a label only it uses (missing from the content) must stop the run before any work."""
+    from patientdocs.batch import run as runner
+
+    asked = {name for row in listing.rows for name in row.documents}
+    documents = [name for name in pipeline.kinds.names() if name in asked]
+    row = {"date": runner.run_date(listing), "time": "08:30", "patient": "Sample Patient", "patient_id": "SAMPLE-1",
+           "therapist": "Sample Therapist", "documents": documents}
+    pipeline.render_cover(runner.run_date(listing), [row], ["Sample problem"], treatment=treatment,
+                          language=language, last_date=runner.last_date(listing))
 
 
 def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: Path, treatment: str, duplex: bool,
