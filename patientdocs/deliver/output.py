@@ -8,6 +8,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -76,6 +77,33 @@ def check_folder_writable(folder: Path, what: str | None = None) -> None:
         raise PatientDocsError(f"{what or f'cannot write in {folder}'}: {reason} ('{folder}')") from None
     os.close(fd)
     remove_quietly(Path(probe))
+
+
+LOCK_NAME = f"{TEMP_PREFIX}run.lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the folder's lock for one print run, or refuse at once if another run holds it.
+
+    Two runs into one folder would clear each other's temporary files and half-made print-all.pdf.
+    The lock is the kernel's (flock), so a run that is killed or crashes lets go of it by itself;
+    the empty lock file is kept, since removing it could let two runs hold two different files."""
+    import fcntl
+
+    try:
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+    except OSError as exc:
+        raise PatientDocsError(f"cannot write in {folder} ({exc.strerror})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PatientDocsError(f"another run is making {folder} now; wait until it has finished, or "
+                                   "choose another folder with -o") from None
+        yield
+    finally:
+        os.close(fd)  # closing lets go of the lock
 
 
 def temp_name(path: Path, tag: str) -> Path:

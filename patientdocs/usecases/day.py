@@ -99,7 +99,7 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
               progress: Progress | None = None, user: str | None = None) -> DayResult:
     """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt."""
     from patientdocs.batch import run as runner
-    from patientdocs.deliver.output import check_folder_writable, ensure_folder, remove_stale_parts
+    from patientdocs.deliver.output import check_folder_writable, ensure_folder, folder_lock, remove_stale_parts
     from patientdocs.records.store import Records
     from patientdocs.render.pipeline import Pipeline
 
@@ -112,37 +112,40 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
     for language in sorted({a.language for a in listing.rows} | {config.defaults.language}):
         pipeline.check_current(pipeline.content(treatment, language))  # stop now, not once per row
     _try_cover(pipeline, listing, treatment, config.defaults.language)
-    records = Records(config.records_path)  # a bad records file stops us before any work
-    try:
-        out_dir = ensure_folder(plan.out_dir)
-        check_folder_writable(out_dir)
-        remove_stale_parts(out_dir, older_than=0)  # a killed run's temporary files: never a finished one
-        # An earlier run's print-all.pdf must never be printed by mistake for this one.
-        runner.remove_previous_results(out_dir)
-        jobs = runner.plan(listing, out_dir, treatment, records)
-    finally:
-        records.close()
-    duplex = config.document.duplex if duplex is None else duplex
-    settings = runner.RunSettings(config.source, plan.allow_expired, duplex)
-    count = workers or config.batch.workers or runner.default_workers()
-    result = runner.BatchResult()
-    try:
-        if progress is not None:
-            progress(0, len(jobs))
-        for outcome in runner.run_jobs(jobs, settings, count):
-            result.outcomes.append(outcome)
+    with contextlib.ExitStack() as hold:  # the output folder's lock, until print-all.pdf is made
+        records = Records(config.records_path)  # a bad records file stops us before any work
+        try:
+            out_dir = ensure_folder(plan.out_dir)
+            # Before anything is cleared or made: a second run into this folder stops here.
+            hold.enter_context(folder_lock(out_dir))
+            check_folder_writable(out_dir)
+            remove_stale_parts(out_dir, older_than=0)  # a killed run's temporary files: never a finished one
+            # An earlier run's print-all.pdf must never be printed by mistake for this one.
+            runner.remove_previous_results(out_dir)
+            jobs = runner.plan(listing, out_dir, treatment, records)
+        finally:
+            records.close()
+        duplex = config.document.duplex if duplex is None else duplex
+        settings = runner.RunSettings(config.source, plan.allow_expired, duplex)
+        count = workers or config.batch.workers or runner.default_workers()
+        result = runner.BatchResult()
+        try:
             if progress is not None:
-                progress(len(result.outcomes), len(jobs))
-    except KeyboardInterrupt:
-        remove_stale_parts(out_dir, older_than=0)
-        raise Interrupted(f"Stopped before all {count_of(len(jobs), 'appointment')} were made. Every "
-                          "finished file is complete. Run the same command again to make the rest.") from None
-    try:
-        return _finish(pipeline, listing, result, out_dir, plan.source, treatment, duplex, config)
-    except KeyboardInterrupt:
-        remove_stale_parts(out_dir, older_than=0)
-        raise Interrupted("Stopped while joining print-all.pdf. Every appointment's file is complete. Run the "
-                          "same command again to make print-all.pdf.") from None
+                progress(0, len(jobs))
+            for outcome in runner.run_jobs(jobs, settings, count):
+                result.outcomes.append(outcome)
+                if progress is not None:
+                    progress(len(result.outcomes), len(jobs))
+        except KeyboardInterrupt:
+            remove_stale_parts(out_dir, older_than=0)
+            raise Interrupted(f"Stopped before all {count_of(len(jobs), 'appointment')} were made. Every "
+                              "finished file is complete. Run the same command again to make the rest.") from None
+        try:
+            return _finish(pipeline, listing, result, out_dir, plan.source, treatment, duplex, config)
+        except KeyboardInterrupt:
+            remove_stale_parts(out_dir, older_than=0)
+            raise Interrupted("Stopped while joining print-all.pdf. Every appointment's file is complete. Run the "
+                              "same command again to make print-all.pdf.") from None
 
 
 def _try_cover(pipeline, listing: AppointmentList, treatment: str, language: str) -> None:
