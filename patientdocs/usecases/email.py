@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 __all__ = ["EmailRequest", "Handover", "Sent", "VisitInput", "send_documents"]
 
 
+# The server answer recorded for an email handed over but never confirmed (the connection broke, or
+# sending was stopped): it may have arrived.
+UNCONFIRMED = "unconfirmed: handed over, but the server did not confirm it"
+
+
 @frozen
 class EmailRequest:
     documents: tuple[str, ...]  # kinds to attach; the first one is the main document
@@ -147,28 +152,39 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             atomic_write(target, bytes(message))
             return Sent(address, len(attachments), paths, target, encrypted, passphrase, policy,
                         hand_over(" (opens the attachments of this email)"))
+        def record(reply: str) -> None:
+            with records.transaction() as conn:
+                for path, rendered, data in saved:
+                    for made in records_for(rendered, visit, channel="emailed", file_name=str(path),
+                                            patient_key=None, sha256=hashlib.sha256(data).hexdigest(),
+                                            recipient=address, server_response=reply, encryption=policy):
+                        records.insert(conn, made)
+
         try:
             reply = mailer.send(message, smtp, password=login, ssl_context=context)
         except PatientDocsError as exc:
             kept = ", ".join(str(path) for path in paths)
             maybe_sent = getattr(exc, "maybe_sent", False)
-            sent = "It was not recorded as sent" if maybe_sent else "Nothing was sent"
+            sent = "Nothing was sent"
+            if maybe_sent:
+                # The records must show the attempt: the patient may have the documents.
+                try:
+                    record(UNCONFIRMED)
+                    sent = "It is recorded as sent but not confirmed"
+                except (sqlite3.Error, PatientDocsError, KeyboardInterrupt):
+                    sent = "It could not be added to the records either; note it by hand"
             error = type(exc)(f"{str(exc).rstrip('.')}. {sent}; the PDFs are saved: {kept}")
+            error.maybe_sent = maybe_sent
             # If it did arrive, the patient cannot open it without this.
             error.handover = hand_over(" (if the email did arrive)") if maybe_sent else None
             raise error from None
         try:
-            with records.transaction() as conn:
-                for path, rendered, data in saved:
-                    for record in records_for(rendered, visit, channel="emailed", file_name=str(path),
-                                              patient_key=None, sha256=hashlib.sha256(data).hexdigest(),
-                                              recipient=address, server_response=reply, encryption=policy):
-                        records.insert(conn, record)
-        except (sqlite3.Error, PatientDocsError) as exc:
+            record(reply)
+        except (sqlite3.Error, PatientDocsError, KeyboardInterrupt) as exc:
             # The server has the message: saying "failed" now would make staff send it twice.
+            why = "stopped first" if isinstance(exc, KeyboardInterrupt) else getattr(exc, "message", None) or exc
             error = DeliveryError(f"the email WAS sent to {address}, but it could not be added to the records "
-                                  f"({getattr(exc, 'message', None) or exc}); do not send it again, and note it "
-                                  "by hand")
+                                  f"({why}); do not send it again, and note it by hand")
             error.handover = hand_over()  # the email went: the patient needs it all the same
             raise error from None
         return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over())
