@@ -3,6 +3,7 @@ the run leaves no process behind that waits for work forever."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -19,10 +20,8 @@ ROW = "2026-12-01,{h:02d}:{m:02d},Patient {n},1980-01-{d:02d},W-{n},Sam Patel,en
 def children(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):
             found |= {int(x) for x in (task / "children").read_text().split()}
-        except OSError:
-            pass
     return found
 
 
@@ -60,7 +59,5 @@ def test_workers_exit_when_the_batch_is_killed(project: Path) -> None:
     finally:
         batch.kill()
         for worker in workers:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(worker, signal.SIGKILL)
-            except OSError:
-                pass
