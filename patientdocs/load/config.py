@@ -21,12 +21,13 @@ BATCH_FIELDS = ("date", "time", "patient_name", "dob", "patient_id", "therapist"
 
 @record
 class Clinic:
-    name: str = spec(min_length=1)
-    address: list[str] = spec(min_length=1)
-    phone: str = spec(min_length=1)
-    emergency_number: str = spec(min_length=1)
-    email: str | None = None
-    website: str | None = None
+    # Printed on one line each, in the page header and the warnings.
+    name: str = spec(min_length=1, one_line=True)
+    address: list[str] = spec(min_length=1, one_line=True)
+    phone: str = spec(min_length=1, one_line=True)
+    emergency_number: str = spec(min_length=1, one_line=True)
+    email: str | None = spec(default=None, one_line=True)
+    website: str | None = spec(default=None, one_line=True)
     out_of_hours: str = ""
     logo: Path | None = None
     # Checked with the other keys, so every problem in the file is reported in one go.
