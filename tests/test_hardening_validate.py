@@ -83,3 +83,22 @@ def test_a_batch_without_a_cover_label_stops_before_any_work(project: Path) -> N
                                    "undefined: 'dict object' has no attribute 'cover_done'"]
     assert not (project / "day").exists()
     assert not list(project.rglob("*.pdf"))
+
+
+def test_a_list_whose_day_is_far_from_today_is_warned_about(project: Path) -> None:
+    # A US export (MM/DD/YYYY) read as DD/MM/YYYY: every date reads both ways, 11 months apart.
+    (project / "day.csv").write_text("date,patient_name,dob\n12/01/2026,Ana Lima,1990-05-02\n"
+                                     "12/01/2026,Ben Okafor,1971-02-03\n", encoding="utf-8")
+    result = run_cli("batch", "day.csv", "-o", "day", cwd=project)
+    assert result.returncode == 0, result.stderr
+    warning = ("Warning: day.csv: the list's day is 2026-01-12, 323 days before today (2026-12-01); if that is not "
+               "the day, check the dates of the export against the formats read (YYYY-MM-DD, DD/MM/YYYY: "
+               "batch.date_formats in config.yaml), or the file chosen")
+    assert warning in result.stderr.splitlines()
+    assert warning.removeprefix("Warning: ") in (project / "day" / "report.txt").read_text(encoding="utf-8")
+
+
+def test_a_list_for_today_or_next_week_has_no_such_warning(project: Path) -> None:
+    (project / "day.csv").write_text("date,patient_name,dob\n2026-12-08,Ana Lima,1990-05-02\n", encoding="utf-8")
+    result = run_cli("batch", "day.csv", "-o", "day", cwd=project)
+    assert result.returncode == 0 and "Warning" not in result.stderr, result.stderr

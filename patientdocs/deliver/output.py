@@ -87,23 +87,37 @@ def folder_lock(folder: Path) -> Iterator[None]:
     """Hold the folder's lock for one print run, or refuse at once if another run holds it.
 
     Two runs into one folder would clear each other's temporary files and half-made print-all.pdf.
-    The lock is the kernel's (flock), so a run that is killed or crashes lets go of it by itself;
-    the empty lock file is kept, since removing it could let two runs hold two different files."""
+    The lock is the kernel's (flock), so a run that is killed or crashes lets go of it by itself.
+    The lock file is removed when the run ends; a run that locked a file just removed (the inode
+    no longer at the path) takes the new one instead, so two runs never hold two different files."""
     import fcntl
 
-    try:
-        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
-    except OSError as exc:
-        raise PatientDocsError(f"cannot write in {folder} ({exc.strerror})") from None
-    try:
+    path = folder / LOCK_NAME
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+        except OSError as exc:
+            raise PatientDocsError(f"cannot write in {folder} ({exc.strerror})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            os.close(fd)
             raise PatientDocsError(f"another run is making {folder} now; wait until it has finished, or "
                                    "choose another folder with -o") from None
+        held = os.fstat(fd)
+        try:
+            now = os.stat(path)
+        except FileNotFoundError:
+            now = None
+        if now is not None and (now.st_ino, now.st_dev) == (held.st_ino, held.st_dev):
+            break
+        os.close(fd)
+    try:
         yield
     finally:
-        os.close(fd)  # closing lets go of the lock
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # still holding the lock: see above
+        os.close(fd)
 
 
 def temp_name(path: Path, tag: str) -> Path:

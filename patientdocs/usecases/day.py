@@ -90,9 +90,33 @@ def plan_day(config: Config, appointments: Path, *, output: Path | None = None, 
         listing.warnings.append(f"{appointments}: the list holds appointments on {len(days)} different days "
                                 f"({days[0].isoformat()} to {days[-1].isoformat()}); the cover sheet gives each "
                                 "row's date")
+    _far_from_today(listing, appointments, config)
     out_dir = output or config.output_dir / runner.run_date(listing).isoformat()
     return DayPlan(appointments, tuple(_planned(a) for a in listing.rows), tuple(listing.problems),
                    tuple(listing.warnings), out_dir, treatment, allow_expired, listing)
+
+
+# A day's list is printed shortly before the day (or reprinted soon after): one that is in the past,
+# or more than a year ahead, was most likely read with the wrong day/month order (12/01/2026,
+# 01/02/2026 ... read both ways), or is the wrong export. Lists are printed weeks ahead at times.
+_DAYS_BEFORE, _DAYS_AFTER = 7, 366
+
+
+def _far_from_today(listing: AppointmentList, source: Path, config: Config) -> None:
+    from patientdocs.batch import run as runner
+    from patientdocs.load.visit import human_format, today
+
+    if not listing.rows:
+        return
+    day, now = runner.run_date(listing), today()
+    gap = (day - now).days
+    if -_DAYS_BEFORE <= gap <= _DAYS_AFTER:
+        return
+    when = f"{-gap} days before" if gap < 0 else f"{gap} days after"
+    formats = ", ".join(human_format(f) for f in ("%Y-%m-%d", *config.batch.date_formats))
+    listing.warnings.append(f"{source}: the list's day is {day.isoformat()}, {when} today ({now.isoformat()}); "
+                            f"if that is not the day, check the dates of the export against the formats read "
+                            f"({formats}: batch.date_formats in config.yaml), or the file chosen")
 
 
 def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, duplex: bool | None = None,
@@ -116,9 +140,9 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
         records = Records(config.records_path)  # a bad records file stops us before any work
         try:
             out_dir = ensure_folder(plan.out_dir)
+            check_folder_writable(out_dir)
             # Before anything is cleared or made: a second run into this folder stops here.
             hold.enter_context(folder_lock(out_dir))
-            check_folder_writable(out_dir)
             remove_stale_parts(out_dir, older_than=0)  # a killed run's temporary files: never a finished one
             # An earlier run's print-all.pdf must never be printed by mistake for this one.
             runner.remove_previous_results(out_dir)
