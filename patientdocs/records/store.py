@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
-from patientdocs.deliver.output import create_private, remove_quietly, write_temp
+from patientdocs.deliver.output import TEMP_PREFIX, create_private, remove_quietly, write_temp
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
 
@@ -312,7 +312,7 @@ def save_with_record(records: Records, path: Path, data: bytes, new: list[Record
         for record in new:
             records.insert(conn, record)
         if path.exists():
-            backup = path.with_name(f".{path.name}.{os.getpid()}.old")
+            backup = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.old")
             os.replace(path, backup)
         os.replace(tmp, path)
         placed = True
@@ -336,3 +336,41 @@ def save_with_record(records: Records, path: Path, data: bytes, new: list[Record
     finally:
         if committed:
             remove_quietly(backup)
+
+
+def recover_replaced(records: Records, folder: Path) -> None:
+    """Finish what a run killed while replacing a file left behind (see save_with_record).
+
+    The earlier file was moved aside as ``.patientdocs-<name>.<pid>.old``. If the process is gone:
+    with no file at the name, or one whose bytes are not in the records (never committed), the
+    earlier file is put back; when the file at the name is recorded, the copy aside is removed."""
+    import re
+
+    pattern = re.compile(re.escape(TEMP_PREFIX) + r"(?P<name>.+)\.(?P<pid>\d+)\.old")
+    try:
+        leftovers = [p for p in folder.glob(f"{TEMP_PREFIX}*.old") if p.is_file() and not p.is_symlink()]
+    except OSError:
+        return
+    for backup in leftovers:
+        match = pattern.fullmatch(backup.name)
+        if match is None or _alive(int(match["pid"])):
+            continue  # not ours, or a run still replacing it now
+        original = backup.with_name(match["name"])
+        with suppress(OSError):
+            digest = file_sha256(original)
+            if digest is not None and records.find(sha256=digest):
+                remove_quietly(backup)
+            elif not original.exists() or digest is not None:
+                os.replace(backup, original)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: not ours to judge
+    return True

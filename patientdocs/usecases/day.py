@@ -124,7 +124,7 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
     """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt."""
     from patientdocs.batch import run as runner
     from patientdocs.deliver.output import check_folder_writable, ensure_folder, folder_lock, remove_stale_parts
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import Records, recover_replaced
     from patientdocs.render.pipeline import Pipeline
 
     listing = plan.listing
@@ -144,6 +144,7 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
             # Before anything is cleared or made: a second run into this folder stops here.
             hold.enter_context(folder_lock(out_dir))
             remove_stale_parts(out_dir, older_than=0)  # a killed run's temporary files: never a finished one
+            recover_replaced(records, out_dir)  # a file a killed run was replacing: put back, or tidied
             # An earlier run's print-all.pdf must never be printed by mistake for this one.
             runner.remove_previous_results(out_dir)
             jobs = runner.plan(listing, out_dir, treatment, records)

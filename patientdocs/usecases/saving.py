@@ -98,8 +98,9 @@ def default_output(config: Config, registry: Registry, kinds: tuple[str, ...], v
 def save_document(config: Config, registry: Registry, records: Records, rendered: Rendered, visit: Visit, *,
                   output: Path | None, channel: str) -> tuple[Path, str]:
     """Save one PDF with its records, as one unit of work; returns its path and the patient's identity."""
-    from patientdocs.records.store import save_with_record
+    from patientdocs.records.store import recover_replaced, save_with_record
 
+    recover_replaced(records, output.parent if output is not None else config.output_dir)
     identity = records.identity(name=visit.patient, patient_id=visit.patient_id, dob=visit.dob)
     target = output if output is not None else default_output(config, registry, rendered.kinds, visit, records,
                                                               identity)
