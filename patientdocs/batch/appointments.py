@@ -246,9 +246,18 @@ def _with_keys(rows: list[Appointment]) -> list[Appointment]:
 
 # -- the file -------------------------------------------------------------------------------------
 
+_MAX_BYTES = 64 * 1024 * 1024  # a day's list is kilobytes; a device such as /dev/zero never ends
+
+
 def _read_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
+        if path.exists() and not path.is_file() and not path.is_dir():  # a pipe would wait forever
+            raise PatientDocsError(f"appointments file '{path}' is not a regular file (a device or a pipe)")
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_BYTES + 1)
+        if len(raw) > _MAX_BYTES:
+            raise PatientDocsError(f"appointments file '{path}' is larger than {_MAX_BYTES // (1024 * 1024)} MB; "
+                                   "is it the right file?")
     except FileNotFoundError:
         raise PatientDocsError(f"appointments file '{path}' not found") from None
     except IsADirectoryError:

@@ -287,7 +287,8 @@ def load_config(path: Path) -> Config:
     logo = config.logo_path
     if logo is not None and not logo.is_file():
         loc = ("clinic", "logo")
-        raise PatientDocsError(f"clinic.logo: file '{logo}' not found", source=path, line=_line_of(path, text, loc))
+        what = "is a folder, not a file" if logo.is_dir() else "is not a file" if logo.exists() else "not found"
+        raise PatientDocsError(f"clinic.logo: file '{logo}' {what}", source=path, line=_line_of(path, text, loc))
     smtp = config.email.smtp
     if smtp is not None and smtp.ca_file is not None and not config.resolve(smtp.ca_file).is_file():
         loc = ("email", "smtp", "ca_file")

@@ -1,0 +1,53 @@
+"""The small things a hostile test found: each one message the user sees, with its exit code."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import VISIT, error_lines, replace_line, run_cli
+
+
+def only_error(result) -> str:
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    (line,) = error_lines(result)
+    return line
+
+
+def test_a_logo_that_is_a_folder_is_not_called_missing(project: Path) -> None:
+    (project / "logo.png").mkdir()
+    line = replace_line(project / "config.yaml", "logo: null", "logo: logo.png")
+    assert only_error(run_cli("list", cwd=project)) == \
+        f"Error: config.yaml:{line}: clinic.logo: file 'logo.png' is a folder, not a file"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_pipe_or_a_device_as_settings_is_refused_at_once(project: Path, kind: str) -> None:
+    path = "/dev/zero" if kind == "device" else str(project / "settings.yaml")
+    if kind == "fifo":
+        os.mkfifo(path)
+    assert only_error(run_cli("--config", path, "list", cwd=project)) == \
+        f"Error: {path}: is not a regular file (a device or a pipe)"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_pipe_or_a_device_as_the_day_list_is_refused_at_once(project: Path, kind: str) -> None:
+    path = "/dev/zero" if kind == "device" else str(project / "day.csv")
+    if kind == "fifo":
+        os.mkfifo(path)
+    assert only_error(run_cli("batch", path, "-o", "day", cwd=project)) == \
+        f"Error: appointments file '{path}' is not a regular file (a device or a pipe)"
+    assert not (project / "day").exists()
+
+
+def test_a_huge_settings_file_is_refused_without_reading_it_whole(project: Path) -> None:
+    with (project / "config.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("# " + "x" * (11 * 1024 * 1024) + "\n")
+    assert only_error(run_cli("list", cwd=project)) == \
+        "Error: config.yaml: is larger than 10 MB; is it the right file?"
+
+
+def visit_args(*extra: str) -> tuple[str, ...]:
+    return ("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", *extra)
