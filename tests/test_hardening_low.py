@@ -51,3 +51,33 @@ def test_a_huge_settings_file_is_refused_without_reading_it_whole(project: Path)
 
 def visit_args(*extra: str) -> tuple[str, ...]:
     return ("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", *extra)
+
+
+def test_a_next_visit_years_away_is_refused(project: Path) -> None:
+    result = run_cli("aftercare", "--patient", "Ana Lima", *VISIT, "--next-visit", "9999-12-31", "-o", "out.pdf",
+                     cwd=project)
+    assert only_error(result) == ("Error: next visit 9999-12-31 is more than a year after this visit (2026-12-01); "
+                                  "check the date")
+    assert not (project / "out.pdf").exists()
+
+
+def test_an_empty_date_is_refused_not_taken_for_today(project: Path) -> None:
+    result = run_cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "--date", "", "-o", "out.pdf",
+                     cwd=project)
+    assert only_error(result) == ("Error: date is empty; give the visit's date as YYYY-MM-DD, or leave it out "
+                                  "for today")
+    assert not (project / "out.pdf").exists()
+
+
+def test_dash_as_output_is_refused_not_a_file_named_dash(project: Path) -> None:
+    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "-", cwd=project)
+    assert only_error(result) == ("Error: cannot write '-': the document is saved as a file; give a file name "
+                                  "ending in .pdf")
+    assert not (project / "-").exists()
+
+
+def test_a_very_long_date_is_not_echoed_in_full(project: Path) -> None:
+    result = run_cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "--date", "1" * 5000, "-o", "out.pdf",
+                     cwd=project)
+    line = only_error(result)
+    assert line.startswith("Error: date '1111") and len(line) < 200, line

@@ -56,6 +56,8 @@ def inside(folder: Path, name: str) -> Path:
 def check_writable(path: Path) -> None:
     """Fail before any work is done if ``path`` cannot be written."""
     folder = path.parent if str(path.parent) else Path(".")
+    if str(path) == "-":  # the usual "standard output": a PDF is not written to a terminal
+        raise PatientDocsError("cannot write '-': the document is saved as a file; give a file name ending in .pdf")
     if path.is_dir():
         raise PatientDocsError(f"cannot write '{path}': it is a folder; give a file name ending in .pdf")
     if path.exists() and not path.is_file():  # /dev/full, a pipe: replacing it would break the system
