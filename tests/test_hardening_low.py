@@ -81,3 +81,17 @@ def test_a_very_long_date_is_not_echoed_in_full(project: Path) -> None:
                      cwd=project)
     line = only_error(result)
     assert line.startswith("Error: date '1111") and len(line) < 200, line
+
+
+@pytest.mark.skipif(not Path("/usr/share/zoneinfo/Pacific/Auckland").exists(), reason="needs the time zone files")
+@pytest.mark.parametrize(("zone", "epoch", "day"), [
+    ("America/New_York", "1796083200", "30 November 2026"),  # 2026-12-01 00:00 UTC is still 30 November there
+    ("Pacific/Auckland", "1796040000", "1 December 2026"),  # 2026-11-30 12:00 UTC is already 1 December there
+])
+def test_today_is_the_local_day(project: Path, zone: str, epoch: str, day: str) -> None:
+    from conftest import page_texts
+
+    result = run_cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "-o", "out.pdf", cwd=project,
+                     env={"TZ": zone, "SOURCE_DATE_EPOCH": epoch})
+    assert result.returncode == 0, result.stderr
+    assert f"Prepared for Ana Lima, {day}" in page_texts(project / "out.pdf")[0]

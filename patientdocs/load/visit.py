@@ -26,12 +26,13 @@ _STRFTIME_HUMAN = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon"
 
 
 def today() -> dt.date:
-    """Today, or the reproducible build date when SOURCE_DATE_EPOCH is set."""
+    """Today, or the day of SOURCE_DATE_EPOCH when it is set: in both cases the clinic's own (local)
+    day, as the clock on the wall shows it, not the day in UTC."""
     import os
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        return dt.datetime.fromtimestamp(int(epoch)).date()
     return dt.date.today()
 
 
