@@ -24,3 +24,30 @@ def test_utf16_without_its_mark_is_still_recognised(project: Path) -> None:
     assert result.returncode == 2
     assert error_lines(result) == ["Error: cannot read day.csv: it looks like UTF-16 text without a byte-order "
                                    "mark; save it as CSV UTF-8"]
+
+
+def test_one_row_with_a_wrong_year_does_not_set_the_runs_dates(project: Path) -> None:
+    (project / "day.csv").write_text("date,patient_name,dob\n2026-12-01,Ana Lima,1990-05-02\n"
+                                     "2025-12-01,Ben Okafor,1971-02-03\n2026-12-01,Cara Diaz,1980-03-04\n",
+                                     encoding="utf-8")
+    result = run_cli("batch", "day.csv", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert "Made 2 of 3 appointments; 1 not made" in result.stdout
+    assert "several days" not in result.stderr
+    folder = project / "out" / "2026-12-01"  # the list's day, not the stray row's
+    report = (folder / "report.txt").read_text(encoding="utf-8")
+    assert ("line 3: Ben Okafor: SKIPPED: date 2025-12-01 is far from the list's day 2026-12-01; check the year "
+            "and the month") in report
+    assert not (project / "out" / "2025-12-01").exists()
+
+
+def test_a_row_dated_9999_does_not_stretch_the_cover_to_9999(project: Path) -> None:
+    from conftest import page_texts
+
+    (project / "day.csv").write_text("date,patient_name,dob\n2026-12-01,Ana Lima,1990-05-02\n"
+                                     "9999-12-31,Ben Okafor,1971-02-03\n", encoding="utf-8")
+    result = run_cli("batch", "day.csv", "-o", "day", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert "several days" not in result.stderr
+    cover = page_texts(project / "day" / "print-all.pdf")[0]
+    assert "Print run: 1 December 2026" in cover and "9999" not in cover.split("Not made")[0]

@@ -299,13 +299,21 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def likely_dates(appointments: AppointmentList) -> list[dt.date]:
+    """Row dates in years a visit can be in: a row dated 9999 is not made, and must not set the run's dates."""
+    from patientdocs.load.visit import FIRST_YEAR, LAST_YEAR
+
+    return sorted({a.date for a in appointments.rows if FIRST_YEAR <= a.date.year <= LAST_YEAR})
+
+
 def run_date(appointments: AppointmentList) -> dt.date:
     from patientdocs.render.pipeline import today
 
-    dates = sorted({a.date for a in appointments.rows})
+    dates = likely_dates(appointments)
     return dates[0] if dates else today()
 
 
 def last_date(appointments: AppointmentList) -> dt.date:
     """The latest appointment date: a list that spans several days says so on its cover."""
-    return max((a.date for a in appointments.rows), default=run_date(appointments))
+    dates = likely_dates(appointments)
+    return dates[-1] if dates else run_date(appointments)

@@ -84,7 +84,8 @@ def plan_day(config: Config, appointments: Path, *, output: Path | None = None, 
     listing = read_appointments(appointments, columns=config.batch.columns, date_formats=config.batch.date_formats,
                                 known_languages=languages, default_language=config.defaults.language,
                                 kinds=registry)
-    days = sorted({a.date for a in listing.rows})
+    _refuse_stray_days(listing, appointments)
+    days = runner.likely_dates(listing)
     if len(days) > 1:
         # A day's list with other days in it is often the wrong export: say so, but make it.
         listing.warnings.append(f"{appointments}: the list holds appointments on {len(days)} different days "
@@ -94,6 +95,35 @@ def plan_day(config: Config, appointments: Path, *, output: Path | None = None, 
     out_dir = output or config.output_dir / runner.run_date(listing).isoformat()
     return DayPlan(appointments, tuple(_planned(a) for a in listing.rows), tuple(listing.problems),
                    tuple(listing.warnings), out_dir, treatment, allow_expired, listing)
+
+
+# Rows this far from the day most of the list is on are typing slips (2025 for 2026): made, they
+# would set the run's folder and its cover's date range.
+_STRAY_DAYS = 31
+
+
+def _refuse_stray_days(listing: AppointmentList, source: Path) -> None:
+    from collections import Counter
+
+    from patientdocs.batch.appointments import RowProblem
+    from patientdocs.load.visit import FIRST_YEAR, LAST_YEAR
+
+    def likely(row) -> bool:  # a year nobody books (9999) has its own message when the row is made
+        return FIRST_YEAR <= row.date.year <= LAST_YEAR
+
+    counts = Counter(a.date for a in listing.rows if likely(a))
+    if len(listing.rows) < 2 or not counts:
+        return
+    main = min(counts, key=lambda d: (-counts[d], d))  # the most common day; the earliest of a tie
+    keep = []
+    for row in listing.rows:
+        if likely(row) and abs((row.date - main).days) > _STRAY_DAYS:
+            listing.problems.append(RowProblem(row.line, f"date {row.date.isoformat()} is far from the list's day "
+                                                         f"{main.isoformat()}; check the year and the month",
+                                               row.patient_name, source))
+        else:
+            keep.append(row)
+    listing.rows[:] = keep
 
 
 # A day's list is printed shortly before the day (or reprinted soon after): one that is in the past,
