@@ -95,3 +95,14 @@ def test_today_is_the_local_day(project: Path, zone: str, epoch: str, day: str) 
                      env={"TZ": zone, "SOURCE_DATE_EPOCH": epoch})
     assert result.returncode == 0, result.stderr
     assert f"Prepared for Ana Lima, {day}" in page_texts(project / "out.pdf")[0]
+
+
+def test_numeric_true_and_empty_keys_are_shown_as_typed_at_their_line(project: Path) -> None:
+    line = replace_line(project / "config.yaml", 'phone: "01632 960 418"',
+                        'phone: "01632 960 418"\n  7: seven\n  ~: nothing\n  true: yes')
+    result = run_cli("list", cwd=project)
+    assert result.returncode == 2
+    tail = "a key is a name, not a number, true/false or empty (check the spelling)"
+    assert error_lines(result) == [f"Error: config.yaml:{line + 1}: unknown key '7' in 'clinic': {tail}",
+                                   f"Error: config.yaml:{line + 2}: unknown key '~ (an empty key)' in 'clinic': {tail}",
+                                   f"Error: config.yaml:{line + 3}: unknown key 'true' in 'clinic': {tail}"]

@@ -193,7 +193,13 @@ def _build(cls: type[T], data: Any, loc: Loc, out: list[Problem]) -> T | None:
     fields = [f for f in dataclasses.fields(cls) if f.init]
     keys = {f.metadata.get("alias", f.name): f for f in fields}
     for key in data:
-        if key not in keys:
+        if not isinstance(key, str):
+            # 7:, true: or ~: as a key: shown as typed, not as a list position ("[8]") or "None".
+            written = "~ (an empty key)" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
+            where = f" in '{dotted(loc)}'" if loc else ""
+            out.append(Problem((*loc, key), f"unknown key '{written}'{where}: a key is a name, not a number, "
+                                            "true/false or empty (check the spelling)"))
+        elif key not in keys:
             out.append(Problem((*loc, key), f"unknown key '{dotted((*loc, key))}' (check the spelling)"))
     before = len(out)
     values = {}

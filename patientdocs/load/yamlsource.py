@@ -63,13 +63,29 @@ class Document:
         return PatientDocsError(message, source=self.path, line=self.line_of(loc))
 
 
+def _key(node: yaml.Node) -> Any:
+    """A mapping key as the data holds it (``7:`` is the number 7, ``~:`` None), to find its line."""
+    value = node.value
+    if not isinstance(node, yaml.ScalarNode):
+        return value
+    if node.tag == "tag:yaml.org,2002:int":
+        return int(value)
+    if node.tag == "tag:yaml.org,2002:float":
+        return float(value)
+    if node.tag == "tag:yaml.org,2002:bool":
+        return value.lower() == "true"
+    if node.tag == "tag:yaml.org,2002:null":
+        return None
+    return value
+
+
 def _index(node: yaml.Node, loc: Path_, lines: dict[Path_, int], doc_path: Path,
            problems: list[PatientDocsError]) -> None:
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
-            key = key_node.value
+            key = _key(key_node)
             line = key_node.start_mark.line + 1
             if key in seen:
                 problems.append(PatientDocsError(f"key '{key}' appears twice", source=doc_path, line=line))
