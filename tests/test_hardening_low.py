@@ -106,3 +106,30 @@ def test_numeric_true_and_empty_keys_are_shown_as_typed_at_their_line(project: P
     assert error_lines(result) == [f"Error: config.yaml:{line + 1}: unknown key '7' in 'clinic': {tail}",
                                    f"Error: config.yaml:{line + 2}: unknown key '~ (an empty key)' in 'clinic': {tail}",
                                    f"Error: config.yaml:{line + 3}: unknown key 'true' in 'clinic': {tail}"]
+
+
+@pytest.mark.parametrize(("colour", "ratio"), [("#ffffff", "1.00"), ("#777777", "4.48")])
+def test_a_brand_colour_too_light_to_read_is_refused(project: Path, colour: str, ratio: str) -> None:
+    line = replace_line(project / "config.yaml", 'brand_colour: "#1f5f8b"', f'brand_colour: "{colour}"')
+    assert only_error(run_cli(*visit_args(), cwd=project)) == (
+        f"Error: config.yaml:{line}: clinic.brand_colour: '{colour}' is too light to read on white paper (contrast "
+        f"{ratio}:1, at least 4.5:1 is needed); choose a darker colour, like #1f5f8b")
+
+
+def test_a_clinic_name_too_long_for_the_header_is_refused(project: Path) -> None:
+    line = replace_line(project / "config.yaml", "name: Riverside Physio & Sports Clinic",
+                        "name: Riverside Physio & Sports Clinic of the Greater Northbridge Area and Surroundings")
+    assert only_error(run_cli(*visit_args(), cwd=project)) == (
+        f"Error: config.yaml:{line}: clinic.name is too long for the page header: 194 mm wide, and 140 mm fit "
+        "on A4 paper; shorten it")
+    assert not (project / "out.pdf").exists()
+
+
+def test_many_address_lines_that_would_run_off_the_header_are_refused(project: Path) -> None:
+    replace_line(project / "config.yaml", "    - Northbridge NB4 7QT",
+                 "    - Northbridge NB4 7QT\n    - Unit 5, The Old Mill Buildings\n"
+                 "    - Second floor, above the bakery\n    - United Kingdom of Great Britain and Northern Ireland")
+    result = run_cli("validate", cwd=project)
+    assert result.returncode == 2
+    assert ("config.yaml:6: clinic.address (printed on one line) is too long for the page header: 225 mm wide, "
+            "and 180 mm fit on A4 paper; shorten it") in result.stderr

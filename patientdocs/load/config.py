@@ -34,6 +34,30 @@ class Clinic:
     brand_colour: str = spec(default="#1f5f8b", pattern=r"#[0-9a-fA-F]{6}", like="a colour like #1f5f8b")
     training_statement: str = ""
 
+    def problems(self) -> list[str]:
+        # Headings and the clinic's name are printed in this colour on white paper.
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.brand_colour):
+            return []  # said by the pattern
+        ratio = _contrast_on_white(self.brand_colour)
+        if ratio < MIN_CONTRAST:
+            return [f"brand_colour: '{self.brand_colour}' is too light to read on white paper (contrast "
+                    f"{ratio:.2f}:1, at least {MIN_CONTRAST}:1 is needed); choose a darker colour, like #1f5f8b"]
+        return []
+
+
+MIN_CONTRAST = 4.5  # WCAG 2 AA for text
+
+
+def _contrast_on_white(colour: str) -> float:
+    """WCAG 2 contrast ratio of ``#rrggbb`` against white."""
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
+
 
 @record
 class DocumentSettings:
