@@ -133,3 +133,26 @@ def test_many_address_lines_that_would_run_off_the_header_are_refused(project: P
     assert result.returncode == 2
     assert ("config.yaml:6: clinic.address (printed on one line) is too long for the page header: 225 mm wide, "
             "and 180 mm fit on A4 paper; shorten it") in result.stderr
+
+
+def test_verify_calls_a_truncated_file_of_ours_incomplete(project: Path) -> None:
+    made = run_cli(*visit_args(), cwd=project)
+    assert made.returncode == 0, made.stderr
+    whole = (project / "out.pdf").read_bytes()
+    (project / "cut.pdf").write_bytes(whole[: len(whole) // 2])
+    result = run_cli("verify", "cut.pdf", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.strip().startswith("CHANGED: cut.pdf is incomplete: it stops before the end of a PDF "
+                                            "(cut short while it was copied or saved?), so it matches no document "
+                                            "in the records."), result.stdout
+    assert result.stdout.strip().endswith("Find the original, or make it again.")
+
+
+def test_verify_knows_a_print_run_is_ours_but_not_a_patients_document(project: Path) -> None:
+    (project / "day.csv").write_text("date,patient_name,dob\n2026-12-01,Ana Lima,1990-05-02\n", encoding="utf-8")
+    assert run_cli("batch", "day.csv", "-o", "day", cwd=project).returncode == 0
+    result = run_cli("verify", "day/print-all.pdf", cwd=project)
+    assert result.returncode == 1
+    assert result.stdout.strip() == ("NOT RECORDED: print-all.pdf was made by this program, but it is not one "
+                                     "patient's document (a day's print-all.pdf and the passphrase slip are not "
+                                     "recorded); verify each appointment's own file instead.")
