@@ -728,6 +728,24 @@ def test_a_slip_to_hand_to_the_patient(servers, tmp_path):
     assert not list(tmp_path.rglob("*.part"))
 
 
+def test_dry_run_emails_older_than_a_week_are_removed(servers, tmp_path):
+    write_config(tmp_path, free_port())
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    old, recent, other = (outbox / "2026-11-20_ben-okafor_aftercare.eml", outbox / "2026-11-30_cara_info.eml",
+                          outbox / "notes.eml")
+    for path in (old, recent, other):
+        path.write_bytes(b"To: x@example.org\r\n\r\nold")
+    eight_days_ago = time.time() - 8 * 24 * 3600
+    for path in (old, other):
+        os.utime(path, (eight_days_ago, eight_days_ago))
+    result = send(tmp_path, "--dry-run", password=None)
+    assert result.returncode == 0, result.stderr
+    assert not old.exists()  # holds a patient's documents: not kept for ever
+    assert recent.exists() and other.exists()  # a recent one, and a file not named by this tool
+    assert len(list(outbox.glob("*.eml"))) == 3
+
+
 def test_a_dry_run_can_make_the_slip_too(servers, tmp_path):
     server = servers(MailServer(Handler()))
     write_config(tmp_path, server.port)

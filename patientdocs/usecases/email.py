@@ -9,6 +9,7 @@ have gone, the error carries it too (``handover``), since the patient needs it a
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -147,6 +148,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             from patientdocs.deliver.output import atomic_write, ensure_folder, inside
 
             outbox = ensure_folder(config.outbox_dir)
+            _clear_old_dry_runs(outbox)
             name = f"{visit.date.isoformat()}_{slug(visit.patient)}_{'-'.join(k.name for k in kinds)}.eml"
             target = inside(outbox, name)
             atomic_write(target, bytes(message))
@@ -190,6 +192,24 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
         return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over())
     finally:
         records.close()
+
+
+# A dry run's .eml holds the patient's documents (and name): it is for checking now, not for keeping.
+DRY_RUN_DAYS = 7
+_DRY_RUN_NAME = re.compile(r"\d{4}-\d{2}-\d{2}_[a-z0-9_-]+\.eml")
+
+
+def _clear_old_dry_runs(outbox: Path) -> None:
+    """Remove dry-run emails older than DRY_RUN_DAYS (only files named as this tool names them)."""
+    import contextlib
+    import time
+
+    cutoff = time.time() - DRY_RUN_DAYS * 24 * 3600
+    for old in outbox.glob("*.eml"):
+        with contextlib.suppress(OSError):
+            if _DRY_RUN_NAME.fullmatch(old.name) and old.is_file() and not old.is_symlink() \
+                    and old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def _hand_over(config: Config, day: dt.date, passphrase: str, slip_pdf: bytes | None, note: str) -> Handover:
