@@ -51,3 +51,31 @@ def test_a_row_dated_9999_does_not_stretch_the_cover_to_9999(project: Path) -> N
     assert "several days" not in result.stderr
     cover = page_texts(project / "day" / "print-all.pdf")[0]
     assert "Print run: 1 December 2026" in cover and "9999" not in cover.split("Not made")[0]
+
+
+def test_a_full_disk_at_the_end_still_says_what_was_made(project: Path, monkeypatch) -> None:
+    import errno
+    import os
+
+    from click.testing import CliRunner
+
+    from patientdocs import cli
+    from patientdocs.deliver import printrun
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(printrun, "join", full)
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    (project / "day.csv").write_text("date,patient_name,dob\n2026-12-01,Ana Lima,1990-05-02\n"
+                                     "2026-12-01,Ben Okafor,1971-02-03\n", encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["batch", "day.csv", "-o", "day", "--workers", "1"])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.strip() == "Made 2 of 2 appointments."
+    assert result.stderr.strip() == ("Error: cannot write day/print-all.pdf (No space left on device); every "
+                                     "appointment's file made is complete and listed in day/report.txt; fix this and "
+                                     "run the same command again to make print-all.pdf")
+    assert len(list((project / "day").glob("2026-12-01_*.pdf"))) == 2
+    assert not (project / "day" / "print-all.pdf").exists()
+    assert not list((project / "day").glob(".patientdocs-*"))

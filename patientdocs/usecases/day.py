@@ -56,9 +56,11 @@ class DayResult:
     reused: int  # of those made, already made by an earlier run
     failed: int  # rows not made (problems in the list, and rows that failed)
     total: int
-    print_all: Path | None
-    report: Path
+    print_all: Path | None  # None: it could not be made (see problem)
+    report: Path | None  # None: it could not be written (see problem)
     not_made: tuple[tuple[int, str], ...]  # (CSV line, message)
+    # The files were made, but report.txt or print-all.pdf could not be written (a full disk).
+    problem: str | None = None
 
 
 def _planned(row: Appointment) -> PlannedRow:
@@ -233,9 +235,13 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
                                  treatment=treatment, language=config.defaults.language,
                                  last_date=runner.last_date(listing))
     # The report first: if print-all.pdf cannot be made, it still says what was.
-    report = out_dir / runner.REPORT
-    atomic_write(report, runner.report_text(listing, result, source).encode("utf-8"))
-    print_all = out_dir / runner.PRINT_ALL
+    report: Path | None = out_dir / runner.REPORT
+    problem = None
+    try:
+        atomic_write(report, runner.report_text(listing, result, source).encode("utf-8"))
+    except PatientDocsError as exc:  # a full disk: the files made are still worth a summary
+        problem, report = f"{exc.message}; the appointments' files made are complete", None
+    print_all: Path | None = out_dir / runner.PRINT_ALL
     partial = temp_name(print_all, str(os.getpid()))
     try:
         parts = itertools.chain(((part, i == 0) for i, part in enumerate(cover)), (o.job.target for o in made))
@@ -244,13 +250,14 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
                       seed=pipeline.font_seed(loaded))
         os.replace(partial, print_all)
     except OSError as exc:
-        raise PatientDocsError(f"cannot write {print_all} ({exc.strerror}); every appointment's file is complete "
-                               f"and listed in {report}; fix this and run the same command again to make "
-                               "print-all.pdf") from None
+        listed = f" and listed in {report}" if report is not None else ""
+        problem = (f"cannot write {print_all} ({exc.strerror}); every appointment's file made is complete{listed}; "
+                   "fix this and run the same command again to make print-all.pdf")
+        print_all = None
     finally:
         with contextlib.suppress(OSError):
             remove_quietly(partial)
     return DayResult(made=len(made), reused=sum(o.reused for o in result.outcomes),
                      failed=len(result.failed) + len(listing.problems),
                      total=len(listing.rows) + len(listing.problems), print_all=print_all, report=report,
-                     not_made=tuple(not_made))
+                     not_made=tuple(not_made), problem=problem)
