@@ -156,3 +156,27 @@ def test_verify_knows_a_print_run_is_ours_but_not_a_patients_document(project: P
     assert result.stdout.strip() == ("NOT RECORDED: print-all.pdf was made by this program, but it is not one "
                                      "patient's document (a day's print-all.pdf and the passphrase slip are not "
                                      "recorded); verify each appointment's own file instead.")
+
+
+def test_history_and_verify_need_no_write_access_to_the_records(project: Path) -> None:
+    from conftest import can_drop_root_powers
+
+    if not can_drop_root_powers():
+        pytest.skip("needs setpriv to act as a normal user")
+    made = run_cli(*visit_args(), cwd=project)
+    assert made.returncode == 0, made.stderr
+    database = project / "records.db"
+    for extra in project.glob("records.db-*"):
+        extra.unlink()  # as after the last writer closed it
+    database.chmod(0o400)
+    project.chmod(0o500)  # no new file (journal, -shm) can be made beside it
+    try:
+        history = run_cli("history", cwd=project, as_normal_user=True)
+        verified = run_cli("verify", "out.pdf", cwd=project, as_normal_user=True)
+    finally:
+        project.chmod(0o700)
+        database.chmod(0o600)
+    assert history.returncode == 0, history.stderr
+    assert "Ana Lima" in history.stdout and history.stdout.rstrip().endswith("1 document(s).")
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith("UNCHANGED: out.pdf was made by this clinic")

@@ -141,12 +141,14 @@ def usable_problem(path: Path) -> str | None:
 class Records:
     """One connection to the records database; created with its schema on first use."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
         self._salt: bytes | None = None
         problem = place_problem(path)
         if problem:
             raise PatientDocsError(problem)
+        if read_only and self._open_read_only():
+            return
         # SQLite would create the file world-readable (0644) whatever the umask; its -wal, -shm and
         # -journal files take the database's mode, so a private database keeps them private too.
         with suppress(OSError):  # a folder we cannot write: SQLite's own error says so
@@ -160,6 +162,38 @@ class Records:
             self._prepare()
         except sqlite3.DatabaseError as exc:
             raise PatientDocsError(f"'{path}' is not a readable records database ({exc})") from None
+
+    def _open_read_only(self) -> bool:
+        """For reading only (``history``, ``verify``): no write access to the database or its folder
+        is needed, and a full disk cannot get in the way. False: open it normally (it does not
+        exist yet, or it needs bringing up to date first)."""
+        if not self.path.is_file():
+            return False
+        uri = self.path.resolve().as_uri()
+        for query in ("?mode=ro", "?immutable=1"):  # immutable: a folder where the -shm file cannot be made
+            conn = None
+            try:
+                conn = sqlite3.connect(uri + query, uri=True, timeout=30)
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                if conn is not None:
+                    conn.close()
+                if "not a database" in str(exc):
+                    raise PatientDocsError(f"'{self.path}' is not a readable records database ({exc})") from None
+                continue
+            if app_id != APPLICATION_ID and (tables or version):
+                conn.close()
+                raise PatientDocsError(f"'{self.path}' is an SQLite file but not a records database; "
+                                       "set paths.records in config.yaml to another file")
+            if version != SCHEMA_VERSION:
+                conn.close()
+                return False
+            conn.row_factory = sqlite3.Row
+            self.conn = conn
+            return True
+        return False
 
     def _prepare(self) -> None:
         conn = self.conn

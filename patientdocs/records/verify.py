@@ -48,7 +48,7 @@ def verify_file(path: Path, records_path: Path) -> Verdict:
         raise PatientDocsError("is not a PDF file", source=path)
     meta = read_control_metadata(data)
     digest = hashlib.sha256(data).hexdigest()
-    found = Records(records_path).find(sha256=digest) if records_path.exists() else []
+    found = Records(records_path, read_only=True).find(sha256=digest) if records_path.exists() else []
     if found:
         first = found[0]
         kinds = ", ".join(dict.fromkeys(str(r["kind"]) for r in found))
