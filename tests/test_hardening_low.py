@@ -180,3 +180,17 @@ def test_history_and_verify_need_no_write_access_to_the_records(project: Path) -
     assert "Ana Lima" in history.stdout and history.stdout.rstrip().endswith("1 document(s).")
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("UNCHANGED: out.pdf was made by this clinic")
+
+
+def test_records_name_a_file_by_its_full_path_whatever_folder_the_command_ran_in(project: Path) -> None:
+    import sqlite3
+
+    (project / "sub").mkdir()
+    first = run_cli("info", "--patient", "Ana Lima", *VISIT, cwd=project)
+    second = run_cli("--config", "../config.yaml", "info", "--patient", "Ana Lima", *VISIT, cwd=project / "sub")
+    assert first.returncode == 0 and second.returncode == 0, (first.stderr, second.stderr)
+    made = sorted((project / "out").glob("*.pdf"))
+    assert len(made) == 1  # the same patient's document replaced, not piled up as -2
+    with sqlite3.connect(project / "records.db") as conn:
+        names = [row[0] for row in conn.execute("SELECT file_name FROM documents ORDER BY id")]
+    assert names == [str(made[0].resolve())] * 2

@@ -62,6 +62,9 @@ def records_for(rendered: Rendered, visit: Visit, *, channel: str, file_name: st
     from patientdocs.records.store import Record
 
     digest = sha256 or hashlib.sha256(rendered.pdf).hexdigest()
+    # The full path, not as typed ("out/x.pdf" from one folder, "../out/x.pdf" from another): one
+    # file has one name in the records, whichever folder the command was run from.
+    file_name = str(Path(file_name).resolve())
     return [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=rendered.treatment,
                    language=rendered.language, content_version=rendered.version, fingerprint=rendered.fingerprint,
                    sha256=digest, channel=channel, file_name=file_name, recipient=recipient,
