@@ -194,3 +194,17 @@ def test_records_name_a_file_by_its_full_path_whatever_folder_the_command_ran_in
     with sqlite3.connect(project / "records.db") as conn:
         names = [row[0] for row in conn.execute("SELECT file_name FROM documents ORDER BY id")]
     assert names == [str(made[0].resolve())] * 2
+
+
+def test_mixed_qualifiers_in_one_risk_are_refused_not_dropped(project: Path) -> None:
+    content = project / "handouts" / "dry-needling" / "en.yaml"
+    text = content.read_text(encoding="utf-8")
+    bleeding = text.index("  - id: bleeding")
+    second = text.index("qualifier: about", text.index("source: brady2014", bleeding))
+    content.write_text(text[:second] + "qualifier: fewer_than" + text[second + len("qualifier: about"):],
+                       encoding="utf-8")
+    line = text[:bleeding].count("\n") + 4  # the risk's estimates: key
+    assert only_error(run_cli(*visit_args(), cwd=project)) == (
+        f"Error: handouts/dry-needling/en.yaml:{line}: risks[7].estimates: qualifier 'about' and 'fewer_than' are "
+        "mixed, but one phrase is printed for them all; give every estimate of this risk the same qualifier, or "
+        "split the risk")
