@@ -250,9 +250,18 @@ def _with_keys(rows: list[Appointment]) -> list[Appointment]:
 
 # -- the file -------------------------------------------------------------------------------------
 
+_MAX_BYTES = 64 * 1024 * 1024  # a day's list is kilobytes; a device such as /dev/zero never ends
+
+
 def _read_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
+        if path.exists() and not path.is_file() and not path.is_dir():  # a pipe would wait forever
+            raise PatientDocsError(f"appointments file '{path}' is not a regular file (a device or a pipe)")
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_BYTES + 1)
+        if len(raw) > _MAX_BYTES:
+            raise PatientDocsError(f"appointments file '{path}' is larger than {_MAX_BYTES // (1024 * 1024)} MB; "
+                                   "is it the right file?")
     except FileNotFoundError:
         raise PatientDocsError(f"appointments file '{path}' not found") from None
     except IsADirectoryError:
@@ -265,7 +274,7 @@ def _read_text(path: Path) -> str:
         except UnicodeDecodeError:
             raise PatientDocsError(f"cannot read {path}: it starts like UTF-16 text but is damaged; "
                                    f"save it as CSV UTF-8") from None
-    if not raw.startswith(codecs.BOM_UTF8) and b"\x00" in raw[:1000]:
+    if not raw.startswith(codecs.BOM_UTF8) and _nul_every_other(raw[:1000]):
         # Without its mark, UTF-16 English text is valid UTF-8 with a NUL after every letter.
         raise PatientDocsError(f"cannot read {path}: it looks like UTF-16 text without a byte-order mark; "
                                f"save it as CSV UTF-8")
@@ -273,6 +282,11 @@ def _read_text(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PatientDocsError(f"cannot read {path}: it is not UTF-8 text (save it as CSV UTF-8)") from None
+
+
+def _nul_every_other(head: bytes) -> bool:
+    """NULs in every other byte, as in UTF-16 English text; a stray NUL or two is not that."""
+    return max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4
 
 
 def _without_stray_carriage_returns(text: str) -> tuple[str, list[int]]:

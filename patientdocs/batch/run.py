@@ -73,12 +73,36 @@ def _start_worker(settings: RunSettings) -> None:
         # The pool stops a broken worker with SIGTERM and waits for it: the CLI's "stop like
         # Ctrl-C" handler, inherited by fork, would let a worker catch that and live on.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _exit_with_parent()
     config = load_config(settings.config_path)
     _WORKER["config"] = config
     _WORKER["pipeline"] = Pipeline(config, allow_expired=settings.allow_expired, shared_fonts=True)
     _WORKER["records"] = Records(config.records_path)
     _WORKER["duplex"] = settings.duplex
     fonts.register()
+
+
+def _exit_with_parent() -> None:
+    """A worker ends when the run that started it dies (killed, crashed): left alone, it would wait
+    for work forever, holding the fonts, the records database and the output folder's lock."""
+    import contextlib
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        # Linux: the kernel sends SIGTERM the moment the parent dies (PR_SET_PDEATHSIG = 1).
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+    def watch() -> None:  # elsewhere, and for a parent that died before the line above
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _already_made(job: Job, request: str) -> bool:
@@ -283,13 +307,21 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def likely_dates(appointments: AppointmentList) -> list[dt.date]:
+    """Row dates in years a visit can be in: a row dated 9999 is not made, and must not set the run's dates."""
+    from patientdocs.load.visit import FIRST_YEAR, LAST_YEAR
+
+    return sorted({a.date for a in appointments.rows if FIRST_YEAR <= a.date.year <= LAST_YEAR})
+
+
 def run_date(appointments: AppointmentList) -> dt.date:
     from patientdocs.render.pipeline import today
 
-    dates = sorted({a.date for a in appointments.rows})
+    dates = likely_dates(appointments)
     return dates[0] if dates else today()
 
 
 def last_date(appointments: AppointmentList) -> dt.date:
     """The latest appointment date: a list that spans several days says so on its cover."""
-    return max((a.date for a in appointments.rows), default=run_date(appointments))
+    dates = likely_dates(appointments)
+    return dates[-1] if dates else run_date(appointments)

@@ -82,6 +82,12 @@ class Risk:
                 return ["a risk with reports_only: true needs a source"]
         elif not self.estimates:
             return ["needs at least one estimate (count, per, of, source) or reports_only: true"]
+        # The estimates print as one phrase with the first one's qualifier: "about" and "fewer than"
+        # mixed, one would be dropped without a word.
+        qualifiers = list(dict.fromkeys(e.qualifier for e in self.estimates))
+        if len(qualifiers) > 1:
+            return [f"estimates: qualifier {' and '.join(repr(q) for q in qualifiers)} are mixed, but one phrase is "
+                    "printed for them all; give every estimate of this risk the same qualifier, or split the risk"]
         return []
 
     @property

@@ -17,6 +17,7 @@ MAX_FIELD = 200
 # A visit far outside these years is a typing or export error (0001-01-01, 9999-12-31, 2206).
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 MAX_AGE = 125
+MAX_NEXT_VISIT_DAYS = 366  # a follow-up is weeks away: years away is a typing slip
 # What strptime's %Y-%m-%d accepts: four-digit year, month and day with or without a zero.
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
@@ -25,12 +26,13 @@ _STRFTIME_HUMAN = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon"
 
 
 def today() -> dt.date:
-    """Today, or the reproducible build date when SOURCE_DATE_EPOCH is set."""
+    """Today, or the day of SOURCE_DATE_EPOCH when it is set: in both cases the clinic's own (local)
+    day, as the clock on the wall shows it, not the day in UTC."""
     import os
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        return dt.datetime.fromtimestamp(int(epoch)).date()
     return dt.date.today()
 
 
@@ -209,6 +211,9 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
         visit_date = date
     elif date:
         visit_date = _tagged("date", lambda: parse_date(date, "date", date_formats))
+    elif date is not None:  # typed, but empty: not the same as leaving it out
+        raise PatientDocsError("date is empty; give the visit's date as YYYY-MM-DD, or leave it out for today",
+                               field="date")
     else:
         visit_date = today or dt.date.today()
     if not FIRST_YEAR <= visit_date.year <= LAST_YEAR:
@@ -226,6 +231,9 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
     if following and following <= visit_date:
         raise PatientDocsError(f"next visit {following.isoformat()} is not after this visit ({visit_date.isoformat()})",
                                field="next_visit")
+    if following and (following - visit_date).days > MAX_NEXT_VISIT_DAYS:
+        raise PatientDocsError(f"next visit {following.isoformat()} is more than a year after this visit "
+                               f"({visit_date.isoformat()}); check the date", field="next_visit")
     return Visit(
         patient=name,
         date=visit_date,

@@ -211,7 +211,39 @@ class Pipeline:
                 fonts.check(text, what, allow_rtl=what != "the content")
             except UnsupportedCharactersError as exc:
                 raise UnsupportedCharactersError(exc.message, source=source) from None
+        if "header" not in self._checked:
+            self.check_header()
+            self._checked.add("header")
         self._checked.add(id(loaded))
+
+    def check_header(self) -> None:
+        """The clinic's name and its two lines of details must fit across the page header (beside
+        the logo and a copy's label): drawn on one line each, a longer one runs off the page."""
+        from reportlab.lib.units import mm
+
+        from patientdocs.load.config import line_of
+        from patientdocs.render.pdf import fonts, shaping
+        from patientdocs.render.pdf.page import MARGIN
+        from patientdocs.render.pdf.render import PAPER
+
+        fonts.register()
+        clinic = self.config.clinic
+        across = PAPER[self.config.document.paper][0] - 2 * MARGIN
+        if self.config.logo_path is not None:
+            across -= 36 * mm
+        details = " · ".join(x for x in (clinic.phone, clinic.email, clinic.website) if x)
+        # The name shares its line with a copy's label ("Clinic copy", up to 40 mm).
+        for key, text, font, size, room in (("name", clinic.name, fonts.MAIN + "-Bold", 14, across - 40 * mm),
+                                            ("address", ", ".join(clinic.address), fonts.MAIN, 9.5, across),
+                                            ("phone", details, fonts.MAIN, 9.5, across)):
+            wide = shaping.line_width(text, font, size)
+            if wide > room:
+                what = {"name": "clinic.name", "address": "clinic.address (printed on one line)",
+                        "phone": "clinic.phone, email and website (printed on one line)"}[key]
+                raise PatientDocsError(f"{what} is too long for the page header: {wide / mm:.0f} mm wide, and "
+                                       f"{room / mm:.0f} mm fit on {self.config.document.paper} paper; shorten it",
+                                       source=self.config.source,
+                                       line=line_of(self.config.source, ("clinic", key)))
 
     def check_printable(self, visit: Visit) -> None:
         from patientdocs.render.pdf import fonts

@@ -88,6 +88,9 @@ def records_for(rendered: Rendered, visit: Visit, *, channel: str, file_name: st
     from patientdocs.records.store import Record
 
     digest = sha256 or hashlib.sha256(rendered.pdf).hexdigest()
+    # The full path, not as typed ("out/x.pdf" from one folder, "../out/x.pdf" from another): one
+    # file has one name in the records, whichever folder the command was run from.
+    file_name = str(Path(file_name).resolve())
     return [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=rendered.treatment,
                    language=rendered.language, content_version=rendered.version, fingerprint=rendered.fingerprint,
                    sha256=digest, channel=channel, file_name=file_name, recipient=recipient,
@@ -125,8 +128,9 @@ def save_document(config: Config, registry: Registry, records: Records, rendered
                   output: Path | None, channel: str, sealer: Sealer | None = None) -> tuple[Path, str]:
     """Save one PDF with its records, as one unit of work; returns its path and the patient's identity.
     With ``sealer``, the file saved (and recorded) carries the clinic's seal."""
-    from patientdocs.records.store import save_with_record
+    from patientdocs.records.store import recover_replaced, save_with_record
 
+    recover_replaced(records, output.parent if output is not None else config.output_dir)
     identity = records.identity(name=visit.patient, patient_id=visit.patient_id, dob=visit.dob)
     target = output if output is not None else default_output(config, registry, rendered.kinds, visit, records,
                                                               identity)
