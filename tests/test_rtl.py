@@ -543,3 +543,13 @@ def test_a_double_sided_packets_blank_page_says_so_in_hebrew(tiny: Path) -> None
 
 def glyph_lines_of(pdf: bytes, index: int) -> list[str]:
     return ["".join(c.get_text() for c in line) for line in _group(_page_chars(pdf, index))]
+
+
+def test_large_print_stacks_the_risk_rows_from_the_right(tiny: Path) -> None:
+    pdf = _make(tiny, "info", "he", NAMES["he"], "--large-print")
+    lines = _group(first_page_chars(pdf))
+    label = _shown("מה קורה:")
+    stacked = [line for line in lines if "".join(c.get_text() for c in line).endswith(label)]
+    assert stacked  # each risk is a stack of "label: value" lines, the label first from the right
+    for line in stacked:
+        assert abs(line[-1].x1 - (A4_WIDTH - MARGIN)) < 2 and line[-1].size >= 16
