@@ -771,7 +771,7 @@ def test_records_from_before_say_nothing_about_locking_and_new_ones_do(servers, 
     assert [(row["patient_name"], row["encryption"]) for row in emailed] == [
         ("Old Record", None), (PATIENT, "passphrase")]
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == audit.SCHEMA_VERSION == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == audit.SCHEMA_VERSION == 5
     conn.close()
 
 

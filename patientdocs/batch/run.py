@@ -54,6 +54,7 @@ class RunSettings:
     config_path: Path
     allow_expired: bool
     duplex: bool
+    username: str | None = None  # who started the run (the web page's account), kept in each record
 
 
 # --- worker side ------------------------------------------------------------------------------------
@@ -77,6 +78,7 @@ def _start_worker(settings: RunSettings) -> None:
     _WORKER["pipeline"] = Pipeline(config, allow_expired=settings.allow_expired, shared_fonts=True)
     _WORKER["records"] = Records(config.records_path)
     _WORKER["duplex"] = settings.duplex
+    _WORKER["username"] = settings.username
     fonts.register()
 
 
@@ -119,7 +121,7 @@ def _make(job: Job) -> Outcome:
                                    treatment=job.treatment, language=appointment.language,
                                    duplex=bool(_WORKER["duplex"]), request=request)
         new = records_for(rendered, visit, channel="printed", file_name=str(job.target),
-                          patient_key=job.identity or None)
+                          patient_key=job.identity or None, username=_WORKER.get("username"))
         save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]
         return Outcome(job, pages=rendered.pages)
     except PatientDocsError as exc:

@@ -122,7 +122,7 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
     finally:
         records.close()
     duplex = config.document.duplex if duplex is None else duplex
-    settings = runner.RunSettings(config.source, plan.allow_expired, duplex)
+    settings = runner.RunSettings(config.source, plan.allow_expired, duplex, user)
     count = workers or config.batch.workers or runner.default_workers()
     result = runner.BatchResult()
     try:

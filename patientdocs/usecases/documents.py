@@ -79,7 +79,7 @@ def make_document(config: Config, request: DocumentRequest, *, user: str | None 
     try:
         rendered = prepared.render()
         target, _ = save_document(config, prepared.pipeline.kinds, records, rendered, prepared.visit,
-                                  output=request.output, channel="printed")
+                                  output=request.output, channel="printed", username=user)
     finally:
         records.close()
     remove_stale_parts(target.parent)

@@ -115,7 +115,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             rendered = pipeline.render(kind.sections(first_copy_only=True), visit, treatment=treatment,
                                        language=language)
             path, _ = save_document(config, pipeline.kinds, records, rendered, visit, output=None,
-                                    channel="saved")
+                                    channel="saved", username=user)
             data = encrypt.encrypt_pdf(rendered.pdf, password) if password else rendered.pdf
             # A neutral name: mail programs show it, and it should not say what the document is about.
             attachments.append(mailer.Attachment(f"document-{number}.pdf", data))
@@ -162,7 +162,8 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                 for path, rendered, data in saved:
                     for record in records_for(rendered, visit, channel="emailed", file_name=str(path),
                                               patient_key=None, sha256=hashlib.sha256(data).hexdigest(),
-                                              recipient=address, server_response=reply, encryption=policy):
+                                              recipient=address, server_response=reply, encryption=policy,
+                                              username=user):
                         records.insert(conn, record)
         except (sqlite3.Error, PatientDocsError) as exc:
             # The server has the message: saying "failed" now would make staff send it twice.
