@@ -55,6 +55,9 @@ class RunSettings:
     allow_expired: bool
     duplex: bool
     username: str | None = None  # who started the run (the web page's account), kept in each record
+    # "spawn" from a program with threads (the web page): a forked worker would inherit another
+    # thread's SQLite locks mid-transaction. None: fork where there is one (quick to start).
+    start_method: str | None = None
 
 
 # --- worker side ------------------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[O
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = settings.start_method or ("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                    initializer=_start_worker, initargs=(settings,))
     lost = "not made: the process making it stopped unexpectedly; run the same command again to make it"

@@ -59,6 +59,7 @@ class DayResult:
     print_all: Path | None
     report: Path
     not_made: tuple[tuple[int, str], ...]  # (CSV line, message)
+    files: tuple[Path, ...] = ()  # each made row's file, in the list's order (for a page to open one)
 
 
 def _planned(row: Appointment) -> PlannedRow:
@@ -96,8 +97,12 @@ def plan_day(config: Config, appointments: Path, *, output: Path | None = None, 
 
 
 def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, duplex: bool | None = None,
-              progress: Progress | None = None, user: str | None = None) -> DayResult:
-    """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt."""
+              progress: Progress | None = None, user: str | None = None,
+              start_method: str | None = None) -> DayResult:
+    """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt.
+
+    ``start_method`` "spawn" starts the worker processes afresh, for a caller with threads (a web
+    server); None forks them where the system can."""
     from patientdocs.batch import run as runner
     from patientdocs.deliver.output import check_folder_writable, ensure_folder, remove_stale_parts
     from patientdocs.records.store import Records
@@ -122,7 +127,7 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
     finally:
         records.close()
     duplex = config.document.duplex if duplex is None else duplex
-    settings = runner.RunSettings(config.source, plan.allow_expired, duplex, user)
+    settings = runner.RunSettings(config.source, plan.allow_expired, duplex, user, start_method)
     count = workers or config.batch.workers or runner.default_workers()
     result = runner.BatchResult()
     try:
@@ -181,4 +186,4 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
     return DayResult(made=len(made), reused=sum(o.reused for o in result.outcomes),
                      failed=len(result.failed) + len(listing.problems),
                      total=len(listing.rows) + len(listing.problems), print_all=print_all, report=report,
-                     not_made=tuple(not_made))
+                     not_made=tuple(not_made), files=tuple(o.job.target for o in made))
