@@ -79,6 +79,11 @@ def keep_upload(config, field: str, suffixes: tuple[str, ...], limit: int) -> tu
     return token, path
 
 
+def private_path_hidden(text: str, path: Path) -> str:
+    """A message about an upload names the file as the user chose it, not the private folder."""
+    return text.replace(str(path), path.name)
+
+
 def find_upload(config, token: str | None) -> Path | None:
     """This account's upload with this token, or None (a token of another account is not found)."""
     if not token or not TOKEN.fullmatch(token):

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, g, redirect, request, session, url_for
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.web.app import audit, config, page, require_owner
-from patientdocs.web.forms import find_upload, keep_upload, output_file, relative, send_output
+from patientdocs.web.forms import find_upload, keep_upload, output_file, private_path_hidden, relative, send_output
 
 pages = Blueprint("day", __name__)
 CSV_LIMIT = 5 * 1024 * 1024
@@ -31,10 +31,6 @@ def current_plan():
     except PatientDocsError as exc:
         return None, private_path_hidden(str(exc), path)
 
-
-def private_path_hidden(text: str, path) -> str:
-    """A message about an upload names the file as the user chose it, not the private folder."""
-    return text.replace(str(path), path.name)
 
 
 @pages.get("/today")

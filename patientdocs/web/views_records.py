@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.web.app import audit, config, page
-from patientdocs.web.forms import keep_upload, typed
+from patientdocs.web.forms import keep_upload, private_path_hidden, typed
 
 pages = Blueprint("records", __name__)
 PDF_LIMIT = 20 * 1024 * 1024
@@ -53,7 +53,7 @@ def verify_post():
     try:
         verdict = verify_document(cfg, path)
     except PatientDocsError as exc:
-        return page("verify.html", 422, verdict=None, error=exc.message)
+        return page("verify.html", 422, verdict=None, error=private_path_hidden(str(exc), path))
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)  # the upload is not kept
     audit("pdf-verified", verdict.status)
