@@ -408,3 +408,80 @@ def test_other_commands_never_import_the_web_framework(tmp_path: Path) -> None:
     assert result.returncode == 0
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
     assert not {"flask", "flask_wtf", "argon2", "werkzeug", "patientdocs.web"} & imported
+
+
+# --- after a session: email ----------------------------------------------------------------------------------
+
+SESSION = {**ANA, "areas": "neck (left)\nupper trapezius (both)", "chest_region": "yes", "estim": "on",
+           "note": "Heat for 10 minutes tonight", "next_visit": "2026-12-08", "to": "ana@example.org"}
+
+
+def test_after_a_session_previews_then_emails_the_aftercare_sheet_locked(tmp_path: Path, servers,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import email
+    import email.policy
+
+    import pikepdf
+
+    from smtp_server import Handler, MailServer
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    handler = Handler()
+    server = servers(MailServer(handler))
+    project = make_project(tmp_path, smtp_port=server.port)
+    client = create_app(project).test_client()
+    login(client, "ben")
+    preview = client.post("/after-session", data={**SESSION, "action": "preview",
+                                                  "csrf_token": form_token(client, "/after-session")})
+    assert preview.mimetype == "application/pdf"
+    sheet = " ".join(page_texts(preview.data))
+    assert "neck (left)" in sheet and "Heat for 10 minutes tonight" in sheet and not handler.messages
+    sent = client.post("/after-session", data={**SESSION, "also": "consent", "action": "email",
+                                               "csrf_token": form_token(client, "/after-session")})
+    page = text(sent)
+    assert "Sent 2 documents to ana@example.org, locked." in page
+    passphrase = re.search(r"Passphrase for the patient \(shown once\): ([a-z]+(?:-[a-z]+){4})", page).group(1)
+    assert len(handler.messages) == 1 and handler.messages[0].rcpt_tos == ["ana@example.org"]
+    message = email.message_from_bytes(handler.messages[0].content, policy=email.policy.default)
+    attachments = [part.get_content() for part in message.iter_attachments()]
+    assert len(attachments) == 2
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(io.BytesIO(attachments[0]))
+    with pikepdf.open(io.BytesIO(attachments[0]), password=passphrase) as opened:
+        assert len(opened.pages) >= 1
+    emailed = [(r["kind"], r["channel"], r["recipient"], r["username"], r["encryption"]) for r in documents(project)
+               if r["channel"] == "emailed"]
+    assert emailed == [("aftercare", "emailed", "ana@example.org", "ben", "passphrase"),
+                       ("consent", "emailed", "ana@example.org", "ben", "passphrase")]
+    assert passphrase not in str([tuple(r) for r in actions(project)])
+
+
+def test_a_failed_email_says_why_and_nothing_is_recorded_as_sent(tmp_path: Path, monkeypatch) -> None:
+    from smtp_server import free_port
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    project = make_project(tmp_path, smtp_port=free_port())  # nothing listens there
+    client = create_app(project).test_client()
+    login(client, "ben")
+    failed = client.post("/after-session", data={**SESSION, "action": "email",
+                                                 "csrf_token": form_token(client, "/after-session")})
+    assert failed.status_code == 502
+    page = text(failed)
+    assert "Not sent:" in page and "Nothing was sent; the PDFs are saved:" in page
+    assert not [r for r in documents(project) if r["channel"] == "emailed"]
+    assert [row["action"] for row in actions(project)][-1] == "email-failed"
+    bad = client.post("/after-session", data={**SESSION, "to": "ana@", "action": "email",
+                                              "csrf_token": form_token(client, "/after-session")})
+    assert bad.status_code == 422 and "ana@" in beside(bad, "to")
+    no_area = client.post("/after-session", data={**SESSION, "next_visit": "2026-11-30", "action": "email",
+                                                  "csrf_token": form_token(client, "/after-session")})
+    assert "is not after this visit" in beside(no_area, "next_visit")
+
+
+def test_after_a_session_picks_the_patient_from_todays_list(client) -> None:
+    upload_day(client)
+    form = client.get("/after-session")
+    assert "Pick the patient from today's list" in text(form)
+    picked = client.post("/after-session/pick", data={"line": "4", "csrf_token": token(form.get_data(as_text=True))})
+    body = picked.get_data(as_text=True)
+    assert 'name="patient" type="text" value="Ana Lima"' in body and 'value="P-1042"' in body
