@@ -422,7 +422,6 @@ def test_after_a_session_previews_then_emails_the_aftercare_sheet_locked(tmp_pat
     import email.policy
 
     import pikepdf
-
     from smtp_server import Handler, MailServer
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
