@@ -108,8 +108,12 @@ def test_wrong_password_is_refused_then_slowed_down(app, project: Path) -> None:
         assert "That name and password do not match an account." in text(response)
     slowed = login(client, "ana", "ana-front-desk-2026")  # even the right one waits now
     assert slowed.status_code == 429 and re.search(r"Too many wrong passwords\. Wait \d+ seconds", text(slowed))
-    assert login(client, "nobody", "whatever-it-is").status_code == 429  # and from this computer, any name
-    assert [row["action"] for row in actions(project)] == ["login-failed"] * 3
+    assert login(app.test_client(), "ben").status_code == 302  # another person at the same desk is not held up
+    for number in range(7):
+        assert login(client, f"guess{number}", "whatever-it-is").status_code == 401
+    # Ten wrong passwords from one computer, whatever the names: it is slowed down too.
+    assert login(app.test_client(), "ben").status_code == 429
+    assert [row["action"] for row in actions(project)] == ["login-failed"] * 3 + ["login"] + ["login-failed"] * 7
 
 
 def test_login_and_logout_end_the_session_on_the_server(app, project: Path) -> None:
@@ -484,3 +488,45 @@ def test_after_a_session_picks_the_patient_from_todays_list(client) -> None:
     picked = client.post("/after-session/pick", data={"line": "4", "csrf_token": token(form.get_data(as_text=True))})
     body = picked.get_data(as_text=True)
     assert 'name="patient" type="text" value="Ana Lima"' in body and 'value="P-1042"' in body
+
+
+# --- serving other computers: TLS ----------------------------------------------------------------------------
+
+
+def test_served_over_tls_with_a_self_signed_certificate(project: Path) -> None:
+    import http.cookiejar
+    import ssl
+    import threading
+    import urllib.request
+
+    from patientdocs.web.serve import make_server
+
+    with pytest.raises(Exception, match="needs TLS"):
+        make_server(project, host="0.0.0.0", port=0)
+    server = make_server(project, host="127.0.0.1", port=0, self_signed=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        cert = project.parent / "tls" / "web-cert.pem"
+        assert server.url.startswith("https://127.0.0.1:")
+        assert oct((project.parent / "tls" / "web-key.pem").stat().st_mode & 0o777) == "0o600"
+        context = ssl.create_default_context(cafile=str(cert))
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
+                                             urllib.request.HTTPCookieProcessor(jar))
+        with opener.open(server.url + "login") as response:
+            assert response.status == 200 and "Strict-Transport-Security" in response.headers
+            page = response.read().decode()
+        with opener.open(urllib.request.Request(server.url + "login", data=urllib.parse.urlencode(
+                {"username": "ana", "password": "ana-front-desk-2026", "csrf_token": token(page)}).encode())) as done:
+            assert done.url.endswith("/today") and "Today's appointments" in done.read().decode()
+        assert all(cookie.secure for cookie in jar)
+        with pytest.raises(OSError):  # plain HTTP is not answered
+            urllib.request.urlopen(server.url.replace("https", "http") + "login", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    other = project.parent / "other.pem"
+    other.write_text("not a certificate")
+    with pytest.raises(Exception, match="cannot use the certificate"):
+        make_server(project, cert=other, key=other)

@@ -8,6 +8,7 @@ PATIENTDOCS_SCREENSHOTS=1 the main pages are saved under out/screenshots/ for a 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -31,10 +32,27 @@ REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "out" / "screenshots"
 
 
+class Kept(logging.Handler):
+    """Every line the server logs during these tests."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+LOG = Kept()
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory):
     """The page served on 127.0.0.1 (a free port) over a private project, with a mail server."""
     os.environ["SOURCE_DATE_EPOCH"] = TODAY_EPOCH
+    for name in ("werkzeug", "patientdocs.web.app"):
+        logging.getLogger(name).addHandler(LOG)
+        logging.getLogger(name).setLevel(logging.INFO)
     handler = Handler()
     mail = MailServer(handler).start()
     folder = tmp_path_factory.mktemp("site")
@@ -44,6 +62,8 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     yield server, handler, folder
     server.shutdown()
     mail.stop()
+    for name in ("werkzeug", "patientdocs.web.app"):
+        logging.getLogger(name).removeHandler(LOG)
 
 
 def browser(downloads: Path, *, javascript: bool = True) -> webdriver.Chrome:
@@ -222,3 +242,11 @@ def test_logged_out_when_idle(site, chrome) -> None:
         sessions.idle_seconds = 15 * 60
     log_in(driver, server.url)  # and logging in again works (the favicon did not break the form)
 
+
+
+def test_the_server_log_holds_no_patient_data(site) -> None:
+    """Run last: every request above is in the log, and no name or date of birth is."""
+    assert any("POST /patient" in line for line in LOG.lines) and any("POST /today/run" in line for line in LOG.lines)
+    logged = "\n".join(LOG.lines)
+    for private in ("Ana", "Lima", "1990-05-02", "O'Brien", "Zo%C3%AB", "Nguy", "Smith", "1984-03-09", "P-1042"):
+        assert private not in logged

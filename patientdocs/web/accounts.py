@@ -95,19 +95,17 @@ class Throttle:
         self._lock = threading.Lock()
         self._failures: dict[str, tuple[int, float]] = {}  # key -> (failures, may try again at)
 
-    def wait_for(self, *keys: str) -> float:
+    def wait_for(self, key: str) -> float:
         """Seconds to wait before the next try is even checked (0: go ahead)."""
-        now = time.monotonic()
         with self._lock:
-            return max([0.0] + [self._failures.get(key, (0, 0.0))[1] - now for key in keys])
+            return max(0.0, self._failures.get(key, (0, 0.0))[1] - time.monotonic())
 
-    def failed(self, *keys: str) -> None:
+    def failed(self, key: str) -> None:
         now = time.monotonic()
         with self._lock:
-            for key in keys:
-                count = self._failures.get(key, (0, 0.0))[0] + 1
-                delay = 0.0 if count < self.free else min(self.longest, 2.0 ** (count - self.free))
-                self._failures[key] = (count, now + delay)
+            count = self._failures.get(key, (0, 0.0))[0] + 1
+            delay = 0.0 if count < self.free else min(self.longest, 2.0 ** (count - self.free))
+            self._failures[key] = (count, now + delay)
 
     def succeeded(self, key: str) -> None:
         with self._lock:

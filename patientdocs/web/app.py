@@ -42,7 +42,9 @@ def create_app(config_path: Path, *, tls: bool = False, idle_seconds: float = ID
     app.jinja_env.autoescape = True
     CSRFProtect(app)
     app.extensions["patientdocs.sessions"] = Sessions(idle_seconds)
-    app.extensions["patientdocs.throttle"] = Throttle()
+    # Per account after 3 wrong passwords; per computer only after 10, so one person's typing
+    # does not lock out everyone at a shared front-desk computer.
+    app.extensions["patientdocs.throttle"] = (Throttle(free=3), Throttle(free=10))
     app.extensions["patientdocs.jobs"] = Jobs()
 
     from patientdocs.web import views_day, views_patient, views_records, views_session, views_status
@@ -132,7 +134,7 @@ def _security(app: Flask) -> None:
 
 def _login_pages(app: Flask) -> None:
     sessions: Sessions = app.extensions["patientdocs.sessions"]
-    throttle: Throttle = app.extensions["patientdocs.throttle"]
+    accounts, computers = app.extensions["patientdocs.throttle"]
 
     @app.get("/login")
     def login():
@@ -146,17 +148,18 @@ def _login_pages(app: Flask) -> None:
     def login_post():
         name = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        keys = (f"user:{name.casefold()}", f"ip:{request.remote_addr}")
-        wait = throttle.wait_for(*keys)
+        account, computer = name.casefold(), str(request.remote_addr)
+        wait = max(accounts.wait_for(account), computers.wait_for(computer))
         if wait > 0:
             return page("login.html", 429, username=name,
                         error=f"Too many wrong passwords. Wait {int(wait) + 1} seconds, then try again.")
         if not password_ok(config().records_path, name, password):
-            throttle.failed(*keys)
+            accounts.failed(account)
+            computers.failed(computer)
             g.user = None
             audit("login-failed", f"account {name[:64]!r}")
             return page("login.html", 401, username=name, error="That name and password do not match an account.")
-        throttle.succeeded(keys[0])
+        accounts.succeeded(account)
         sessions.end(session.get("sid"))
         session.clear()  # a new session (and CSRF token) for the person now logged in
         session["sid"] = sessions.start(name)
