@@ -172,6 +172,12 @@ def test_the_day_printed_with_javascript_off_then_again_with_it_on(site, chrome,
     driver.find_element(By.ID, "f-appointments").send_keys(str(DAY_LIST))
     button(driver, "Check the list").click()
     wait_for_text(driver, "5 to make", 20)
+    driver.set_window_size(640, 1000)  # what 200% zoom leaves of a 1280-pixel screen
+    try:
+        assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        shot(driver, "today-list-200-percent")
+    finally:
+        driver.set_window_size(1280, 1000)
     button(driver, "Make the print run").click()
     wait_for_text(driver, "Done: 5 made (5 kept from an earlier run).")  # nothing changed: nothing remade
 
