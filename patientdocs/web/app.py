@@ -113,7 +113,10 @@ def _security(app: Flask) -> None:
 
     @app.after_request
     def headers(response):
-        response.headers["Content-Security-Policy"] = CSP
+        if response.mimetype != "application/pdf":
+            # Not on a PDF: the browser's own PDF viewer is a page of its own that a policy
+            # written for ours (no objects, no frames) can stop from showing the file.
+            response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"

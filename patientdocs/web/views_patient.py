@@ -36,8 +36,6 @@ def make():
             return pdf_response(pdf, "preview.pdf")
         saved = make_document(cfg, doc, user=g.user)
     except PatientDocsError as exc:
-        if exc.field is None and "kind" not in values and "document" in exc.message:
-            exc.field = "kind"
         errors, error = error_place(exc, FIELDS)
         return page("patient.html", 422, choices=choices(cfg), values=values, errors=errors, error=error,
                     saved=None)
