@@ -530,3 +530,17 @@ def test_served_over_tls_with_a_self_signed_certificate(project: Path) -> None:
     other.write_text("not a certificate")
     with pytest.raises(Exception, match="cannot use the certificate"):
         make_server(project, cert=other, key=other)
+
+
+def test_expired_content_is_refused_unless_allowed_as_on_the_command_line(client, project: Path) -> None:
+    content = project.parent / "handouts" / "dry-needling" / "en.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace("review_by: 2027-11-20", "review_by: 2026-11-30"),
+                       encoding="utf-8")
+    assert "EXPIRED 1 day ago" in text(client.get("/status"))
+    refused = client.post("/patient", data={**ANA, "kind": "info", "action": "make",
+                                            "csrf_token": form_token(client, "/patient")})
+    assert refused.status_code == 422
+    assert "content version 2026.11 was due for review by 2026-11-30" in text(refused) and not documents(project)
+    allowed = client.post("/patient", data={**ANA, "kind": "info", "action": "make", "allow_expired": "on",
+                                            "csrf_token": form_token(client, "/patient")})
+    assert "Saved 2026-12-01_ana-lima_p-1042_info.pdf" in text(allowed)

@@ -124,7 +124,7 @@ def _make(job: Job) -> Outcome:
                                    treatment=job.treatment, language=appointment.language,
                                    duplex=bool(_WORKER["duplex"]), request=request)
         new = records_for(rendered, visit, channel="printed", file_name=str(job.target),
-                          patient_key=job.identity or None, username=_WORKER.get("username"))
+                          patient_key=job.identity or None, username=_WORKER.get("username"))  # type: ignore[arg-type]
         save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]
         return Outcome(job, pages=rendered.pages)
     except PatientDocsError as exc:

@@ -51,8 +51,8 @@ def make_server(config_path: Path, *, host: str = "127.0.0.1", port: int = 8080,
         raise PatientDocsError(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port") from None
     scheme = "https" if context is not None else "http"
     shown_host = f"[{host}]" if ":" in host else host
-    server.url = f"{scheme}://{shown_host}:{server.server_port}/"
-    server.app = app
+    server.url = f"{scheme}://{shown_host}:{server.server_port}/"  # type: ignore[attr-defined]
+    server.app = app  # type: ignore[attr-defined]
     return server
 
 

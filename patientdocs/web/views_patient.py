@@ -11,7 +11,7 @@ from patientdocs.web.choices import choices
 from patientdocs.web.forms import VISIT_FIELDS, error_place, pdf_response, relative, visit_from_form
 
 pages = Blueprint("patient", __name__)
-FIELDS = (*VISIT_FIELDS, "kind", "duplex", "fillable", "output")
+FIELDS = (*VISIT_FIELDS, "kind", "duplex", "fillable", "allow_expired")
 
 
 @pages.get("/patient")
@@ -28,7 +28,8 @@ def make():
     kind = values.get("kind", "packet")
     duplex = True if "duplex" in request.form else None
     visit = visit_from_form()
-    doc = DocumentRequest(kind=kind, visit=visit, duplex=duplex, fillable="fillable" in request.form)
+    doc = DocumentRequest(kind=kind, visit=visit, duplex=duplex, fillable="fillable" in request.form,
+                          allow_expired="allow_expired" in request.form)
     try:
         if request.form.get("action") == "preview":
             pdf = preview_document(cfg, doc)
