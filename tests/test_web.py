@@ -393,6 +393,17 @@ def test_users_add_stores_an_argon2_hash_and_serve_needs_tls_beyond_this_compute
     short = subprocess.run([sys.executable, str(GENERATE), "--config", str(project), "users", "add", "dan",
                             "--password-stdin"], input="short\n", capture_output=True, text=True, check=False)
     assert short.returncode == 2 and "the password must be at least 10 characters long" in short.stderr
+    open_session = create_app(project).test_client()
+    login(open_session, "ben")
+    assert open_session.get("/today").status_code == 200
+    listed = run_cli("users", "list", "--config", project, cwd=tmp_path)
+    assert listed.stdout.split() == ["ana", "ben", "cara"]
+    removed = run_cli("users", "remove", "ben", "--config", project, cwd=tmp_path)
+    assert removed.returncode == 0 and removed.stdout.strip() == "Removed the account ben"
+    assert login(create_app(project).test_client(), "ben").status_code == 401
+    assert open_session.get("/today").status_code == 302  # his open session ended with the account
+    again = run_cli("users", "remove", "ben", "--config", project, cwd=tmp_path)
+    assert again.returncode == 2 and "there is no account 'ben' (see 'users list')" in again.stderr
     lan = run_cli("serve", "--config", project, "--host", "0.0.0.0", cwd=tmp_path)
     assert lan.returncode == 2 and "--host 0.0.0.0 serves other computers: that needs TLS" in lan.stderr
     empty = tmp_path / "empty"

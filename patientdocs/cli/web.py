@@ -62,6 +62,18 @@ def users_add(ctx: click.Context, name: str, password_stdin: bool, config_path: 
     click.echo(f"{'Added the account' if new else 'New password set for'} {name}")
 
 
+@users.command("remove")
+@click.argument("name")
+@config_option
+@click.pass_context
+def users_remove(ctx: click.Context, name: str, config_path: Path | None) -> None:
+    """Remove the account NAME: it cannot log in again, and a session open now ends at once."""
+    from patientdocs.web.accounts import remove_user
+
+    remove_user(load_config(ctx, config_path).records_path, name)
+    click.echo(f"Removed the account {name}")
+
+
 @users.command("list")
 @config_option
 @click.pass_context

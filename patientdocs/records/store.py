@@ -285,6 +285,10 @@ class Records:
         row = self.conn.execute("SELECT password_hash FROM users WHERE username = ?", (username,)).fetchone()
         return row[0] if row else None
 
+    def remove_user(self, username: str) -> bool:
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount > 0
+
     def usernames(self) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT username FROM users ORDER BY username")]
 

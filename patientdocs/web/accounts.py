@@ -50,6 +50,21 @@ def add_user(records_path: Path, name: str, password: str) -> bool:
         records.close()
 
 
+def remove_user(records_path: Path, name: str) -> None:
+    from patientdocs.records.store import Records
+
+    records = Records(records_path)
+    try:
+        if not records.remove_user(name):
+            raise PatientDocsError(f"there is no account '{name}' (see 'users list')", field="username")
+    finally:
+        records.close()
+
+
+def account_exists(records_path: Path, name: str) -> bool:
+    return name in list_users(records_path)
+
+
 def list_users(records_path: Path) -> list[str]:
     from patientdocs.records.store import Records
 

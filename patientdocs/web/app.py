@@ -11,7 +11,7 @@ from flask import Flask, abort, g, redirect, render_template, request, session, 
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from patientdocs.errors import PatientDocsError
-from patientdocs.web.accounts import Throttle, password_ok
+from patientdocs.web.accounts import Throttle, account_exists, password_ok
 from patientdocs.web.jobs import Jobs
 from patientdocs.web.sessions import Sessions
 
@@ -103,6 +103,9 @@ def _security(app: Flask) -> None:
             g.user = None
             session.pop("sid", None)
             return redirect(url_for("login", why="idle"))
+        if user is not None and not account_exists(config().records_path, user):
+            sessions.end(session.get("sid"))  # the account was removed (users remove): out at once
+            user = None
         if user is None:
             # Never clear the whole session here: a browser's own request (the favicon) would
             # wipe the login form's CSRF token.
