@@ -149,6 +149,28 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
                           "same command again to make print-all.pdf.") from None
 
 
+def _consent_due(config: Config, pipeline, made: list, treatment: str) -> dict[str, str]:
+    """Who among the day's patients with a consent form needs to consent again, and why."""
+    from patientdocs.records.store import Records
+    from patientdocs.usecases.reconsent import consent_due
+
+    with_consent = [o for o in made if "consent" in o.job.appointment.documents]
+    if not with_consent:
+        return {}
+    content = pipeline.content(treatment, config.defaults.language).data
+    records = Records(config.records_path)
+    try:
+        # A signature is kept under the patient's identity without the list's email (the tablet
+        # does not know it): look each patient up the same way, and report by the row's identity.
+        signer = {o.job.identity: records.identity(name=o.job.appointment.patient_name,
+                                                   patient_id=o.job.appointment.patient_id,
+                                                   dob=o.job.appointment.dob) for o in with_consent}
+        due = consent_due(config, records, signer.values(), content, pipeline.today, treatment)
+    finally:
+        records.close()
+    return {row: due[key] for row, key in signer.items() if key in due}
+
+
 def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: Path, treatment: str, duplex: bool,
             config: Config) -> DayResult:
     """The cover sheet, print-all.pdf and report.txt."""
@@ -162,12 +184,13 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
     not_made = runner.not_made(listing, result)
     # A row refused for characters no font has must not print those characters on the cover.
     problems = [printable(text) for _, text in not_made]
-    cover = pipeline.cover_parts(runner.run_date(listing), runner.cover_rows(made), problems,
+    due = _consent_due(config, pipeline, made, treatment)
+    cover = pipeline.cover_parts(runner.run_date(listing), runner.cover_rows(made, due), problems,
                                  treatment=treatment, language=config.defaults.language,
                                  last_date=runner.last_date(listing))
     # The report first: if print-all.pdf cannot be made, it still says what was.
     report = out_dir / runner.REPORT
-    atomic_write(report, runner.report_text(listing, result, source).encode("utf-8"))
+    atomic_write(report, runner.report_text(listing, result, source, due).encode("utf-8"))
     print_all = out_dir / runner.PRINT_ALL
     partial = temp_name(print_all, str(os.getpid()))
     try:
