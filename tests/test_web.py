@@ -468,6 +468,11 @@ def test_after_a_session_previews_then_emails_the_aftercare_sheet_locked(tmp_pat
     assert emailed == [("aftercare", "emailed", "ana@example.org", "ben", "passphrase"),
                        ("consent", "emailed", "ana@example.org", "ben", "passphrase")]
     assert passphrase not in str([tuple(r) for r in actions(project)])
+    checked = client.post("/verify", data={"csrf_token": form_token(client, "/verify"), "password": passphrase,
+                                           "pdf": (io.BytesIO(attachments[0]), "document-1.pdf")},
+                          content_type="multipart/form-data")
+    assert "SEALED AND UNCHANGED" in text(checked)
+    assert passphrase not in str([tuple(r) for r in actions(project)])
 
 
 def test_a_failed_email_says_why_and_nothing_is_recorded_as_sent(tmp_path: Path, monkeypatch) -> None:

@@ -51,7 +51,7 @@ def verify_post():
     except PatientDocsError as exc:
         return page("verify.html", 400, verdict=None, error=exc.message)
     try:
-        verdict = verify_document(cfg, path)
+        verdict = verify_document(cfg, path, password=request.form.get("password") or None)
     except PatientDocsError as exc:
         return page("verify.html", 422, verdict=None, error=private_path_hidden(str(exc), path))
     finally:
