@@ -258,6 +258,24 @@ def test_today_refuses_a_list_it_cannot_use(client) -> None:
     assert client.post("/today/run", data={"csrf_token": form_token(client)}).status_code == 400
 
 
+def test_only_the_latest_day_list_is_kept_and_none_older_than_a_day(client, project: Path) -> None:
+    import os
+
+    uploads = load_config(project).output_dir / ".uploads"
+    upload_day(client)
+    first = list(uploads.glob("ana/*"))
+    assert len(first) == 1 and oct(first[0].stat().st_mode & 0o777) == "0o700"
+    assert oct(next(first[0].iterdir()).stat().st_mode & 0o777) == "0o600"
+    upload_day(client)
+    second = list(uploads.glob("ana/*"))
+    assert len(second) == 1 and second != first
+    stale = uploads / "ben" / "an-old-token-of-ben"
+    stale.mkdir(parents=True)
+    os.utime(stale, (time.time() - 2 * 86400,) * 2)
+    upload_day(client)
+    assert not stale.exists() and len(list(uploads.glob("ana/*"))) == 1
+
+
 def test_uploads_over_the_limit_are_refused(client) -> None:
     response = client.post("/verify", data={"csrf_token": form_token(client, "/verify"),
                                             "pdf": (io.BytesIO(b"%PDF-" + b"0" * (26 * 1024 * 1024)), "big.pdf")},

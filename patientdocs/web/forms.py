@@ -48,13 +48,35 @@ def error_place(exc: PatientDocsError, known: tuple[str, ...]) -> tuple[dict[str
 # --- uploads -------------------------------------------------------------------------------------------------
 
 
+UPLOADS_KEPT = 24 * 3600  # a day's list is needed for a day; then it goes (it holds patient data)
+
+
 def upload_folder(config) -> Path:
-    """Uploads of this account, in a private hidden folder of the output folder."""
+    """Uploads of this account, in a private hidden folder of the output folder; any older than a
+    day (of any account) are removed first."""
+    import shutil
+    import time
+
     from patientdocs.deliver.output import ensure_folder
 
     ensure_folder(config.output_dir)
     uploads = ensure_folder(config.output_dir / ".uploads")
+    for old in uploads.glob("*/*"):
+        try:
+            if old.is_dir() and time.time() - old.stat().st_mtime > UPLOADS_KEPT:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
     return ensure_folder(uploads / g.user)
+
+
+def forget_upload(config, token: str | None) -> None:
+    """Remove an upload of this account that is no longer needed (an earlier day's list)."""
+    import shutil
+
+    path = find_upload(config, token)
+    if path is not None:
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def keep_upload(config, field: str, suffixes: tuple[str, ...], limit: int) -> tuple[str, Path]:

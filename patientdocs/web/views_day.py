@@ -6,7 +6,7 @@ from flask import Blueprint, abort, g, redirect, request, session, url_for
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.web.app import audit, config, page, require_owner
-from patientdocs.web.forms import find_upload, keep_upload, output_file, private_path_hidden, relative, send_output
+from patientdocs.web.forms import find_upload, forget_upload, keep_upload, output_file, private_path_hidden, relative, send_output
 
 pages = Blueprint("day", __name__)
 CSV_LIMIT = 5 * 1024 * 1024
@@ -46,6 +46,7 @@ def upload():
         token, _ = keep_upload(config(), "appointments", (".csv", ".txt", ".tsv"), CSV_LIMIT)
     except PatientDocsError as exc:
         return page("today.html", 400, plan=None, error=exc.message, warnings=[])
+    forget_upload(config(), session.get("day"))  # only the latest list is kept
     session["day"] = token
     plan, _ = current_plan()
     audit("day-list-uploaded", f"{len(plan.rows)} rows, {len(plan.problems)} skipped" if plan else "refused")
