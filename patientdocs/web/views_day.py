@@ -6,7 +6,15 @@ from flask import Blueprint, abort, g, redirect, request, session, url_for
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.web.app import audit, config, page, require_owner
-from patientdocs.web.forms import find_upload, forget_upload, keep_upload, output_file, private_path_hidden, relative, send_output
+from patientdocs.web.forms import (
+    find_upload,
+    forget_upload,
+    keep_upload,
+    output_file,
+    private_path_hidden,
+    relative,
+    send_output,
+)
 
 pages = Blueprint("day", __name__)
 CSV_LIMIT = 5 * 1024 * 1024
