@@ -61,6 +61,7 @@ class DayResult:
     not_made: tuple[tuple[int, str], ...]  # (CSV line, message)
     # The files were made, but report.txt or print-all.pdf could not be written (a full disk).
     problem: str | None = None
+    files: tuple[Path, ...] = ()  # each made row's file, in the list's order (for a page to open one)
 
 
 def _planned(row: Appointment) -> PlannedRow:
@@ -152,8 +153,12 @@ def _far_from_today(listing: AppointmentList, source: Path, config: Config) -> N
 
 
 def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, duplex: bool | None = None,
-              progress: Progress | None = None, user: str | None = None) -> DayResult:
-    """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt."""
+              progress: Progress | None = None, user: str | None = None,
+              start_method: str | None = None) -> DayResult:
+    """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt.
+
+    ``start_method`` "spawn" starts the worker processes afresh, for a caller with threads (a web
+    server); None forks them where the system can."""
     from patientdocs.batch import run as runner
     from patientdocs.deliver.output import check_folder_writable, ensure_folder, folder_lock, remove_stale_parts
     from patientdocs.records.store import Records, recover_replaced
@@ -183,7 +188,7 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
         finally:
             records.close()
         duplex = config.document.duplex if duplex is None else duplex
-        settings = runner.RunSettings(config.source, plan.allow_expired, duplex)
+        settings = runner.RunSettings(config.source, plan.allow_expired, duplex, user, start_method)
         count = workers or config.batch.workers or runner.default_workers()
         result = runner.BatchResult()
         try:
@@ -283,4 +288,4 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
     return DayResult(made=len(made), reused=sum(o.reused for o in result.outcomes),
                      failed=len(result.failed) + len(listing.problems),
                      total=len(listing.rows) + len(listing.problems), print_all=print_all, report=report,
-                     not_made=tuple(not_made), problem=problem)
+                     not_made=tuple(not_made), problem=problem, files=tuple(o.job.target for o in made))
