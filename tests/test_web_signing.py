@@ -101,3 +101,23 @@ def test_a_complete_consent_is_signed_sealed_and_recorded_with_who_handed_it_ove
         assert conn.execute("SELECT action FROM actions WHERE action = 'consent-signed'").fetchall()
         logged = " ".join(str(r[0]) for r in conn.execute("SELECT detail FROM actions"))
     assert "Ana Lima" not in logged and "1990-05-02" not in logged
+
+
+def test_todays_list_shows_who_must_consent_again(client, project: Path) -> None:
+    page = tablet_page(client).get_data(as_text=True)
+    form = {**ANA, **answers(project), "csrf_token": token(page), "dob_confirmed": "1990-05-02",
+            "patient_name": "Ana Lima", "patient_drawing": drawing_url(), "therapist_name": "Sam Patel",
+            "therapist_typed": "on"}
+    assert client.post("/sign/submit", data=form).status_code == 200
+    day = project.parent / "day.csv"
+    day.write_text("date,time,patient_name,dob,patient_id,therapist,documents\n"
+                   "2026-12-01,09:00,Ana Lima,1990-05-02,P-1042,Sam Patel,packet\n"
+                   "2026-12-01,10:00,Ben Okafor,1975-07-14,P-2001,Sam Patel,packet\n", encoding="utf-8")
+    today = client.get("/today").get_data(as_text=True)
+    with day.open("rb") as handle:
+        shown = client.post("/today/upload", data={"csrf_token": token(today), "appointments": (handle, "day.csv")},
+                            content_type="multipart/form-data", follow_redirects=True)
+    rows = {cells[3]: cells for cells in (re.findall(r"<td>(.*?)</td>", row) for row in
+                                           re.findall(r"<tr>(.*?)</tr>", shown.get_data(as_text=True))) if cells}
+    assert rows["Ana Lima"][-1] == ""
+    assert rows["Ben Okafor"][-1] == "no signed consent on record"
