@@ -47,9 +47,9 @@ def create_app(config_path: Path, *, tls: bool = False, idle_seconds: float = ID
     app.extensions["patientdocs.throttle"] = (Throttle(free=3), Throttle(free=10))
     app.extensions["patientdocs.jobs"] = Jobs()
 
-    from patientdocs.web import views_day, views_patient, views_records, views_session, views_status
+    from patientdocs.web import views_day, views_patient, views_records, views_session, views_sign, views_status
 
-    for module in (views_day, views_patient, views_records, views_session, views_status):
+    for module in (views_day, views_patient, views_records, views_session, views_sign, views_status):
         app.register_blueprint(module.pages)
     _security(app)
     _login_pages(app)
