@@ -629,3 +629,11 @@ def test_consent_signed_on_the_tablet(client, project: Path) -> None:
     verdict = text(verify(client, pdf, "signed.pdf"))
     assert "SEALED AND UNCHANGED: signed.pdf carries the seal of Riverside Physio" in verdict
     assert "content version 2026.11" in verdict
+
+
+def test_large_print_from_the_form(client) -> None:
+    normal = client.post("/patient", data={**ANA, "kind": "aftercare", "action": "preview",
+                                           "csrf_token": form_token(client, "/patient")})
+    large = client.post("/patient", data={**ANA, "kind": "aftercare", "action": "preview", "large_print": "yes",
+                                          "csrf_token": form_token(client, "/patient")})
+    assert len(PdfReader(io.BytesIO(large.data)).pages) > len(PdfReader(io.BytesIO(normal.data)).pages)
