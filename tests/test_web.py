@@ -580,57 +580,6 @@ def test_expired_content_is_refused_unless_allowed_as_on_the_command_line(client
     assert "Saved 2026-12-01_ana-lima_p-1042_info.pdf" in text(allowed)
 
 
-# --- consent signed on a tablet ------------------------------------------------------------------------------
-
-
-def signing_form(client) -> tuple[str, list[str]]:
-    page = client.get("/sign").get_data(as_text=True)
-    return token(page), list(dict.fromkeys(re.findall(r'name="answer_([a-z0-9-]+)"', page)))
-
-
-def drawn_signature() -> str:
-    import base64
-
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
-    ImageDraw.Draw(image).line([(20, 150), (200, 40), (380, 160), (580, 60)], fill=(0, 0, 0, 255), width=4)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
-
-
-def test_consent_signed_on_the_tablet(client, project: Path) -> None:
-    csrf, questions = signing_form(client)
-    assert len(questions) >= 5 and "Do you have a strong fear of needles (needle phobia)?" in text(client.get("/sign"))
-    answers = {f"answer_{q}": "no" for q in questions}
-    base = {**ANA, "dob_confirmed": "1990-05-02", **answers, "patient_name": "Ana Lima",
-            "patient_drawing": drawn_signature(), "therapist_name": "Sam Patel", "therapist_typed": "on",
-            "csrf_token": csrf}
-    wrong_dob = client.post("/sign", data={**base, "dob_confirmed": "1990-05-03"})
-    assert wrong_dob.status_code == 422 and "does not match the appointment" in beside(wrong_dob, "dob_confirmed")
-    unanswered = client.post("/sign", data={**base, f"answer_{questions[0]}": ""})
-    assert "1 health question(s) not answered" in beside(unanswered, f"answer_{questions[0]}")
-    no_therapist = client.post("/sign", data={k: v for k, v in base.items() if not k.startswith("therapist_")})
-    assert "the therapist must countersign the consent" in beside(no_therapist, "therapist_signature")
-    bad_drawing = client.post("/sign", data={**base, "patient_drawing": "data:image/png;base64,@@@"})
-    assert "not a readable drawing" in beside(bad_drawing, "patient_signature")
-    assert drawn_signature()[30:60] not in bad_drawing.get_data(as_text=True)  # a drawing is never echoed back
-    assert not documents(project)
-    signed = client.post("/sign", data=base)
-    assert "Signed and saved 2026-12-01_ana-lima_p-1042_consent-signed.pdf" in text(signed)
-    pdf = download(client, file_paths(signed)[0]).data
-    record_page = page_texts(pdf)[-1]
-    assert "Sam Patel" in record_page and "Ana Lima" in record_page
-    assert [(r["kind"], r["username"]) for r in documents(project)] == [("consent", "ana")]
-    conn = sqlite3.connect(load_config(project).records_path)
-    assert conn.execute("SELECT recorded_by, signers FROM signatures").fetchone() == (
-        "ana", "patient: Ana Lima (drawn); therapist: Sam Patel (typed)")
-    verdict = text(verify(client, pdf, "signed.pdf"))
-    assert "SEALED AND UNCHANGED: signed.pdf carries the seal of Riverside Physio" in verdict
-    assert "content version 2026.11" in verdict
-
-
 def test_large_print_from_the_form(client) -> None:
     normal = client.post("/patient", data={**ANA, "kind": "aftercare", "action": "preview",
                                            "csrf_token": form_token(client, "/patient")})

@@ -229,39 +229,6 @@ def test_an_aftercare_sheet_emailed_to_a_real_mail_server(site, chrome) -> None:
     assert handler.messages[-1].rcpt_tos == ["ana@example.org"]
 
 
-def test_consent_signed_with_a_finger_on_the_screen(site, chrome) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
-
-    server, _, folder = site
-    driver, _ = chrome
-    driver.get(server.url + "sign")
-    if driver.current_url.endswith("/login"):
-        log_in(driver, server.url)
-        driver.get(server.url + "sign")
-    type_into(driver, "patient", "Ana Lima")
-    type_into(driver, "dob", "1990-05-02")
-    type_into(driver, "patient_id", "P-1042")
-    type_into(driver, "dob_confirmed", "1990-05-02")
-    for radio in driver.find_elements(By.CSS_SELECTOR, "input[type=radio][value=no][name^=answer_]"):
-        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", radio)
-        radio.click()
-    type_into(driver, "patient_name", "Ana Lima")
-    canvas = driver.find_element(By.CSS_SELECTOR, "[data-signature=patient] canvas")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
-    ActionChains(driver).move_to_element_with_offset(canvas, -150, 10).click_and_hold().move_by_offset(80, -30) \
-        .move_by_offset(80, 40).move_by_offset(80, -30).release().perform()
-    assert driver.find_element(By.NAME, "patient_drawing").get_attribute("value").startswith("data:image/png;base64,")
-    type_into(driver, "therapist_name", "Sam Patel")
-    driver.find_element(By.ID, "f-therapist_typed").click()
-    shot(driver, "sign-consent")
-    button(driver, "Sign and save").click()
-    wait_for_text(driver, "Signed and saved 2026-12-01_ana-lima_p-1042_consent-signed.pdf", 60)
-    import sqlite3
-
-    signers = sqlite3.connect(folder / "records.db").execute("SELECT signers FROM signatures").fetchall()
-    assert ("patient: Ana Lima (drawn); therapist: Sam Patel (typed)",) in signers
-
-
 def test_logged_out_when_idle(site, chrome) -> None:
     server, _, _ = site
     driver, _ = chrome

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from patientdocs.load.config import Config
 
-__all__ = ["ROLES", "Answer", "SignRequest", "Signed", "SignerInput", "consent_questions", "sign_consent"]
+__all__ = ["ROLES", "Answer", "SignRequest", "Signed", "SignerInput", "sign_consent"]
 
 # Who may sign, in the order the audit page lists them. Either the patient or a guardian signs.
 ROLES = ("patient", "guardian", "interpreter", "therapist")
@@ -67,17 +67,6 @@ class Signed:
     version: str
     sealed: bool
     signers: str
-
-
-def consent_questions(config: Config, *, treatment: str | None = None,
-                      language: str | None = None) -> list[tuple[str, str]]:
-    """The health questions the patient answers before signing, as (id, text), in the form's order."""
-    from patientdocs.render.pipeline import Pipeline
-
-    chosen = VisitInput(patient="", treatment=treatment, language=language)
-    treatment, language = treatment_and_language(config, chosen)
-    consent = Pipeline(config, allow_expired=True).content(treatment, language).data.consent
-    return [(q.id, q.text) for q in consent.screening.questions] if consent is not None else []
 
 
 def _error(message: str, field: str) -> PatientDocsError:

@@ -1,6 +1,12 @@
-"""Consent signed on a tablet: the patient confirms their date of birth, answers the health
-questions and signs (drawn on the screen with the page's script, or the typed name); the
-therapist countersigns. The use case (usecases/signing.py) checks it all and seals the file."""
+"""Signing on a tablet: the receptionist or therapist picks the patient, then hands the tablet over.
+
+The patient reads the consent form's text in their language, confirms their date of birth,
+answers the health questions and signs with a finger or stylus (pointer events, see
+static/sign.js), or types their name where they cannot draw; a guardian or interpreter signs in
+their own block when needed, and the therapist countersigns. The same use case as everywhere
+(usecases/signing.py) checks it, makes the signed and sealed PDF and records it. Patient data
+travels in POST bodies only. Without JavaScript, signatures are typed names.
+"""
 
 from __future__ import annotations
 
@@ -15,70 +21,96 @@ from patientdocs.web.choices import choices
 from patientdocs.web.forms import VISIT_FIELDS, error_place, relative, visit_from_form
 
 pages = Blueprint("sign", __name__)
-SIGNERS = (("patient", "Patient"), ("guardian", "Parent or guardian (instead of the patient)"),
-           ("interpreter", "Interpreter (when one was used)"), ("therapist", "Therapist (countersigns)"))
+ROLES = ("patient", "guardian", "interpreter", "therapist")
 PNG_PREFIX = "data:image/png;base64,"
 
 
-def _form(status: int = 200, **values):
-    from patientdocs.usecases.signing import consent_questions
+def _consent(cfg, visit):
+    """The consent content in the patient's language, for the tablet to show."""
+    from patientdocs.load.content import load_content
+    from patientdocs.usecases.saving import treatment_and_language
 
-    cfg = config()
-    values.setdefault("values", {})
-    values.setdefault("errors", {})
-    values.setdefault("error", None)
-    values.setdefault("signed", None)
-    chosen = values["values"]
-    questions = consent_questions(cfg, treatment=chosen.get("treatment") or None,
-                                  language=chosen.get("language") or None)
-    return page("sign.html", status, choices=choices(cfg), questions=questions, signers=SIGNERS, **values)
+    treatment, language = treatment_and_language(cfg, visit)
+    loaded = load_content(cfg.handouts_dir, treatment, language)
+    return loaded.data
 
 
 @pages.get("/sign")
-def form():
-    return _form()
+def start():
+    return page("sign_start.html", choices=choices(config()), values={}, errors={}, error=None)
 
 
-def _drawing(role: str) -> bytes | None:
-    """The signature drawn on the screen: a PNG the page's script put in a hidden field."""
-    text = request.form.get(f"{role}_drawing", "")
-    if not text:
-        return None
-    if not text.startswith(PNG_PREFIX):
-        raise PatientDocsError(f"the {role}'s signature is not a readable drawing; draw it again",
-                               field=f"{role}_signature")
-    try:
-        return base64.b64decode(text[len(PNG_PREFIX):], validate=True)
-    except (binascii.Error, ValueError):
-        raise PatientDocsError(f"the {role}'s signature is not a readable drawing; draw it again",
-                               field=f"{role}_signature") from None
-
-
-@pages.post("/sign")
-def sign():
-    from patientdocs.usecases.signing import Answer, SignerInput, SignRequest, consent_questions, sign_consent
+@pages.post("/sign/tablet")
+def tablet():
+    """The page the patient sees: checked first, so a wrong name or date never reaches them."""
+    from patientdocs.usecases.saving import build_visit
 
     cfg = config()
-    values = {k: v for k, v in request.form.items() if not k.endswith("_drawing")}  # never echo a drawing back
+    values = request.form.to_dict()
     visit = visit_from_form()
-    questions = consent_questions(cfg, treatment=visit.treatment, language=visit.language)
-    answers = {qid: Answer(request.form[f"answer_{qid}"], request.form.get(f"details_{qid}", "").strip())
-               for qid, _ in questions if request.form.get(f"answer_{qid}")}
-    known = (*VISIT_FIELDS, "dob_confirmed", "answers", *(f"answer_{qid}" for qid, _ in questions),
-             *(f"{role}_{part}" for role, _ in SIGNERS for part in ("name", "signature")))
     try:
-        signers = []
-        for role, _ in SIGNERS:
-            drawing = _drawing(role)
-            typed = f"{role}_typed" in request.form
-            name = request.form.get(f"{role}_name", "")
-            if name.strip() or drawing is not None or typed:
-                signers.append(SignerInput(role, name, drawing, typed and drawing is None))
-        signed = sign_consent(cfg, SignRequest(visit=visit, dob_confirmed=request.form.get("dob_confirmed", ""),
-                                               answers=answers, signers=tuple(signers),
-                                               device=(request.user_agent.string or "")[:120]), user=g.user)
+        from patientdocs.load.visit import today
+
+        checked = build_visit(cfg, visit, today())
+        if checked.dob is None:
+            raise PatientDocsError("the date of birth is needed: the patient confirms it on the tablet", field="dob")
+        content = _consent(cfg, visit)
     except PatientDocsError as exc:
-        errors, error = error_place(exc, known)
-        return _form(422, values=values, errors=errors, error=error)
-    audit("consent-signed", f"patient id {visit.patient_id or '-'}, sha256 {signed.sha256[:16]}")
-    return _form(signed=signed, signed_path=relative(cfg, signed.path))
+        errors, error = error_place(exc, VISIT_FIELDS)
+        return page("sign_start.html", 422, choices=choices(cfg), values=values, errors=errors, error=error)
+    audit("signing-started", f"patient id {visit.patient_id or '-'}")
+    return page("sign_tablet.html", values=values, consent=content.consent, labels=content.labels,
+                answers={}, errors={}, error=None, large=values.get("large_print") == "on")
+
+
+def _signers() -> tuple:
+    from patientdocs.usecases.signing import SignerInput
+
+    found = []
+    for role in ROLES:
+        name = request.form.get(f"{role}_name", "").strip()
+        drawn = request.form.get(f"{role}_drawing", "")
+        typed = request.form.get(f"{role}_typed") == "on"
+        if not name and not drawn and not typed:
+            continue  # this block was not used (no guardian, no interpreter)
+        drawing = None
+        if drawn and not typed:
+            if not drawn.startswith(PNG_PREFIX):
+                raise PatientDocsError(f"the {role}'s signature is not a drawing; sign again",
+                                       field=f"{role}_signature")
+            try:
+                drawing = base64.b64decode(drawn[len(PNG_PREFIX):], validate=True)
+            except (binascii.Error, ValueError):
+                raise PatientDocsError(f"the {role}'s signature is damaged; sign again",
+                                       field=f"{role}_signature") from None
+        found.append(SignerInput(role, name, drawing, typed=typed))
+    return tuple(found)
+
+
+@pages.post("/sign/submit")
+def submit():
+    from patientdocs.usecases.signing import Answer, SignRequest, sign_consent
+
+    cfg = config()
+    values = request.form.to_dict()
+    visit = visit_from_form()
+    content = _consent(cfg, visit)
+    answers = {}
+    for question in content.consent.screening.questions:
+        given = request.form.get(f"answer_{question.id}")
+        if given in ("yes", "no"):
+            answers[question.id] = Answer(given, request.form.get(f"details_{question.id}", "").strip())
+    try:
+        signed = sign_consent(cfg, SignRequest(visit=visit, dob_confirmed=request.form.get("dob_confirmed", ""),
+                                               answers=answers, signers=_signers(),
+                                               device=request.headers.get("User-Agent", "")[:120]),
+                              user=g.user)
+    except PatientDocsError as exc:
+        field = exc.field or ""
+        message = exc.message if exc.source is None else str(exc)
+        return page("sign_tablet.html", 422, values=values, consent=content.consent, labels=content.labels,
+                    answers={k: v.answer for k, v in answers.items()}, errors={field: message},
+                    error=None if field else message, large=values.get("large_print") == "on")
+    audit("consent-signed", f"patient id {visit.patient_id or '-'}, version {signed.version}, "
+                            f"sha256 {signed.sha256[:16]}")
+    return page("sign_done.html", signed=signed, saved_path=relative(cfg, signed.path))

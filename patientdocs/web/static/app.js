@@ -38,35 +38,3 @@ document.addEventListener("DOMContentLoaded", function () {
     wrap.appendChild(table);
   });
 });
-
-// Signature boxes: drawn with a finger, a stylus or a mouse; the drawing goes in a hidden field
-// as a PNG. Without this script the boxes stay hidden and the typed name is the signature.
-document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("[data-signature]").forEach(function (pad) {
-    var canvas = pad.querySelector("canvas"), field = pad.querySelector("input[type=hidden]");
-    var ctx = canvas.getContext("2d"), drawing = false, drawn = false;
-    pad.hidden = false;
-    ctx.lineWidth = 3; ctx.lineCap = "round"; ctx.strokeStyle = "#000";
-    var at = function (e) {
-      var r = canvas.getBoundingClientRect();
-      return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height];
-    };
-    canvas.addEventListener("pointerdown", function (e) {
-      drawing = true; canvas.setPointerCapture(e.pointerId);
-      var p = at(e); ctx.beginPath(); ctx.moveTo(p[0], p[1]);
-    });
-    canvas.addEventListener("pointermove", function (e) {
-      if (!drawing) { return; }
-      var p = at(e); ctx.lineTo(p[0], p[1]); ctx.stroke(); drawn = true;
-    });
-    var stop = function () {
-      if (drawing && drawn) { field.value = canvas.toDataURL("image/png"); }
-      drawing = false;
-    };
-    canvas.addEventListener("pointerup", stop);
-    canvas.addEventListener("pointercancel", stop);
-    pad.querySelector("[data-clear]").addEventListener("click", function () {
-      ctx.clearRect(0, 0, canvas.width, canvas.height); field.value = ""; drawn = false;
-    });
-  });
-});
