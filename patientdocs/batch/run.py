@@ -258,7 +258,8 @@ def not_made(appointments: AppointmentList, result: BatchResult) -> list[tuple[i
     return sorted(found)
 
 
-def report_text(appointments: AppointmentList, result: BatchResult, source: Path) -> str:
+def report_text(appointments: AppointmentList, result: BatchResult, source: Path,
+                consent_due: dict[str, str] | None = None) -> str:
     """What was made and what was not, one line per row in the order of the file, then a summary."""
     entries: list[tuple[int, str]] = []
     by_line = {o.job.appointment.line: o for o in result.outcomes}
@@ -270,8 +271,10 @@ def report_text(appointments: AppointmentList, result: BatchResult, source: Path
         elif outcome.error:
             entries.append((appointment.line, f"{label}: NOT MADE: {outcome.error}"))
         else:
+            again = (consent_due or {}).get(outcome.job.identity)
             entries.append((appointment.line, f"{label}: {' + '.join(appointment.documents)} -> "
-                            f"{outcome.job.target.name} ({count_of(outcome.pages, 'page')})"))
+                            f"{outcome.job.target.name} ({count_of(outcome.pages, 'page')})"
+                            + (f"; consent again: {again}" if again else "")))
     for problem in appointments.problems:
         entries.append((problem.line, f"line {problem.line}: {problem.patient or '(no name)'}: SKIPPED: "
                         f"{problem.reason}"))
@@ -283,10 +286,13 @@ def report_text(appointments: AppointmentList, result: BatchResult, source: Path
                       f"{len(result.made)} made, {failed} not made, out of {rows}."]) + "\n"
 
 
-def cover_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
+def cover_rows(outcomes: list[Outcome], consent_due: dict[str, str] | None = None) -> list[dict[str, object]]:
+    """The cover sheet's rows; ``consent_due``: why a patient (by identity) must consent again."""
+    due = consent_due or {}
     return [{"date": o.job.appointment.date, "time": o.job.appointment.time, "patient": o.job.appointment.patient_name,
              "patient_id": o.job.appointment.patient_id, "therapist": o.job.appointment.therapist,
-             "documents": list(o.job.appointment.documents)} for o in outcomes]
+             "documents": list(o.job.appointment.documents), "consent_again": due.get(o.job.identity, "")}
+            for o in outcomes]
 
 
 def in_order(outcomes: list[Outcome]) -> list[Outcome]:

@@ -193,6 +193,32 @@ def batch_columns(columns: Mapping[str, str], fields: Sequence[str] = BATCH_FIEL
 
 
 @record
+class SealSettings:
+    """The clinic's seal (``seal:``): its certificate and key, and which documents get it."""
+
+    certificate: Path
+    key: Path
+    # The key's password never lives in this file: only the name of the variable holding it.
+    key_password_env: str | None = None
+    # emailed: every emailed attachment; signed: consent signed on a tablet; printed: documents
+    # printed one by one.
+    documents: list[Literal["emailed", "signed", "printed"]] = field(default_factory=lambda: ["emailed", "signed"])
+    # Earlier certificates of the clinic whose seals still count as the clinic's own.
+    trusted: list[Path] = field(default_factory=list)
+
+    def seals(self, channel: str) -> bool:
+        return channel in self.documents
+
+
+@record
+class SigningSettings:
+    """Consent signed on a tablet (``signing:``)."""
+
+    # After this long a signed consent is old: the print run lists the patient to consent again.
+    consent_again_after_months: int = spec(default=12, ge=1, le=120)
+
+
+@record
 class KindSettings:
     """A kind of document of the clinic's own (``kinds:``): see patientdocs.kinds."""
 
@@ -227,6 +253,8 @@ class Config:
     batch: Batch = field(default_factory=Batch)
     # Kinds of document of the clinic's own, by name, besides info, consent and aftercare.
     kinds: dict[str, KindSettings] = field(default_factory=dict)
+    seal: SealSettings | None = None
+    signing: SigningSettings = field(default_factory=SigningSettings)
     # Where the file was read from; relative paths in it are relative to its folder.
     source: Path = field(default=Path(DEFAULT_CONFIG), init=False)
 

@@ -186,6 +186,15 @@ class Aftercare:
 
 
 @record
+class Change:
+    """One entry of the content's change log: what a version changed, for patients who signed an
+    earlier one (the print run shows it beside them)."""
+
+    version: str = spec(min_length=1)
+    text: str = spec(min_length=1)
+
+
+@record
 class Content:
     treatment: str
     language: str
@@ -202,6 +211,7 @@ class Content:
     info: InfoSheet | None = None
     consent: ConsentForm | None = None
     aftercare: Aftercare | None = None
+    changes: list[Change] = field(default_factory=list)
     # The sections of the clinic's own kinds of document (config.yaml ``kinds:``), by key: each
     # is a sheet like the information sheet (title, intro, sections, closing).
     sheets: dict[str, InfoSheet] = field(default_factory=dict, init=False)

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
@@ -20,6 +20,7 @@ from pathlib import Path
 from patientdocs.deliver.output import TEMP_PREFIX, create_private, remove_quietly, write_temp
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
+from patientdocs.records import signatures as _signatures
 
 APPLICATION_ID = 0x50445243  # "PDRC": marks a file as this project's records database
 
@@ -68,6 +69,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # password itself. Empty for documents not emailed, and for emails sent before this version.
         "ALTER TABLE documents ADD COLUMN encryption TEXT",
     ),
+    # Consent signed on a tablet: who signed which version, when (see records/signatures.py).
+    _signatures.MIGRATION,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -332,8 +335,10 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def save_with_record(records: Records, path: Path, data: bytes, new: list[Record]) -> None:
-    """Write the file and its records as one unit: if either fails, neither is left.
+def save_with_record(records: Records, path: Path, data: bytes, new: list[Record],
+                     also: Callable[[sqlite3.Connection], None] | None = None) -> None:
+    """Write the file and its records as one unit: if either fails, neither is left. ``also``
+    writes more rows in the same transaction (a signed consent's ``signatures`` row).
 
     A file already at ``path`` (an earlier run) is kept aside until the records are committed,
     and put back if they are not. Once committed, nothing is undone, even by Ctrl-C."""
@@ -345,6 +350,8 @@ def save_with_record(records: Records, path: Path, data: bytes, new: list[Record
         conn.execute("BEGIN IMMEDIATE")
         for record in new:
             records.insert(conn, record)
+        if also is not None:
+            also(conn)
         if path.exists():
             backup = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.old")
             os.replace(path, backup)

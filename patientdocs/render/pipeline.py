@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from patientdocs import kinds as kinds_mod
@@ -243,7 +243,8 @@ class Pipeline:
                     raise
 
     def render(self, sections: Sequence[tuple[str, str]], visit: Visit, *, treatment: str, language: str,
-               duplex: bool = False, fillable: bool = False, request: str = "") -> Rendered:
+               duplex: bool = False, fillable: bool = False, request: str = "",
+               filled: Mapping[str, str | bytes] | None = None, extra: Mapping[str, object] | None = None) -> Rendered:
         """One PDF from ``(kind, copy)`` sections, e.g. a consent form's patient and clinic copies.
 
         ``copy`` is "" or a name such as "patient"; its printed label comes from the content."""
@@ -254,7 +255,8 @@ class Pipeline:
         self.check_printable(visit)
         labels = self.content(treatment, language).data.labels
         parts = [self.part(kind, visit, treatment, language,
-                           copy_label=labels.get(f"{copy}_copy", copy.capitalize() + " copy") if copy else "")
+                           copy_label=labels.get(f"{copy}_copy", copy.capitalize() + " copy") if copy else "",
+                           extra=dict(extra) if extra else None)
                  for kind, copy in sections]
         kinds = tuple(dict.fromkeys(kind for kind, _ in sections))
         loaded = self.content(treatment, language)
@@ -273,7 +275,7 @@ class Pipeline:
         pdf, pages = render_pdf(parts, paper=self.config.document.paper,
                                 theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),
                                 info=info, duplex=duplex, fillable=fillable, seed=self.font_seed(loaded),
-                                shared_fonts=self.shared_fonts)
+                                shared_fonts=self.shared_fonts, filled=filled)
         if fillable:
             pdf = sign_fields(pdf)
         return Rendered(pdf, pages, kinds, treatment, language, version, fingerprint, loaded.data.review_by)

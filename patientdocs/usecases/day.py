@@ -213,9 +213,32 @@ def _try_cover(pipeline, listing: AppointmentList, treatment: str, language: str
     asked = {name for row in listing.rows for name in row.documents}
     documents = [name for name in pipeline.kinds.names() if name in asked]
     row = {"date": runner.run_date(listing), "time": "08:30", "patient": "Sample Patient", "patient_id": "SAMPLE-1",
-           "therapist": "Sample Therapist", "documents": documents}
+           "therapist": "Sample Therapist", "documents": documents,
+           "consent_again": "Sample reason" if "consent" in documents else ""}
     pipeline.render_cover(runner.run_date(listing), [row], ["Sample problem"], treatment=treatment,
                           language=language, last_date=runner.last_date(listing))
+
+
+def _consent_due(config: Config, pipeline, made: list, treatment: str) -> dict[str, str]:
+    """Who among the day's patients with a consent form needs to consent again, and why."""
+    from patientdocs.records.store import Records
+    from patientdocs.usecases.reconsent import consent_due
+
+    with_consent = [o for o in made if "consent" in o.job.appointment.documents]
+    if not with_consent:
+        return {}
+    content = pipeline.content(treatment, config.defaults.language).data
+    records = Records(config.records_path)
+    try:
+        # A signature is kept under the patient's identity without the list's email (the tablet
+        # does not know it): look each patient up the same way, and report by the row's identity.
+        signer = {o.job.identity: records.identity(name=o.job.appointment.patient_name,
+                                                   patient_id=o.job.appointment.patient_id,
+                                                   dob=o.job.appointment.dob) for o in with_consent}
+        due = consent_due(config, records, signer.values(), content, pipeline.today, treatment)
+    finally:
+        records.close()
+    return {row: due[key] for row, key in signer.items() if key in due}
 
 
 def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: Path, treatment: str, duplex: bool,
@@ -231,14 +254,15 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
     not_made = runner.not_made(listing, result)
     # A row refused for characters no font has must not print those characters on the cover.
     problems = [printable(text) for _, text in not_made]
-    cover = pipeline.cover_parts(runner.run_date(listing), runner.cover_rows(made), problems,
+    due = _consent_due(config, pipeline, made, treatment)
+    cover = pipeline.cover_parts(runner.run_date(listing), runner.cover_rows(made, due), problems,
                                  treatment=treatment, language=config.defaults.language,
                                  last_date=runner.last_date(listing))
     # The report first: if print-all.pdf cannot be made, it still says what was.
     report: Path | None = out_dir / runner.REPORT
     problem = None
     try:
-        atomic_write(report, runner.report_text(listing, result, source).encode("utf-8"))
+        atomic_write(report, runner.report_text(listing, result, source, due).encode("utf-8"))
     except PatientDocsError as exc:  # a full disk: the files made are still worth a summary
         problem, report = f"{exc.message}; the appointments' files made are complete", None
     print_all: Path | None = out_dir / runner.PRINT_ALL

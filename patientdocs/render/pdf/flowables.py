@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -34,6 +35,9 @@ class BuildContext:
     # Called with each block and the flowables made for it (tagging.tag_block marks them for the
     # structure tree); nested blocks pass through it first.
     tag: Callable[[Node, list[Flowable]], list[Flowable]] | None = None
+    # Answers and signatures given on a tablet, by field name (see usecases/signing.py): printed
+    # into the form's boxes and lines. Patient data: drawn as text or as an image, never markup.
+    filled: Mapping[str, str | bytes] = dataclass_field(default_factory=dict)
 
 
 Builder = Callable[[Node, BuildContext], list[Flowable]]
@@ -268,9 +272,12 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
     for question in node.elements("question"):
         name = _field_name(question, ctx)
         text = question.text().strip()
+        answer = ctx.filled.get(f"screening_{name}")
         rows.append([_para(question, ctx, "cell"),
-                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}"),
-                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}")])
+                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}",
+                             ticked=answer == "yes"),
+                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}",
+                             ticked=answer == "no")])
     table = Table(rows, colWidths=[ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], hAlign="LEFT",
                   style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
                                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -301,7 +308,7 @@ def _field_rows(block: str, node: Node, ctx: BuildContext) -> list[list[Flowable
         tooltip = f"{node.attrs.get('title', '')}: {label_text}".strip(": ")
         rows.append([label, WriteLine(line_width, 30 if signature else 20,
                                       (SIGNATURE_PREFIX if signature else "") + name, ctx.fillable, signature,
-                                      tooltip)])
+                                      tooltip, value=ctx.filled.get(name), style=ctx.styles["cell"])])
     return rows
 
 
