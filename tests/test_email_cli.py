@@ -56,7 +56,8 @@ USERNAME = "frontdesk@riverside-physio.example"
 PASSWORD_ENV = "PATIENTDOCS_TEST_SMTP_PASSWORD"
 SMTP_PASSWORD = "Tr0ub4dor-and-3-horses"
 SENDER_ADDRESS = "frontdesk@riverside-physio.example"  # the address in config.yaml's email.smtp.from
-ANA = ("--to", TO, "--patient", PATIENT, "--dob", DOB, "--therapist", "Sam Patel", "--areas", "neck (left)")
+ANA = ("--to", TO, "--patient", PATIENT, "--dob", DOB, "--therapist", "Sam Patel", "--areas", "neck (left)",
+       "--chest-region", "yes")
 # What the email text must never say: the documents' subject stays private.
 CLINICAL_WORDS = ("needle", "needling", "dry", "consent", "aftercare", "risk", "pain", "treatment", "chest",
                   "pneumothorax", "therap", "neck")
@@ -233,7 +234,7 @@ def test_plain_delivery_of_two_locked_documents(servers, tmp_path):
         assert_opens_only_with(data, passphrase)
     text = pdf_text(files["document-1.pdf"], passphrase)
     assert "Prepared for Ana Lima," in text and "neck (left)" in text
-    assert "You had needling near your chest" in text  # the neck was treated
+    assert "You had needling near your chest" in text  # the therapist said the chest region was needled
 
     # The text says how to open them, never the password nor what they are about.
     subject = message["Subject"]

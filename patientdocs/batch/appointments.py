@@ -24,10 +24,11 @@ from patientdocs.errors import PatientDocsError, shown, where
 from patientdocs.kinds import KINDS, PACKET, Registry
 from patientdocs.load.address import is_email
 from patientdocs.load.config import batch_columns, column_key
-from patientdocs.load.visit import clean_text, human_format, parse_date
+from patientdocs.load.visit import clean_text, human_format, parse_date, parse_yes_no
 
 REQUIRED_FIELDS = ("patient_name", "date")
-OPTIONAL_FIELDS = ("time", "dob", "patient_id", "therapist", "language", "email", "documents")
+OPTIONAL_FIELDS = ("time", "dob", "patient_id", "therapist", "language", "email", "documents", "chest_region",
+                   "large_print")
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
 PACKET_DOCUMENTS = KINDS.packet()
@@ -38,7 +39,7 @@ _DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab"}
 _WHAT = {
     "patient_name": "patient name", "date": "date", "time": "time", "dob": "date of birth",
     "patient_id": "patient id", "therapist": "therapist", "language": "language", "email": "email",
-    "documents": "documents",
+    "documents": "documents", "chest_region": "chest region", "large_print": "large print",
 }
 
 _DOCUMENT_SPLIT = re.compile(r"[\s,;+]+")
@@ -73,6 +74,8 @@ class Appointment:
     email: str | None = None
     documents: tuple[str, ...] = PACKET_DOCUMENTS   # canonical order, no duplicates
     key: str = ""                   # unique in the list; ASCII letters, digits, '-' and '_' only
+    chest_region: bool | None = None  # the therapist's yes/no; None: not stated (the warning is printed)
+    large_print: bool | None = None   # None: the clinic's setting (document.large_print)
 
     def visit_kwargs(self) -> dict[str, object]:
         """Keyword arguments for ``patientdocs.load.visit.make_visit``."""
@@ -82,6 +85,7 @@ class Appointment:
             "dob": self.dob.isoformat() if self.dob else None,   # ISO: make_visit always accepts it
             "patient_id": self.patient_id,
             "therapist": self.therapist,
+            "chest_region": self.chest_region,
         }
 
     @property
@@ -444,11 +448,21 @@ class _RowChecker:
         language = self.language(row.get("language", ""), problems)
         email = self.email(text("email"), problems)
         documents = self.documents_of(row.get("documents", ""), problems)
+        chest_region = self.yes_no(row, "chest_region", problems)
+        large_print = self.yes_no(row, "large_print", problems)
         if problems or name is None or date is None:
             # A refused name is still shown (its invisible characters as "?"), so staff can find the row.
             return RowProblem(line, "; ".join(problems), name or _visible(row.get("patient_name", "")) or None)
         return Appointment(line=line, date=date, patient_name=name, time=time, dob=dob, patient_id=patient_id,
-                           therapist=therapist, language=language, email=email, documents=documents)
+                           therapist=therapist, language=language, email=email, documents=documents,
+                           chest_region=chest_region, large_print=large_print)
+
+    def yes_no(self, row: dict[str, str], fld: str, problems: list[str]) -> bool | None:
+        try:
+            return parse_yes_no(row.get(fld, ""), _WHAT[fld])
+        except PatientDocsError as exc:
+            problems.append(exc.message)
+            return None
 
     def date(self, line: int, value: str, what: str, problems: list[str], *,
              required: bool = False) -> dt.date | None:

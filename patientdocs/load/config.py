@@ -16,7 +16,7 @@ from patientdocs.load.schema import record, spec
 DEFAULT_CONFIG = "config.yaml"
 
 BATCH_FIELDS = ("date", "time", "patient_name", "dob", "patient_id", "therapist", "language", "email",
-                "documents")
+                "documents", "chest_region", "large_print")
 
 
 @record
@@ -64,6 +64,15 @@ class DocumentSettings:
     paper: Literal["A4", "Letter"] = "A4"
     font_size: float = spec(default=12.0, ge=12, le=18)
     duplex: bool = True
+    # Every document in large print, unless --large-print/--no-large-print or a large_print column
+    # says otherwise: body text at large_print_size (or font_size, if larger), 1.5 line spacing,
+    # wide tables reflowed into stacked rows.
+    large_print: bool = False
+    large_print_size: float = spec(default=16.0, ge=16, le=18)
+
+    def large(self, wanted: bool | None) -> bool:
+        """Whether a document is in large print: what was asked for, else the clinic's setting."""
+        return self.large_print if wanted is None else wanted
 
 
 @record

@@ -167,13 +167,19 @@ class ConsentForm:
 class RedFlags:
     heading: str
     emergency: list[str] = spec(min_length=1)
-    chest_warning: str  # the areas treated name a place near the chest
-    # No areas given (a day's batch list has none): the warning cannot say where needles went,
-    # and is printed anyway, because a collapsed lung must never go unmentioned.
+    chest_warning: str  # the therapist said the chest region was needled (--chest-region yes)
+    # Not stated (no --chest-region, an empty chest_region column): the warning cannot say where
+    # needles went, and is printed anyway, because a collapsed lung must never go unmentioned.
     chest_warning_areas_unknown: str
     call_clinic: list[str] = spec(min_length=1)
     emergency_intro: str = ""
     call_clinic_intro: str = ""
+    emergency_actions: str = ""  # what to do and not do on the way to emergency care
+    # What to tell the emergency service; {date} is the visit's date. The first only on "yes".
+    tell_them_chest: str = ""
+    tell_them: str = ""
+    call_clinic_estim: str = ""  # an item of call_clinic, when electrical stimulation was used
+    keep_sheet: str = ""
 
 
 @record
@@ -181,6 +187,7 @@ class Aftercare:
     title: str
     sections: list[Section] = spec(min_length=1)
     red_flags: RedFlags
+    # Words that make the tool ask the therapist about the chest region; they never decide.
     chest_areas: list[str] = spec(min_length=1)
     intro: str = ""
 
@@ -212,6 +219,8 @@ class Content:
     consent: ConsentForm | None = None
     aftercare: Aftercare | None = None
     changes: list[Change] = field(default_factory=list)
+    # Left to right or right to left; without it, the language decides (patientdocs/language.py).
+    direction: Literal["ltr", "rtl"] | None = None
     # The sections of the clinic's own kinds of document (config.yaml ``kinds:``), by key: each
     # is a sheet like the information sheet (title, intro, sections, closing).
     sheets: dict[str, InfoSheet] = field(default_factory=dict, init=False)

@@ -144,6 +144,25 @@ def clean_text(value: str | None, what: str, *, required: bool = False,
     return text
 
 
+# How a yes/no column or option may be written ("Y", "true", "1", ...); empty means not stated.
+_YES = frozenset({"yes", "y", "true", "t", "1", "x", "ja", "oui", "si", "sí"})
+_NO = frozenset({"no", "n", "false", "f", "0", "nein", "non"})
+
+
+def parse_yes_no(value: str | bool | None, what: str) -> bool | None:
+    """``yes``/``no`` as typed or exported (Y, N, true, 1, ...): True, False, or None when empty."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = value.strip().casefold()
+    if not text:
+        return None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise PatientDocsError(f"{what} '{shown(value.strip())}' is not yes or no (write yes or no, or leave it empty)")
+
+
 @frozen
 class Visit:
     patient: str
@@ -156,12 +175,16 @@ class Visit:
     note: str | None = None
     next_visit: dt.date | None = None
     interpreter: str | None = None
+    # The therapist's answer to "did you needle near the chest wall, upper back, neck or
+    # shoulder?": None when not stated, and then the sheet warns as if they did.
+    chest_region: bool | None = None
 
     def as_context(self) -> dict[str, object]:
         return {
             "patient": self.patient, "date": self.date, "dob": self.dob, "patient_id": self.patient_id,
             "therapist": self.therapist, "areas": list(self.areas), "estim": self.estim, "note": self.note,
             "next_visit": self.next_visit, "interpreter": self.interpreter,
+            "chest_region": self.chest_region,
         }
 
 
@@ -179,6 +202,7 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
                patient_id: str | None = None, therapist: str | None = None,
                areas: tuple[str, ...] = (), estim: bool = False, note: str | None = None,
                next_visit: str | None = None, interpreter: str | None = None,
+               chest_region: str | bool | None = None,
                today: dt.date | None = None, date_formats: tuple[str, ...] = ()) -> Visit:
     """Build a Visit from user text, with one clear error for the first bad value."""
     name = _tagged("patient", lambda: clean_text(patient, "patient name", required=True))
@@ -221,4 +245,5 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
         note=_tagged("note", lambda: clean_text(note, "note", max_len=1000)),
         next_visit=following,
         interpreter=_tagged("interpreter", lambda: clean_text(interpreter, "interpreter")),
+        chest_region=_tagged("chest_region", lambda: parse_yes_no(chest_region, "chest region")),
     )

@@ -74,7 +74,7 @@ def verify_file(path: Path, records_path: Path, *, trusted: list[bytes] | None =
                  f"{meta['Fingerprint']})." if "Fingerprint" in meta else ""
         return Verdict(False, "CHANGED", f"CHANGED: {path.name} is incomplete: it stops before the end of a PDF "
                                          "(cut short while it was copied or saved?), so it matches no document in "
-                                         f"the records.{claims} Find the original, or make it again.")
+                                         f"the records.{claims} Find the original, or make it again.{note}")
     if "Fingerprint" in meta:
         return Verdict(False, "CHANGED", f"CHANGED: {path.name} says it carries content version "
                               f"{meta.get('ContentVersion', '?')} (fingerprint {meta['Fingerprint']}), but it "

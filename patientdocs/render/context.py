@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
 from patientdocs.kinds import KINDS, Kind
+from patientdocs.language import direction as language_direction
 from patientdocs.load.config import Config
 from patientdocs.load.content import Content, LoadedContent
 from patientdocs.load.visit import Visit
@@ -38,22 +40,41 @@ def risk_rows(content: Content) -> list[dict[str, Any]]:
 
 
 _WORD = re.compile(r"\w+")  # hyphens separate words: "shoulder-blade" is "shoulder blade"
+# A thoracic or cervical spinal level written the way therapists write it: T6, T4-T8, C7, TH5.
+_LEVEL = re.compile(r"(?:t|th)(?:[1-9]|1[0-2])|c[1-7]")
 
 
 def _words(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-def near_chest(areas: list[str] | tuple[str, ...], terms: list[str]) -> bool:
-    """True when any area treated names a place over or near the chest wall (terms from the content).
+def _singular(text: str) -> str:
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(text).split())
+
+
+def chest_suggestions(areas: list[str] | tuple[str, ...], terms: list[str]) -> list[str]:
+    """The areas treated that name a place over or near the chest wall (terms from the content),
+    or a thoracic or cervical level: only ever a suggestion to the therapist, who decides.
 
     Whole words only, so "lat" never matches "lateral" by accident; a plural ("paraspinals",
     "suboccipitals") counts as its term."""
-    padded = [" " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(area).split()) + " "
-              for area in areas]
-    wanted = {" " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(t).split()) + " "
-              for t in terms if _words(t)}
-    return any(term in area for term in wanted for area in padded)
+    wanted = {" " + _singular(t) + " " for t in terms if _words(t)}
+    found = []
+    for area in areas:
+        padded = " " + _singular(area) + " "
+        if any(term in padded for term in wanted) or any(_LEVEL.fullmatch(w) for w in padded.split()):
+            found.append(area)
+    return found
+
+
+def near_chest(areas: list[str] | tuple[str, ...], terms: list[str]) -> bool:
+    """True when the words of any area suggest the chest region (see chest_suggestions)."""
+    return bool(chest_suggestions(areas, terms))
+
+
+def shows_chest_warning(visit: Visit) -> bool:
+    """The therapist's answer decides; not stated, the warning is printed (the safe default)."""
+    return visit.chest_region is not False
 
 
 def cited(content: Content, kind: Kind | str) -> list[dict[str, str]]:
@@ -82,20 +103,54 @@ def _content_context(loaded: LoadedContent, kind: Kind) -> dict[str, Any]:
     }
 
 
+_LRE, _PDF = "\u202a", "\u202c"  # LEFT-TO-RIGHT EMBEDDING, POP DIRECTIONAL FORMATTING
+
+
+def _embed_ltr(value: Any) -> Any:
+    """In a right-to-left document, a value that reads left to right (a phone number, an
+    address, a Latin name, a patient id) is kept in one left-to-right embedding. Without it the
+    bidi algorithm orders the groups of "01632 960 999" from the right (UAX #9 rule N1: numbers
+    count as right to left for the spaces between them), and the number reads "999 960 01632".
+    (python-bidi has no isolates, FSI/PDI, so an embedding it is.)"""
+    if isinstance(value, list):
+        return [_embed_ltr(v) for v in value]
+    if not isinstance(value, str) or not value:
+        return value
+    for char in value:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return value  # read from the right already; a mark after it ends its run (templating)
+        if kind == "L":
+            break
+    if not any(c.isdigit() or unicodedata.bidirectional(c) == "L" for c in value):
+        return value
+    return _LRE + value + _PDF
+
+
+def _embedded(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: _embed_ltr(value) for key, value in values.items()}
+
+
 def build_context(kind: Kind | str, config: Config, loaded: LoadedContent, visit: Visit, *,
                   fingerprint: str, today: dt.date, expired: bool = False) -> dict[str, Any]:
     """``kind``: a Kind, or the name of a built-in one."""
     kind = KINDS.get(kind) if isinstance(kind, str) else kind
     content = loaded.data
+    direction = language_direction(content.language, content.direction)
+    clinic, visit_values = config.clinic_dict(), visit.as_context()
+    if direction == "rtl":
+        clinic, visit_values = _embedded(clinic), _embedded(visit_values)
     return {
         **_content_context(loaded, kind),
         "kind": kind.name,
-        "clinic": config.clinic_dict(),
-        "visit": visit.as_context(),
-        # Unknown areas may have been near the chest: the chest warning is left out only when the
-        # areas given are all away from it.
-        "near_chest": bool(content.aftercare) and (not visit.areas
-                                                   or near_chest(visit.areas, content.aftercare.chest_areas)),
+        # Which way the page reads: the isolating marks after right-to-left values follow it.
+        "direction": direction,
+        "clinic": clinic,
+        "visit": visit_values,
+        # The therapist's --chest-region, never the words of the areas: left out only on "no", and
+        # worded as "you had needling near your chest" only on "yes".
+        "near_chest": bool(content.aftercare) and shows_chest_warning(visit),
+        "chest_region": {True: "yes", False: "no", None: "unknown"}[visit.chest_region],
         "doc": {
             "version": content.version,
             "reviewed": content.reviewed,

@@ -10,8 +10,10 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patientdocs import kinds as kinds_mod
+from patientdocs import language as language_mod
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
 from patientdocs.load import content as content_mod
@@ -20,6 +22,11 @@ from patientdocs.load.content import LoadedContent
 from patientdocs.load.visit import Visit, today
 from patientdocs.render import markup, templating
 from patientdocs.render.context import build_context
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from patientdocs.render.pdf.styles import Theme
 
 # The settings that cannot change a PDF: where files go, how mail is sent, how an appointment
 # list is read (its values reach the document as patient data), and document.duplex, only the
@@ -55,6 +62,7 @@ class Pipeline:
         self.today = on_date or today()
         self.kinds = kinds_mod.for_config(config)
         self.env = templating.make_environment(config.templates_dir)
+        self._envs: dict[tuple[str, str], jinja2.Environment] = {("en", "ltr"): self.env}
         self._content: dict[tuple[str, str], LoadedContent] = {}
         self._templates_digest: str | None = None
         self._settings_digest: str | None = None
@@ -67,6 +75,18 @@ class Pipeline:
             self._content[key] = content_mod.load_content(self.config.handouts_dir, treatment, language,
                                                           self.kinds.content_sections())
         return self._content[key]
+
+    @staticmethod
+    def direction(loaded: LoadedContent) -> str:
+        """"rtl" for content in a right-to-left language (or marked ``direction: rtl``)."""
+        return language_mod.direction(loaded.data.language, loaded.data.direction)
+
+    def env_for(self, loaded: LoadedContent) -> jinja2.Environment:
+        """The template environment for the content's language and direction (one per pair)."""
+        key = (loaded.data.language, self.direction(loaded))
+        if key not in self._envs:
+            self._envs[key] = templating.make_environment(self.config.templates_dir, *key)
+        return self._envs[key]
 
     def _template_digest(self) -> str:
         if self._templates_digest is None:
@@ -101,10 +121,23 @@ class Pipeline:
             self._settings_digest = hashlib.sha256(repr(settings).encode("utf-8")).hexdigest()
         return self._settings_digest
 
-    def fingerprint(self, loaded: LoadedContent) -> str:
-        """Short digest of the exact content, templates and clinic settings a document was made from."""
-        return hashlib.sha256((loaded.digest + self._template_digest() + self.settings_digest()).encode()
+    def fingerprint(self, loaded: LoadedContent, large_print: bool = False) -> str:
+        """Short digest of the exact content, templates and clinic settings a document was made from,
+        and of its print size: a large-print copy of the same content has a fingerprint of its own."""
+        size = "\0large-print" if large_print else ""
+        return hashlib.sha256((loaded.digest + self._template_digest() + self.settings_digest() + size).encode()
                               ).hexdigest()[:12]
+
+    def large_print(self, wanted: bool | None) -> bool:
+        """Whether a document is in large print: as asked, else the clinic's document.large_print."""
+        return self.config.document.large(wanted)
+
+    def theme(self, large_print: bool) -> Theme:
+        from patientdocs.render.pdf.styles import theme_for
+
+        document = self.config.document
+        return theme_for(document.font_size, self.config.clinic.brand_colour, large_print=large_print,
+                         large_size=document.large_print_size)
 
     def check_current(self, loaded: LoadedContent) -> bool:
         """True when the content is past its review date (allowed only with allow_expired)."""
@@ -117,15 +150,15 @@ class Pipeline:
         return expired
 
     def render_xml(self, kind: kinds_mod.Kind, loaded: LoadedContent, visit: Visit, *, expired: bool = False,
-                   extra: dict | None = None) -> str:
-        context = build_context(kind, self.config, loaded, visit, fingerprint=self.fingerprint(loaded),
+                   extra: dict | None = None, large_print: bool = False) -> str:
+        context = build_context(kind, self.config, loaded, visit, fingerprint=self.fingerprint(loaded, large_print),
                                 today=self.today, expired=expired)
         if extra:
             context.update(extra)
-        return templating.render(self.env, kind.template, context)
+        return templating.render(self.env_for(loaded), kind.template, context)
 
     def part(self, name: str, visit: Visit, treatment: str, language: str, *, copy_label: str = "",
-             extra: dict | None = None):
+             extra: dict | None = None, large_print: bool = False):
         from patientdocs.render.pdf.page import PageMeta
         from patientdocs.render.pdf.render import Part
 
@@ -136,14 +169,14 @@ class Pipeline:
                                    source=loaded.path)
         self.check_content_printable(loaded)
         expired = self.check_current(loaded)
-        xml = self.render_xml(kind, loaded, visit, expired=expired, extra=extra)
+        xml = self.render_xml(kind, loaded, visit, expired=expired, extra=extra, large_print=large_print)
         tree = markup.parse(xml, f"templates/{kind.template}")
         labels = loaded.data.labels
         clinic = self.config.clinic
         footer = (f"{labels.get('version', 'Version')} {loaded.data.version} · "
                   f"{labels.get('review_by', 'Review by')} "
-                  f"{templating.long_date(loaded.data.review_by, templating.month_names(labels))} · "
-                  f"{labels.get('reference', 'Ref')} {self.fingerprint(loaded)}")
+                  f"{templating.date_words(loaded.data.review_by, labels, language)} · "
+                  f"{labels.get('reference', 'Ref')} {self.fingerprint(loaded, large_print)}")
         meta = PageMeta(
             clinic_name=clinic.name,
             clinic_lines=(", ".join(clinic.address), " · ".join(x for x in (clinic.phone, clinic.email,
@@ -153,10 +186,12 @@ class Pipeline:
             page_word=labels.get("page", "Page"),
             of_word=labels.get("of", "of"),
             copy_label=copy_label,
+            label_size=self.theme(True).font_size if large_print else 12,
             banner=labels.get("expired_warning", "Warning: this content is past its review date.")
             if expired else "",
             logo=self.logo(),
             blank_text=labels.get("intentionally_blank", "This page is intentionally blank."),
+            rtl=self.direction(loaded) == language_mod.RTL,
         )
         return Part(tree, meta, f"templates/{kind.template}")
 
@@ -186,11 +221,12 @@ class Pipeline:
         checks = [(f"clinic.{key}", text, self.config.source) for key, value in self.config.clinic_dict().items()
                   for text in (value if isinstance(value, list) else [value]) if isinstance(text, str)]
         checks.append(("the content", loaded.chars, loaded.path))
+        rtl = self.direction(loaded) == language_mod.RTL
         for what, text, source in checks:
             try:
-                # A clinic's name may be in any script; the content's language sets the
-                # direction of whole pages, and right-to-left pages are not laid out yet.
-                fonts.check(text, what, allow_rtl=what != "the content")
+                # A clinic's name may be in any script. Content with right-to-left letters needs
+                # its pages laid out right to left: its language (or ``direction: rtl``) says so.
+                fonts.check(text, what, allow_rtl=rtl or what != "the content")
             except UnsupportedCharactersError as exc:
                 raise UnsupportedCharactersError(exc.message, source=source) from None
         if "header" not in self._checked:
@@ -244,23 +280,25 @@ class Pipeline:
 
     def render(self, sections: Sequence[tuple[str, str]], visit: Visit, *, treatment: str, language: str,
                duplex: bool = False, fillable: bool = False, request: str = "",
-               filled: Mapping[str, str | bytes] | None = None, extra: Mapping[str, object] | None = None) -> Rendered:
+               large_print: bool | None = None, filled: Mapping[str, str | bytes] | None = None,
+               extra: Mapping[str, object] | None = None) -> Rendered:
         """One PDF from ``(kind, copy)`` sections, e.g. a consent form's patient and clinic copies.
 
-        ``copy`` is "" or a name such as "patient"; its printed label comes from the content."""
+        ``copy`` is "" or a name such as "patient"; its printed label comes from the content.
+        ``large_print``: None for the clinic's setting (document.large_print)."""
         from patientdocs.render.pdf.forms import sign_fields
         from patientdocs.render.pdf.render import PdfInfo, render_pdf
-        from patientdocs.render.pdf.styles import Theme
 
         self.check_printable(visit)
+        large = self.large_print(large_print)
         labels = self.content(treatment, language).data.labels
         parts = [self.part(kind, visit, treatment, language,
                            copy_label=labels.get(f"{copy}_copy", copy.capitalize() + " copy") if copy else "",
-                           extra=dict(extra) if extra else None)
+                           large_print=large, extra=dict(extra) if extra else None)
                  for kind, copy in sections]
         kinds = tuple(dict.fromkeys(kind for kind, _ in sections))
         loaded = self.content(treatment, language)
-        fingerprint = self.fingerprint(loaded)
+        fingerprint = self.fingerprint(loaded, large)
         version, review_by = loaded.data.version, loaded.data.review_by.isoformat()
         info = PdfInfo(
             title=" + ".join(loaded.data.section(self.kinds.get(k).content_section).title for k in kinds),
@@ -269,11 +307,11 @@ class Pipeline:
             keywords=f"content version {version}; review by {review_by}; fingerprint {fingerprint}",
             custom=(("ContentVersion", version), ("ReviewBy", review_by), ("Fingerprint", fingerprint),
                     ("DocumentKinds", "+".join(kinds)), ("Treatment", treatment), ("Language", language),
-                    *((("Request", request),) if request else ())),
+                    *((("LargePrint", "yes"),) if large else ()), *((("Request", request),) if request else ())),
             lang=language,
+            direction=self.direction(loaded),
         )
-        pdf, pages = render_pdf(parts, paper=self.config.document.paper,
-                                theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),
+        pdf, pages = render_pdf(parts, paper=self.config.document.paper, theme=self.theme(large),
                                 info=info, duplex=duplex, fillable=fillable, seed=self.font_seed(loaded),
                                 shared_fonts=self.shared_fonts, filled=filled)
         if fillable:
@@ -301,16 +339,19 @@ class Pipeline:
         last = last_date if last_date is not None and last_date != run_date else None
         context = {"labels": labels, "clinic": self.config.clinic_dict(), "run_date": run_date, "rows": rows,
                    "problems": problems, "first": first, "last_date": last,
-                   "total_rows": len(rows) if total_rows is None else total_rows}
-        xml = templating.render(self.env, "cover.xml.j2", context)
+                   "total_rows": len(rows) if total_rows is None else total_rows,
+                   "language": loaded.data.language, "direction": self.direction(loaded)}
+        xml = templating.render(self.env_for(loaded), "cover.xml.j2", context)
         clinic = self.config.clinic
         meta = PageMeta(clinic_name=clinic.name, clinic_lines=(", ".join(clinic.address), clinic.phone),
                         brand=clinic.brand_colour, footer_left=f"{labels.get('cover_title', 'Print run')} "
-                        f"{templating.long_date(run_date, templating.month_names(labels))}",
+                        f"{templating.date_words(run_date, labels, language)}",
                         page_word=labels.get("page", "Page"), of_word=labels.get("of", "of"),
-                        page_offset=page_offset, page_total=page_total)
+                        page_offset=page_offset, page_total=page_total,
+                        rtl=self.direction(loaded) == language_mod.RTL)
         info = PdfInfo(title=f"{labels.get('cover_title', 'Print run')} {run_date.isoformat()}",
-                       author=clinic.name, subject="print run", keywords="", lang=language)
+                       author=clinic.name, subject="print run", keywords="", lang=language,
+                       direction=self.direction(loaded))
         return render_pdf([Part(markup.parse(xml, "templates/cover.xml.j2"), meta, "templates/cover.xml.j2")],
                           paper=self.config.document.paper,
                           theme=Theme(self.config.document.font_size, clinic.brand_colour), info=info,

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 
 from patientdocs.errors import DeliveryError, PatientDocsError
 from patientdocs.frozen import frozen
-from patientdocs.usecases.saving import VisitInput, build_visit, records_for, save_document, treatment_and_language
+from patientdocs.usecases.saving import (
+    VisitInput,
+    build_visit,
+    chest_hints,
+    records_for,
+    save_document,
+    treatment_and_language,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -62,6 +69,7 @@ class Sent:
     passphrase: str | None  # shown once to the sender
     encryption: str = "none"  # how the attachments were locked: "passphrase", "dob_ddmmyyyy", ... or "none"
     handover: Handover | None = None
+    hints: tuple[str, ...] = ()  # for the screen, e.g. a question about the chest region
 
 
 def _checked_address(check, value: str, field: str) -> str:
@@ -126,9 +134,9 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
         attachments, saved = [], []
         for number, kind in enumerate(kinds, start=1):
             rendered = pipeline.render(kind.sections(first_copy_only=True), visit, treatment=treatment,
-                                       language=language)
+                                       language=language, large_print=request.visit.large_print)
             path, _ = save_document(config, pipeline.kinds, records, rendered, visit, output=None,
-                                    channel="saved")
+                                    channel="saved", username=user)
             data = _locked_and_sealed(rendered.pdf, password, sealer, now())
             # A neutral name: mail programs show it, and it should not say what the document is about.
             attachments.append(mailer.Attachment(f"document-{number}.pdf", data))
@@ -143,7 +151,8 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             slip_pdf = render_slip(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
                                    brand_colour=config.clinic.brand_colour, paper=config.document.paper,
                                    patient=visit.patient, recipient=address, passphrase=passphrase,
-                                   day=pipeline.today, documents=len(kinds))
+                                   day=pipeline.today, documents=len(kinds),
+                                   large_print=pipeline.large_print(request.visit.large_print))
 
         def hand_over(note: str = "") -> Handover | None:
             if passphrase is None:
@@ -151,6 +160,9 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             return _hand_over(config, pipeline.today, passphrase, slip_pdf, note)
 
         paths = tuple(path for path, _, _ in saved)
+        care = pipeline.content(treatment, language).data.aftercare
+        hints = (chest_hints(visit, care.chest_areas)
+                 if care is not None and any(kind.name == "aftercare" for kind in kinds) else ())
         if request.dry_run:
             from patientdocs.deliver.output import atomic_write, ensure_folder, inside
 
@@ -160,13 +172,14 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             target = inside(outbox, name)
             atomic_write(target, bytes(message))
             return Sent(address, len(attachments), paths, target, encrypted, passphrase, policy,
-                        hand_over(" (opens the attachments of this email)"))
+                        hand_over(" (opens the attachments of this email)"), hints=hints)
         def record(reply: str) -> None:
             with records.transaction() as conn:
                 for path, rendered, data in saved:
                     for made in records_for(rendered, visit, channel="emailed", file_name=str(path),
                                             patient_key=None, sha256=hashlib.sha256(data).hexdigest(),
-                                            recipient=address, server_response=reply, encryption=policy):
+                                            recipient=address, server_response=reply, encryption=policy,
+                                            username=user):
                         records.insert(conn, made)
 
         try:
@@ -196,9 +209,24 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                                   f"({why}); do not send it again, and note it by hand")
             error.handover = hand_over()  # the email went: the patient needs it all the same
             raise error from None
-        return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over())
+        return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over(), hints=hints)
     finally:
         records.close()
+
+
+def _locked_and_sealed(pdf: bytes, password: str | None, sealer: Sealer | None, now: dt.datetime) -> bytes:
+    """The attachment: locked with the patient's password, then sealed inside that encryption (a
+    seal added before locking would be broken by it), so the patient's reader can check it."""
+    import secrets
+
+    from patientdocs.deliver import encrypt
+
+    if password is None:
+        return sealer.seal(pdf, when=now) if sealer is not None else pdf
+    if sealer is None:
+        return encrypt.encrypt_pdf(pdf, password)
+    owner = secrets.token_urlsafe(32)  # kept only until the seal is added, then forgotten
+    return sealer.seal(encrypt.encrypt_pdf(pdf, password, owner=owner), when=now, owner_password=owner)
 
 
 # A dry run's .eml holds the patient's documents (and name): it is for checking now, not for keeping.
@@ -217,21 +245,6 @@ def _clear_old_dry_runs(outbox: Path) -> None:
             if _DRY_RUN_NAME.fullmatch(old.name) and old.is_file() and not old.is_symlink() \
                     and old.stat().st_mtime < cutoff:
                 old.unlink()
-
-
-def _locked_and_sealed(pdf: bytes, password: str | None, sealer: Sealer | None, now: dt.datetime) -> bytes:
-    """The attachment: locked with the patient's password, then sealed inside that encryption (a
-    seal added before locking would be broken by it), so the patient's reader can check it."""
-    import secrets
-
-    from patientdocs.deliver import encrypt
-
-    if password is None:
-        return sealer.seal(pdf, when=now) if sealer is not None else pdf
-    if sealer is None:
-        return encrypt.encrypt_pdf(pdf, password)
-    owner = secrets.token_urlsafe(32)  # kept only until the seal is added, then forgotten
-    return sealer.seal(encrypt.encrypt_pdf(pdf, password, owner=owner), when=now, owner_password=owner)
 
 
 def _hand_over(config: Config, day: dt.date, passphrase: str, slip_pdf: bytes | None, note: str) -> Handover:

@@ -131,6 +131,7 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
                     lines.append(CheckLine(True, "OK", f"{treatment}/{language} {kind.name} "
                                                        f"({count_of(rendered.pages, 'page')}{each}; tagged: yes, "
                                                        "text all tagged, fonts embedded)"))
+                    lines.append(_large_print_check(pipeline, config, kind, sample, treatment, language))
                     made.append(kind.name)
                 if made:
                     # A day's print run ends with this sheet: a label only it uses must not be missing.
@@ -143,10 +144,18 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
     return lines
 
 
-def _sample_row(sample, documents: list[str]) -> dict[str, object]:
-    return {"date": sample.date, "time": "08:30", "patient": sample.patient, "patient_id": sample.patient_id,
-            "therapist": sample.therapist, "documents": documents,
-            "consent_again": "Sample reason" if "consent" in documents else ""}
+def _large_print_check(pipeline, config: Config, kind: Kind, sample, treatment: str, language: str) -> CheckLine:
+    """The same document in large print: it must lay out (stacked tables, the red-flag box) and be tagged."""
+    from patientdocs.render.pdf.checks import accessibility_problems
+
+    rendered = pipeline.render([(kind.name, "")], sample, treatment=treatment, language=language, large_print=True)
+    found = accessibility_problems(rendered.pdf)
+    if found:
+        raise PatientDocsError(f"{treatment}/{language} {kind.name} in large print is not accessible: "
+                               f"{'; '.join(found)}", source=config.templates_dir / kind.template)
+    each = " per copy" if len(kind.copies) > 1 else ""
+    return CheckLine(True, "OK", f"{treatment}/{language} {kind.name} in large print "
+                                 f"({count_of(rendered.pages, 'page')}{each}; tagged: yes)")
 
 
 def _seal_line(config: Config, today: dt.date) -> CheckLine:
@@ -166,6 +175,12 @@ def _seal_line(config: Config, today: dt.date) -> CheckLine:
         return CheckLine(True, "WARNING", f"seal: the certificate of {sealer.name} expires on {sealer.valid_until}, "
                                           f"in {count_of(left, 'day')}; install its successor before then")
     return CheckLine(True, "OK", f"seal: {sealer.name}, valid until {sealer.valid_until}")
+
+
+def _sample_row(sample, documents: list[str]) -> dict[str, object]:
+    return {"date": sample.date, "time": "08:30", "patient": sample.patient, "patient_id": sample.patient_id,
+            "therapist": sample.therapist, "documents": documents,
+            "consent_again": "Sample reason" if "consent" in documents else ""}
 
 
 def content_status(config: Config) -> list[ContentStatus]:

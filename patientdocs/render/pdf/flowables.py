@@ -32,12 +32,15 @@ class BuildContext:
     width: float  # frame width in points
     template: str  # for error messages
     fillable: bool = False
+    # Large print: a table of three or more columns is laid out as stacked rows (see _stacked).
+    reflow: bool = False
     # Called with each block and the flowables made for it (tagging.tag_block marks them for the
     # structure tree); nested blocks pass through it first.
     tag: Callable[[Node, list[Flowable]], list[Flowable]] | None = None
     # Answers and signatures given on a tablet, by field name (see usecases/signing.py): printed
     # into the form's boxes and lines. Patient data: drawn as text or as an image, never markup.
     filled: Mapping[str, str | bytes] = dataclass_field(default_factory=dict)
+    rtl: bool = False  # a right-to-left document: styles are mirrored already, tables are here
 
 
 Builder = Callable[[Node, BuildContext], list[Flowable]]
@@ -125,13 +128,20 @@ def _callout(node: Node, ctx: BuildContext) -> list[Flowable]:
         title = paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"])
         inner.append(title)
     inner.extend(_children(node, ctx))
-    table = Table([[inner]], colWidths=[ctx.width])
-    table.setStyle(TableStyle([
+    style = [
         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(back)),
         ("BOX", (0, 0), (-1, -1), 2.5 if kind == "danger" else 1.2, colors.HexColor(edge)),
         ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
         ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-    ]))
+    ]
+    if kind == "danger" and len(inner) > 1:
+        # The warning signs start where they are written (the top of an aftercare sheet's page 1),
+        # and if the box is taller than what is left of the page (large print), it runs on to the
+        # next page, between its paragraphs: one row each, the box drawn round every part.
+        style += [("TOPPADDING", (0, 1), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -2), 0)]
+        table = Table([[[f]] for f in inner], colWidths=[ctx.width], style=TableStyle(style))
+    else:
+        table = Table([[inner]], colWidths=[ctx.width], style=TableStyle(style))
     return [Spacer(1, 4), table, Spacer(1, 8)]
 
 
@@ -141,6 +151,8 @@ _CELL_PADDING = 6  # reportlab's default left + right padding, in points
 def _cell(node: Node, ctx: BuildContext, style_name: str, width: float) -> Flowable | str:
     """A table cell: plain text where it fits on its lines (far cheaper to lay out), else a paragraph."""
     style = ctx.styles[style_name]
+    if ctx.rtl:  # a paragraph aligns right and orders the line; a plain cell would not
+        return paragraph(inline_markup(node), style)
     lines: list[str] = [""]
     for child in node.children:
         if isinstance(child, str):
@@ -207,6 +219,8 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     if not head + body:
         return []
     columns = max(len(r.elements("cell")) for r in head + body)
+    if ctx.reflow and columns >= 3 and not any(c.elements("box") for r in head + body for c in r.elements("cell")):
+        return _stacked(node, ctx, head, body)
     # Risk tables are the same for every patient of a run: their layout is worked out once.
     # Other tables (a print run's cover) hold patients' names and are not kept.
     key = None
@@ -218,7 +232,7 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     size = ctx.styles["cell"].fontSize
 
     def cells(row: Node, style: str) -> list[Flowable | str]:
-        return [TickBox("", f"{node.tag}_{row.line}_{i}", size, False, size) if c.elements("box")
+        return [TickBox("", f"{node.tag}_{row.line}_{i}", size, False, size, rtl=ctx.rtl) if c.elements("box")
                 else _cell(c, ctx, style, w)
                 for i, (c, w) in enumerate(zip(row.elements("cell"), widths, strict=False))]
 
@@ -231,8 +245,7 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     if head:
         style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6ef")),
                   ("FONT", (0, 0), (-1, 0), cell_head.fontName, cell_head.fontSize, cell_head.leading)]
-    table = Table(rows, colWidths=widths, repeatRows=1 if head else 0,
-                  style=TableStyle(style), spaceBefore=2, spaceAfter=8, hAlign="LEFT")
+    table = _table_of(rows, widths, ctx, style, repeatRows=1 if head else 0, spaceBefore=2, spaceAfter=8)
     # A title stays with at least the first rows, but the table itself may run onto the
     # next page (its header repeats): keeping it whole would leave half a page empty.
     # Title, then the sentence that explains the numbers, then the table: they start on the same
@@ -255,10 +268,64 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     return [CondPageBreak(room), *lead, table]
 
 
+def _table_lead(node: Node, ctx: BuildContext) -> list[Flowable]:
+    lead: list[Flowable] = []
+    if node.attrs.get("title"):
+        lead.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
+    if node.attrs.get("intro"):
+        lead.append(paragraph(fonts.inline(node.attrs["intro"]), ctx.styles["table_intro"]))
+    return lead
+
+
+def _stacked(node: Node, ctx: BuildContext, head: list[Node], body: list[Node]) -> list[Flowable]:
+    """A table too wide for large print, as stacked rows: each row a small block of lines
+    "Effect: ... / How many: ... / How often: ... / Source: ...", the labels from the header row.
+
+    Columns of a few centimetres would break "uncommon" or a source's name at 16-18 pt; read down
+    the page, every value has the full width. A block is kept together (keep-with-next)."""
+    labels = [inline_markup(c) for c in head[0].elements("cell")] if head else []
+    blocks: list[list[Flowable]] = []
+    for row in body:
+        lines = []
+        for i, cell in enumerate(row.elements("cell")):
+            text = inline_markup(cell)
+            if text:
+                label = labels[i] if i < len(labels) and labels[i] else ""
+                lines.append(f"<b>{label}:</b> {text}" if label else text)
+        names = ["stack_first", *["stack"] * (len(lines) - 2), "stack_last"] if len(lines) > 1 else ["stack_last"]
+        blocks.append([paragraph(line, ctx.styles[name]) for line, name in zip(lines, names, strict=True)])
+    lead = _table_lead(node, ctx)
+    # Title and intro start on the same page as the first block, never alone at the bottom.
+    first = lead + (blocks[0] if blocks else [])
+    room = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in first) + 2 * mm
+    return [CondPageBreak(room), *lead, *(f for block in blocks for f in block)]
+
+
 def _sources(node: Node, ctx: BuildContext) -> list[Flowable]:
     # Separate paragraphs, not one list: a long list may then run onto the next page.
-    return [paragraph(inline_markup(s), ctx.styles["source"], f"{n}.")
+    return [paragraph(inline_markup(s), ctx.styles["source"], _marker(f"{n}.", ctx))
             for n, s in enumerate(node.elements("source"), start=1)]
+
+
+def _marker(text: str, ctx: BuildContext) -> str:
+    if not ctx.rtl:
+        return text
+    from patientdocs.render.pdf import rtl
+
+    return rtl.bullet(text)
+
+
+def _table_of(rows: list[list], widths: list[float], ctx: BuildContext, style: list, **kwargs) -> Table:
+    """A table, placed by the document's direction: in a right-to-left document the first column
+    is on the right, each cell's content against its right edge and the table against the right
+    margin (tagging reads each row from the right)."""
+    if not ctx.rtl:
+        return Table(rows, colWidths=widths, style=TableStyle(style), hAlign="LEFT", **kwargs)
+    from patientdocs.render.pdf import rtl
+
+    rows, widths = rtl.mirror_columns(rows, widths, "")
+    return Table(rows, colWidths=widths, style=TableStyle([*style, ("ALIGN", (0, 0), (-1, -1), "RIGHT")]),
+                 hAlign="RIGHT", **kwargs)
 
 
 def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
@@ -275,14 +342,14 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
         answer = ctx.filled.get(f"screening_{name}")
         rows.append([_para(question, ctx, "cell"),
                      TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}",
-                             ticked=answer == "yes"),
+                             ticked=answer == "yes", rtl=ctx.rtl),
                      TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}",
-                             ticked=answer == "no")])
-    table = Table(rows, colWidths=[ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], hAlign="LEFT",
-                  style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
-                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]),
-                  spaceAfter=8)
+                             ticked=answer == "no", rtl=ctx.rtl)])
+    table = _table_of(rows, [ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], ctx,
+                      [("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
+                       ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                       ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)],
+                      spaceAfter=8)
     return [table]
 
 
@@ -317,9 +384,9 @@ def _signature_block(node: Node, ctx: BuildContext) -> list[Flowable]:
     parts: list[Flowable] = []
     if node.attrs.get("title"):
         parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
-    table = Table(_field_rows(block, node, ctx), colWidths=[ctx.width * 0.3, ctx.width * 0.7], hAlign="LEFT",
-                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 8), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    table = _table_of(_field_rows(block, node, ctx), [ctx.width * 0.3, ctx.width * 0.7], ctx,
+                      [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 8),
+                       ("RIGHTPADDING" if ctx.rtl else "LEFTPADDING", (0, 0), (-1, -1), 0)])
     parts.append(table)
     # A signature block is never split from its labels or across pages.
     return [KeepTogether(parts), Spacer(1, 6)]
