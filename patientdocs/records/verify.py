@@ -85,7 +85,7 @@ def verify_file(path: Path, records_path: Path, *, trusted: list[bytes] | None =
         return Verdict(False, "NOT RECORDED",
                        f"NOT RECORDED: {path.name} was made by this program, but it is not one patient's document "
                        "(a day's print-all.pdf and the passphrase slip are not recorded); verify each "
-                       "appointment's own file instead.")
+                       f"appointment's own file instead.{note}")
     return Verdict(False, "NOT RECOGNISED",
                    f"NOT RECOGNISED: {path.name} was not made by this program for this clinic.{note}")
 

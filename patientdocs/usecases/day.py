@@ -244,7 +244,8 @@ def _try_cover(pipeline, listing: AppointmentList, treatment: str, language: str
     asked = {name for row in listing.rows for name in row.documents}
     documents = [name for name in pipeline.kinds.names() if name in asked]
     row = {"date": runner.run_date(listing), "time": "08:30", "patient": "Sample Patient", "patient_id": "SAMPLE-1",
-           "therapist": "Sample Therapist", "documents": documents}
+           "therapist": "Sample Therapist", "documents": documents,
+           "consent_again": "Sample reason" if "consent" in documents else ""}
     pipeline.render_cover(runner.run_date(listing), [row], ["Sample problem"], treatment=treatment,
                           language=language, last_date=runner.last_date(listing))
 

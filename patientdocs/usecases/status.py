@@ -179,7 +179,8 @@ def _seal_line(config: Config, today: dt.date) -> CheckLine:
 
 def _sample_row(sample, documents: list[str]) -> dict[str, object]:
     return {"date": sample.date, "time": "08:30", "patient": sample.patient, "patient_id": sample.patient_id,
-            "therapist": sample.therapist, "documents": documents}
+            "therapist": sample.therapist, "documents": documents,
+            "consent_again": "Sample reason" if "consent" in documents else ""}
 
 
 def content_status(config: Config) -> list[ContentStatus]:
