@@ -58,6 +58,21 @@ class Paths:
 
 
 @record
+class RecordsSettings:
+    """Where the records are kept when not in the SQLite file of ``paths.records``: a PostgreSQL
+    server shared by a group of clinics, ``postgresql://USER@HOST[:PORT]/DATABASE``."""
+
+    url: str | None = None
+    # The password itself never lives in this file: only the name of the variable holding it.
+    password_env: str | None = None
+
+    def problems(self) -> list[str]:
+        from patientdocs.records.address import problems
+
+        return problems(self.url, self.password_env)
+
+
+@record
 class Smtp:
     host: str = spec(min_length=1)
     from_: str = spec(alias="from", min_length=3)
@@ -186,6 +201,7 @@ class Config:
     paths: Paths = field(default_factory=Paths)
     email: Email = field(default_factory=Email)
     batch: Batch = field(default_factory=Batch)
+    records: RecordsSettings = field(default_factory=RecordsSettings)
     # Kinds of document of the clinic's own, by name, besides info, consent and aftercare.
     kinds: dict[str, KindSettings] = field(default_factory=dict)
     # Where the file was read from; relative paths in it are relative to its folder.
@@ -228,6 +244,9 @@ class Config:
     def problems(self) -> list[str]:
         from patientdocs.kinds import KINDS, PACKET
 
+        if str(self.paths.records).startswith(("postgresql:", "postgres:")):
+            return ["paths.records: a PostgreSQL server goes in records.url (and its password in the environment "
+                    "variable named by records.password_env); paths.records is the SQLite file"]
         taken = {*KINDS.names(), PACKET}
         for name in self.kinds:
             if not _NAME.fullmatch(name) or name.casefold() in taken:

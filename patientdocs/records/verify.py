@@ -6,9 +6,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patientdocs.errors import PatientDocsError
-from patientdocs.records.store import Records
+from patientdocs.records.store import open_records, records_exist
+
+if TYPE_CHECKING:
+    from patientdocs.load.config import Config
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ def read_control_metadata(data: bytes) -> dict[str, str]:
 MAX_BYTES = 200 * 1024 * 1024
 
 
-def verify_file(path: Path, records_path: Path) -> Verdict:
+def verify_file(path: Path, config: Config) -> Verdict:
     try:
         if path.exists() and not path.is_file():  # a pipe or a device would be read forever
             raise PatientDocsError("is not a file", source=path)
@@ -48,7 +52,13 @@ def verify_file(path: Path, records_path: Path) -> Verdict:
         raise PatientDocsError("is not a PDF file", source=path)
     meta = read_control_metadata(data)
     digest = hashlib.sha256(data).hexdigest()
-    found = Records(records_path).find(sha256=digest) if records_path.exists() else []
+    found: list[dict[str, object]] = []
+    if records_exist(config):
+        records = open_records(config)
+        try:
+            found = records.find(sha256=digest)
+        finally:
+            records.close()
     if found:
         first = found[0]
         kinds = ", ".join(dict.fromkeys(str(r["kind"]) for r in found))

@@ -100,7 +100,7 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
     """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt."""
     from patientdocs.batch import run as runner
     from patientdocs.deliver.output import check_folder_writable, ensure_folder, remove_stale_parts
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records
     from patientdocs.render.pipeline import Pipeline
 
     listing = plan.listing
@@ -111,16 +111,29 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
     pipeline.logo()  # a bad logo stops the run here, not once per row
     for language in sorted({a.language for a in listing.rows} | {config.defaults.language}):
         pipeline.check_current(pipeline.content(treatment, language))  # stop now, not once per row
-    records = Records(config.records_path)  # a bad records file stops us before any work
-    try:
-        out_dir = ensure_folder(plan.out_dir)
-        check_folder_writable(out_dir)
-        remove_stale_parts(out_dir, older_than=0)  # a killed run's temporary files: never a finished one
-        # An earlier run's print-all.pdf must never be printed by mistake for this one.
-        runner.remove_previous_results(out_dir)
-        jobs = runner.plan(listing, out_dir, treatment, records)
-    finally:
-        records.close()
+    with contextlib.ExitStack() as held:
+        records = open_records(config)  # a bad or unreachable records database stops us before any work
+        try:
+            # Two desks printing the same clinic's day at once would make every document twice. The
+            # lock is the run's own (a file lock, a server session): held until the run ends.
+            held.enter_context(records.print_run(config.clinic.name, runner.run_date(listing)))
+            out_dir = ensure_folder(plan.out_dir)
+            check_folder_writable(out_dir)
+            remove_stale_parts(out_dir, older_than=0)  # a killed run's temporary files: never a finished one
+            # An earlier run's print-all.pdf must never be printed by mistake for this one.
+            runner.remove_previous_results(out_dir)
+            jobs = runner.plan(listing, out_dir, treatment, records)
+        finally:
+            # Closed before the workers start: a connection must not be shared across fork.
+            records.close()
+        return _run(config, plan, pipeline, listing, jobs, out_dir, treatment, workers, duplex, progress)
+
+
+def _run(config: Config, plan: DayPlan, pipeline, listing: AppointmentList, jobs, out_dir: Path, treatment: str,
+         workers: int | None, duplex: bool | None, progress: Progress | None) -> DayResult:
+    from patientdocs.batch import run as runner
+    from patientdocs.deliver.output import remove_stale_parts
+
     duplex = config.document.duplex if duplex is None else duplex
     settings = runner.RunSettings(config.source, plan.allow_expired, duplex)
     count = workers or config.batch.workers or runner.default_workers()

@@ -72,10 +72,10 @@ class _Prepared:
 def make_document(config: Config, request: DocumentRequest, *, user: str | None = None) -> Saved:
     """Render one PDF for one visit, then save it and its records together."""
     from patientdocs.deliver.output import remove_stale_parts
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records
 
     prepared = _Prepared(config, request)
-    records = Records(config.records_path)  # a bad records file stops us before any work
+    records = open_records(config)  # a bad records file stops us before any work
     try:
         rendered = prepared.render()
         target, _ = save_document(config, prepared.pipeline.kinds, records, rendered, prepared.visit,

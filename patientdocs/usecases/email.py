@@ -66,12 +66,11 @@ def _checked_address(check, value: str, field: str) -> str:
 
 
 def send_documents(config: Config, request: EmailRequest, *, user: str | None = None) -> Sent:
-    import sqlite3
     import ssl
 
     from patientdocs.deliver import encrypt, mailer
     from patientdocs.deliver.output import slug
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records
     from patientdocs.render.pipeline import Pipeline
 
     pipeline = Pipeline(config, allow_expired=request.allow_expired)
@@ -108,7 +107,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
     body = mailer.compose_body(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
                                encrypted=encrypted, password_rule=settings.password_rule,
                                signature=settings.signature, documents=len(kinds))
-    records = Records(config.records_path)
+    records = open_records(config)
     try:
         attachments, saved = [], []
         for number, kind in enumerate(kinds, start=1):
@@ -164,7 +163,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                                               patient_key=None, sha256=hashlib.sha256(data).hexdigest(),
                                               recipient=address, server_response=reply, encryption=policy):
                         records.insert(conn, record)
-        except (sqlite3.Error, PatientDocsError) as exc:
+        except (*records.errors, PatientDocsError) as exc:
             # The server has the message: saying "failed" now would make staff send it twice.
             error = DeliveryError(f"the email WAS sent to {address}, but it could not be added to the records "
                                   f"({getattr(exc, 'message', None) or exc}); do not send it again, and note it "

@@ -17,16 +17,16 @@ __all__ = ["find_records", "verify_document"]
 def find_records(config: Config, *, patient_id: str | None = None, on_date: str | None = None) -> list[dict[str, Any]]:
     """Records matching every filter given, oldest first; ``on_date`` (YYYY-MM-DD) is the visit's day."""
     from patientdocs.load.visit import parse_date
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records, records_exist
 
     try:
         day = parse_date(on_date, "--date") if on_date is not None else None  # "" is an error, not "all"
     except PatientDocsError as exc:
         exc.field = "date"
         raise
-    if not config.records_path.exists():
+    if not records_exist(config):
         return []
-    records = Records(config.records_path)
+    records = open_records(config)
     try:
         return records.find(patient_id=patient_id, on_date=day)
     finally:
@@ -37,4 +37,4 @@ def verify_document(config: Config, path: Path) -> Verdict:
     """Was this PDF made by this clinic, and is it unchanged? (ok, status, message)"""
     from patientdocs.records.verify import verify_file
 
-    return verify_file(path, config.records_path)
+    return verify_file(path, config)
