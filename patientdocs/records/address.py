@@ -41,11 +41,11 @@ def problems(url: str | None, password_env: str | None) -> list[str]:
 
 
 def shown(url: str) -> str:
-    """The address as messages show it: the server and database, never a password or options."""
+    """The database as messages show it, ``'records' on db.example.org:5432``: never a password."""
     parts = urlsplit(url.strip())
-    host = parts.hostname or parse_qs(parts.query).get("host", ["local socket"])[0]
+    host = parts.hostname or parse_qs(parts.query).get("host", ["this computer"])[0]
     port = f":{parts.port}" if parts.port else ""
-    return f"postgresql://{host}{port}{parts.path}"
+    return f"'{parts.path.strip('/')}' on {host}{port}"
 
 
 def password(password_env: str | None) -> str | None:

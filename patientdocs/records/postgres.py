@@ -104,11 +104,11 @@ class PostgresRecords(RecordsBase):
         if mine is not None and mine["t"] is not None:
             row = conn.execute("SELECT application, version FROM patientdocs_schema").fetchone()
             if row is None or row["application"] != APPLICATION:
-                raise PatientDocsError(f"{self.where} is not a records database of this program")
+                raise PatientDocsError(f"the database {self.where} is not a records database of this program")
             return int(row["version"])
         others = conn.execute("SELECT count(*) AS n FROM pg_tables WHERE schemaname = current_schema()").fetchone()
         if others is not None and others["n"]:
-            raise PatientDocsError(f"{self.where} holds other tables but no records of this program; "
+            raise PatientDocsError(f"the database {self.where} holds other tables but no records of this program; "
                                    "give records.url a database of its own")
         conn.execute("CREATE TABLE patientdocs_schema (application TEXT NOT NULL, version INTEGER NOT NULL)")
         conn.execute("INSERT INTO patientdocs_schema VALUES (%s, 0)", (APPLICATION,))
