@@ -344,3 +344,46 @@ def test_both_backends_keep_the_same_columns(pg_server: PgServer, tmp_path: Path
     assert pg == lite
     version = pg_server.sql("SELECT version FROM patientdocs_schema", database=name)
     assert version == [(SCHEMA_VERSION,)]
+
+
+def test_records_migrate_copies_the_sqlite_file_checking_counts_and_hashes(pg_server: PgServer,
+                                                                          tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    first = run("packet", *PATIENT, config=config)
+    assert first.returncode == 0, first.stderr
+    namesake = ("--patient", "Ana Lima", "--dob", "1971-02-03", "--therapist", "Sam Patel")
+    assert run("info", *namesake, config=config).returncode == 0
+    before = json.loads(run("history", "--json", config=config).stdout)
+    assert len(before) == 3
+
+    name = pg_server.new_database()
+    set_records(config, url=pg_server.url(name))
+    moved = run("records", "migrate", config=config)
+    assert moved.returncode == 0, moved.stderr
+    lines = moved.stdout.splitlines()
+    assert lines[-1] == (f"Copied 3 records from '{tmp_path / 'records.db'}' to '{name}' on {pg_server.socket}; "
+                         "counts and hashes match.")
+    assert lines[0].startswith("documents: 3 rows, sha256 ") and lines[1].startswith("salts: 1 row, sha256 ")
+    after = json.loads(run("history", "--json", config=config).stdout)
+    assert after == before  # every field, ids included
+
+    # The same patients are still told apart on the server: Ana's packet is hers, so making it
+    # again replaces it; her namesake's information sheet is not replaced by it.
+    packet = Path(str(before[1]["file_name"]))
+    again = run("packet", *PATIENT, config=config)
+    assert again.returncode == 0, again.stderr
+    newest = all_records(config)
+    assert len(newest) == 5 and newest[-1]["id"] > max(r["id"] for r in before)
+    assert newest[-1]["file_name"] == str(packet)
+    assert run("verify", Path(str(before[2]["file_name"])), config=config).returncode == 0
+
+    twice = run("records", "migrate", config=config)
+    assert assert_one_line_error(twice).startswith("Error: the records database ")
+    assert "already holds 5 records; copy into a database that holds none" in twice.stderr
+
+
+def test_records_migrate_needs_a_server(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    line = assert_one_line_error(run("records", "migrate", config=config))
+    assert line == (f"Error: {config}: records.url is not set; name the PostgreSQL server to copy the records into "
+                    "(postgresql://USER@HOST/DATABASE)")

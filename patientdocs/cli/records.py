@@ -77,3 +77,33 @@ def verify(ctx: click.Context, pdf: Path, config_path: Path | None) -> None:
     verdict = verify_document(load_config(ctx, config_path), pdf)
     click.echo(verdict.message)
     sys.exit(Exit.OK if verdict.ok else Exit.SOME_FAILED)
+
+
+@main.group(name="records", short_help="Move the records to a PostgreSQL server.")
+def records_group() -> None:
+    """Tools for the records database (what was made and sent)."""
+
+
+@records_group.command(short_help="Copy the SQLite records file into the PostgreSQL server.")
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The SQLite records file. Default: paths.records in config.yaml.")
+@config_option
+@click.pass_context
+def migrate(ctx: click.Context, source: Path | None, config_path: Path | None) -> None:
+    """Copy a clinic's SQLite records file into the PostgreSQL server of records.url.
+
+    \b
+    Every record is copied, with the key that tells namesakes apart; the copy is kept only if
+    the row counts and a hash of all the rows match. The server's database must hold no records
+    yet. The file itself is left as it was.
+    Example:
+      python generate.py records migrate --from records.db
+    """
+    from patientdocs.termtext import count_of
+    from patientdocs.usecases.records import migrate_records
+
+    source_name, target_name, copied = migrate_records(load_config(ctx, config_path), source)
+    for table in copied:
+        click.echo(f"{table.table}: {count_of(table.rows, 'row')}, sha256 {table.sha256[:16]} on both sides")
+    documents = next((t.rows for t in copied if t.table == "documents"), 0)
+    click.echo(f"Copied {count_of(documents, 'record')} from {source_name} to {target_name}; counts and hashes match.")

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from patientdocs.load.config import Config
     from patientdocs.records.verify import Verdict
 
-__all__ = ["find_records", "verify_document"]
+__all__ = ["find_records", "migrate_records", "verify_document"]
 
 
 def find_records(config: Config, *, patient_id: str | None = None, on_date: str | None = None) -> list[dict[str, Any]]:
@@ -38,3 +38,28 @@ def verify_document(config: Config, path: Path) -> Verdict:
     from patientdocs.records.verify import verify_file
 
     return verify_file(path, config)
+
+
+def migrate_records(config: Config, source: Path | None = None) -> tuple[str, str, list[Any]]:
+    """Copy the SQLite records file (``paths.records``, or ``source``) into the server of ``records.url``.
+
+    Returns where from, where to, and each table copied (name, rows, SHA-256)."""
+    if not config.records.url:
+        raise PatientDocsError(f"{config.source}: records.url is not set; name the PostgreSQL server to copy the "
+                               "records into (postgresql://USER@HOST/DATABASE)")
+    path = source if source is not None else config.records_path
+    if not path.is_file():
+        raise PatientDocsError(f"no records file at '{path}' to copy (give it with --from)")
+    from patientdocs.records.migrate import migrate
+    from patientdocs.records.postgres import PostgresRecords
+    from patientdocs.records.store import Records
+
+    lite = Records(path)
+    try:
+        server = PostgresRecords(config.records.url, config.records.password_env)
+        try:
+            return lite.where, server.where, migrate(lite, server)
+        finally:
+            server.close()
+    finally:
+        lite.close()
