@@ -9,6 +9,7 @@ only when a server is configured.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -387,3 +388,112 @@ def test_records_migrate_needs_a_server(tmp_path: Path) -> None:
     line = assert_one_line_error(run("records", "migrate", config=config))
     assert line == (f"Error: {config}: records.url is not set; name the PostgreSQL server to copy the records into "
                     "(postgresql://USER@HOST/DATABASE)")
+
+
+# ---- FHIR export (both backends) ------------------------------------------------------------------------------
+
+
+def _validated(path: Path):
+    from fhir.resources.R4B.bundle import Bundle  # tests only: the tool writes the JSON itself
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data, Bundle.model_validate(data)
+
+
+def test_export_fhir_writes_a_valid_r4_transaction_bundle(backend: Path, tmp_path: Path) -> None:
+    import base64
+
+    from patientdocs.records.verify import read_control_metadata
+
+    packet, bea, later = tmp_path / "packet.pdf", tmp_path / "bea.pdf", tmp_path / "later.pdf"
+    assert run("packet", *PATIENT, "--date", DAY, "-o", packet, config=backend).returncode == 0
+    assert run("info", "--patient", "Bea Costa", "--patient-id", "P-2000", "--therapist", "Sam Patel",
+               "--date", DAY, "-o", bea, config=backend).returncode == 0
+    assert run("aftercare", *PATIENT, "--date", "2026-12-02", "-o", later, config=backend).returncode == 0
+
+    out = tmp_path / "day.json"
+    done = run("export", "--fhir", "--date", DAY, "-o", out, config=backend)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"Wrote 3 documents to {out} (FHIR R4 transaction bundle).\n"
+    data, model = _validated(out)
+    assert model.type == "transaction"
+    docs = [entry["resource"] for entry in data["entry"]]
+    assert [d["resourceType"] for d in docs] == ["DocumentReference"] * 3
+    assert [(d["subject"]["identifier"]["value"], d["type"]["coding"][-1]["code"]) for d in docs] == [
+        ("P-1042", "info"), ("P-1042", "consent"), ("P-2000", "info")]
+    consent = docs[1]
+    assert consent["type"]["coding"][0] == {"system": "http://loinc.org", "code": "59284-0",
+                                            "display": "Consent Document"}
+    assert consent["type"]["text"] == "Consent form"
+    for doc, path in zip(docs, (packet, packet, bea), strict=True):
+        pdf = path.read_bytes()
+        attachment = doc["content"][0]["attachment"]
+        assert base64.b64decode(attachment["data"]) == pdf
+        assert attachment["size"] == len(pdf)
+        assert base64.b64decode(attachment["hash"]) == hashlib.sha1(pdf).digest()
+        assert attachment["contentType"] == "application/pdf" and attachment["language"] == "en"
+        assert {"system": "urn:patientdocs:sha256", "value": sha256(path)} in doc["identifier"]
+        meta = read_control_metadata(pdf)
+        assert doc["extension"][0] == {"url": "urn:patientdocs:content-version", "valueString": meta["ContentVersion"]}
+        assert doc["context"]["period"]["start"] == DAY
+        assert doc["subject"]["display"] in ("Ana Lima", "Bea Costa")
+    # A conditional create: importing the bundle twice files each document once.
+    first = data["entry"][0]
+    assert first["request"] == {"method": "POST", "url": "DocumentReference",
+                                "ifNoneExist": f"identifier=urn:ietf:rfc:3986|{first['fullUrl']}"}
+    again = tmp_path / "again.json"
+    assert run("export", "--fhir", "--date", DAY, "-o", again, config=backend).returncode == 0
+    assert again.read_bytes() == out.read_bytes()
+
+    ana = tmp_path / "ana.json"
+    assert run("export", "--fhir", "--patient-id", "P-1042", "-o", ana, config=backend).returncode == 0
+    ana_docs = [e["resource"] for e in _validated(ana)[0]["entry"]]
+    assert [d["type"]["coding"][-1]["code"] for d in ana_docs] == ["info", "consent", "aftercare"]
+    assert ana_docs[2]["context"]["period"]["start"] == "2026-12-02"
+
+
+def test_export_leaves_out_a_changed_file_and_says_so(backend: Path, tmp_path: Path) -> None:
+    packet, bea = tmp_path / "packet.pdf", tmp_path / "bea.pdf"
+    assert run("packet", *PATIENT, "--date", DAY, "-o", packet, config=backend).returncode == 0
+    assert run("info", "--patient", "Bea Costa", "--patient-id", "P-2000", "--date", DAY, "-o", bea,
+               config=backend).returncode == 0
+    packet.write_bytes(packet.read_bytes() + b"\n% edited\n")
+    bea.unlink()
+    out = tmp_path / "day.json"
+    done = run("export", "--fhir", "--date", DAY, "-o", out, config=backend)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "Not exported: packet.pdf: changed since it was made (it is not the file recorded)",
+        "Not exported: bea.pdf: not found where it was saved"]
+    assert done.stdout == f"Wrote 0 documents to {out} (FHIR R4 transaction bundle).\n"
+    assert _validated(out)[0]["entry"] == []
+
+
+def test_export_needs_a_json_file_name(backend: Path, tmp_path: Path) -> None:
+    line = assert_one_line_error(run("export", "--fhir", "-o", tmp_path / "day.pdf", config=backend))
+    assert line == "Error: -o day.pdf: the bundle is JSON; give a file name ending in .json"
+    bad_day = run("export", "--fhir", "--date", "2026-02-30", "-o", tmp_path / "x.json", config=backend)
+    assert bad_day.returncode == 2 and not (tmp_path / "x.json").exists()
+
+
+def test_a_signed_consent_becomes_a_consent_resource() -> None:
+    """The Consent resource, for consent forms signed at the clinic (the records say when)."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    from patientdocs.records import fhir
+
+    row = {"sha256": "ab" * 32, "kind": "consent", "patient_name": "Ana Lima", "patient_id": "P-1042",
+           "language": "en", "treatment": "dry-needling", "content_version": "2026.11", "fingerprint": "f" * 12,
+           "created_at": "2026-12-01T09:00:00+00:00", "visit_date": DAY}
+    data = fhir.bundle([(row, b"%PDF-1.7 signed")], label=lambda kind: "Consent form",
+                       patient_system="urn:patientdocs:clinic:patient-id",
+                       signatures={"ab" * 32: "2026-12-01T09:05:00+00:00"})
+    Bundle.model_validate(data)
+    doc, signed = data["entry"]
+    assert signed["resource"]["resourceType"] == "Consent"
+    assert signed["resource"]["sourceReference"] == {"reference": doc["fullUrl"]}
+    assert signed["resource"]["dateTime"] == "2026-12-01T09:05:00+00:00"
+    assert signed["resource"]["patient"]["identifier"]["value"] == "P-1042"
+    unsigned = fhir.bundle([(row, b"%PDF-1.7 signed")], label=lambda kind: "Consent form",
+                           patient_system="urn:patientdocs:clinic:patient-id")
+    assert [e["resource"]["resourceType"] for e in unsigned["entry"]] == ["DocumentReference"]
