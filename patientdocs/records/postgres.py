@@ -63,7 +63,7 @@ class PostgresRecords(RecordsBase):
 
     # --- connecting ------------------------------------------------------------------------------
 
-    def _connect(self) -> psycopg.Connection[dict[str, Any]]:
+    def _connect(self, outcome: str = "nothing was made") -> psycopg.Connection[dict[str, Any]]:
         extra = {"password": self._password} if self._password is not None else {}
         try:
             return psycopg.connect(self.url, autocommit=True, row_factory=dict_row,
@@ -71,14 +71,14 @@ class PostgresRecords(RecordsBase):
         except psycopg.Error as exc:
             self._retry_after = time.monotonic() + RETRY_AFTER_S
             raise RecordsUnavailableError(f"cannot reach the records database {self.where} ({_reason(exc)}); "
-                                     "nothing was made") from None
+                                          f"{outcome}") from None
 
     def _live(self) -> psycopg.Connection[dict[str, Any]]:
         """The connection, opened again if it was lost (the server restarted, the network broke)."""
         if self.conn.closed or self.conn.broken:
             if time.monotonic() < self._retry_after:
                 raise RecordsUnavailableError(f"the records database {self.where} is unreachable; nothing was saved")
-            self.conn = self._connect()
+            self.conn = self._connect("nothing was saved")
         return self.conn
 
     def _prepare(self) -> None:

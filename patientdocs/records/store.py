@@ -29,6 +29,7 @@ from patientdocs.records.base import (
     SCHEMA_VERSION,
     Record,
     RecordsBase,
+    RecordsUnavailableError,
     busy_run_message,
     now,
     print_run_key,
@@ -226,6 +227,8 @@ def save_with_record(records: RecordsBase, path: Path, data: bytes, new: list[Re
         if isinstance(exc, records.errors):
             raise PatientDocsError(f"cannot write to records database {records.where} ({_first_line(exc)}); "
                                    "nothing was saved") from None
+        if isinstance(exc, RecordsUnavailableError):
+            raise  # it says what happened and that nothing was saved
         if isinstance(exc, PatientDocsError) and not committed:
             raise PatientDocsError(f"{exc.message}; nothing was saved") from None
         if isinstance(exc, OSError):
