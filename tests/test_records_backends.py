@@ -497,3 +497,27 @@ def test_a_signed_consent_becomes_a_consent_resource() -> None:
     unsigned = fhir.bundle([(row, b"%PDF-1.7 signed")], label=lambda kind: "Consent form",
                            patient_system="urn:patientdocs:clinic:patient-id")
     assert [e["resource"]["resourceType"] for e in unsigned["entry"]] == ["DocumentReference"]
+
+
+def test_records_settings_problems_are_reported_with_their_lines(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    set_records(config, url="mysql://clinic@db.example.org/records", password_env="1BAD")
+    lines = config.read_text(encoding="utf-8").splitlines()
+    done = run("info", *PATIENT, config=config)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"Error: {config}:{lines.index('  url: mysql://clinic@db.example.org/records') + 1}: records.url: must start "
+        "with postgresql:// (the records of one clinic stay in the SQLite file of paths.records)",
+        f"Error: {config}:{lines.index('  password_env: 1BAD') + 1}: records.password_env: '1BAD' is not the name "
+        "of an environment variable"]
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    del data["records"]
+    data["paths"]["records"] = "postgresql://clinic@db.example.org/records"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    line = assert_one_line_error(run("info", *PATIENT, config=config))
+    at = config.read_text(encoding="utf-8").splitlines().index("  records: postgresql://clinic@db.example.org/records")
+    assert line == (f"Error: {config}:{at + 1}: paths.records: a PostgreSQL server goes in records.url (and its "
+                    "password in the environment variable named by records.password_env); paths.records is the "
+                    "SQLite file")
+    no_pdf_or_part(tmp_path)

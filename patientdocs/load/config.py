@@ -56,6 +56,12 @@ class Paths:
     records: Path = Path("records.db")
     outbox: Path = Path("outbox")
 
+    def problems(self) -> list[str]:
+        if str(self.records).startswith(("postgresql:", "postgres:")):
+            return ["records: a PostgreSQL server goes in records.url (and its password in the environment variable "
+                    "named by records.password_env); paths.records is the SQLite file"]
+        return []
+
 
 @record
 class RecordsSettings:
@@ -244,9 +250,6 @@ class Config:
     def problems(self) -> list[str]:
         from patientdocs.kinds import KINDS, PACKET
 
-        if str(self.paths.records).startswith(("postgresql:", "postgres:")):
-            return ["paths.records: a PostgreSQL server goes in records.url (and its password in the environment "
-                    "variable named by records.password_env); paths.records is the SQLite file"]
         taken = {*KINDS.names(), PACKET}
         for name in self.kinds:
             if not _NAME.fullmatch(name) or name.casefold() in taken:
