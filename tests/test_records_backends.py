@@ -521,3 +521,18 @@ def test_records_settings_problems_are_reported_with_their_lines(tmp_path: Path)
                     "password in the environment variable named by records.password_env); paths.records is the "
                     "SQLite file")
     no_pdf_or_part(tmp_path)
+
+
+def test_four_desks_starting_on_an_empty_server_database_migrate_once(pg_server: PgServer, tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    name = pg_server.new_database()
+    set_records(config, url=pg_server.url(name))
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(config), str(tmp_path), tag, "2"], env=cli_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for tag in "abcd"]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and err == "", err
+    assert pg_server.sql("SELECT application, version FROM patientdocs_schema", database=name) == [
+        ("patientdocs records", SCHEMA_VERSION)]
+    assert pg_server.sql("SELECT count(*) FROM salts", database=name) == [(1,)]
+    assert len(all_records(config)) == 8
