@@ -128,8 +128,8 @@ def run_batch(csv_path: Path, folder: Path, workers: int, records_url: str | Non
     wall = time.perf_counter() - started
     stdout = process.stdout.read().decode("utf-8", "replace")
     stderr = process.stderr.read().decode("utf-8", "replace")
-    if process.returncode not in (0, 1):
-        raise SystemExit(f"batch failed ({process.returncode}): {stderr.strip()}")
+    if process.returncode not in (0, 1) or not (out / "report.txt").is_file():
+        raise SystemExit(f"batch failed ({process.returncode}): {stderr.strip()} {stdout.strip()}")
     report = (out / "report.txt").read_text(encoding="utf-8")
     pages = sum(int(n) for n in re.findall(r"\((\d+) pages\)", report))
     made = int(re.search(r"^(\d+) made,", report, re.MULTILINE).group(1))
