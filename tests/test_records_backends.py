@@ -536,3 +536,30 @@ def test_four_desks_starting_on_an_empty_server_database_migrate_once(pg_server:
         ("patientdocs records", SCHEMA_VERSION)]
     assert pg_server.sql("SELECT count(*) FROM salts", database=name) == [(1,)]
     assert len(all_records(config)) == 8
+
+
+def test_after_a_lost_connection_the_next_document_is_saved_once_the_server_is_back(tmp_path: Path) -> None:
+    from patientdocs.errors import PatientDocsError
+    from patientdocs.records.base import Record
+    from patientdocs.records.postgres import PostgresRecords
+    from patientdocs.records.store import save_with_record
+
+    def record(name: str, data: bytes) -> list[Record]:
+        return [Record(patient_name="Ana Lima", patient_id="P-1042", kind="info", treatment="dry-needling",
+                       language="en", content_version="2026.11", fingerprint="0123456789ab",
+                       sha256=hashlib.sha256(data).hexdigest(), channel="printed", file_name=str(tmp_path / name))]
+
+    server = PgServer()
+    try:
+        records = PostgresRecords(server.url(server.new_database()))
+        save_with_record(records, tmp_path / "one.pdf", b"%PDF-1.4 one", record("one.pdf", b"%PDF-1.4 one"))
+        server.stop("immediate")
+        with pytest.raises(PatientDocsError, match=r"cannot write to records database .*; nothing was saved$"):
+            save_with_record(records, tmp_path / "two.pdf", b"%PDF-1.4 two", record("two.pdf", b"%PDF-1.4 two"))
+        assert not (tmp_path / "two.pdf").exists()
+        server.start()
+        save_with_record(records, tmp_path / "two.pdf", b"%PDF-1.4 two", record("two.pdf", b"%PDF-1.4 two"))
+        assert [Path(str(r["file_name"])).name for r in records.find()] == ["one.pdf", "two.pdf"]
+        records.close()
+    finally:
+        server.close()
