@@ -59,7 +59,11 @@ class PostgresRecords(RecordsBase):
         self._salt: bytes | None = None
         self._retry_after = 0.0
         self.conn = self._connect()
-        self._prepare()
+        try:
+            self._prepare()
+        except BaseException:
+            self.conn.close()
+            raise
 
     # --- connecting ------------------------------------------------------------------------------
 
@@ -95,7 +99,7 @@ class PostgresRecords(RecordsBase):
                     self.conn.execute("UPDATE patientdocs_schema SET version = %s", (SCHEMA_VERSION,))
         except psycopg.Error as exc:
             raise RecordsUnavailableError(f"cannot prepare the records database {self.where} ({_reason(exc)}); "
-                                     "nothing was made") from None
+                                          "nothing was made") from None
 
     def _version(self) -> int:
         """The schema version; a database used by something else is refused, an empty one is made ours."""
