@@ -22,6 +22,7 @@ $(COMPILED): $(STAMP) $(shell find patientdocs -name '*.py')
 DEMO := --patient "Zoë O'Brien" --dob 1984-03-09 --patient-id DEMO-1 --therapist "Sam Patel" --date 2026-12-01
 
 demo: $(COMPILED)
+	$(PY) generate.py seal-init
 	$(PY) generate.py validate
 	$(PY) generate.py info $(DEMO)
 	$(PY) generate.py consent $(DEMO)
@@ -43,4 +44,4 @@ bench: $(COMPILED)
 	$(PY) bench/bench_batch.py
 
 clean:
-	rm -rf out outbox records.db .pytest_cache
+	rm -rf out outbox records.db .pytest_cache certs

@@ -6,6 +6,7 @@ content and templates) inside a temporary folder, so out/, records.db and *.part
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -68,10 +69,26 @@ def run_cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None,
                           capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
 
 
+@functools.cache
+def demo_seal_files() -> Path:
+    """A folder with the demo seal's certificate and key (config.yaml's seal section names
+    certs/demo-seal.*), made once per test run: valid from the suite's "today" for a year."""
+    import datetime as dt
+
+    from patientdocs.deliver.seal import make_demo_certificate
+
+    folder = Path(tempfile.mkdtemp(prefix="patientdocs-seal-")) / "certs"
+    make_demo_certificate("Riverside Physio", folder / "demo-seal.cert.pem", folder / "demo-seal.key.pem",
+                          today=dt.date(2026, 12, 1))
+    return folder
+
+
 def copy_project(dest: Path) -> Path:
-    """config.yaml, handouts/ and templates/ copied into ``dest``; returns the config path."""
+    """config.yaml, handouts/ and templates/ (and the demo seal's certs/) copied into ``dest``;
+    returns the config path."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "config.yaml", dest / "config.yaml")
+    shutil.copytree(demo_seal_files(), dest / "certs", dirs_exist_ok=True)
     shutil.copytree(REPO / "handouts", dest / "handouts")
     shutil.copytree(REPO / "templates", dest / "templates")
     return dest / "config.yaml"

@@ -93,7 +93,10 @@ def long_date(day: dt.date) -> str:
 
 
 def repo_config() -> dict[str, Any]:
-    return yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    """config.yaml's settings, without the seal (tests/test_seal.py tests it with its own)."""
+    data = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    data.pop("seal", None)
+    return data
 
 
 def write_config(folder: Path, *, handouts: Path | None = None, records: str | Path | None = None,

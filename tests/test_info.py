@@ -227,8 +227,8 @@ def test_path_in_a_name_creates_nothing_outside_the_output_folder(default_named)
     assert pdfs[0].name == "2026-12-01_etc-passwd_info.pdf"
     assert not (folder / "etc").exists() and not (folder.parent / "etc").exists()
     made_here = {p.name for p in folder.iterdir()}
-    assert made_here <= {"config.yaml", "handouts", "templates", "out", "records.db", "records.db-wal",
-                         "records.db-shm"}, made_here
+    assert made_here <= {"config.yaml", "handouts", "templates", "certs", "out", "records.db", "records.db-wal",
+                         "records.db-shm"}, made_here  # certs/: the demo seal, copied with the project
 
 
 def test_default_file_names_of_two_non_latin_patients_do_not_collide(tmp_path: Path) -> None:

@@ -62,19 +62,25 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
 
 @main.command(short_help="Check that a PDF was made here and is unchanged.")
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--password", "ask_password", is_flag=True,
+              help="The file is locked: ask for its passphrase (typed, not shown) to check its seal.")
 @config_option
 @click.pass_context
-def verify(ctx: click.Context, pdf: Path, config_path: Path | None) -> None:
+def verify(ctx: click.Context, pdf: Path, ask_password: bool, config_path: Path | None) -> None:
     """Check that a PDF is one this clinic made, and that it has not been changed.
+
+    A sealed PDF is checked offline, by its seal: SEALED AND UNCHANGED, CHANGED or SEAL NOT
+    TRUSTED. Others are looked up in the records: UNCHANGED, CHANGED or NOT RECOGNISED.
 
     \b
     Example:
       python generate.py verify ana-consent.pdf
-    Exit code 0: made here and unchanged. 1: changed or not made here. 2: not a PDF file.
+    Exit code 0: made here and unchanged. 1: changed, not trusted or not made here. 2: not a PDF file.
     """
     from patientdocs.usecases.records import verify_document
 
-    verdict = verify_document(load_config(ctx, config_path), pdf)
+    password = click.prompt("Passphrase of the file", hide_input=True, err=True) if ask_password else None
+    verdict = verify_document(load_config(ctx, config_path), pdf, password=password)
     click.echo(verdict.message)
     sys.exit(Exit.OK if verdict.ok else Exit.SOME_FAILED)
 

@@ -90,8 +90,10 @@ def attachment_password(dob: datetime.date | None, policy: str) -> str:
     )
 
 
-def encrypt_pdf(pdf: bytes, password: str) -> bytes:
-    """``pdf`` locked with ``password`` (AES-256, PDF 2.0 security handler R6); printing allowed."""
+def encrypt_pdf(pdf: bytes, password: str, *, owner: str | None = None) -> bytes:
+    """``pdf`` locked with ``password`` (AES-256, PDF 2.0 security handler R6); printing allowed.
+    ``owner``: the owner password, when the caller still has work to do inside the encryption
+    (the clinic's seal); by default a random one nobody keeps."""
     import pikepdf  # heavy: imported only when a document is actually locked
 
     if not password:
@@ -107,7 +109,7 @@ def encrypt_pdf(pdf: bytes, password: str) -> bytes:
         print_highres=True,
     )
     encryption = pikepdf.Encryption(
-        owner=secrets.token_urlsafe(32),
+        owner=owner or secrets.token_urlsafe(32),
         user=password,
         R=6,
         aes=True,

@@ -175,6 +175,23 @@ def batch_columns(columns: Mapping[str, str], fields: Sequence[str] = BATCH_FIEL
 
 
 @record
+class SealSettings:
+    """The clinic's seal (``seal:``): its certificate and key, and which documents get it."""
+
+    certificate: Path
+    key: Path
+    # The key's password never lives in this file: only the name of the variable holding it.
+    key_password_env: str | None = None
+    # emailed: every emailed attachment; printed: single documents and print runs too.
+    documents: list[Literal["emailed", "printed"]] = field(default_factory=lambda: ["emailed"])
+    # Earlier certificates of the clinic whose seals still count as the clinic's own.
+    trusted: list[Path] = field(default_factory=list)
+
+    def seals(self, channel: str) -> bool:
+        return channel in self.documents
+
+
+@record
 class KindSettings:
     """A kind of document of the clinic's own (``kinds:``): see patientdocs.kinds."""
 
@@ -210,6 +227,7 @@ class Config:
     records: RecordsSettings = field(default_factory=RecordsSettings)
     # Kinds of document of the clinic's own, by name, besides info, consent and aftercare.
     kinds: dict[str, KindSettings] = field(default_factory=dict)
+    seal: SealSettings | None = None
     # Where the file was read from; relative paths in it are relative to its folder.
     source: Path = field(default=Path(DEFAULT_CONFIG), init=False)
 

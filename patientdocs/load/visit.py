@@ -34,6 +34,17 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def now() -> dt.datetime:
+    """This moment in UTC, or the reproducible build time when SOURCE_DATE_EPOCH is set (a seal's
+    signing time, so a sealed file is byte-identical run to run)."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 def human_format(fmt: str) -> str:
     """``%d/%m/%Y`` -> ``DD/MM/YYYY``: how a date format is shown to front-desk staff."""
     return re.sub(r"%.", lambda m: _STRFTIME_HUMAN.get(m.group(0), m.group(0)), fmt)

@@ -37,7 +37,11 @@ def read_control_metadata(data: bytes) -> dict[str, str]:
 MAX_BYTES = 200 * 1024 * 1024
 
 
-def verify_file(path: Path, config: Config) -> Verdict:
+def verify_file(path: Path, config: Config, *, trusted: list[bytes] | None = None,
+                password: str | None = None) -> Verdict:
+    """UNCHANGED / CHANGED / NOT RECOGNISED from the records; for a sealed file, the seal is
+    checked first, offline: SEALED AND UNCHANGED, CHANGED or SEAL NOT TRUSTED (``trusted``: the
+    clinic's certificates, PEM)."""
     try:
         if path.exists() and not path.is_file():  # a pipe or a device would be read forever
             raise PatientDocsError("is not a file", source=path)
@@ -59,17 +63,46 @@ def verify_file(path: Path, config: Config) -> Verdict:
             found = records.find(sha256=digest)
         finally:
             records.close()
+    from patientdocs.deliver import seal  # pyHanko only for a sealed file: see seal_verdict
+
+    note = ""
+    if seal.is_sealed(data):
+        try:
+            return seal_verdict(path, seal.check_seal(data, trusted or [], password=password), meta, found)
+        except seal.LockedError:
+            # The records can still tell; the seal needs the patient's passphrase to be read.
+            note = " It is sealed and locked: run verify --password to check the seal too."
     if found:
         first = found[0]
         kinds = ", ".join(dict.fromkeys(str(r["kind"]) for r in found))
         who = first["patient_id"] or "no patient id"
         return Verdict(True, "UNCHANGED", f"UNCHANGED: {path.name} was made by this clinic on {first['created_at']} "
                              f"({kinds}, patient {who}); content version {first['content_version']}, "
-                             f"fingerprint {first['fingerprint']}.")
+                             f"fingerprint {first['fingerprint']}.{note}")
     if "Fingerprint" in meta:
         return Verdict(False, "CHANGED", f"CHANGED: {path.name} says it carries content version "
                               f"{meta.get('ContentVersion', '?')} (fingerprint {meta['Fingerprint']}), but it "
                               "matches no document in the records: it was changed after it was made, "
-                              "or made with another records database.")
+                              f"or made with another records database.{note}")
     return Verdict(False, "NOT RECOGNISED",
-                   f"NOT RECOGNISED: {path.name} was not made by this program for this clinic.")
+                   f"NOT RECOGNISED: {path.name} was not made by this program for this clinic.{note}")
+
+
+def seal_verdict(path: Path, check: object, meta: dict[str, str], found: list) -> Verdict:
+    """The verdict on a sealed file: the seal decides; the records, when they know the file, add
+    who it was made for."""
+    status, by, when, detail = check.status, check.sealed_by, check.sealed_at, check.detail  # type: ignore[attr-defined]
+    version = meta.get("ContentVersion", "?")
+    extra = f" ({detail})" if detail else ""
+    if status == "SEALED AND UNCHANGED":
+        known = ""
+        if found:
+            first = found[0]
+            known = f" Made on {first['created_at']} for patient {first['patient_id'] or 'with no patient id'}."
+        return Verdict(True, status, f"SEALED AND UNCHANGED: {path.name} carries the seal of {by}, made {when}; "
+                                     f"content version {version}{extra}.{known}")
+    if status == "SEAL NOT TRUSTED":
+        return Verdict(False, status, f"SEAL NOT TRUSTED: {path.name} is sealed by {by} ({when}), a certificate this "
+                                      "clinic did not configure (seal.certificate or seal.trusted).")
+    return Verdict(False, "CHANGED", f"CHANGED: {path.name} carries a seal of {by} ({when}), but {detail}: it was "
+                                     "changed after it was sealed.")

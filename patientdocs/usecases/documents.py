@@ -75,15 +75,21 @@ def make_document(config: Config, request: DocumentRequest, *, user: str | None 
     from patientdocs.records.store import open_records
 
     prepared = _Prepared(config, request)
-    records = open_records(config)  # a bad records file stops us before any work
+    sealer = None
+    if config.seal is not None and config.seal.seals("printed"):
+        from patientdocs.deliver.seal import load_sealer
+
+        sealer = load_sealer(config, prepared.pipeline.today)  # a bad key stops us before any work
+    records = open_records(config)  # a bad or unreachable records database stops us before any work
     try:
         rendered = prepared.render()
         target, _ = save_document(config, prepared.pipeline.kinds, records, rendered, prepared.visit,
-                                  output=request.output, channel="printed")
+                                  output=request.output, channel="printed", sealer=sealer)
     finally:
         records.close()
     remove_stale_parts(target.parent)
-    return Saved(target, rendered.pages, rendered.kinds, hashlib.sha256(rendered.pdf).hexdigest(), rendered.version,
+    digest = hashlib.sha256(target.read_bytes()).hexdigest() if sealer else hashlib.sha256(rendered.pdf).hexdigest()
+    return Saved(target, rendered.pages, rendered.kinds, digest, rendered.version,
                  rendered.fingerprint, rendered.language, rendered.treatment)
 
 

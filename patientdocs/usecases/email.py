@@ -19,6 +19,7 @@ from patientdocs.usecases.saving import VisitInput, build_visit, records_for, sa
 if TYPE_CHECKING:
     import datetime as dt
 
+    from patientdocs.deliver.seal import Sealer
     from patientdocs.load.config import Config
 
 __all__ = ["EmailRequest", "Handover", "Sent", "VisitInput", "send_documents"]
@@ -70,6 +71,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
 
     from patientdocs.deliver import encrypt, mailer
     from patientdocs.deliver.output import slug
+    from patientdocs.load.visit import now
     from patientdocs.records.store import open_records
     from patientdocs.render.pipeline import Pipeline
 
@@ -107,6 +109,11 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
     body = mailer.compose_body(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
                                encrypted=encrypted, password_rule=settings.password_rule,
                                signature=settings.signature, documents=len(kinds))
+    sealer = None
+    if config.seal is not None and config.seal.seals("emailed"):
+        from patientdocs.deliver.seal import load_sealer
+
+        sealer = load_sealer(config, pipeline.today)  # before anything is made: a bad key stops here
     records = open_records(config)
     try:
         attachments, saved = [], []
@@ -115,7 +122,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                                        language=language)
             path, _ = save_document(config, pipeline.kinds, records, rendered, visit, output=None,
                                     channel="saved")
-            data = encrypt.encrypt_pdf(rendered.pdf, password) if password else rendered.pdf
+            data = _locked_and_sealed(rendered.pdf, password, sealer, now())
             # A neutral name: mail programs show it, and it should not say what the document is about.
             attachments.append(mailer.Attachment(f"document-{number}.pdf", data))
             saved.append((path, rendered, data))
@@ -173,6 +180,21 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
         return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over())
     finally:
         records.close()
+
+
+def _locked_and_sealed(pdf: bytes, password: str | None, sealer: Sealer | None, now: dt.datetime) -> bytes:
+    """The attachment: locked with the patient's password, then sealed inside that encryption (a
+    seal added before locking would be broken by it), so the patient's reader can check it."""
+    import secrets
+
+    from patientdocs.deliver import encrypt
+
+    if password is None:
+        return sealer.seal(pdf, when=now) if sealer is not None else pdf
+    if sealer is None:
+        return encrypt.encrypt_pdf(pdf, password)
+    owner = secrets.token_urlsafe(32)  # kept only until the seal is added, then forgotten
+    return sealer.seal(encrypt.encrypt_pdf(pdf, password, owner=owner), when=now, owner_password=owner)
 
 
 def _hand_over(config: Config, day: dt.date, passphrase: str, slip_pdf: bytes | None, note: str) -> Handover:

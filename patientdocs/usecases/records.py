@@ -33,11 +33,13 @@ def find_records(config: Config, *, patient_id: str | None = None, on_date: str 
         records.close()
 
 
-def verify_document(config: Config, path: Path) -> Verdict:
-    """Was this PDF made by this clinic, and is it unchanged? (ok, status, message)"""
+def verify_document(config: Config, path: Path, *, password: str | None = None) -> Verdict:
+    """Was this PDF made by this clinic, and is it unchanged? (ok, status, message). A sealed
+    file's seal is checked against the clinic's certificates; ``password`` opens a locked one."""
+    from patientdocs.deliver.seal import trusted_certificates
     from patientdocs.records.verify import verify_file
 
-    return verify_file(path, config)
+    return verify_file(path, config, trusted=trusted_certificates(config), password=password)
 
 
 def migrate_records(config: Config, source: Path | None = None) -> tuple[str, str, list[Any]]:

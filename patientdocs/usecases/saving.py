@@ -14,6 +14,7 @@ from patientdocs.frozen import frozen
 if TYPE_CHECKING:
     import datetime as dt
 
+    from patientdocs.deliver.seal import Sealer
     from patientdocs.kinds import Registry
     from patientdocs.load.config import Config
     from patientdocs.load.visit import Visit
@@ -96,13 +97,20 @@ def default_output(config: Config, registry: Registry, kinds: tuple[str, ...], v
 
 
 def save_document(config: Config, registry: Registry, records: RecordsBase, rendered: Rendered, visit: Visit, *,
-                  output: Path | None, channel: str) -> tuple[Path, str]:
-    """Save one PDF with its records, as one unit of work; returns its path and the patient's identity."""
+                  output: Path | None, channel: str, sealer: Sealer | None = None) -> tuple[Path, str]:
+    """Save one PDF with its records, as one unit of work; returns its path and the patient's identity.
+    With ``sealer``, the file saved (and recorded) carries the clinic's seal."""
     from patientdocs.records.store import save_with_record
 
     identity = records.identity(name=visit.patient, patient_id=visit.patient_id, dob=visit.dob)
     target = output if output is not None else default_output(config, registry, rendered.kinds, visit, records,
                                                               identity)
-    save_with_record(records, target, rendered.pdf,
-                     records_for(rendered, visit, channel=channel, file_name=str(target), patient_key=identity))
+    data = rendered.pdf
+    if sealer is not None:
+        from patientdocs.load.visit import now
+
+        data = sealer.seal(data, when=now())
+    save_with_record(records, target, data,
+                     records_for(rendered, visit, channel=channel, file_name=str(target), patient_key=identity,
+                                 sha256=hashlib.sha256(data).hexdigest()))
     return target, identity

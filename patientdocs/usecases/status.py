@@ -61,6 +61,8 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
     lines = [CheckLine(True, "OK", f"settings: {config.source}")]
     lines += [CheckLine(True, "WARNING", warning) for warning in settings_warnings(config)]
     pipeline = Pipeline(config, allow_expired=allow_expired)
+    if config.seal is not None:
+        lines.append(_seal_line(config, pipeline.today))
     sample = make_visit(patient="Sample Patient", date=pipeline.today, dob="1980-01-31", patient_id="SAMPLE-1",
                         therapist="Sample Therapist", areas=("neck (left)",), note="Sample note")
     for treatment, languages in available(config.handouts_dir).items():
@@ -89,6 +91,25 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
             except PatientDocsError as exc:
                 lines.append(CheckLine(False, "ERROR", str(exc)))
     return lines
+
+
+def _seal_line(config: Config, today: dt.date) -> CheckLine:
+    """The seal's key and certificate load, match and are in date (and whether it is a demo)."""
+    from patientdocs.deliver.seal import load_sealer
+
+    try:
+        sealer = load_sealer(config, today)
+    except PatientDocsError as exc:
+        return CheckLine(False, "ERROR", str(exc))
+    left = (sealer.valid_until - today).days
+    if sealer.demo:
+        return CheckLine(True, "WARNING", f"seal: {sealer.name} is a demo certificate (valid until "
+                                          f"{sealer.valid_until}): readers show its seal as not trusted; install the "
+                                          "clinic's document-signing certificate for real documents")
+    if left < 30:
+        return CheckLine(True, "WARNING", f"seal: the certificate of {sealer.name} expires on {sealer.valid_until}, "
+                                          f"in {count_of(left, 'day')}; install its successor before then")
+    return CheckLine(True, "OK", f"seal: {sealer.name}, valid until {sealer.valid_until}")
 
 
 def content_status(config: Config) -> list[ContentStatus]:
