@@ -9,6 +9,7 @@ Local connections are trusted, except for the role ``pdpass``, which must give i
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import shutil
@@ -53,6 +54,7 @@ class PgServer:
         hba = self.data / "pg_hba.conf"
         hba.write_text(f"local all {PASSWORD_ROLE} scram-sha-256\nlocal all all trust\n", encoding="utf-8")
         self.start()
+        atexit.register(self.close)  # also stopped if the session ends without its teardown (pytest -x, Ctrl-C)
         self.sql(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}' CREATEDB")
 
     def _run(self, tool: str, *args: str) -> None:
@@ -92,3 +94,4 @@ class PgServer:
             self.stop("immediate")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+            atexit.unregister(self.close)
