@@ -14,6 +14,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unicodedata
 from io import BytesIO
 from pathlib import Path
@@ -73,11 +74,14 @@ def run_cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None,
 def demo_seal_files() -> Path:
     """A folder with the demo seal's certificate and key (config.yaml's seal section names
     certs/demo-seal.*), made once per test run: valid from the suite's "today" for a year."""
+    import atexit
     import datetime as dt
 
     from patientdocs.deliver.seal import make_demo_certificate
 
-    folder = Path(tempfile.mkdtemp(prefix="patientdocs-seal-")) / "certs"
+    base = Path(tempfile.mkdtemp(prefix="patientdocs-seal-"))
+    atexit.register(shutil.rmtree, base, ignore_errors=True)
+    folder = base / "certs"
     make_demo_certificate("Riverside Physio", folder / "demo-seal.cert.pem", folder / "demo-seal.key.pem",
                           today=dt.date(2026, 12, 1))
     return folder
@@ -165,6 +169,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # CLI subprocesses inherit it.
     _TEMPORARY_HOMES.append(tempfile.mkdtemp(prefix="patientdocs-cache-"))
     os.environ["XDG_CACHE_HOME"] = _TEMPORARY_HOMES[-1]
+    # "Today" is the local day of SOURCE_DATE_EPOCH: the suite's day is the same on every machine.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

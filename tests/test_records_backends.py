@@ -77,6 +77,12 @@ def appointments(folder: Path, rows: int, day: str = DAY) -> Path:
     return path
 
 
+def edited(pdf: bytes) -> bytes:
+    """The PDF with one byte of its first page's content changed, as an edit after it was made would."""
+    at = pdf.index(b"stream", len(pdf) // 3) + 20
+    return pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1:]
+
+
 # ---- both backends --------------------------------------------------------------------------------------------
 
 
@@ -100,7 +106,7 @@ def test_documents_history_and_verify(backend: Path, tmp_path: Path) -> None:
     same = run("verify", packet, config=backend)
     assert same.returncode == 0 and same.stdout.startswith("UNCHANGED: packet.pdf was made by this clinic"), same
     changed = tmp_path / "changed.pdf"
-    changed.write_bytes(packet.read_bytes() + b"\n% edited after it was made\n")
+    changed.write_bytes(edited(packet.read_bytes()))
     other = run("verify", changed, config=backend)
     assert other.returncode == 1 and other.stdout.startswith("CHANGED: changed.pdf says it carries"), other
 
@@ -457,7 +463,7 @@ def test_export_leaves_out_a_changed_file_and_says_so(backend: Path, tmp_path: P
     assert run("packet", *PATIENT, "--date", DAY, "-o", packet, config=backend).returncode == 0
     assert run("info", "--patient", "Bea Costa", "--patient-id", "P-2000", "--date", DAY, "-o", bea,
                config=backend).returncode == 0
-    packet.write_bytes(packet.read_bytes() + b"\n% edited\n")
+    packet.write_bytes(edited(packet.read_bytes()))
     bea.unlink()
     out = tmp_path / "day.json"
     done = run("export", "--fhir", "--date", DAY, "-o", out, config=backend)

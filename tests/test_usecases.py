@@ -116,10 +116,13 @@ def test_plan_then_print_the_day(config, tmp_path: Path) -> None:
 def test_validate_and_content_status(config) -> None:
     lines = validate_all(config)
     assert all(line.ok for line in lines)
-    # The demo config's seal uses a demo certificate, which validate warns about (test_seal.py).
-    assert [line.level for line in lines] == ["OK", "WARNING", "OK", "OK", "OK"]
+    # The demo config's seal uses a demo certificate, which validate warns about (test_seal.py); then each
+    # kind in normal and in large print, then the print run's cover sheet.
+    assert [line.level for line in lines] == ["OK", "WARNING", *["OK"] * 7]
     assert lines[1].text.startswith("seal: ")
-    assert lines[3].text == "dry-needling/en consent (5 pages per copy; tagged: yes, text all tagged, fonts embedded)"
+    assert lines[4].text == "dry-needling/en consent (5 pages per copy; tagged: yes, text all tagged, fonts embedded)"
+    assert lines[5].text == "dry-needling/en consent in large print (10 pages per copy; tagged: yes)"
+    assert lines[8].text == "dry-needling/en cover sheet of a print run (1 page)"
     (status,) = content_status(config)
     assert (status.treatment, status.language, status.version, status.language_name) == (
         "dry-needling", "en", "2026.11", "English")

@@ -34,10 +34,11 @@ class Job:
 
     def request(self, fingerprint: str, duplex: bool, expired: bool = False) -> str:
         """A digest of everything the file is made from: a corrected row, new content or a changed
-        setting (all in ``fingerprint``) makes it anew, and so does a "past its review date" banner."""
+        setting (all in ``fingerprint``, which also holds whether it is in large print) makes it anew,
+        and so does a "past its review date" banner."""
         a = self.appointment
         parts = (a.date, a.time, a.patient_name, a.dob, a.patient_id, a.therapist, a.language, a.documents,
-                 self.treatment, fingerprint, duplex, expired)
+                 self.treatment, fingerprint, duplex, expired, a.chest_region)
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
@@ -72,6 +73,7 @@ def _start_worker(settings: RunSettings) -> None:
         # The pool stops a broken worker with SIGTERM and waits for it: the CLI's "stop like
         # Ctrl-C" handler, inherited by fork, would let a worker catch that and live on.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _exit_with_parent()
     config = load_config(settings.config_path)
     _WORKER["config"] = config
     _WORKER["pipeline"] = Pipeline(config, allow_expired=settings.allow_expired, shared_fonts=True)
@@ -83,6 +85,29 @@ def _start_worker(settings: RunSettings) -> None:
         _WORKER["records_error"] = exc.message
     _WORKER["duplex"] = settings.duplex
     fonts.register()
+
+
+def _exit_with_parent() -> None:
+    """A worker ends when the run that started it dies (killed, crashed): left alone, it would wait
+    for work forever, holding the fonts, the records database and the output folder's lock."""
+    import contextlib
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        # Linux: the kernel sends SIGTERM the moment the parent dies (PR_SET_PDEATHSIG = 1).
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+    def watch() -> None:  # elsewhere, and for a parent that died before the line above
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _already_made(job: Job, request: str) -> bool:
@@ -109,7 +134,8 @@ def _make(job: Job) -> Outcome:
         pipeline = _WORKER["pipeline"]
         appointment = job.appointment
         loaded = pipeline.content(job.treatment, appointment.language)  # type: ignore[attr-defined]
-        request = job.request(pipeline.fingerprint(loaded), bool(_WORKER["duplex"]),  # type: ignore[attr-defined]
+        large = pipeline.large_print(appointment.large_print)  # type: ignore[attr-defined]
+        request = job.request(pipeline.fingerprint(loaded, large), bool(_WORKER["duplex"]),  # type: ignore[attr-defined]
                               loaded.expired(pipeline.today))  # type: ignore[attr-defined]
         if _already_made(job, request):
             import pikepdf
@@ -124,7 +150,7 @@ def _make(job: Job) -> Outcome:
         sections = pipeline.kinds.sections(appointment.documents)  # type: ignore[attr-defined]
         rendered = pipeline.render(sections, visit,  # type: ignore[attr-defined]
                                    treatment=job.treatment, language=appointment.language,
-                                   duplex=bool(_WORKER["duplex"]), request=request)
+                                   duplex=bool(_WORKER["duplex"]), request=request, large_print=large)
         new = records_for(rendered, visit, channel="printed", file_name=str(job.target),
                           patient_key=job.identity or None)
         save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]
@@ -241,7 +267,8 @@ def not_made(appointments: AppointmentList, result: BatchResult) -> list[tuple[i
     return sorted(found)
 
 
-def report_text(appointments: AppointmentList, result: BatchResult, source: Path) -> str:
+def report_text(appointments: AppointmentList, result: BatchResult, source: Path,
+                consent_due: dict[str, str] | None = None) -> str:
     """What was made and what was not, one line per row in the order of the file, then a summary."""
     entries: list[tuple[int, str]] = []
     by_line = {o.job.appointment.line: o for o in result.outcomes}
@@ -253,8 +280,10 @@ def report_text(appointments: AppointmentList, result: BatchResult, source: Path
         elif outcome.error:
             entries.append((appointment.line, f"{label}: NOT MADE: {outcome.error}"))
         else:
+            again = (consent_due or {}).get(outcome.job.identity)
             entries.append((appointment.line, f"{label}: {' + '.join(appointment.documents)} -> "
-                            f"{outcome.job.target.name} ({count_of(outcome.pages, 'page')})"))
+                            f"{outcome.job.target.name} ({count_of(outcome.pages, 'page')})"
+                            + (f"; consent again: {again}" if again else "")))
     for problem in appointments.problems:
         entries.append((problem.line, f"line {problem.line}: {problem.patient or '(no name)'}: SKIPPED: "
                         f"{problem.reason}"))
@@ -266,10 +295,13 @@ def report_text(appointments: AppointmentList, result: BatchResult, source: Path
                       f"{len(result.made)} made, {failed} not made, out of {rows}."]) + "\n"
 
 
-def cover_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
+def cover_rows(outcomes: list[Outcome], consent_due: dict[str, str] | None = None) -> list[dict[str, object]]:
+    """The cover sheet's rows; ``consent_due``: why a patient (by identity) must consent again."""
+    due = consent_due or {}
     return [{"date": o.job.appointment.date, "time": o.job.appointment.time, "patient": o.job.appointment.patient_name,
              "patient_id": o.job.appointment.patient_id, "therapist": o.job.appointment.therapist,
-             "documents": list(o.job.appointment.documents)} for o in outcomes]
+             "documents": list(o.job.appointment.documents), "consent_again": due.get(o.job.identity, "")}
+            for o in outcomes]
 
 
 def in_order(outcomes: list[Outcome]) -> list[Outcome]:
@@ -282,13 +314,21 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def likely_dates(appointments: AppointmentList) -> list[dt.date]:
+    """Row dates in years a visit can be in: a row dated 9999 is not made, and must not set the run's dates."""
+    from patientdocs.load.visit import FIRST_YEAR, LAST_YEAR
+
+    return sorted({a.date for a in appointments.rows if FIRST_YEAR <= a.date.year <= LAST_YEAR})
+
+
 def run_date(appointments: AppointmentList) -> dt.date:
     from patientdocs.render.pipeline import today
 
-    dates = sorted({a.date for a in appointments.rows})
+    dates = likely_dates(appointments)
     return dates[0] if dates else today()
 
 
 def last_date(appointments: AppointmentList) -> dt.date:
     """The latest appointment date: a list that spans several days says so on its cover."""
-    return max((a.date for a in appointments.rows), default=run_date(appointments))
+    dates = likely_dates(appointments)
+    return dates[-1] if dates else run_date(appointments)

@@ -13,20 +13,13 @@ import hashlib
 import hmac
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
-
-
-@dataclass(frozen=True)
-class Dialects:
-    """One migration step written for each backend, where their SQL differs (types, defaults)."""
-
-    sqlite: str
-    postgresql: str
-
+from patientdocs.records import signatures as _signatures
+from patientdocs.records.dialects import Dialects
 
 # Each entry brings the schema from version i to i + 1. Never edit one that has shipped: add a
 # new entry instead, so every clinic's database can be brought up to date. A step is a string
@@ -98,6 +91,8 @@ MIGRATIONS: tuple[tuple[str | Dialects, ...], ...] = (
         # password itself. Empty for documents not emailed, and for emails sent before this version.
         "ALTER TABLE documents ADD COLUMN encryption TEXT",
     ),
+    # Consent signed on a tablet: who signed which version, when (see records/signatures.py).
+    _signatures.MIGRATION,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -170,6 +165,16 @@ class RecordsBase:
         columns = ", ".join(data)
         marks = ", ".join("?" for _ in data)
         return self._insert_sql(conn, f"INSERT INTO documents ({columns}) VALUES ({marks})", list(data.values()))
+
+    def insert_row(self, conn: Any, table: str, data: dict[str, Any]) -> int:
+        """A row of another table (signatures, ...) in the transaction ``conn``; returns its id."""
+        columns = ", ".join(data)
+        marks = ", ".join("?" for _ in data)
+        return self._insert_sql(conn, f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(data.values()))
+
+    def query(self, sql: str, args: list[Any]) -> list[dict[str, object]]:
+        """Rows of a read-only query written with ``?`` marks, on either backend."""
+        return self._rows(sql, args)
 
     def add(self, record: Record) -> int:
         with self.transaction() as conn:

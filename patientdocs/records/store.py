@@ -17,12 +17,12 @@ import datetime as dt
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from patientdocs.deliver.output import create_private, remove_quietly, write_temp
+from patientdocs.deliver.output import TEMP_PREFIX, create_private, remove_quietly, write_temp
 from patientdocs.errors import PatientDocsError
 from patientdocs.records.base import (
     MIGRATIONS,
@@ -40,23 +40,67 @@ if TYPE_CHECKING:
     from patientdocs.load.config import Config
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "Record", "Records", "RecordsBase", "file_sha256",
-           "now", "open_records", "save_with_record", "steps_for"]
+           "now", "open_records", "place_problem", "recover_replaced", "save_with_record",
+           "steps_for", "usable_problem"]
 
 APPLICATION_ID = 0x50445243  # "PDRC": marks a file as this project's records database
 
 
-def open_records(config: Config) -> RecordsBase:
-    """The clinic's records, connected and up to date: a problem stops here, before any work."""
+def open_records(config: Config, *, read_only: bool = False) -> RecordsBase:
+    """The clinic's records, connected and up to date: a problem stops here, before any work.
+    ``read_only``: for reading only (history, verify); the SQLite file then needs no write access."""
     if config.records.url:
         from patientdocs.records.postgres import PostgresRecords
 
         return PostgresRecords(config.records.url, config.records.password_env)
-    return Records(config.records_path)
+    return Records(config.records_path, read_only=read_only)
 
 
 def records_exist(config: Config) -> bool:
     """Whether there are records to read (a server always has; a file only once made)."""
     return bool(config.records.url) or config.records_path.exists()
+
+
+def place_problem(path: Path) -> str | None:
+    """Why the records database cannot live at ``path`` (a folder, a device, a missing folder)."""
+    if path.is_dir():
+        return f"records database '{path}' is a folder, not a file"
+    if path.exists() and not path.is_file():
+        # /dev/null or a pipe: SQLite "opens" it and every record would be lost.
+        return f"records database '{path}' is not a file (a device or a pipe); set paths.records to a file"
+    if not path.exists() and not path.parent.is_dir():
+        return f"cannot create records database '{path}': the folder does not exist"
+    return None
+
+
+def usable_problem(path: Path) -> str | None:
+    """Everything opening the records database would refuse, checked without creating or changing it
+    (``validate``): its place, whether it can be written, and whether an existing file is ours."""
+    problem = place_problem(path)
+    if problem:
+        return problem
+    if not path.exists():
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            return f"cannot create records database '{path}': the folder cannot be written"
+        return None
+    if not os.access(path, os.R_OK | os.W_OK):
+        return f"records database '{path}' cannot be read and written by you"
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"'{path}' is not a readable records database ({exc})"
+    if app_id != APPLICATION_ID and (tables or version):
+        return (f"'{path}' is an SQLite file but not a records database; set paths.records in config.yaml to "
+                "another file")
+    if version > SCHEMA_VERSION:
+        return f"'{path}' was written by a newer version of this program (schema {version}); update the program"
+    return None
 
 
 class Records(RecordsBase):
@@ -65,14 +109,15 @@ class Records(RecordsBase):
     dialect = "sqlite"
     errors = (sqlite3.Error,)
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
         self.where = f"'{path}'"
         self._salt: bytes | None = None
-        if path.exists() and path.is_dir():
-            raise PatientDocsError(f"records database '{path}' is a folder, not a file")
-        if not path.parent.is_dir():
-            raise PatientDocsError(f"cannot create records database '{path}': the folder does not exist")
+        problem = place_problem(path)
+        if problem:
+            raise PatientDocsError(problem)
+        if read_only and self._open_read_only():
+            return
         # SQLite would create the file world-readable (0644) whatever the umask; its -wal, -shm and
         # -journal files take the database's mode, so a private database keeps them private too.
         with suppress(OSError):  # a folder we cannot write: SQLite's own error says so
@@ -86,6 +131,38 @@ class Records(RecordsBase):
             self._prepare()
         except sqlite3.DatabaseError as exc:
             raise PatientDocsError(f"'{path}' is not a readable records database ({exc})") from None
+
+    def _open_read_only(self) -> bool:
+        """For reading only (``history``, ``verify``): no write access to the database or its folder
+        is needed, and a full disk cannot get in the way. False: open it normally (it does not
+        exist yet, or it needs bringing up to date first)."""
+        if not self.path.is_file():
+            return False
+        uri = self.path.resolve().as_uri()
+        for query in ("?mode=ro", "?immutable=1"):  # immutable: a folder where the -shm file cannot be made
+            conn = None
+            try:
+                conn = sqlite3.connect(uri + query, uri=True, timeout=30)
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                if conn is not None:
+                    conn.close()
+                if "not a database" in str(exc):
+                    raise PatientDocsError(f"'{self.path}' is not a readable records database ({exc})") from None
+                continue
+            if app_id != APPLICATION_ID and (tables or version):
+                conn.close()
+                raise PatientDocsError(f"'{self.path}' is an SQLite file but not a records database; "
+                                       "set paths.records in config.yaml to another file")
+            if version != SCHEMA_VERSION:
+                conn.close()
+                return False
+            conn.row_factory = sqlite3.Row
+            self.conn = conn
+            return True
+        return False
 
     def _prepare(self) -> None:
         conn = self.conn
@@ -197,8 +274,11 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def save_with_record(records: RecordsBase, path: Path, data: bytes, new: list[Record]) -> None:
-    """Write the file and its records as one unit: if either fails, neither is left.
+def save_with_record(records: RecordsBase, path: Path, data: bytes, new: list[Record],
+                     also: Callable[[RecordsBase, object], None] | None = None) -> None:
+    """Write the file and its records as one unit: if either fails, neither is left. ``also``
+    writes more rows in the same transaction (a signed consent's ``signatures`` row), given the
+    records and the transaction's connection.
 
     A file already at ``path`` (an earlier run) is kept aside until the records are committed,
     and put back if they are not. Once committed, nothing is undone, even by Ctrl-C. A commit
@@ -211,8 +291,10 @@ def save_with_record(records: RecordsBase, path: Path, data: bytes, new: list[Re
         with records.transaction() as conn:
             for record in new:
                 records.insert(conn, record)
+            if also is not None:
+                also(records, conn)
             if path.exists():
-                backup = path.with_name(f".{path.name}.{os.getpid()}.old")
+                backup = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.old")
                 os.replace(path, backup)
             os.replace(tmp, path)
             placed = True
@@ -241,3 +323,41 @@ def save_with_record(records: RecordsBase, path: Path, data: bytes, new: list[Re
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def recover_replaced(records: RecordsBase, folder: Path) -> None:
+    """Finish what a run killed while replacing a file left behind (see save_with_record).
+
+    The earlier file was moved aside as ``.patientdocs-<name>.<pid>.old``. If the process is gone:
+    with no file at the name, or one whose bytes are not in the records (never committed), the
+    earlier file is put back; when the file at the name is recorded, the copy aside is removed."""
+    import re
+
+    pattern = re.compile(re.escape(TEMP_PREFIX) + r"(?P<name>.+)\.(?P<pid>\d+)\.old")
+    try:
+        leftovers = [p for p in folder.glob(f"{TEMP_PREFIX}*.old") if p.is_file() and not p.is_symlink()]
+    except OSError:
+        return
+    for backup in leftovers:
+        match = pattern.fullmatch(backup.name)
+        if match is None or _alive(int(match["pid"])):
+            continue  # not ours, or a run still replacing it now
+        original = backup.with_name(match["name"])
+        with suppress(OSError):
+            digest = file_sha256(original)
+            if digest is not None and records.find(sha256=digest):
+                remove_quietly(backup)
+            elif not original.exists() or digest is not None:
+                os.replace(backup, original)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: not ours to judge
+    return True

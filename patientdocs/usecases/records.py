@@ -26,7 +26,7 @@ def find_records(config: Config, *, patient_id: str | None = None, on_date: str 
         raise
     if not records_exist(config):
         return []
-    records = open_records(config)
+    records = open_records(config, read_only=True)
     try:
         return records.find(patient_id=patient_id, on_date=day)
     finally:

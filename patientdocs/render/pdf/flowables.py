@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -31,9 +32,14 @@ class BuildContext:
     width: float  # frame width in points
     template: str  # for error messages
     fillable: bool = False
+    # Large print: a table of three or more columns is laid out as stacked rows (see _stacked).
+    reflow: bool = False
     # Called with each block and the flowables made for it (tagging.tag_block marks them for the
     # structure tree); nested blocks pass through it first.
     tag: Callable[[Node, list[Flowable]], list[Flowable]] | None = None
+    # Answers and signatures given on a tablet, by field name (see usecases/signing.py): printed
+    # into the form's boxes and lines. Patient data: drawn as text or as an image, never markup.
+    filled: Mapping[str, str | bytes] = dataclass_field(default_factory=dict)
 
 
 Builder = Callable[[Node, BuildContext], list[Flowable]]
@@ -121,13 +127,20 @@ def _callout(node: Node, ctx: BuildContext) -> list[Flowable]:
         title = paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"])
         inner.append(title)
     inner.extend(_children(node, ctx))
-    table = Table([[inner]], colWidths=[ctx.width])
-    table.setStyle(TableStyle([
+    style = [
         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(back)),
         ("BOX", (0, 0), (-1, -1), 2.5 if kind == "danger" else 1.2, colors.HexColor(edge)),
         ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
         ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-    ]))
+    ]
+    if kind == "danger" and len(inner) > 1:
+        # The warning signs start where they are written (the top of an aftercare sheet's page 1),
+        # and if the box is taller than what is left of the page (large print), it runs on to the
+        # next page, between its paragraphs: one row each, the box drawn round every part.
+        style += [("TOPPADDING", (0, 1), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -2), 0)]
+        table = Table([[[f]] for f in inner], colWidths=[ctx.width], style=TableStyle(style))
+    else:
+        table = Table([[inner]], colWidths=[ctx.width], style=TableStyle(style))
     return [Spacer(1, 4), table, Spacer(1, 8)]
 
 
@@ -203,6 +216,8 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     if not head + body:
         return []
     columns = max(len(r.elements("cell")) for r in head + body)
+    if ctx.reflow and columns >= 3 and not any(c.elements("box") for r in head + body for c in r.elements("cell")):
+        return _stacked(node, ctx, head, body)
     # Risk tables are the same for every patient of a run: their layout is worked out once.
     # Other tables (a print run's cover) hold patients' names and are not kept.
     key = None
@@ -251,6 +266,39 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     return [CondPageBreak(room), *lead, table]
 
 
+def _table_lead(node: Node, ctx: BuildContext) -> list[Flowable]:
+    lead: list[Flowable] = []
+    if node.attrs.get("title"):
+        lead.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
+    if node.attrs.get("intro"):
+        lead.append(paragraph(fonts.inline(node.attrs["intro"]), ctx.styles["table_intro"]))
+    return lead
+
+
+def _stacked(node: Node, ctx: BuildContext, head: list[Node], body: list[Node]) -> list[Flowable]:
+    """A table too wide for large print, as stacked rows: each row a small block of lines
+    "Effect: ... / How many: ... / How often: ... / Source: ...", the labels from the header row.
+
+    Columns of a few centimetres would break "uncommon" or a source's name at 16-18 pt; read down
+    the page, every value has the full width. A block is kept together (keep-with-next)."""
+    labels = [inline_markup(c) for c in head[0].elements("cell")] if head else []
+    blocks: list[list[Flowable]] = []
+    for row in body:
+        lines = []
+        for i, cell in enumerate(row.elements("cell")):
+            text = inline_markup(cell)
+            if text:
+                label = labels[i] if i < len(labels) and labels[i] else ""
+                lines.append(f"<b>{label}:</b> {text}" if label else text)
+        names = ["stack_first", *["stack"] * (len(lines) - 2), "stack_last"] if len(lines) > 1 else ["stack_last"]
+        blocks.append([paragraph(line, ctx.styles[name]) for line, name in zip(lines, names, strict=True)])
+    lead = _table_lead(node, ctx)
+    # Title and intro start on the same page as the first block, never alone at the bottom.
+    first = lead + (blocks[0] if blocks else [])
+    room = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in first) + 2 * mm
+    return [CondPageBreak(room), *lead, *(f for block in blocks for f in block)]
+
+
 def _sources(node: Node, ctx: BuildContext) -> list[Flowable]:
     # Separate paragraphs, not one list: a long list may then run onto the next page.
     return [paragraph(inline_markup(s), ctx.styles["source"], f"{n}.")
@@ -268,9 +316,12 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
     for question in node.elements("question"):
         name = _field_name(question, ctx)
         text = question.text().strip()
+        answer = ctx.filled.get(f"screening_{name}")
         rows.append([_para(question, ctx, "cell"),
-                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}"),
-                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}")])
+                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}",
+                             ticked=answer == "yes"),
+                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}",
+                             ticked=answer == "no")])
     table = Table(rows, colWidths=[ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], hAlign="LEFT",
                   style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
                                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -301,7 +352,7 @@ def _field_rows(block: str, node: Node, ctx: BuildContext) -> list[list[Flowable
         tooltip = f"{node.attrs.get('title', '')}: {label_text}".strip(": ")
         rows.append([label, WriteLine(line_width, 30 if signature else 20,
                                       (SIGNATURE_PREFIX if signature else "") + name, ctx.fillable, signature,
-                                      tooltip)])
+                                      tooltip, value=ctx.filled.get(name), style=ctx.styles["cell"])])
     return rows
 
 

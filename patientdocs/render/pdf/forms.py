@@ -20,8 +20,10 @@ FIELD_FONT_SIZE = 11
 class TickBox(Flowable):
     """A square to tick, with its label to the right."""
 
-    def __init__(self, label: str, name: str, size: float, fillable: bool, label_size: float, tooltip: str = ""):
+    def __init__(self, label: str, name: str, size: float, fillable: bool, label_size: float, tooltip: str = "",
+                 ticked: bool = False):
         super().__init__()
+        self.ticked = ticked  # answered on a tablet: printed with its tick
         self.label = label
         self.tooltip = tooltip or label
         self.name = name
@@ -48,14 +50,25 @@ class TickBox(Flowable):
             canv.setStrokeColor(colors.black)
             canv.setLineWidth(1)
             canv.rect(x, 0, self.size, self.size, stroke=1, fill=0)
+            if self.ticked:
+                s = self.size
+                canv.setLineWidth(max(1.2, s / 8))
+                path = canv.beginPath()
+                path.moveTo(x + s * 0.18, s * 0.5)
+                path.lineTo(x + s * 0.42, s * 0.2)
+                path.lineTo(x + s * 0.85, s * 0.85)
+                canv.drawPath(path, stroke=1, fill=0)
 
 
 class WriteLine(Flowable):
     """A line to write on (a signature, a name, a date), or a fillable text field."""
 
     def __init__(self, width: float, height: float, name: str, fillable: bool, signature: bool = False,
-                 tooltip: str = ""):
+                 tooltip: str = "", value: str | bytes | None = None, style: object = None):
         super().__init__()
+        # Given on a tablet: a drawn signature (PNG bytes) or typed text, printed on the line.
+        self.value = value
+        self.style = style
         self.tooltip = tooltip or name
         self.width = width
         self.height = height
@@ -84,6 +97,27 @@ class WriteLine(Flowable):
             canv.setStrokeColor(colors.black)
             canv.setLineWidth(0.9)
             canv.line(0, 1, self.width, 1)
+            if isinstance(self.value, bytes):
+                self._draw_image(self.value)
+            elif self.value:
+                self._draw_text(self.value)
+
+    def _draw_image(self, png: bytes) -> None:
+        import io
+
+        from reportlab.lib.utils import ImageReader
+
+        image = ImageReader(io.BytesIO(png))
+        iw, ih = image.getSize()
+        scale = min((self.width - 4) / iw, (self.height - 3) / ih)
+        self.canv.drawImage(image, 2, 2, width=iw * scale, height=ih * scale, mask="auto")
+
+    def _draw_text(self, text: str) -> None:
+        from patientdocs.render.pdf.flowables import paragraph
+
+        para = paragraph(fonts.inline(text), self.style)  # escaped once, there
+        para.wrapOn(self.canv, self.width - 4, self.height)
+        para.drawOn(self.canv, 2, 3)
 
 
 SIGNATURE_PREFIX = "signature_"

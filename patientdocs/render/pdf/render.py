@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, LETTER
@@ -74,7 +74,7 @@ TOP_GAIN = {"A4": 0, "Letter": 4 * mm}
 
 def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo,
                duplex: bool = False, fillable: bool = False, seed: str = "",
-               shared_fonts: bool = False) -> tuple[bytes, int]:
+               shared_fonts: bool = False, filled: Mapping[str, str | bytes] | None = None) -> tuple[bytes, int]:
     """Lay out every part, each starting on a new page (on a front side when ``duplex``).
 
     Returns the PDF and its page count."""
@@ -99,10 +99,12 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
         if i:
             story.append(PageBreak())
             if duplex:
-                story += [BlankIfBack(part.meta.blank_text), CondPageBreak(1)]
+                story += [BlankIfBack(part.meta.blank_text, theme.font_size if theme.large_print else 12),
+                          CondPageBreak(1)]
         story.append(DocumentStart(part.meta))
         story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable,
-                                                         tag=tagging.tag_block)))
+                                                         reflow=theme.large_print, tag=tagging.tag_block,
+                                                         filled=filled or {})))
     tags = TagSettings(lang=info.lang, title=info.title, author=info.author, parts=len(parts))
     doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom, seed=seed,
                                                         seed_fill=shared_fonts, tags=tags))
