@@ -569,3 +569,36 @@ def test_after_a_lost_connection_the_next_document_is_saved_once_the_server_is_b
         records.close()
     finally:
         server.close()
+
+
+def test_a_consent_signed_on_the_tablet_is_recorded_and_exported_as_a_consent(backend: Path, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from patientdocs.records.signatures import last_signed
+    from patientdocs.usecases.signing import sign_consent
+
+    try:
+        from tests.test_signing import request
+    except ModuleNotFoundError:
+        from test_signing import request
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    config = load_config(backend)
+    signed = sign_consent(config, request(config))
+    records = open_records(config)
+    try:
+        identity = records.identity(name="Ana Lima", patient_id="P-1042", dob=None)
+        assert last_signed(records, "dry-needling") == {identity: (signed.version, "2026-12-01T00:00:00+00:00")}
+    finally:
+        records.close()
+
+    out = tmp_path / "ana.json"
+    done = run("export", "--fhir", "--patient-id", "P-1042", "-o", out, config=backend)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"Wrote 1 document and 1 signed consent to {out} (FHIR R4 transaction bundle).\n"
+    data, _ = _validated(out)
+    doc, consent = data["entry"]
+    assert doc["resource"]["content"][0]["attachment"]["size"] == signed.path.stat().st_size
+    assert consent["resource"]["resourceType"] == "Consent"
+    assert consent["resource"]["sourceReference"] == {"reference": doc["fullUrl"]}
+    assert consent["resource"]["dateTime"] == "2026-12-01T00:00:00+00:00"
+    assert consent["request"] == {"method": "POST", "url": "Consent"}

@@ -30,6 +30,18 @@ def _display(label: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _signed_at(config: Config) -> dict[str, str]:
+    """When each consent form signed on a tablet was signed, by the signed file's SHA-256."""
+    from patientdocs.records.store import open_records
+
+    records = open_records(config, read_only=True)
+    try:
+        rows = records.query("SELECT document_sha256, signed_at FROM signatures ORDER BY id", [])
+    finally:
+        records.close()
+    return {str(row["document_sha256"]): str(row["signed_at"]) for row in rows}
+
+
 def export_fhir(config: Config, output: Path, *, on_date: str | None = None,
                 patient_id: str | None = None) -> Exported:
     """Write the documents of the records matching the filters as a FHIR R4 transaction Bundle.
@@ -51,6 +63,7 @@ def export_fhir(config: Config, output: Path, *, on_date: str | None = None,
         exc.field = "output"
         raise
     rows = find_records(config, patient_id=patient_id, on_date=on_date)
+    signed = _signed_at(config) if any(row["kind"] == "consent" for row in rows) else {}
     registry = for_config(config)
 
     def label(kind: str) -> str:
@@ -73,7 +86,7 @@ def export_fhir(config: Config, output: Path, *, on_date: str | None = None,
             continue
         documents.append((row, pdf))
     system = f"urn:patientdocs:{slug(config.clinic.name, fallback='clinic')}:patient-id"
-    data = fhir.bundle(documents, label=label, patient_system=system)
+    data = fhir.bundle(documents, label=label, patient_system=system, signatures=signed)
     text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     atomic_write(output, text.encode("utf-8"))
     kinds = [entry["resource"]["resourceType"] for entry in data["entry"]]
