@@ -370,7 +370,9 @@ def test_records_migrate_copies_the_sqlite_file_checking_counts_and_hashes(pg_se
     lines = moved.stdout.splitlines()
     assert lines[-1] == (f"Copied 3 records from '{tmp_path / 'records.db'}' to '{name}' on {pg_server.socket}; "
                          "counts and hashes match.")
-    assert lines[0].startswith("documents: 3 rows, sha256 ") and lines[1].startswith("salts: 1 row, sha256 ")
+    # Every table of the file, the web page's accounts and log and the signatures too.
+    assert [line.split(":")[0] for line in lines[:-1]] == ["actions", "documents", "salts", "signatures", "users"]
+    assert lines[1].startswith("documents: 3 rows, sha256 ") and lines[2].startswith("salts: 1 row, sha256 ")
     after = json.loads(run("history", "--json", config=config).stdout)
     assert after == before  # every field, ids included
 
@@ -602,3 +604,19 @@ def test_a_consent_signed_on_the_tablet_is_recorded_and_exported_as_a_consent(ba
     assert consent["resource"]["sourceReference"] == {"reference": doc["fullUrl"]}
     assert consent["resource"]["dateTime"] == "2026-12-01T00:00:00+00:00"
     assert consent["request"] == {"method": "POST", "url": "Consent"}
+
+
+def test_the_pages_accounts_and_log_work_on_both_backends(backend: Path) -> None:
+    records = open_records(load_config(backend))
+    try:
+        assert records.set_password_hash("frontdesk", "$argon2id$first") is True
+        assert records.set_password_hash("frontdesk", "$argon2id$second") is False
+        assert records.password_hash("frontdesk") == "$argon2id$second"
+        assert records.usernames() == ["frontdesk"]
+        records.log_action("frontdesk", "127.0.0.1", "made-packet", "P-1042")
+        assert [(a["username"], a["action"], a["detail"]) for a in records.actions()] == [
+            ("frontdesk", "made-packet", "P-1042")]
+        assert records.remove_user("frontdesk") is True and records.usernames() == []
+        assert records.remove_user("frontdesk") is False
+    finally:
+        records.close()

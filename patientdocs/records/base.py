@@ -97,6 +97,27 @@ MIGRATIONS: tuple[tuple[str | Dialects, ...], ...] = (
     ),
     # Consent signed on a tablet: who signed which version, when (see records/signatures.py).
     _signatures.MIGRATION,
+    (
+        # (6) Who did it: the staff account that made or sent a document from the web page (empty for
+        # the command line and for records made before this version). `username`, not `user`,
+        # which PostgreSQL reserves. The page's accounts (argon2 hashes, never a password) and
+        # its log of every action (a patient id at most, never a name or date of birth) live
+        # here too, so one file holds who did what. Plain SQL both SQLite and PostgreSQL read.
+        "ALTER TABLE documents ADD COLUMN username TEXT",
+        """CREATE TABLE users (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE actions (
+            at TEXT NOT NULL,
+            username TEXT,
+            address TEXT,
+            action TEXT NOT NULL,
+            detail TEXT
+        )""",
+        "CREATE INDEX actions_at ON actions (at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -125,6 +146,7 @@ class Record:
     visit_date: str | None = None  # YYYY-MM-DD
     patient_key: str | None = None  # RecordsBase.identity of the patient
     encryption: str | None = None  # emailed: "passphrase", "dob_ddmmyyyy", "dob_yyyymmdd" or "none"
+    username: str | None = None  # the staff account that did it (the web page); None from the command line
     created_at: str = ""
 
 
@@ -152,6 +174,10 @@ class RecordsBase:
         raise NotImplementedError
 
     def _patient_salt(self) -> bytes:
+        raise NotImplementedError
+
+    def _run(self, conn: Any, sql: str, args: list[Any]) -> tuple[list[dict[str, object]], int]:
+        """One statement in the transaction ``conn``: its rows (if any) and the rows it changed."""
         raise NotImplementedError
 
     def print_run(self, clinic: str, day: dt.date) -> AbstractContextManager[None]:
@@ -228,6 +254,48 @@ class RecordsBase:
         # Made before identities were kept: only a patient id can say it is the same patient.
         return bool(patient_id) and any((row["patient_name"], row["patient_id"]) == (name, patient_id)
                                         for row in rows)
+
+    # --- the web page's staff accounts and its log of actions ---------------------------------------
+
+    def _write(self, sql: str, args: list[Any]) -> tuple[list[dict[str, object]], int]:
+        try:
+            with self.transaction() as conn:
+                return self._run(conn, sql, args)
+        except self.errors as exc:
+            raise PatientDocsError(f"cannot write to records database {self.where} ({exc})") from None
+
+    def set_password_hash(self, username: str, password_hash: str) -> bool:
+        """Store an account's hash (a new account, or a new password); True when the account is new."""
+        try:
+            with self.transaction() as conn:
+                known, _ = self._run(conn, "SELECT 1 AS known FROM users WHERE username = ?", [username])
+                if known:
+                    self._run(conn, "UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, username])
+                else:
+                    self._run(conn, "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)",
+                              [username, password_hash, now()])
+                return not known
+        except self.errors as exc:
+            raise PatientDocsError(f"cannot write to records database {self.where} ({exc})") from None
+
+    def password_hash(self, username: str) -> str | None:
+        rows = self._rows("SELECT password_hash FROM users WHERE username = ?", [username])
+        return str(rows[0]["password_hash"]) if rows else None
+
+    def remove_user(self, username: str) -> bool:
+        return self._write("DELETE FROM users WHERE username = ?", [username])[1] > 0
+
+    def usernames(self) -> list[str]:
+        return [str(row["username"]) for row in self._rows("SELECT username FROM users ORDER BY username", [])]
+
+    def log_action(self, username: str | None, address: str | None, action: str, detail: str = "") -> None:
+        """One line of who did what. ``detail`` holds ids and counts, never a name or a date of birth."""
+        stamp = dt.datetime.now(dt.UTC).isoformat()  # microseconds: the order of actions in one second
+        self._write("INSERT INTO actions (at, username, address, action, detail) VALUES (?, ?, ?, ?, ?)",
+                    [stamp, username, address, action, detail])
+
+    def actions(self) -> list[dict[str, object]]:
+        return self._rows("SELECT * FROM actions ORDER BY at", [])
 
     def count(self) -> int:
         return int(self._rows("SELECT count(*) AS n FROM documents", [])[0]["n"])  # type: ignore[call-overload]

@@ -130,6 +130,12 @@ class PostgresRecords(RecordsBase):
         row = conn.execute((sql.replace("?", "%s") + " RETURNING id"), args).fetchone()  # type: ignore[arg-type]
         return int(row["id"]) if row else 0
 
+    def _run(self, conn: psycopg.Connection[dict[str, Any]], sql: str,
+             args: list[Any]) -> tuple[list[dict[str, object]], int]:
+        cursor = conn.execute(sql.replace("?", "%s"), args)  # type: ignore[arg-type]
+        rows = list(cursor.fetchall()) if cursor.description else []
+        return rows, cursor.rowcount
+
     def _rows(self, sql: str, args: list[Any]) -> list[dict[str, object]]:
         try:
             return list(self._live().execute(sql.replace("?", "%s"), args).fetchall())  # type: ignore[arg-type]

@@ -260,6 +260,11 @@ class Records(RecordsBase):
         finally:
             os.close(fd)  # releases the lock
 
+    def _run(self, conn: sqlite3.Connection, sql: str, args: list[object]) -> tuple[list[dict[str, object]], int]:
+        cursor = conn.execute(sql, args)
+        rows = [dict(row) for row in cursor.fetchall()] if cursor.description else []
+        return rows, cursor.rowcount
+
     def close(self) -> None:
         self.conn.close()
 
