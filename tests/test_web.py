@@ -93,7 +93,7 @@ def file_paths(page) -> list[str]:
 
 def test_every_page_needs_a_login(app) -> None:
     client = app.test_client()
-    for path in ("/", "/today", "/patient", "/after-session", "/history", "/verify", "/status"):
+    for path in ("/", "/today", "/patient", "/after-session", "/sign", "/history", "/verify", "/status"):
         response = client.get(path)
         assert (response.status_code == 302 and response.location.endswith("/login")) or path == "/"
     page = client.get("/login")
@@ -203,7 +203,7 @@ def test_strict_headers_and_cookies(project: Path) -> None:
 
 def test_pages_send_patient_data_only_in_post_bodies(client) -> None:
     """Every form that carries patient data posts it: nothing lands in an address or a server log."""
-    for path in ("/today", "/patient", "/after-session", "/history", "/verify", "/status"):
+    for path in ("/today", "/patient", "/after-session", "/sign", "/history", "/verify", "/status"):
         body = client.get(path).get_data(as_text=True)
         forms = re.findall(r"<form\b[^>]*>", body)
         assert forms and all('method="post"' in form for form in forms), path
@@ -578,3 +578,11 @@ def test_expired_content_is_refused_unless_allowed_as_on_the_command_line(client
     allowed = client.post("/patient", data={**ANA, "kind": "info", "action": "make", "allow_expired": "on",
                                             "csrf_token": form_token(client, "/patient")})
     assert "Saved 2026-12-01_ana-lima_p-1042_info.pdf" in text(allowed)
+
+
+def test_large_print_from_the_form(client) -> None:
+    normal = client.post("/patient", data={**ANA, "kind": "aftercare", "action": "preview",
+                                           "csrf_token": form_token(client, "/patient")})
+    large = client.post("/patient", data={**ANA, "kind": "aftercare", "action": "preview", "large_print": "yes",
+                                          "csrf_token": form_token(client, "/patient")})
+    assert len(PdfReader(io.BytesIO(large.data)).pages) > len(PdfReader(io.BytesIO(normal.data)).pages)

@@ -32,7 +32,8 @@ def visit_from_form(*, aftercare: bool = False) -> VisitInput:
                       treatment=typed("treatment"), areas=areas, estim=aftercare and "estim" in request.form,
                       next_visit=typed("next_visit") if aftercare else None,
                       note=typed("note") if aftercare else None,
-                      chest_region=chest if chest in ("yes", "no") else None)
+                      chest_region=chest if chest in ("yes", "no") else None,
+                      large_print={"yes": True, "no": False}.get(request.form.get("large_print", "")))
 
 
 def error_place(exc: PatientDocsError, known: tuple[str, ...]) -> tuple[dict[str, str], str | None]:

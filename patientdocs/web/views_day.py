@@ -99,7 +99,7 @@ def progress(job_id: str):
         files = [(path.name, relative(cfg, path)) for path in job.result.files]
     return page("progress.html", job=job, job_id=job_id, files=files,
                 print_all=relative(cfg, job.result.print_all) if job.result and job.result.print_all else None,
-                report=relative(cfg, job.result.report) if job.result else None)
+                report=relative(cfg, job.result.report) if job.result and job.result.report else None)
 
 
 @pages.get("/today/run/<job_id>/progress.json")
