@@ -15,6 +15,11 @@
    (wait4's ru_maxrss for the whole run; /proc VmHWM sampled per process to tell the main
    process from the workers). Target: the large run within 15% of the small one.
 4. print-all.pdf size per made appointment. Target: <= 30 KB.
+5. With --records (only this is then measured): a day of RECORDS_ROWS appointments (1,000) made with
+   2 workers, records in the SQLite file against records on a PostgreSQL server (started here in a
+   temporary folder, Unix socket only, as in the tests), wall time; then the records alone: 2
+   processes saving RECORDS_ROWS small files with their records, ms per file and record. Target:
+   PostgreSQL within 10% of SQLite for the day, and a record a small part of a document's time.
 
 Prints one JSON line, then one human line per figure.
 """
@@ -96,9 +101,16 @@ def _hwm_kb(pid: int) -> int:
     return int(match.group(1)) if match else 0
 
 
-def run_batch(csv_path: Path, folder: Path, workers: int) -> dict[str, object]:
+def with_records_url(config: Path, url: str | None) -> Path:
+    if url:
+        with config.open("a", encoding="utf-8") as handle:
+            handle.write(f"records:\n  url: {json.dumps(url)}\n")
+    return config
+
+
+def run_batch(csv_path: Path, folder: Path, workers: int, records_url: str | None = None) -> dict[str, object]:
     """One `batch` run in a fresh folder: wall time, exit code, peak RSS (whole run and per process)."""
-    config = bench_config(folder)
+    config = with_records_url(bench_config(folder), records_url)
     out = folder / "day"
     started = time.perf_counter()
     process = subprocess.Popen(batch_command(csv_path, out, config, workers), cwd=folder, env=env(),
@@ -116,8 +128,8 @@ def run_batch(csv_path: Path, folder: Path, workers: int) -> dict[str, object]:
     wall = time.perf_counter() - started
     stdout = process.stdout.read().decode("utf-8", "replace")
     stderr = process.stderr.read().decode("utf-8", "replace")
-    if process.returncode not in (0, 1):
-        raise SystemExit(f"batch failed ({process.returncode}): {stderr.strip()}")
+    if process.returncode not in (0, 1) or not (out / "report.txt").is_file():
+        raise SystemExit(f"batch failed ({process.returncode}): {stderr.strip()} {stdout.strip()}")
     report = (out / "report.txt").read_text(encoding="utf-8")
     pages = sum(int(n) for n in re.findall(r"\((\d+) pages\)", report))
     made = int(re.search(r"^(\d+) made,", report, re.MULTILINE).group(1))
@@ -234,6 +246,69 @@ def memory(tmp: Path, small: int, large: int, workers: list[int]) -> dict[str, o
     return result
 
 
+WRITER = """
+import hashlib, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[5])
+from patientdocs.load.config import load_config
+from patientdocs.records.store import Record, open_records, save_with_record
+config, folder, tag, n = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+records = open_records(load_config(config))  # one connection per process, as a batch worker has
+started = time.perf_counter()
+for i in range(n):
+    data = b"%PDF-1.4 " + f"{tag} {i}".encode() * 1000
+    target = folder / f"{tag}-{i}.pdf"
+    digest = hashlib.sha256(data).hexdigest()
+    save_with_record(records, target, data, [Record(
+        patient_name="Ana Lima", patient_id=f"{tag}-{i}", kind=kind, treatment="dry-needling", language="en",
+        content_version="2026.11", fingerprint="0123456789ab", sha256=digest, channel="printed",
+        file_name=str(target), visit_date="2026-12-01") for kind in ("info", "consent")])
+print(time.perf_counter() - started)
+"""
+
+
+def records_alone(folder: Path, config: Path, rows: int, workers: int) -> float:
+    """ms per file saved with its two records, ``workers`` processes at once, each with its share
+    (timed inside each process from its first save, so process start and imports are not counted)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    share = rows // workers
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(config), str(folder), f"w{w}", str(share),
+                               str(ROOT)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+             for w in range(workers)]
+    slowest = 0.0
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        if proc.returncode != 0:
+            raise SystemExit(f"records writer failed: {err.strip()}")
+        slowest = max(slowest, float(out.strip()))
+    return slowest * 1000 / (share * workers)
+
+
+def records_backends(tmp: Path, rows: int, workers: int = 2) -> dict[str, object]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pg_server import PgServer  # the tests' own throwaway server
+
+    source = make_csv(tmp / f"records-{rows}.csv", rows)
+    run_batch(make_csv(tmp / "warm.csv", 3), tmp / "warm", 1)
+    server = PgServer()
+    try:
+        pg_url = server.url(server.new_database())
+        pg = run_batch(source, tmp / "rec-pg", workers, records_url=pg_url)
+        lite = run_batch(source, tmp / "rec-sqlite", workers)
+        alone_pg = records_alone(tmp / "alone-pg", with_records_url(bench_config(tmp / "alone-pg-cfg"),
+                                                                    server.url(server.new_database())),
+                                 rows, workers)
+        alone_lite = records_alone(tmp / "alone-sqlite", bench_config(tmp / "alone-sqlite-cfg"), rows, workers)
+    finally:
+        server.close()
+    return {"records_rows": rows, "records_workers": workers, "made_sqlite": lite["made"], "made_pg": pg["made"],
+            "pages": lite["pages"], "sqlite_wall_s": lite["wall_s"], "pg_wall_s": pg["wall_s"],
+            "pg_vs_sqlite": round(pg["wall_s"] / lite["wall_s"], 3),
+            "ms_per_appointment_sqlite": round(lite["wall_s"] * 1000 / rows, 1),
+            "ms_per_appointment_pg": round(pg["wall_s"] * 1000 / rows, 1),
+            "records_alone_ms_sqlite": round(alone_lite, 2), "records_alone_ms_pg": round(alone_pg, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=500, help="appointments for the 1-vs-2-worker run")
@@ -242,10 +317,23 @@ def main() -> None:
     parser.add_argument("--mem-workers", default="1,2", help="worker counts for the memory runs")
     parser.add_argument("--pages-n", type=int, default=60, help="documents of each kind for the per-page test")
     parser.add_argument("--quick", action="store_true", help="small numbers, to check that the script works")
+    parser.add_argument("--records", action="store_true",
+                        help="only compare the records backends: SQLite against PostgreSQL, 2 workers")
+    parser.add_argument("--records-rows", type=int, default=1000, help="appointments of the --records day")
     parser.add_argument("--baseline-dir", type=Path, default=ROOT.parent / "shared" / "bench")
     args = parser.parse_args()
     if args.quick:
         args.rows, args.mem_small, args.mem_large, args.pages_n = 16, 8, 24, 8
+        args.records_rows = 16
+    if args.records:
+        with tempfile.TemporaryDirectory(prefix="bench-records-") as folder:
+            found = records_backends(Path(folder), args.records_rows)
+        print(json.dumps(found))
+        print(f"records: {found['records_rows']} appointments ({found['pages']} pages), 2 workers: PostgreSQL "
+              f"{found['pg_wall_s']} s vs SQLite {found['sqlite_wall_s']} s -> ratio {found['pg_vs_sqlite']} "
+              f"(target <= 1.10); the records alone, 2 processes: {found['records_alone_ms_pg']} ms per file and "
+              f"its records on PostgreSQL, {found['records_alone_ms_sqlite']} ms on SQLite")
+        return
     workers = [int(w) for w in args.mem_workers.split(",") if w.strip()]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as folder:

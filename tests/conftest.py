@@ -210,3 +210,19 @@ def servers():
     yield start
     for server in reversed(started):
         server.stop()
+
+
+# --- PostgreSQL, for the records tests that run on both backends ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL server for the session (tests/pg_server.py); each test takes a database of its own."""
+    try:
+        from tests.pg_server import PgServer
+    except ModuleNotFoundError:
+        from pg_server import PgServer
+
+    server = PgServer()
+    yield server
+    server.close()

@@ -836,9 +836,8 @@ def test_records_from_before_say_nothing_about_locking_and_new_ones_do(servers, 
 
     db = tmp_path / "records.db"
     with sqlite3.connect(db) as conn:
-        for statements in audit.MIGRATIONS[:2]:
-            for statement in statements:
-                conn.execute(statement)
+        for statement in audit.steps_for("sqlite", 0, 2):
+            conn.execute(statement)
         conn.execute(f"PRAGMA application_id={audit.APPLICATION_ID}")
         conn.execute("PRAGMA user_version=2")
         conn.execute("INSERT INTO documents (created_at, patient_id, patient_name, kind, treatment, language, "

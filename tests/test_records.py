@@ -501,9 +501,8 @@ class _OtherProcessMigratesMeanwhile:
             other = _REAL_CONNECT(self.path, timeout=0.5, isolation_level=None)
             try:
                 other.execute("BEGIN IMMEDIATE")
-                for statements in audit.MIGRATIONS:
-                    for statement in statements:
-                        other.execute(statement)
+                for statement in audit.steps_for("sqlite", 0):
+                    other.execute(statement)
                 other.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 other.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 other.execute("COMMIT")
@@ -532,7 +531,7 @@ def test_a_version_1_database_gains_visit_dates_and_keeps_its_records(tmp_path: 
     """A clinic's database from the first release: its records stay, found by the day they were made."""
     db = tmp_path / "records.db"
     conn = sqlite3.connect(db)
-    for statement in audit.MIGRATIONS[0]:
+    for statement in audit.steps_for("sqlite", 0, 1):
         conn.execute(statement)
     conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
     conn.execute("PRAGMA user_version=1")
@@ -646,9 +645,8 @@ def test_a_file_recorded_before_identities_were_kept(tmp_path: Path, patient_id:
     the file is this patient's, so it is kept and the new document gets -2."""
     db = tmp_path / "records.db"
     conn = sqlite3.connect(db)
-    for statements in audit.MIGRATIONS[:2]:
-        for statement in statements:
-            conn.execute(statement)
+    for statement in audit.steps_for("sqlite", 0, 2):
+        conn.execute(statement)
     conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
     conn.execute("PRAGMA user_version=2")
     old = tmp_path / "out" / f"2026-12-02_john-smith{'_p-9' if patient_id else ''}_info.pdf"

@@ -148,7 +148,7 @@ def test_the_print_run_lists_who_must_consent_again_and_why(config, monkeypatch:
     records = Records(config.records_path)
     ben = records.identity(name="Ben Okafor", patient_id="P-2001", dob=None)
     with records.transaction() as conn:  # Ben signed an older version, long ago
-        insert(conn, Signature("2025-06-01T10:00:00+00:00", "0" * 64, ben, "P-2001", "dry-needling", "en",
+        insert(records, conn, Signature("2025-06-01T10:00:00+00:00", "0" * 64, ben, "P-2001", "dry-needling", "en",
                                "2025.05", "patient: Ben Okafor (drawn)", None, None, "1" * 64))
     records.close()
     # The content's change log says what changed since Ben's version.
@@ -185,9 +185,9 @@ def test_an_old_signature_or_none_at_all_means_consent_again(config) -> None:
     old = records.identity(name="Old Signer", patient_id="P-9", dob=None)
     new = records.identity(name="New Signer", patient_id="P-8", dob=None)
     with records.transaction() as conn:
-        insert(conn, Signature("2025-11-30T10:00:00+00:00", "0" * 64, old, "P-9", "dry-needling", "en",
+        insert(records, conn, Signature("2025-11-30T10:00:00+00:00", "0" * 64, old, "P-9", "dry-needling", "en",
                                content.version, "patient: Old Signer (drawn)", None, None, "1" * 64))
-        insert(conn, Signature("2026-06-30T10:00:00+00:00", "2" * 64, new, "P-8", "dry-needling", "en",
+        insert(records, conn, Signature("2026-06-30T10:00:00+00:00", "2" * 64, new, "P-8", "dry-needling", "en",
                                content.version, "patient: New Signer (drawn)", None, None, "3" * 64))
     due = consent_due(config, records, [old, new, "someone-else"], content, dt.date(2026, 12, 1), "dry-needling")
     records.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from patientdocs.batch.appointments import Appointment, AppointmentList
 from patientdocs.errors import PatientDocsError
-from patientdocs.records.store import Records
+from patientdocs.records.store import RecordsBase, open_records
 from patientdocs.termtext import count_of
 
 PRINT_ALL = "print-all.pdf"
@@ -81,7 +81,12 @@ def _start_worker(settings: RunSettings) -> None:
     config = load_config(settings.config_path)
     _WORKER["config"] = config
     _WORKER["pipeline"] = Pipeline(config, allow_expired=settings.allow_expired, shared_fonts=True)
-    _WORKER["records"] = Records(config.records_path)
+    try:
+        _WORKER["records"] = open_records(config)
+    except PatientDocsError as exc:
+        # Every job of this worker then says why it was not made, instead of the pool breaking.
+        _WORKER["records"] = None
+        _WORKER["records_error"] = exc.message
     _WORKER["duplex"] = settings.duplex
     _WORKER["username"] = settings.username
     fonts.register()
@@ -119,7 +124,7 @@ def _already_made(job: Job, request: str) -> bool:
     data = job.target.read_bytes()
     if read_control_metadata(data).get("Request") != request:
         return False
-    records: Records = _WORKER["records"]  # type: ignore[assignment]
+    records: RecordsBase = _WORKER["records"]  # type: ignore[assignment]
     return bool(records.find(sha256=hashlib.sha256(data).hexdigest()))
 
 
@@ -129,6 +134,8 @@ def _make(job: Job) -> Outcome:
     from patientdocs.usecases.saving import records_for
 
     try:
+        if _WORKER.get("records") is None:
+            return Outcome(job, error=str(_WORKER.get("records_error", "the records database is unreachable")))
         pipeline = _WORKER["pipeline"]
         appointment = job.appointment
         loaded = pipeline.content(job.treatment, appointment.language)  # type: ignore[attr-defined]
@@ -175,7 +182,7 @@ class BatchResult:
         return [o for o in self.outcomes if o.error is not None]
 
 
-def plan(appointments: AppointmentList, out_dir: Path, treatment: str, records: Records) -> list[Job]:
+def plan(appointments: AppointmentList, out_dir: Path, treatment: str, records: RecordsBase) -> list[Job]:
     """Each appointment's file: ``<key>.pdf``, unless a file of that name was made for another
     patient (by another list of the same day: two John Smiths, told apart by their dates of birth)
     or not by this tool. Such a file is never replaced: the row gets the first of

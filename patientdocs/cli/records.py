@@ -89,3 +89,64 @@ def verify(ctx: click.Context, pdf: Path, ask_password: bool, config_path: Path 
     verdict = verify_document(load_config(ctx, config_path), pdf, password=password)
     click.echo(verdict.message)
     sys.exit(Exit.OK if verdict.ok else Exit.SOME_FAILED)
+
+
+@main.group(name="records", short_help="Move the records to a PostgreSQL server.")
+def records_group() -> None:
+    """Tools for the records database (what was made and sent)."""
+
+
+@records_group.command(short_help="Copy the SQLite records file into the PostgreSQL server.")
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The SQLite records file. Default: paths.records in config.yaml.")
+@config_option
+@click.pass_context
+def migrate(ctx: click.Context, source: Path | None, config_path: Path | None) -> None:
+    """Copy a clinic's SQLite records file into the PostgreSQL server of records.url.
+
+    \b
+    Every record is copied, with the key that tells namesakes apart; the copy is kept only if
+    the row counts and a hash of all the rows match. The server's database must hold no records
+    yet. The file itself is left as it was.
+    Example:
+      python generate.py records migrate --from records.db
+    """
+    from patientdocs.termtext import count_of
+    from patientdocs.usecases.records import migrate_records
+
+    source_name, target_name, copied = migrate_records(load_config(ctx, config_path), source)
+    for table in copied:
+        click.echo(f"{table.table}: {count_of(table.rows, 'row')}, sha256 {table.sha256[:16]} on both sides")
+    documents = next((t.rows for t in copied if t.table == "documents"), 0)
+    click.echo(f"Copied {count_of(documents, 'record')} from {source_name} to {target_name}; counts and hashes match.")
+
+
+@main.command(short_help="Export the documents for a health record system (FHIR).")
+@click.option("--fhir", "fhir", is_flag=True, help="As a FHIR R4 transaction Bundle (JSON).")
+@click.option("--date", "on_date", metavar="YYYY-MM-DD", help="Only documents for visits on this day.")
+@click.option("--patient-id", metavar="ID", help="Only this patient's documents.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write, e.g. day.json.")
+@config_option
+@click.pass_context
+def export(ctx: click.Context, fhir: bool, on_date: str | None, patient_id: str | None, output: Path,
+           config_path: Path | None) -> None:
+    """Write the documents made, with their PDFs, as a file a health record system imports.
+
+    \b
+    Example: every document of 1 December, for the clinic's EHR:
+      python generate.py export --fhir --date 2026-12-01 -o 2026-12-01.json
+    A document whose PDF is gone or was changed is left out and named. Exit code 1 then.
+    """
+    from patientdocs.termtext import count_of
+    from patientdocs.usecases.export import export_fhir
+
+    if not fhir:
+        raise click.UsageError("choose the format: --fhir (the only one so far)")
+    done = export_fhir(load_config(ctx, config_path), output, on_date=on_date, patient_id=patient_id)
+    for line in done.skipped:
+        click.echo(f"Not exported: {line}", err=True)
+    consents = f" and {count_of(done.consents, 'signed consent')}" if done.consents else ""
+    click.echo(f"Wrote {count_of(done.documents, 'document')}{consents} to {done.path} (FHIR R4 transaction bundle).")
+    if done.skipped:
+        sys.exit(Exit.SOME_FAILED)

@@ -90,6 +90,27 @@ class Paths:
     records: Path = Path("records.db")
     outbox: Path = Path("outbox")
 
+    def problems(self) -> list[str]:
+        if str(self.records).startswith(("postgresql:", "postgres:")):
+            return ["records: a PostgreSQL server goes in records.url (and its password in the environment variable "
+                    "named by records.password_env); paths.records is the SQLite file"]
+        return []
+
+
+@record
+class RecordsSettings:
+    """Where the records are kept when not in the SQLite file of ``paths.records``: a PostgreSQL
+    server shared by a group of clinics, ``postgresql://USER@HOST[:PORT]/DATABASE``."""
+
+    url: str | None = None
+    # The password itself never lives in this file: only the name of the variable holding it.
+    password_env: str | None = None
+
+    def problems(self) -> list[str]:
+        from patientdocs.records.address import problems
+
+        return problems(self.url, self.password_env)
+
 
 @record
 class Smtp:
@@ -260,6 +281,7 @@ class Config:
     paths: Paths = field(default_factory=Paths)
     email: Email = field(default_factory=Email)
     batch: Batch = field(default_factory=Batch)
+    records: RecordsSettings = field(default_factory=RecordsSettings)
     # Kinds of document of the clinic's own, by name, besides info, consent and aftercare.
     kinds: dict[str, KindSettings] = field(default_factory=dict)
     seal: SealSettings | None = None

@@ -1,124 +1,64 @@
-"""The record of every document made and sent (SQLite), kept beside the clinic's config.
+"""The records of every document made and sent, and how to open them.
 
-Answers "which version of the consent form did this patient get on that day?". Several
-commands may run at once (two front-desk PCs, a batch and an email): WAL mode, a busy
-timeout and short ``BEGIN IMMEDIATE`` transactions keep every record and never corrupt it.
+``open_records(config)`` gives the backend the settings name: the SQLite file beside the
+clinic's config (the default, ``paths.records``) or a PostgreSQL server shared by a group of
+clinics (``records.url``; see ``postgres.py``, imported only then). ``save_with_record`` writes a
+file and its records as one unit on either.
+
+The SQLite file answers "which version of the consent form did this patient get on that day?"
+for one clinic. Several commands may run at once (two front-desk PCs, a batch and an email): WAL
+mode, a busy timeout and short ``BEGIN IMMEDIATE`` transactions keep every record and never
+corrupt it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patientdocs.deliver.output import TEMP_PREFIX, create_private, remove_quietly, write_temp
 from patientdocs.errors import PatientDocsError
-from patientdocs.frozen import frozen
-from patientdocs.records import signatures as _signatures
+from patientdocs.records.base import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Record,
+    RecordsBase,
+    RecordsUnavailableError,
+    busy_run_message,
+    now,
+    print_run_key,
+    steps_for,
+)
+
+if TYPE_CHECKING:
+    from patientdocs.load.config import Config
+
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "Record", "Records", "RecordsBase", "file_sha256",
+           "now", "open_records", "place_problem", "recover_replaced", "save_with_record",
+           "steps_for", "usable_problem"]
 
 APPLICATION_ID = 0x50445243  # "PDRC": marks a file as this project's records database
 
-# Each entry brings the schema from version i to i + 1. Never edit one that has shipped:
-# add a new entry instead, so every clinic's database can be brought up to date.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE documents (
-            id INTEGER PRIMARY KEY,
-            created_at TEXT NOT NULL,
-            patient_id TEXT,
-            patient_name TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            treatment TEXT NOT NULL,
-            language TEXT NOT NULL,
-            content_version TEXT NOT NULL,
-            fingerprint TEXT NOT NULL,
-            sha256 TEXT NOT NULL,
-            channel TEXT NOT NULL CHECK (channel IN ('printed', 'saved', 'emailed')),
-            file_name TEXT,
-            recipient TEXT,
-            server_response TEXT
-        )""",
-        "CREATE INDEX documents_patient ON documents (patient_id, created_at)",
-        "CREATE INDEX documents_sha ON documents (sha256)",
-    ),
-    (
-        # The day of the visit a document was made for ("what did P-1042 get on 1 December?");
-        # records made before this version have none, and are found by the day they were made.
-        "ALTER TABLE documents ADD COLUMN visit_date TEXT",
-        "CREATE INDEX documents_visit ON documents (visit_date)",
-        "CREATE INDEX documents_file ON documents (file_name)",
-    ),
-    (
-        # Who a document is for, as a keyed digest of the fields that tell two namesakes apart
-        # (see Records.identity): two John Smiths without a patient id are told apart by their
-        # dates of birth, which the records do not keep in clear. The key is this database's
-        # own, made here at random. Records made before this version have none.
-        "ALTER TABLE documents ADD COLUMN patient_key TEXT",
-        "CREATE TABLE salts (purpose TEXT PRIMARY KEY, value BLOB NOT NULL)",
-        "INSERT INTO salts (purpose, value) VALUES ('patient', randomblob(32))",
-    ),
-    (
-        # How an emailed attachment was locked: "passphrase" (one-time, given apart from the email),
-        # "dob_ddmmyyyy" / "dob_yyyymmdd" (the date of birth), or "none" (sent unlocked). Never the
-        # password itself. Empty for documents not emailed, and for emails sent before this version.
-        "ALTER TABLE documents ADD COLUMN encryption TEXT",
-    ),
-    # Consent signed on a tablet: who signed which version, when (see records/signatures.py).
-    _signatures.MIGRATION,
-    (
-        # (6) Who did it: the staff account that made or sent a document from the web page (empty for
-        # the command line and for records made before this version). `username`, not `user`,
-        # which PostgreSQL reserves. The page's accounts (argon2 hashes, never a password) and
-        # its log of every action (a patient id at most, never a name or date of birth) live
-        # here too, so one file holds who did what. Plain SQL both SQLite and PostgreSQL read.
-        "ALTER TABLE documents ADD COLUMN username TEXT",
-        """CREATE TABLE users (
-            username TEXT PRIMARY KEY,
-            password_hash TEXT NOT NULL,
-            created_at TEXT NOT NULL
-        )""",
-        """CREATE TABLE actions (
-            at TEXT NOT NULL,
-            username TEXT,
-            address TEXT,
-            action TEXT NOT NULL,
-            detail TEXT
-        )""",
-        "CREATE INDEX actions_at ON actions (at)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
+
+def open_records(config: Config, *, read_only: bool = False) -> RecordsBase:
+    """The clinic's records, connected and up to date: a problem stops here, before any work.
+    ``read_only``: for reading only (history, verify); the SQLite file then needs no write access."""
+    if config.records.url:
+        from patientdocs.records.postgres import PostgresRecords
+
+        return PostgresRecords(config.records.url, config.records.password_env)
+    return Records(config.records_path, read_only=read_only)
 
 
-@frozen
-class Record:
-    patient_name: str
-    patient_id: str | None
-    kind: str  # "info", "consent", "info+consent", ...
-    treatment: str
-    language: str
-    content_version: str
-    fingerprint: str
-    sha256: str
-    channel: str  # "printed", "saved" (made to be emailed) or "emailed"
-    file_name: str | None = None
-    recipient: str | None = None
-    server_response: str | None = None
-    visit_date: str | None = None  # YYYY-MM-DD
-    patient_key: str | None = None  # Records.identity of the patient
-    encryption: str | None = None  # emailed: "passphrase", "dob_ddmmyyyy", "dob_yyyymmdd" or "none"
-    username: str | None = None  # the staff account that did it (the web page); None from the command line
-    created_at: str = ""
-
-
-def now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+def records_exist(config: Config) -> bool:
+    """Whether there are records to read (a server always has; a file only once made)."""
+    return bool(config.records.url) or config.records_path.exists()
 
 
 def place_problem(path: Path) -> str | None:
@@ -163,11 +103,15 @@ def usable_problem(path: Path) -> str | None:
     return None
 
 
-class Records:
-    """One connection to the records database; created with its schema on first use."""
+class Records(RecordsBase):
+    """One connection to the SQLite records file; created with its schema on first use."""
+
+    dialect = "sqlite"
+    errors = (sqlite3.Error,)
 
     def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
+        self.where = f"'{path}'"
         self._salt: bytes | None = None
         problem = place_problem(path)
         if problem:
@@ -247,9 +191,8 @@ class Records:
         try:
             # Read again inside the lock: another process may have migrated meanwhile.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for statements in MIGRATIONS[version:]:
-                for statement in statements:
-                    conn.execute(statement)
+            for statement in steps_for(self.dialect, version):
+                conn.execute(statement)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             conn.execute("COMMIT")
@@ -268,54 +211,14 @@ class Records:
                 self.conn.execute("ROLLBACK")
             raise
 
-    def insert(self, conn: sqlite3.Connection, record: Record) -> int:
-        data = asdict(record)
-        data["created_at"] = record.created_at or now()
-        columns = ", ".join(data)
-        marks = ", ".join(f":{k}" for k in data)
-        return conn.execute(f"INSERT INTO documents ({columns}) VALUES ({marks})", data).lastrowid
+    def _insert_sql(self, conn: sqlite3.Connection, sql: str, args: list[object]) -> int:
+        return conn.execute(sql, args).lastrowid  # type: ignore[return-value]
 
-    def add(self, record: Record) -> int:
-        with self.transaction() as conn:
-            return self.insert(conn, record)
-
-    def find(self, *, patient_id: str | None = None, on_date: dt.date | None = None,
-             sha256: str | None = None, file_name: str | None = None) -> list[dict[str, object]]:
-        """Records matching every filter given, oldest first. ``on_date`` is the visit's day."""
-        where: list[str] = []
-        args: list[str] = []
-        if patient_id is not None:
-            where.append("patient_id = ?")
-            args.append(patient_id.strip())
-        if on_date is not None:
-            where.append("(visit_date = ? OR (visit_date IS NULL AND substr(created_at, 1, 10) = ?))")
-            args += [on_date.isoformat()] * 2
-        if sha256 is not None:
-            where.append("sha256 = ?")
-            args.append(sha256)
-        if file_name is not None:
-            where.append("file_name = ?")
-            args.append(file_name)
-        sql = "SELECT * FROM documents" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+    def _rows(self, sql: str, args: list[object]) -> list[dict[str, object]]:
         try:
             return [dict(row) for row in self.conn.execute(sql, args)]
         except sqlite3.DatabaseError as exc:
             raise PatientDocsError(f"cannot read records database '{self.path}' ({exc})") from None
-
-    def identity(self, *, name: str, patient_id: str | None, dob: dt.date | None,
-                 email: str | None = None) -> str:
-        """Who a document is for, as a digest keyed with this database's salt.
-
-        A patient id is the clinic's own number for one patient: with it, name and id say who it
-        is, and a date of birth corrected later is still the same patient. Without one, the date
-        of birth (and a batch row's email) tell two patients who share a name apart. The salt
-        keeps dates of birth out of the records and the digests unlinkable to other databases;
-        it does not stop someone holding this file from testing every date for a known name."""
-        if patient_id:
-            fields: tuple[str, ...] = ("id", name, patient_id.strip())
-        else:
-            fields = ("dob", name, dob.isoformat() if dob else "", (email or "").casefold())
-        return hmac.new(self._patient_salt(), repr(fields).encode("utf-8"), hashlib.sha256).hexdigest()
 
     def _patient_salt(self) -> bytes:
         if self._salt is None:
@@ -333,52 +236,34 @@ class Records:
                 raise PatientDocsError(f"cannot read records database '{self.path}' ({exc})") from None
         return self._salt
 
-    def made_for(self, sha256: str, identity: str, name: str, patient_id: str | None) -> bool:
-        """Whether the file with this SHA-256 was made here for this very patient."""
-        rows = self.find(sha256=sha256)
-        keys = {row["patient_key"] for row in rows if row["patient_key"]}
-        if keys:
-            return identity in keys
-        # Made before identities were kept: only a patient id can say it is the same patient.
-        return bool(patient_id) and any((row["patient_name"], row["patient_id"]) == (name, patient_id)
-                                        for row in rows)
+    @contextmanager
+    def print_run(self, clinic: str, day: dt.date) -> Iterator[None]:
+        # A lock the system drops when the process ends, however it ends: a byte of a file beside
+        # the database, one byte per clinic and day, so no lock is ever left behind by a crash.
+        import fcntl
 
-    # --- the web page's staff accounts and its log of actions ---------------------------------------
-
-    def set_password_hash(self, username: str, password_hash: str) -> bool:
-        """Store an account's hash (a new account, or a new password); True when the account is new."""
+        key = print_run_key(clinic, day)
+        lock_path = self.path.with_name(self.path.name + "-runs")
+        with suppress(OSError):
+            create_private(lock_path)
         try:
-            with self.transaction() as conn:
-                known = conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone()
-                if known:
-                    conn.execute("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username))
-                else:
-                    conn.execute("INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)",
-                                 (username, password_hash, now()))
-                return not known
-        except sqlite3.DatabaseError as exc:
-            raise PatientDocsError(f"cannot write to records database '{self.path}' ({exc})") from None
+            fd = os.open(lock_path, os.O_RDWR)
+        except OSError as exc:
+            raise PatientDocsError(f"cannot open '{lock_path}' ({exc.strerror})") from None
+        offset = int(key[:8], 16)
+        try:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
+            except OSError:
+                raise PatientDocsError(busy_run_message(clinic, day)) from None
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
-    def password_hash(self, username: str) -> str | None:
-        row = self.conn.execute("SELECT password_hash FROM users WHERE username = ?", (username,)).fetchone()
-        return row[0] if row else None
-
-    def remove_user(self, username: str) -> bool:
-        with self.transaction() as conn:
-            return conn.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount > 0
-
-    def usernames(self) -> list[str]:
-        return [row[0] for row in self.conn.execute("SELECT username FROM users ORDER BY username")]
-
-    def log_action(self, username: str | None, address: str | None, action: str, detail: str = "") -> None:
-        """One line of who did what. ``detail`` holds ids and counts, never a name or a date of birth."""
-        stamp = dt.datetime.now(dt.UTC).isoformat()  # microseconds: the order of actions in one second
-        with self.transaction() as conn:
-            conn.execute("INSERT INTO actions (at, username, address, action, detail) VALUES (?, ?, ?, ?, ?)",
-                         (stamp, username, address, action, detail))
-
-    def actions(self) -> list[dict[str, object]]:
-        return [dict(row) for row in self.conn.execute("SELECT * FROM actions ORDER BY at")]
+    def _run(self, conn: sqlite3.Connection, sql: str, args: list[object]) -> tuple[list[dict[str, object]], int]:
+        cursor = conn.execute(sql, args)
+        rows = [dict(row) for row in cursor.fetchall()] if cursor.description else []
+        return rows, cursor.rowcount
 
     def close(self) -> None:
         self.conn.close()
@@ -394,42 +279,45 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def save_with_record(records: Records, path: Path, data: bytes, new: list[Record],
-                     also: Callable[[sqlite3.Connection], None] | None = None) -> None:
+def save_with_record(records: RecordsBase, path: Path, data: bytes, new: list[Record],
+                     also: Callable[[RecordsBase, object], None] | None = None) -> None:
     """Write the file and its records as one unit: if either fails, neither is left. ``also``
-    writes more rows in the same transaction (a signed consent's ``signatures`` row).
+    writes more rows in the same transaction (a signed consent's ``signatures`` row), given the
+    records and the transaction's connection.
 
     A file already at ``path`` (an earlier run) is kept aside until the records are committed,
-    and put back if they are not. Once committed, nothing is undone, even by Ctrl-C."""
+    and put back if they are not. Once committed, nothing is undone, even by Ctrl-C. A commit
+    whose outcome is unknown (the server went away during it) counts as not done: the file is
+    removed and reported as not made, so a document is never said to be made without its record."""
     tmp = write_temp(path, data)
     backup: Path | None = None
     placed = committed = False
-    conn = records.conn
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        for record in new:
-            records.insert(conn, record)
-        if also is not None:
-            also(conn)
-        if path.exists():
-            backup = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.old")
-            os.replace(path, backup)
-        os.replace(tmp, path)
-        placed = True
-        conn.execute("COMMIT")
+        with records.transaction() as conn:
+            for record in new:
+                records.insert(conn, record)
+            if also is not None:
+                also(records, conn)
+            if path.exists():
+                backup = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.old")
+                os.replace(path, backup)
+            os.replace(tmp, path)
+            placed = True
         committed = True
     except BaseException as exc:
         if not committed:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             remove_quietly(tmp)
             if placed:
                 remove_quietly(path)
             if backup is not None:
                 os.replace(backup, path)
-        if isinstance(exc, sqlite3.DatabaseError):
-            raise PatientDocsError(f"cannot write to records database '{records.path}' ({exc}); "
+        if isinstance(exc, records.errors):
+            raise PatientDocsError(f"cannot write to records database {records.where} ({_first_line(exc)}); "
                                    "nothing was saved") from None
+        if isinstance(exc, RecordsUnavailableError):
+            raise  # it says what happened and that nothing was saved
+        if isinstance(exc, PatientDocsError) and not committed:
+            raise PatientDocsError(f"{exc.message}; nothing was saved") from None
         if isinstance(exc, OSError):
             raise PatientDocsError(f"cannot write '{path}' ({exc.strerror}); nothing was saved") from None
         raise
@@ -438,7 +326,11 @@ def save_with_record(records: Records, path: Path, data: bytes, new: list[Record
             remove_quietly(backup)
 
 
-def recover_replaced(records: Records, folder: Path) -> None:
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def recover_replaced(records: RecordsBase, folder: Path) -> None:
     """Finish what a run killed while replacing a file left behind (see save_with_record).
 
     The earlier file was moved aside as ``.patientdocs-<name>.<pid>.old``. If the process is gone:

@@ -6,9 +6,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patientdocs.errors import PatientDocsError
-from patientdocs.records.store import Records
+from patientdocs.records.store import open_records, records_exist
+
+if TYPE_CHECKING:
+    from patientdocs.load.config import Config
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ def read_control_metadata(data: bytes) -> dict[str, str]:
 MAX_BYTES = 200 * 1024 * 1024
 
 
-def verify_file(path: Path, records_path: Path, *, trusted: list[bytes] | None = None,
+def verify_file(path: Path, config: Config, *, trusted: list[bytes] | None = None,
                 password: str | None = None) -> Verdict:
     """UNCHANGED / CHANGED / NOT RECOGNISED from the records; for a sealed file, the seal is
     checked first, offline: SEALED AND UNCHANGED, CHANGED or SEAL NOT TRUSTED (``trusted``: the
@@ -52,7 +56,13 @@ def verify_file(path: Path, records_path: Path, *, trusted: list[bytes] | None =
         raise PatientDocsError("is not a PDF file", source=path)
     meta = read_control_metadata(data)
     digest = hashlib.sha256(data).hexdigest()
-    found = Records(records_path, read_only=True).find(sha256=digest) if records_path.exists() else []
+    found: list[dict[str, object]] = []
+    if records_exist(config):
+        records = open_records(config, read_only=True)
+        try:
+            found = records.find(sha256=digest)
+        finally:
+            records.close()
     from patientdocs.deliver import seal  # pyHanko only for a sealed file: see seal_verdict
 
     note = ""

@@ -74,16 +74,16 @@ def _consent_due_planned(config: Config, rows: list[Appointment], treatment: str
     """By line: why each row's patient (with a consent form to sign) must consent again."""
     from patientdocs.load.content import load_content
     from patientdocs.load.visit import today
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records, records_exist
     from patientdocs.usecases.reconsent import consent_due
 
     wanted = [row for row in rows if "consent" in row.documents]
     if not wanted:
         return {}
     content = load_content(config.handouts_dir, treatment, config.defaults.language).data
-    if not config.records_path.exists():  # nothing recorded yet, so nobody has signed
+    if not records_exist(config):  # nothing recorded yet, so nobody has signed
         return {row.line: content.labels.get("reconsent_never", "no signed consent on record") for row in wanted}
-    records = Records(config.records_path, read_only=True)  # the plan writes nothing
+    records = open_records(config, read_only=True)  # the plan writes nothing
     try:
         keys = {row.line: records.identity(name=row.patient_name, patient_id=row.patient_id, dob=row.dob)
                 for row in wanted}
@@ -187,7 +187,7 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
     server); None forks them where the system can."""
     from patientdocs.batch import run as runner
     from patientdocs.deliver.output import check_folder_writable, ensure_folder, folder_lock, remove_stale_parts
-    from patientdocs.records.store import Records, recover_replaced
+    from patientdocs.records.store import open_records, recover_replaced
     from patientdocs.render.pipeline import Pipeline
 
     listing = plan.listing
@@ -200,8 +200,11 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
         pipeline.check_current(pipeline.content(treatment, language))  # stop now, not once per row
     _try_cover(pipeline, listing, treatment, config.defaults.language)
     with contextlib.ExitStack() as hold:  # the output folder's lock, until print-all.pdf is made
-        records = Records(config.records_path)  # a bad records file stops us before any work
+        records = open_records(config)  # a bad or unreachable records database stops us before any work
         try:
+            # Two desks printing the same clinic's day at once would make every document twice. The
+            # lock is the run's own (a file lock, a server session): held until the run ends.
+            hold.enter_context(records.print_run(config.clinic.name, runner.run_date(listing)))
             out_dir = ensure_folder(plan.out_dir)
             check_folder_writable(out_dir)
             # Before anything is cleared or made: a second run into this folder stops here.
@@ -252,23 +255,31 @@ def _try_cover(pipeline, listing: AppointmentList, treatment: str, language: str
 
 def _consent_due(config: Config, pipeline, made: list, treatment: str) -> dict[str, str]:
     """Who among the day's patients with a consent form needs to consent again, and why."""
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records
     from patientdocs.usecases.reconsent import consent_due
 
     with_consent = [o for o in made if "consent" in o.job.appointment.documents]
     if not with_consent:
         return {}
+    from patientdocs.records.base import RecordsUnavailableError
+
     content = pipeline.content(treatment, config.defaults.language).data
-    records = Records(config.records_path)
     try:
-        # A signature is kept under the patient's identity without the list's email (the tablet
-        # does not know it): look each patient up the same way, and report by the row's identity.
-        signer = {o.job.identity: records.identity(name=o.job.appointment.patient_name,
-                                                   patient_id=o.job.appointment.patient_id,
-                                                   dob=o.job.appointment.dob) for o in with_consent}
-        due = consent_due(config, records, signer.values(), content, pipeline.today, treatment)
-    finally:
-        records.close()
+        records = open_records(config)
+        try:
+            # A signature is kept under the patient's identity without the list's email (the tablet
+            # does not know it): look each patient up the same way, and report by the row's identity.
+            signer = {o.job.identity: records.identity(name=o.job.appointment.patient_name,
+                                                       patient_id=o.job.appointment.patient_id,
+                                                       dob=o.job.appointment.dob) for o in with_consent}
+            due = consent_due(config, records, signer.values(), content, pipeline.today, treatment)
+        finally:
+            records.close()
+    except RecordsUnavailableError:
+        # The server went away during the run: the files made are whole and recorded, so the
+        # cover and report are still made; each consent row says its signature was not checked.
+        unchecked = content.labels.get("reconsent_unchecked", "signed consent not checked (records unreachable)")
+        return {o.job.identity: unchecked for o in with_consent}
     return {row: due[key] for row, key in signer.items() if key in due}
 
 

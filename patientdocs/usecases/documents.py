@@ -87,7 +87,7 @@ class _Prepared:
 def make_document(config: Config, request: DocumentRequest, *, user: str | None = None) -> Saved:
     """Render one PDF for one visit, then save it and its records together."""
     from patientdocs.deliver.output import remove_stale_parts
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records
 
     prepared = _Prepared(config, request)
     sealer = None
@@ -95,7 +95,7 @@ def make_document(config: Config, request: DocumentRequest, *, user: str | None 
         from patientdocs.deliver.seal import load_sealer
 
         sealer = load_sealer(config, prepared.pipeline.today)  # a bad key stops us before any work
-    records = Records(config.records_path)  # a bad records file stops us before any work
+    records = open_records(config)  # a bad or unreachable records database stops us before any work
     try:
         rendered = prepared.render()
         target, _ = save_document(config, prepared.pipeline.kinds, records, rendered, prepared.visit,

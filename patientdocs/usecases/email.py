@@ -81,13 +81,12 @@ def _checked_address(check, value: str, field: str) -> str:
 
 
 def send_documents(config: Config, request: EmailRequest, *, user: str | None = None) -> Sent:
-    import sqlite3
     import ssl
 
     from patientdocs.deliver import encrypt, mailer
     from patientdocs.deliver.output import slug
     from patientdocs.load.visit import now
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records
     from patientdocs.render.pipeline import Pipeline
 
     pipeline = Pipeline(config, allow_expired=request.allow_expired)
@@ -129,7 +128,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
         from patientdocs.deliver.seal import load_sealer
 
         sealer = load_sealer(config, pipeline.today)  # before anything is made: a bad key stops here
-    records = Records(config.records_path)
+    records = open_records(config)
     try:
         attachments, saved = [], []
         for number, kind in enumerate(kinds, start=1):
@@ -193,7 +192,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                 try:
                     record(UNCONFIRMED)
                     sent = "It is recorded as sent but not confirmed"
-                except (sqlite3.Error, PatientDocsError, KeyboardInterrupt):
+                except (*records.errors, PatientDocsError, KeyboardInterrupt):
                     sent = "It could not be added to the records either; note it by hand"
             error = type(exc)(f"{str(exc).rstrip('.')}. {sent}; the PDFs are saved: {kept}")
             error.maybe_sent = maybe_sent
@@ -202,7 +201,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             raise error from None
         try:
             record(reply)
-        except (sqlite3.Error, PatientDocsError, KeyboardInterrupt) as exc:
+        except (*records.errors, PatientDocsError, KeyboardInterrupt) as exc:
             # The server has the message: saying "failed" now would make staff send it twice.
             why = "stopped first" if isinstance(exc, KeyboardInterrupt) else getattr(exc, "message", None) or exc
             error = DeliveryError(f"the email WAS sent to {address}, but it could not be added to the records "

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from patientdocs.load.config import Config
     from patientdocs.load.content import Content
-    from patientdocs.records.store import Records
+    from patientdocs.records.base import RecordsBase
 
 __all__ = ["consent_due"]
 
@@ -28,7 +28,7 @@ def changes_since(content: Content, version: str) -> str:
     return " ".join(c.text for c in content.changes if c.version > version)
 
 
-def consent_due(config: Config, records: Records, patients: Iterable[str], content: Content, today: dt.date,
+def consent_due(config: Config, records: RecordsBase, patients: Iterable[str], content: Content, today: dt.date,
                 treatment: str) -> dict[str, str]:
     """Each patient identity (Records.identity) that needs to consent again, with why, in the
     content's words; patients whose signed consent is current are left out."""

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from patientdocs.kinds import Registry
     from patientdocs.load.config import Config
     from patientdocs.load.visit import Visit
-    from patientdocs.records.store import Record, Records
+    from patientdocs.records.base import Record, RecordsBase
     from patientdocs.render.pipeline import Rendered
 
 
@@ -99,7 +99,7 @@ def records_for(rendered: Rendered, visit: Visit, *, channel: str, file_name: st
             for kind in rendered.kinds]
 
 
-def theirs(records: Records, identity: str, name: str, patient_id: str | None):
+def theirs(records: RecordsBase, identity: str, name: str, patient_id: str | None):
     """Whether a file already at a path was made here for this very patient (see Records.identity)."""
     from patientdocs.records.store import file_sha256
 
@@ -110,7 +110,7 @@ def theirs(records: Records, identity: str, name: str, patient_id: str | None):
     return check
 
 
-def default_output(config: Config, registry: Registry, kinds: tuple[str, ...], visit: Visit, records: Records,
+def default_output(config: Config, registry: Registry, kinds: tuple[str, ...], visit: Visit, records: RecordsBase,
                    identity: str) -> Path:
     """``out/<date>_<name>[_<id>]_<documents>.pdf``, never the file of a different patient.
 
@@ -124,7 +124,7 @@ def default_output(config: Config, registry: Registry, kinds: tuple[str, ...], v
     return free_name(folder, stem, ".pdf", is_theirs=theirs(records, identity, visit.patient, visit.patient_id))
 
 
-def save_document(config: Config, registry: Registry, records: Records, rendered: Rendered, visit: Visit, *,
+def save_document(config: Config, registry: Registry, records: RecordsBase, rendered: Rendered, visit: Visit, *,
                   output: Path | None, channel: str, sealer: Sealer | None = None,
                   username: str | None = None) -> tuple[Path, str]:
     """Save one PDF with its records, as one unit of work; returns its path and the patient's identity.

@@ -129,7 +129,7 @@ def sign_consent(config: Config, request: SignRequest, *, user: str | None = Non
     from patientdocs.kinds import Kind
     from patientdocs.load.visit import now, parse_date
     from patientdocs.records import signatures
-    from patientdocs.records.store import Records, save_with_record
+    from patientdocs.records.store import open_records, save_with_record
     from patientdocs.render.pipeline import Pipeline
     from patientdocs.usecases.saving import default_output
 
@@ -197,7 +197,7 @@ def sign_consent(config: Config, request: SignRequest, *, user: str | None = Non
                                filled=filled, extra={"signing": signing})
     data = sealer.seal(rendered.pdf, when=when) if sealer is not None else rendered.pdf
     who = "; ".join(f"{s.role}: {s.name} ({'typed' if s.drawing is None else 'drawn'})" for s in signers)
-    records = Records(config.records_path)
+    records = open_records(config)
     try:
         identity = records.identity(name=visit.patient, patient_id=visit.patient_id, dob=visit.dob)
         registry = pipeline.kinds
@@ -211,7 +211,8 @@ def sign_consent(config: Config, request: SignRequest, *, user: str | None = Non
             signed_at=when.isoformat(), document_sha256=digest, patient_key=identity, patient_id=visit.patient_id,
             treatment=treatment, language=language, content_version=rendered.version, signers=who,
             device=request.device or None, witness=witness or None, unsigned_sha256=unsigned_sha, recorded_by=user)
-        save_with_record(records, target, data, new, also=lambda conn: signatures.insert(conn, signature))
+        save_with_record(records, target, data, new,
+                         also=lambda records, conn: signatures.insert(records, conn, signature))
     finally:
         records.close()
     remove_stale_parts(target.parent)
