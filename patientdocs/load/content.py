@@ -219,6 +219,8 @@ class Content:
     consent: ConsentForm | None = None
     aftercare: Aftercare | None = None
     changes: list[Change] = field(default_factory=list)
+    # Left to right or right to left; without it, the language decides (patientdocs/language.py).
+    direction: Literal["ltr", "rtl"] | None = None
     # The sections of the clinic's own kinds of document (config.yaml ``kinds:``), by key: each
     # is a sheet like the information sheet (title, intro, sections, closing).
     sheets: dict[str, InfoSheet] = field(default_factory=dict, init=False)

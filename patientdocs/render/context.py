@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
 from patientdocs.kinds import KINDS, Kind
+from patientdocs.language import direction as language_direction
 from patientdocs.load.config import Config
 from patientdocs.load.content import Content, LoadedContent
 from patientdocs.load.visit import Visit
@@ -101,16 +103,50 @@ def _content_context(loaded: LoadedContent, kind: Kind) -> dict[str, Any]:
     }
 
 
+_LRE, _PDF = "\u202a", "\u202c"  # LEFT-TO-RIGHT EMBEDDING, POP DIRECTIONAL FORMATTING
+
+
+def _embed_ltr(value: Any) -> Any:
+    """In a right-to-left document, a value that reads left to right (a phone number, an
+    address, a Latin name, a patient id) is kept in one left-to-right embedding. Without it the
+    bidi algorithm orders the groups of "01632 960 999" from the right (UAX #9 rule N1: numbers
+    count as right to left for the spaces between them), and the number reads "999 960 01632".
+    (python-bidi has no isolates, FSI/PDI, so an embedding it is.)"""
+    if isinstance(value, list):
+        return [_embed_ltr(v) for v in value]
+    if not isinstance(value, str) or not value:
+        return value
+    for char in value:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return value  # read from the right already; a mark after it ends its run (templating)
+        if kind == "L":
+            break
+    if not any(c.isdigit() or unicodedata.bidirectional(c) == "L" for c in value):
+        return value
+    return _LRE + value + _PDF
+
+
+def _embedded(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: _embed_ltr(value) for key, value in values.items()}
+
+
 def build_context(kind: Kind | str, config: Config, loaded: LoadedContent, visit: Visit, *,
                   fingerprint: str, today: dt.date, expired: bool = False) -> dict[str, Any]:
     """``kind``: a Kind, or the name of a built-in one."""
     kind = KINDS.get(kind) if isinstance(kind, str) else kind
     content = loaded.data
+    direction = language_direction(content.language, content.direction)
+    clinic, visit_values = config.clinic_dict(), visit.as_context()
+    if direction == "rtl":
+        clinic, visit_values = _embedded(clinic), _embedded(visit_values)
     return {
         **_content_context(loaded, kind),
         "kind": kind.name,
-        "clinic": config.clinic_dict(),
-        "visit": visit.as_context(),
+        # Which way the page reads: the isolating marks after right-to-left values follow it.
+        "direction": direction,
+        "clinic": clinic,
+        "visit": visit_values,
         # The therapist's --chest-region, never the words of the areas: left out only on "no", and
         # worded as "you had needling near your chest" only on "yes".
         "near_chest": bool(content.aftercare) and shows_chest_warning(visit),

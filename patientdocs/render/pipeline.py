@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patientdocs import kinds as kinds_mod
+from patientdocs import language as language_mod
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
 from patientdocs.load import content as content_mod
@@ -23,6 +24,8 @@ from patientdocs.render import markup, templating
 from patientdocs.render.context import build_context
 
 if TYPE_CHECKING:
+    import jinja2
+
     from patientdocs.render.pdf.styles import Theme
 
 # The settings that cannot change a PDF: where files go, how mail is sent, how an appointment
@@ -59,6 +62,7 @@ class Pipeline:
         self.today = on_date or today()
         self.kinds = kinds_mod.for_config(config)
         self.env = templating.make_environment(config.templates_dir)
+        self._envs: dict[tuple[str, str], jinja2.Environment] = {("en", "ltr"): self.env}
         self._content: dict[tuple[str, str], LoadedContent] = {}
         self._templates_digest: str | None = None
         self._settings_digest: str | None = None
@@ -71,6 +75,18 @@ class Pipeline:
             self._content[key] = content_mod.load_content(self.config.handouts_dir, treatment, language,
                                                           self.kinds.content_sections())
         return self._content[key]
+
+    @staticmethod
+    def direction(loaded: LoadedContent) -> str:
+        """"rtl" for content in a right-to-left language (or marked ``direction: rtl``)."""
+        return language_mod.direction(loaded.data.language, loaded.data.direction)
+
+    def env_for(self, loaded: LoadedContent) -> jinja2.Environment:
+        """The template environment for the content's language and direction (one per pair)."""
+        key = (loaded.data.language, self.direction(loaded))
+        if key not in self._envs:
+            self._envs[key] = templating.make_environment(self.config.templates_dir, *key)
+        return self._envs[key]
 
     def _template_digest(self) -> str:
         if self._templates_digest is None:
@@ -139,7 +155,7 @@ class Pipeline:
                                 today=self.today, expired=expired)
         if extra:
             context.update(extra)
-        return templating.render(self.env, kind.template, context)
+        return templating.render(self.env_for(loaded), kind.template, context)
 
     def part(self, name: str, visit: Visit, treatment: str, language: str, *, copy_label: str = "",
              extra: dict | None = None, large_print: bool = False):
@@ -159,7 +175,7 @@ class Pipeline:
         clinic = self.config.clinic
         footer = (f"{labels.get('version', 'Version')} {loaded.data.version} · "
                   f"{labels.get('review_by', 'Review by')} "
-                  f"{templating.long_date(loaded.data.review_by, templating.month_names(labels))} · "
+                  f"{templating.date_words(loaded.data.review_by, labels, language)} · "
                   f"{labels.get('reference', 'Ref')} {self.fingerprint(loaded, large_print)}")
         meta = PageMeta(
             clinic_name=clinic.name,
@@ -175,6 +191,7 @@ class Pipeline:
             if expired else "",
             logo=self.logo(),
             blank_text=labels.get("intentionally_blank", "This page is intentionally blank."),
+            rtl=self.direction(loaded) == language_mod.RTL,
         )
         return Part(tree, meta, f"templates/{kind.template}")
 
@@ -204,11 +221,12 @@ class Pipeline:
         checks = [(f"clinic.{key}", text, self.config.source) for key, value in self.config.clinic_dict().items()
                   for text in (value if isinstance(value, list) else [value]) if isinstance(text, str)]
         checks.append(("the content", loaded.chars, loaded.path))
+        rtl = self.direction(loaded) == language_mod.RTL
         for what, text, source in checks:
             try:
-                # A clinic's name may be in any script; the content's language sets the
-                # direction of whole pages, and right-to-left pages are not laid out yet.
-                fonts.check(text, what, allow_rtl=what != "the content")
+                # A clinic's name may be in any script. Content with right-to-left letters needs
+                # its pages laid out right to left: its language (or ``direction: rtl``) says so.
+                fonts.check(text, what, allow_rtl=rtl or what != "the content")
             except UnsupportedCharactersError as exc:
                 raise UnsupportedCharactersError(exc.message, source=source) from None
         if "header" not in self._checked:
@@ -291,6 +309,7 @@ class Pipeline:
                     ("DocumentKinds", "+".join(kinds)), ("Treatment", treatment), ("Language", language),
                     *((("LargePrint", "yes"),) if large else ()), *((("Request", request),) if request else ())),
             lang=language,
+            direction=self.direction(loaded),
         )
         pdf, pages = render_pdf(parts, paper=self.config.document.paper, theme=self.theme(large),
                                 info=info, duplex=duplex, fillable=fillable, seed=self.font_seed(loaded),
@@ -320,16 +339,19 @@ class Pipeline:
         last = last_date if last_date is not None and last_date != run_date else None
         context = {"labels": labels, "clinic": self.config.clinic_dict(), "run_date": run_date, "rows": rows,
                    "problems": problems, "first": first, "last_date": last,
-                   "total_rows": len(rows) if total_rows is None else total_rows}
-        xml = templating.render(self.env, "cover.xml.j2", context)
+                   "total_rows": len(rows) if total_rows is None else total_rows,
+                   "language": loaded.data.language, "direction": self.direction(loaded)}
+        xml = templating.render(self.env_for(loaded), "cover.xml.j2", context)
         clinic = self.config.clinic
         meta = PageMeta(clinic_name=clinic.name, clinic_lines=(", ".join(clinic.address), clinic.phone),
                         brand=clinic.brand_colour, footer_left=f"{labels.get('cover_title', 'Print run')} "
-                        f"{templating.long_date(run_date, templating.month_names(labels))}",
+                        f"{templating.date_words(run_date, labels, language)}",
                         page_word=labels.get("page", "Page"), of_word=labels.get("of", "of"),
-                        page_offset=page_offset, page_total=page_total)
+                        page_offset=page_offset, page_total=page_total,
+                        rtl=self.direction(loaded) == language_mod.RTL)
         info = PdfInfo(title=f"{labels.get('cover_title', 'Print run')} {run_date.isoformat()}",
-                       author=clinic.name, subject="print run", keywords="", lang=language)
+                       author=clinic.name, subject="print run", keywords="", lang=language,
+                       direction=self.direction(loaded))
         return render_pdf([Part(markup.parse(xml, "templates/cover.xml.j2"), meta, "templates/cover.xml.j2")],
                           paper=self.config.document.paper,
                           theme=Theme(self.config.document.font_size, clinic.brand_colour), info=info,

@@ -44,6 +44,18 @@ def long_date(value: dt.date | None, months: list[str] | tuple[str, ...] = MONTH
     return f"{value.day} {months[value.month - 1]} {value.year}"
 
 
+def date_words(value: dt.date | None, labels: dict[str, str], language: str = "en") -> str:
+    """A date in words in the content's language. The content's ``labels.months`` wins where
+    it is given (English has it); English without it uses the names above; any other language
+    without it gets CLDR's long date through Babel ("1 de diciembre de 2026", "1 בדצמבר 2026")."""
+    from patientdocs import language as lang
+
+    names = tuple(labels.get("months", "").split())
+    if value is None or len(names) == 12 or lang.is_english(language):
+        return long_date(value, names if len(names) == 12 else MONTHS_EN)
+    return lang.long_date(value, language)
+
+
 def month_names(labels: dict[str, str]) -> tuple[str, ...]:
     """The content's ``labels.months`` (twelve names, space-separated), or English."""
     names = tuple(labels.get("months", "").split())
@@ -68,7 +80,27 @@ def _isolate(context: jinja2.runtime.Context, value: Any) -> Any:
 
 @jinja2.pass_context
 def _long_date_filter(context: jinja2.runtime.Context, value: dt.date | None) -> str:
-    return long_date(value, month_names(context.get("labels") or {}))
+    return date_words(value, context.get("labels") or {}, _language_of(context))
+
+
+def _language_of(context: jinja2.runtime.Context) -> str:
+    language = context.get("language")
+    if not language:
+        content = context.get("content")
+        language = content.get("language") if isinstance(content, dict) else None
+    return language or "en"
+
+
+@jinja2.pass_context
+def _number_filter(context: jinja2.runtime.Context, value: float) -> str:
+    """A number grouped as the content's language does it ("100.000" in Spanish); English keeps
+    its own grouping without loading Babel."""
+    from patientdocs import language as lang
+
+    language = _language_of(context)
+    if lang.is_english(language):
+        return f"{value:,}"
+    return lang.number(value, language)
 
 
 class _CheckedLoader(jinja2.FileSystemLoader):
@@ -174,7 +206,10 @@ class _PrunedBytecodeCache(jinja2.FileSystemBytecodeCache):
         prune_versions(self._name, "jinja-")
 
 
-def make_environment(template_dir: Path) -> jinja2.Environment:
+def make_environment(template_dir: Path, language: str = "en", direction: str = "ltr") -> jinja2.Environment:
+    """The environment for documents in ``language``. Its language and direction are globals,
+    because macros imported without context (``_macros.xml.j2``) see globals only: the date
+    filter and the marks after right-to-left values use them there too."""
     env = ImmutableSandboxedEnvironment(
         loader=_CheckedLoader(str(template_dir)),
         bytecode_cache=_bytecode_cache(),
@@ -187,6 +222,8 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
     )
     env.filters["markup"] = emphasis
     env.filters["longdate"] = _long_date_filter
+    env.filters["number"] = _number_filter
+    env.globals.update(language=language, direction=direction)
     return env
 
 

@@ -46,7 +46,16 @@ def levels(text: str, base: str = LTR) -> list[int]:
     algorithm.resolve_weak_types(storage)
     algorithm.resolve_neutral_types(storage, False)
     algorithm.resolve_implicit_levels(storage, False)
-    return [ch["level"] for ch in storage["chars"]]
+    kept = iter(ch["level"] for ch in storage["chars"])
+    # Rule X9 took out the embedding controls (LRE ... PDF) and BN characters (joiners): each
+    # gets the level of the character before it, so the list still matches the text.
+    out: list[int] = []
+    for char in text:
+        if unicodedata.bidirectional(char) in algorithm.X9_REMOVED:
+            out.append(out[-1] if out else storage["base_level"])
+        else:
+            out.append(next(kept))
+    return out
 
 
 def visual_order(units: Sequence[T], unit_levels: Sequence[int]) -> list[T]:

@@ -41,6 +41,7 @@ class BuildContext:
     # Answers and signatures given on a tablet, by field name (see usecases/signing.py): printed
     # into the form's boxes and lines. Patient data: drawn as text or as an image, never markup.
     filled: Mapping[str, str | bytes] = dataclass_field(default_factory=dict)
+    rtl: bool = False  # a right-to-left document: styles are mirrored already, tables are here
 
 
 Builder = Callable[[Node, BuildContext], list[Flowable]]
@@ -151,6 +152,8 @@ _CELL_PADDING = 6  # reportlab's default left + right padding, in points
 def _cell(node: Node, ctx: BuildContext, style_name: str, width: float) -> Flowable | str:
     """A table cell: plain text where it fits on its lines (far cheaper to lay out), else a paragraph."""
     style = ctx.styles[style_name]
+    if ctx.rtl:  # a paragraph aligns right and orders the line; a plain cell would not
+        return paragraph(inline_markup(node), style)
     lines: list[str] = [""]
     for child in node.children:
         if isinstance(child, str):
@@ -230,7 +233,7 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     size = ctx.styles["cell"].fontSize
 
     def cells(row: Node, style: str) -> list[Flowable | str]:
-        return [TickBox("", f"{node.tag}_{row.line}_{i}", size, False, size) if c.elements("box")
+        return [TickBox("", f"{node.tag}_{row.line}_{i}", size, False, size, rtl=ctx.rtl) if c.elements("box")
                 else _cell(c, ctx, style, w)
                 for i, (c, w) in enumerate(zip(row.elements("cell"), widths, strict=False))]
 
@@ -243,8 +246,7 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     if head:
         style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6ef")),
                   ("FONT", (0, 0), (-1, 0), cell_head.fontName, cell_head.fontSize, cell_head.leading)]
-    table = Table(rows, colWidths=widths, repeatRows=1 if head else 0,
-                  style=TableStyle(style), spaceBefore=2, spaceAfter=8, hAlign="LEFT")
+    table = _table_of(rows, widths, ctx, style, repeatRows=1 if head else 0, spaceBefore=2, spaceAfter=8)
     # A title stays with at least the first rows, but the table itself may run onto the
     # next page (its header repeats): keeping it whole would leave half a page empty.
     # Title, then the sentence that explains the numbers, then the table: they start on the same
@@ -302,8 +304,29 @@ def _stacked(node: Node, ctx: BuildContext, head: list[Node], body: list[Node]) 
 
 def _sources(node: Node, ctx: BuildContext) -> list[Flowable]:
     # Separate paragraphs, not one list: a long list may then run onto the next page.
-    return [paragraph(inline_markup(s), ctx.styles["source"], f"{n}.")
+    return [paragraph(inline_markup(s), ctx.styles["source"], _marker(f"{n}.", ctx))
             for n, s in enumerate(node.elements("source"), start=1)]
+
+
+def _marker(text: str, ctx: BuildContext) -> str:
+    if not ctx.rtl:
+        return text
+    from patientdocs.render.pdf import rtl
+
+    return rtl.bullet(text)
+
+
+def _table_of(rows: list[list], widths: list[float], ctx: BuildContext, style: list, **kwargs) -> Table:
+    """A table, placed by the document's direction: in a right-to-left document the first column
+    is on the right, each cell's content against its right edge and the table against the right
+    margin (tagging reads each row from the right)."""
+    if not ctx.rtl:
+        return Table(rows, colWidths=widths, style=TableStyle(style), hAlign="LEFT", **kwargs)
+    from patientdocs.render.pdf import rtl
+
+    rows, widths = rtl.mirror_columns(rows, widths, "")
+    return Table(rows, colWidths=widths, style=TableStyle([*style, ("ALIGN", (0, 0), (-1, -1), "RIGHT")]),
+                 hAlign="RIGHT", **kwargs)
 
 
 def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
@@ -320,14 +343,14 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
         answer = ctx.filled.get(f"screening_{name}")
         rows.append([_para(question, ctx, "cell"),
                      TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}",
-                             ticked=answer == "yes"),
+                             ticked=answer == "yes", rtl=ctx.rtl),
                      TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}",
-                             ticked=answer == "no")])
-    table = Table(rows, colWidths=[ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], hAlign="LEFT",
-                  style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
-                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]),
-                  spaceAfter=8)
+                             ticked=answer == "no", rtl=ctx.rtl)])
+    table = _table_of(rows, [ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], ctx,
+                      [("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
+                       ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                       ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)],
+                      spaceAfter=8)
     return [table]
 
 
@@ -362,9 +385,9 @@ def _signature_block(node: Node, ctx: BuildContext) -> list[Flowable]:
     parts: list[Flowable] = []
     if node.attrs.get("title"):
         parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
-    table = Table(_field_rows(block, node, ctx), colWidths=[ctx.width * 0.3, ctx.width * 0.7], hAlign="LEFT",
-                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 8), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    table = _table_of(_field_rows(block, node, ctx), [ctx.width * 0.3, ctx.width * 0.7], ctx,
+                      [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 8),
+                       ("RIGHTPADDING" if ctx.rtl else "LEFTPADDING", (0, 0), (-1, -1), 0)])
     parts.append(table)
     # A signature block is never split from its labels or across pages.
     return [KeepTogether(parts), Spacer(1, 6)]

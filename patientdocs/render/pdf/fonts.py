@@ -228,13 +228,13 @@ def _show(chars: list[str]) -> str:
 def check(text: str, what: str, *, allow_rtl: bool = True) -> None:
     """Refuse text that would print as empty boxes, naming the characters.
 
-    ``allow_rtl=False`` is for whole documents' content: a right-to-left language needs the whole
-    page laid out right to left, which the templates do not do yet."""
+    ``allow_rtl=False`` is for the content of a left-to-right document: right-to-left letters in
+    it need the whole page laid out right to left (a right-to-left language, or ``direction: rtl``)."""
     if not allow_rtl:
         rtl = list(dict.fromkeys(c for c in text if unicodedata.bidirectional(c) in ("R", "AL")))
         if rtl:
-            raise UnsupportedCharactersError(f"{what} is in a right-to-left script, whose documents cannot be "
-                                             f"laid out yet: {_show(rtl)}")
+            raise UnsupportedCharactersError(f"{what} is in a right-to-left script but laid out left to right "
+                                             f"(its language, or direction: ltr); set direction: rtl: {_show(rtl)}")
     bad = missing(text)
     if bad:
         raise UnsupportedCharactersError(f"{what} has characters no bundled font can print: {_show(bad)}")

@@ -18,12 +18,13 @@ FIELD_FONT_SIZE = 11
 
 
 class TickBox(Flowable):
-    """A square to tick, with its label to the right."""
+    """A square to tick, with its label to the right (to the left in a right-to-left document)."""
 
     def __init__(self, label: str, name: str, size: float, fillable: bool, label_size: float, tooltip: str = "",
-                 ticked: bool = False):
+                 ticked: bool = False, *, rtl: bool = False):
         super().__init__()
         self.ticked = ticked  # answered on a tablet: printed with its tick
+        self.rtl = rtl
         self.label = label
         self.tooltip = tooltip or label
         self.name = name
@@ -40,8 +41,16 @@ class TickBox(Flowable):
         canv = self.canv
         canv.setFont(fonts.MAIN, self.label_size)
         canv.setFillColor(colors.black)
-        canv.drawString(0, self.size * 0.2, self.label)
-        x = canv.stringWidth(self.label, fonts.MAIN, self.label_size) + 4
+        if self.rtl:
+            # Mirrored: the label against the right edge, read first, and the box on its left.
+            from patientdocs.render.pdf import bidi, shaping
+
+            label_w = shaping.draw_line(canv, self.label, self.width, self.size * 0.2, fonts.MAIN, self.label_size,
+                                        anchor="end", base=bidi.RTL) if self.label else 0.0
+            x = self.width - label_w - 4 - self.size
+        else:
+            canv.drawString(0, self.size * 0.2, self.label)
+            x = canv.stringWidth(self.label, fonts.MAIN, self.label_size) + 4
         if self.fillable:
             canv.acroForm.checkbox(name=self.name, tooltip=self.tooltip, x=x, y=0, size=self.size,
                                    buttonStyle="check", borderColor=colors.black, fillColor=colors.white, fieldFlags="",
@@ -110,7 +119,10 @@ class WriteLine(Flowable):
         image = ImageReader(io.BytesIO(png))
         iw, ih = image.getSize()
         scale = min((self.width - 4) / iw, (self.height - 3) / ih)
-        self.canv.drawImage(image, 2, 2, width=iw * scale, height=ih * scale, mask="auto")
+        # A right-to-left form is signed from the right end of the line, where its text starts.
+        rtl = getattr(self.style, "wordWrap", None) == "RTL"
+        x = self.width - 2 - iw * scale if rtl else 2
+        self.canv.drawImage(image, x, 2, width=iw * scale, height=ih * scale, mask="auto")
 
     def _draw_text(self, text: str) -> None:
         from patientdocs.render.pdf.flowables import paragraph

@@ -44,6 +44,7 @@ class PageMeta:
     # A document made in several parts (a long cover sheet) numbers on from an earlier part.
     page_offset: int = 0
     page_total: int | None = None
+    rtl: bool = False  # a right-to-left document: header and footer mirrored
     key: object = field(default_factory=object, compare=False)
 
 
@@ -55,6 +56,7 @@ class TagSettings:
     title: str
     author: str
     parts: int = 1
+    rtl: bool = False  # table rows are read from the right
 
 
 class DocumentStart(Flowable):
@@ -95,7 +97,7 @@ class BlankIfBack(Flowable):
             with tagging.artifact(self.canv, "Pagination"):
                 self.canv.setFont(fonts.MAIN, self.size)
                 self.canv.setFillColor(colors.HexColor("#555555"))
-                self.canv.drawCentredString(self.width / 2, self.height / 2, self.text)
+                _centred(self.canv, self.text, self.width / 2, self.height / 2, fonts.MAIN, self.size)
 
 
 class StampingCanvas(Canvas):
@@ -113,7 +115,7 @@ class StampingCanvas(Canvas):
         self._blank_page = False
         self._tags = tags
         if tags is not None:
-            tagging.install(self, tagging.Tagger(tags.lang, tags.parts))
+            tagging.install(self, tagging.Tagger(tags.lang, tags.parts, rtl=tags.rtl))
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._pages.append(dict(self.__dict__))
@@ -183,6 +185,9 @@ def _once(canv: Canvas, document, role: str, alt: str | None = None) -> Iterator
 
 def _draw_header(canv: Canvas, meta: PageMeta, document=None) -> None:
     """The clinic's letterhead; ``document`` is the structure element of a document's first page."""
+    if meta.rtl:
+        _draw_header_rtl(canv, meta, document)
+        return
     width, height = canv._pagesize
     top = height - MARGIN + 4 * mm
     canv.saveState()
@@ -218,6 +223,9 @@ def _draw_header(canv: Canvas, meta: PageMeta, document=None) -> None:
 
 
 def _draw_footer(canv: Canvas, meta: PageMeta, number: int, total: int) -> None:
+    if meta.rtl:
+        _draw_footer_rtl(canv, meta, number, total)
+        return
     width, _ = canv._pagesize
     canv.saveState()
     _text(canv, meta.footer_left, MARGIN, MARGIN - 6 * mm, fonts.MAIN, 9, "#333333")
@@ -234,6 +242,85 @@ def _text(canv: Canvas, text: str, x: float, baseline: float, font: str, size: f
     shaping.draw_line(canv, text, x, baseline, font, size)
 
 
+def _centred(canv: Canvas, text: str, x: float, y: float, font: str, size: float) -> None:
+    """A line centred on x in the current font; in another script (the blank page's note in
+    Hebrew or Arabic) it is laid out like any line, in the direction of its first letter."""
+    if fonts.is_simple(text):
+        canv.drawCentredString(x, y, text)
+        return
+    from patientdocs.render.pdf import bidi, shaping
+
+    width = shaping.line_pieces_width(text, font, size, bidi.AUTO)
+    shaping.draw_line(canv, text, x - width / 2, y, font, size, base=bidi.AUTO)
+
+
+# ---- right to left: the same header and footer, mirrored ------------------------------------------------------
+# Twins of _draw_header and _draw_footer, kept apart so left-to-right pages stay byte for byte as
+# they were: a change of size or place there belongs here too, mirrored.
+
+
+def _text_rtl(canv: Canvas, text: str, x: float, baseline: float, font: str, size: float, colour: str,
+              own_direction: bool = False) -> float:
+    """One line against x on its right. A sentence of the document reads from the right; the
+    clinic's details (``own_direction``) keep the direction of their first letter, so an address
+    or a phone number in Latin letters and digits reads as typed."""
+    from patientdocs.render.pdf import bidi, shaping
+
+    canv.setFillColor(colors.HexColor(colour))
+    return shaping.draw_line(canv, text, x, baseline, font, size, anchor="end",
+                             base=bidi.AUTO if own_direction else bidi.RTL)
+
+
+def _draw_header_rtl(canv: Canvas, meta: PageMeta, document=None) -> None:
+    """The logo and the clinic's details on the right, the copy label on the left."""
+    width, height = canv._pagesize
+    top = height - MARGIN + 4 * mm
+    canv.saveState()
+    text_right = width - MARGIN
+    if meta.logo is not None:
+        logo_h = 16 * mm
+        with _once(canv, document, "Figure", alt=f"{meta.clinic_name} logo"):
+            canv.drawImage(str(meta.logo), width - MARGIN - logo_h * 2, top - logo_h, width=logo_h * 2,
+                           height=logo_h, preserveAspectRatio=True, anchor="e", mask="auto")
+        text_right -= logo_h * 2 + 4 * mm
+    with tagging.artifact(canv, "Pagination", "Header"):
+        _text_rtl(canv, meta.clinic_name, text_right, top - 5 * mm, fonts.MAIN + "-Bold", 14, meta.brand, True)
+        for i, line in enumerate(meta.clinic_lines[:2]):
+            _text_rtl(canv, line, text_right, top - (10 + 4.5 * i) * mm, fonts.MAIN, 9.5, "#333333", True)
+        canv.setStrokeColor(colors.HexColor(meta.brand))
+        canv.setLineWidth(1.2)
+        canv.line(MARGIN, height - MARGIN - HEADER_H + 8 * mm, width - MARGIN, height - MARGIN - HEADER_H + 8 * mm)
+    if meta.copy_label:
+        from patientdocs.render.pdf import bidi, shaping
+
+        bold = fonts.MAIN + "-Bold"
+        label_w = shaping.line_pieces_width(meta.copy_label, bold, meta.label_size, bidi.RTL) + 6 * mm
+        with tagging.artifact(canv, "Pagination", "Header"):
+            canv.setStrokeColor(colors.HexColor(meta.brand))
+            canv.setFillColor(colors.white)
+            canv.roundRect(MARGIN, top - 7 * mm, label_w, 8 * mm, 2 * mm, stroke=1, fill=1)
+        with _once(canv, document, "P"):
+            _text_rtl(canv, meta.copy_label, MARGIN + label_w - 3 * mm, top - 4.6 * mm, bold, meta.label_size,
+                      meta.brand)
+    if meta.banner:
+        with _once(canv, document, "P"):
+            _text_rtl(canv, meta.banner, width - MARGIN, height - MARGIN - HEADER_H + 3.5 * mm, fonts.MAIN + "-Bold",
+                      10, "#8b0000")
+    canv.restoreState()
+
+
+def _draw_footer_rtl(canv: Canvas, meta: PageMeta, number: int, total: int) -> None:
+    """Version and fingerprint from the right margin, "Page X of Y" at the left one."""
+    from patientdocs.render.pdf import bidi, shaping
+
+    width, _ = canv._pagesize
+    canv.saveState()
+    _text_rtl(canv, meta.footer_left, width - MARGIN, MARGIN - 6 * mm, fonts.MAIN, 9, "#333333")
+    shaping.draw_line(canv, f"{meta.page_word} {number} {meta.of_word} {total}", MARGIN, MARGIN - 6 * mm,
+                      fonts.MAIN + "-Bold", 10, base=bidi.RTL)
+    canv.restoreState()
+
+
 def blank_page_pdf(text: str, pagesize: tuple[float, float], seed: str = "") -> bytes:
     """A one-page PDF that says the page is blank on purpose: a print run's filler between patients.
 
@@ -248,7 +335,7 @@ def blank_page_pdf(text: str, pagesize: tuple[float, float], seed: str = "") -> 
     canv.addLiteral("/Artifact <</Type /Pagination>> BDC")
     canv.setFont(fonts.MAIN, 12)
     canv.setFillColor(colors.HexColor("#555555"))
-    canv.drawCentredString(pagesize[0] / 2, pagesize[1] / 2, text)
+    _centred(canv, text, pagesize[0] / 2, pagesize[1] / 2, fonts.MAIN, 12)
     canv.addLiteral("EMC")
     canv.showPage()
     canv.save()

@@ -54,6 +54,7 @@ class PdfInfo:
     keywords: str
     custom: tuple[tuple[str, str], ...] = ()  # extra document-information keys, e.g. ("ContentVersion", "2026.11")
     lang: str = "en"  # the content's language (BCP 47), for screen readers
+    direction: str = "ltr"  # "rtl": every page is laid out right to left (see rtl.py)
 
 
 _STYLE_CACHE: dict[Theme, dict[str, object]] = {}
@@ -94,6 +95,11 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     ctx_styles = _styles(theme)
+    rtl_pages = info.direction == "rtl"
+    if rtl_pages:
+        from patientdocs.render.pdf import rtl
+
+        ctx_styles = rtl.mirror_styles(ctx_styles)
     story = []
     for i, part in enumerate(parts):
         if i:
@@ -104,8 +110,8 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
         story.append(DocumentStart(part.meta))
         story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable,
                                                          reflow=theme.large_print, tag=tagging.tag_block,
-                                                         filled=filled or {})))
-    tags = TagSettings(lang=info.lang, title=info.title, author=info.author, parts=len(parts))
+                                                         filled=filled or {}, rtl=rtl_pages)))
+    tags = TagSettings(lang=info.lang, title=info.title, author=info.author, parts=len(parts), rtl=rtl_pages)
     doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom, seed=seed,
                                                         seed_fill=shared_fonts, tags=tags))
     return buffer.getvalue(), doc.page

@@ -457,6 +457,13 @@ def line_pieces(text: str, font: str, size: float, colour=colors.black, base: st
     return _visual(pieces, base)
 
 
+def line_pieces_width(text: str, font: str, size: float, base: str = bidi.LTR) -> float:
+    """The width of one line as ``draw_line`` draws it with base direction ``base``."""
+    if not needs_layout(text, base):
+        return pdfmetrics.stringWidth(text, font, size)
+    return _width(line_pieces(text, font, size, base=base))
+
+
 def line_width(text: str, font: str, size: float) -> float:
     if not needs_layout(text):
         return pdfmetrics.stringWidth(text, font, size)

@@ -72,8 +72,11 @@ class Element:
 class Tagger:
     """Marked-content bookkeeping for one PDF, kept on the canvas while it is built."""
 
-    def __init__(self, lang: str, parts: int = 1):
+    def __init__(self, lang: str, parts: int = 1, *, rtl: bool = False):
         self.lang = lang
+        # A right-to-left document draws each table row from its last column: the row's
+        # elements are put back in reading order (from the right) when the row ends.
+        self.rtl = rtl
         self.script = LANGUAGE_SCRIPT.get(lang.split("-")[0].lower(), "LATIN")
         self.root = Element("Document")
         self.root.attached = True
@@ -208,6 +211,9 @@ def _space_line_ends(para: Paragraph, *, last_too: bool = False) -> None:
             if words:
                 lines[i] = (extra, [*words[:-1], words[-1] + " "])
         return
+    if getattr(para.style, "wordWrap", None) == "RTL":
+        _space_rtl_line_ends(para, lines[:ends])
+        return
     for line in lines[:ends]:
         words = line.words
         for j in range(len(words) - 1, -1, -1):
@@ -216,6 +222,22 @@ def _space_line_ends(para: Paragraph, *, last_too: bool = False) -> None:
                 words[j] = words[j].clone(text=words[j].text + " ")
                 line.words = words
                 break
+
+
+def _space_rtl_line_ends(para: Paragraph, lines) -> None:
+    """A right-to-left line ends at its left: the space is drawn there, before its first glyph,
+    and the line keeps its place against the right margin."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    for line in lines:
+        words = [w for w in line.words if not hasattr(w, "cbDefn") and hasattr(w, "text")]
+        if not words:
+            continue
+        space = words[0].clone(text=" ", fontName=para.style.fontName)
+        width = stringWidth(" ", space.fontName, space.fontSize)
+        # reportlab draws a right-to-left line's words from the end of the list.
+        line.words = [*line.words, space]
+        line.extraSpace -= width
 
 
 class Tagged(Flowable):
@@ -365,6 +387,8 @@ def _table_callback(table: Table, command: str, *args) -> None:
     """reportlab's table drawing hook: rules and background as artifacts, cells as TH/TD."""
     tagger, wrapper = table._tag
     canv = table.canv
+    if tagger.rtl and command in ("startRow", "endRow"):
+        _reading_order(table, wrapper, command)
     if command in ("startBG", "startLines"):
         table._tag_artifact = tagger.artifact(canv)
         table._tag_artifact.__enter__()
@@ -398,6 +422,20 @@ def _table_callback(table: Table, command: str, *args) -> None:
         tagger.begin(canv, cell)
     elif command == "endCell" and not table._tag_repeat:
         tagger.end(canv)
+
+
+def _reading_order(table: Table, wrapper: Tagged, command: str) -> None:
+    """Right to left: the elements a row added, reversed when it ends (cells are drawn from the
+    left, the last column first)."""
+    if command == "startRow":
+        table._tag_rtl_mark = len(wrapper.element.kids) if wrapper.kind == "layout" else None
+        return
+    mark = getattr(table, "_tag_rtl_mark", None)
+    if wrapper.kind == "layout" and mark is not None:
+        kids = wrapper.element.kids
+        kids[mark:] = kids[mark:][::-1]
+    elif wrapper.kind == "table" and not table._tag_repeat:
+        table._tag_row.kids.reverse()
 
 
 # ---------------------------------------------------------------------------------------------
