@@ -118,7 +118,10 @@ class _CheckedLoader(jinja2.FileSystemLoader):
         return mark_lines(source, _display(filename)), filename, uptodate
 
 
-_OPENERS = {"{{": "}}", "{%": "%}", "{#": "#}", "<!--": "-->"}
+# What the line marks must not go inside: Jinja's tags and comments, XML comments; and the
+# characters that start a line or open and close an XML tag.
+_TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<!--.*?-->|[<>\n]", re.S)
+_STATEMENT_LINE = re.compile(r"[ \t]*\{[%#]")
 
 
 def mark_lines(source: str, name: str) -> str:
@@ -130,34 +133,29 @@ def mark_lines(source: str, name: str) -> str:
     (lstrip_blocks and trim_blocks then work as before). No newline is added: Jinja's own error
     lines stay right."""
     out: list[str] = []
-    i, n, line = 0, len(source), 1
-    in_tag = False
-    at_line_start = not source.startswith("<?xml")
-    while i < n:
-        if at_line_start and not in_tag:
-            rest = source[i:].lstrip(" \t")
-            if not rest.startswith(("{%", "{#")):
-                out.append(f"<?{vocabulary.MARK} {name}:{line}?>")
-            at_line_start = False
-        opener = next((o for o in _OPENERS if source.startswith(o, i)), None)
-        if opener is not None:
-            close = source.find(_OPENERS[opener], i + len(opener))
-            stop = n if close < 0 else close + len(_OPENERS[opener])
-            chunk = source[i:stop]
-            out.append(chunk)
-            line += chunk.count("\n")
-            i = stop
-            continue
-        c = source[i]
-        out.append(c)
-        if c == "<" and not in_tag:
-            in_tag = True
-        elif c == ">" and in_tag:
-            in_tag = False
-        elif c == "\n":
+    line, last, in_tag = 1, 0, False
+
+    def mark(at: int) -> None:
+        if not _STATEMENT_LINE.match(source, at):
+            out.append(f"<?{vocabulary.MARK} {name}:{line}?>")
+
+    if not source.startswith("<?xml"):
+        mark(0)
+    for match in _TOKEN.finditer(source):
+        token = match.group(0)
+        out.append(source[last:match.end()])
+        last = match.end()
+        if token == "\n":
             line += 1
-            at_line_start = True
-        i += 1
+            if not in_tag:
+                mark(last)
+        elif token == "<":
+            in_tag = True
+        elif token == ">":
+            in_tag = False
+        else:
+            line += token.count("\n")
+    out.append(source[last:])
     return "".join(out)
 
 
