@@ -107,9 +107,56 @@ class _CheckedLoader(jinja2.FileSystemLoader):
     """Checks each template's tags against the vocabulary when it is first loaded."""
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
-        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            path = next((Path(p) / template for p in self.searchpath if (Path(p) / template).is_file()), None)
+            line = exc.object[:exc.start].count(b"\n") + 1
+            raise PatientDocsError("not UTF-8 text (save the template as UTF-8)",
+                                   source=_display(str(path) if path else template), line=line) from None
         vocabulary.check_template_source(source, _display(filename))
-        return source, filename, uptodate
+        return mark_lines(source, _display(filename)), filename, uptodate
+
+
+# What the line marks must not go inside: Jinja's tags and comments, XML comments; and the
+# characters that start a line or open and close an XML tag.
+_TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<!--.*?-->|[<>\n]", re.S)
+_STATEMENT_LINE = re.compile(r"[ \t]*\{[%#]")
+
+
+def mark_lines(source: str, name: str) -> str:
+    """The template with a line mark (``<?tpl name:N?>``, see markup.MARK) at the start of each line
+    that begins in text, so every element of the rendered XML names the template line that wrote it.
+
+    Marks go only where a processing instruction is valid XML and changes nothing else: never inside
+    a tag, a Jinja expression or a comment, and never on a line that starts with a Jinja statement
+    (lstrip_blocks and trim_blocks then work as before). No newline is added: Jinja's own error
+    lines stay right."""
+    out: list[str] = []
+    line, last, in_tag = 1, 0, False
+
+    def mark(at: int) -> None:
+        if not _STATEMENT_LINE.match(source, at):
+            out.append(f"<?{vocabulary.MARK} {name}:{line}?>")
+
+    if not source.startswith("<?xml"):
+        mark(0)
+    for match in _TOKEN.finditer(source):
+        token = match.group(0)
+        out.append(source[last:match.end()])
+        last = match.end()
+        if token == "\n":
+            line += 1
+            if not in_tag:
+                mark(last)
+        elif token == "<":
+            in_tag = True
+        elif token == ">":
+            in_tag = False
+        else:
+            line += token.count("\n")
+    out.append(source[last:])
+    return "".join(out)
 
 
 def _display(filename: str | None) -> str:

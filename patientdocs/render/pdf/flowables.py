@@ -24,6 +24,7 @@ from patientdocs.errors import PatientDocsError
 from patientdocs.render.markup import CALLOUT_KINDS, P_CLASSES, Node
 from patientdocs.render.pdf import fonts, shaping
 from patientdocs.render.pdf.forms import SIGNATURE_PREFIX, TickBox, WriteLine
+from patientdocs.render.vocabulary import VOCABULARY
 
 
 @dataclass
@@ -392,14 +393,14 @@ def _signature_block(node: Node, ctx: BuildContext) -> list[Flowable]:
     return [KeepTogether(parts), Spacer(1, 6)]
 
 
+# Builders by the name a vocabulary row gives (render/vocabulary.py says which tag uses which).
 BUILDERS: dict[str, Builder] = {
     "checklist": _checklist,
     "signature-block": _signature_block,
-    "h1": _heading, "h2": _heading, "h3": _heading,
-    "p": _paragraph,
-    "ul": _list,
+    "heading": _heading,
+    "paragraph": _paragraph,
+    "list": _list,
     "callout": _callout,
-    "risk-table": _table,
     "table": _table,
     "sources": _sources,
     "page-break": _page_break,
@@ -413,7 +414,8 @@ def _bad_value(node: Node, ctx: BuildContext, attr: str, value: str, allowed: se
 
 
 def build_block(node: Node, ctx: BuildContext) -> list[Flowable]:
-    builder = BUILDERS.get(node.tag)
+    rule = VOCABULARY.get(node.tag)
+    builder = BUILDERS.get(rule.builder) if rule is not None and rule.builder else None
     if builder is None:
         raise PatientDocsError(f"<{node.tag}> cannot be used here (line {node.line} of the rendered document)",
                                source=ctx.template)

@@ -1,0 +1,65 @@
+"""The block vocabulary: one row per tag, the only place that says what a template may write.
+
+Each row gives the tag's attributes (with their allowed values, where they are fixed), the tags
+it may hold, whether it may hold text, whether it may be empty, and the builder that draws it
+(render/pdf/flowables.py looks the builder up by that name). markup.parse checks every rendered
+document against this table, so content a builder would drop or a block reportlab cannot draw
+is an error with its template and line, never a silently different page.
+
+Adding a tag is one row here (and a builder in flowables.py when no existing one draws it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Tag:
+    # attribute -> its allowed values, or None for any text
+    attrs: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    children: frozenset[str] = frozenset()
+    text: bool = False  # may hold text (whitespace between blocks is always allowed)
+    empty: bool = True  # may have no children and no text
+    builder: str | None = None  # the flowables.BUILDERS entry that draws it; None: drawn by its parent
+    max_text: int = 4000  # characters of text in the element (its children included)
+
+
+def _any(*names: str) -> dict[str, frozenset[str] | None]:
+    return dict.fromkeys(names)
+
+
+INLINE = frozenset({"b", "i", "br"})
+_BLOCK_CHILDREN = frozenset({"h1", "h2", "h3", "p", "ul", "callout", "risk-table", "table", "sources",
+                             "checklist", "signature-block", "page-break"})
+
+VOCABULARY: dict[str, Tag] = {
+    "document": Tag(_any("title", "copy"), _BLOCK_CHILDREN, empty=False, max_text=0),
+    "h1": Tag({}, INLINE, text=True, empty=False, builder="heading", max_text=300),
+    "h2": Tag({}, INLINE, text=True, empty=False, builder="heading", max_text=300),
+    "h3": Tag({}, INLINE, text=True, empty=False, builder="heading", max_text=300),
+    "p": Tag({"class": frozenset({"lead", "personal", "small", "closing", "warning"})}, INLINE, text=True,
+             empty=False, builder="paragraph"),
+    # Lists, tables and sources may be empty (a document citing nothing): they then draw nothing.
+    "ul": Tag({"class": None}, frozenset({"li"}), builder="list"),
+    "li": Tag({}, INLINE, text=True, empty=False),
+    "callout": Tag({"kind": frozenset({"info", "warning", "danger"}), "title": None},
+                   frozenset({"h3", "p", "ul"}), empty=False, builder="callout"),
+    "risk-table": Tag(_any("title", "intro"), frozenset({"head", "risk"}), builder="table"),
+    "table": Tag(_any("title", "widths"), frozenset({"head", "row"}), builder="table"),
+    "head": Tag({}, frozenset({"cell"}), empty=False),
+    "risk": Tag(_any("band"), frozenset({"cell"}), empty=False),
+    "row": Tag({}, frozenset({"cell"}), empty=False),
+    "cell": Tag({}, INLINE | {"box"}, text=True),
+    "box": Tag({}),
+    "sources": Tag({}, frozenset({"source"}), builder="sources"),
+    "source": Tag({}, INLINE, text=True, empty=False),
+    "checklist": Tag(_any("yes", "no"), frozenset({"question"}), empty=False, builder="checklist"),
+    "question": Tag(_any("name", "kind"), INLINE, text=True, empty=False),
+    "signature-block": Tag(_any("title", "name"), frozenset({"field"}), empty=False, builder="signature-block"),
+    "field": Tag({"label": None, "name": None, "kind": frozenset({"text", "signature"})}),
+    "page-break": Tag({}, builder="page-break"),
+    "b": Tag({}, INLINE, text=True, empty=False),
+    "i": Tag({}, INLINE, text=True, empty=False),
+    "br": Tag({}),
+}
