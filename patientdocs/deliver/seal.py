@@ -234,7 +234,6 @@ def _tag_seal_field(writer: Any, tooltip: str) -> None:
 
 def _fixed_time_signer_class() -> type:
     from pyhanko.sign import signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     class FixedTimeSigner(signers.PdfSigner):
         """A signer whose clock is the document's date (SOURCE_DATE_EPOCH), not the wall clock."""
