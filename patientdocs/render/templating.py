@@ -241,7 +241,7 @@ def get_template(env: jinja2.Environment, name: str) -> jinja2.Template:
     try:
         return env.get_template(name)
     except jinja2.TemplateNotFound as exc:
-        loader = cast(jinja2.FileSystemLoader, env.loader)  # make_env's _CheckedLoader
+        loader = cast(jinja2.FileSystemLoader, env.loader)  # make_environment's _CheckedLoader
         raise PatientDocsError(f"template '{exc.name}' not found in {_display(loader.searchpath[0])}") \
             from None
     except jinja2.TemplateSyntaxError as exc:
