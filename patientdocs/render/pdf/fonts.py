@@ -86,7 +86,8 @@ def _family(name: str) -> frozenset[int]:
                                       boldItalic=name + "-BoldItalic")
     else:
         regular, bold, _ = SCRIPTS[name]
-        for style, filename in (("", regular), ("-Bold", bold)):
+        styles: tuple[tuple[str, str | None], ...] = (("", regular), ("-Bold", bold))
+        for style, filename in styles:
             if filename:
                 face = font_class(name + style, str(FONT_DIR / f"{filename}.ttf"))
                 pdfmetrics.registerFont(face)

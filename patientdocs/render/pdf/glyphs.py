@@ -110,6 +110,7 @@ class GlyphTextObject(PDFTextObject):
     """reportlab's text object, which also draws GlyphRuns."""
 
     _open_lang: str | None = None
+    _curSubset: int  # noqa: N815 (reportlab's name, set by its setFont; declared for type checkers)
 
     def _formatText(self, text: str) -> str:  # noqa: N802 (reportlab's name)
         # A name in another script is read in its own language: one span per run of it (spaces and
