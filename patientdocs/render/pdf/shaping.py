@@ -376,7 +376,7 @@ class ScriptParagraph(Paragraph):
 
     _laid: tuple[list[float], ParaLines] | None = None
 
-    def breakLines(self, width):  # noqa: N802 (reportlab's name)
+    def breakLines(self, width: Any) -> Any:  # noqa: N802 (reportlab's name)
         widths = list(width) if isinstance(width, (list, tuple)) else [width]
         if self._laid is not None and self._laid[0] == widths:
             return self._laid[1]
