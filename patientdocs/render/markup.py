@@ -22,7 +22,7 @@ BLOCKS: dict[str, set[str]] = {
     "p": {"class"},
     "ul": {"class"}, "li": set(),
     "callout": {"kind", "title"},
-    "risk-table": {"title", "intro"}, "head": set(), "risk": {"band"}, "cell": set(),
+    "risk-table": {"title", "intro", "keep"}, "head": set(), "risk": {"band"}, "cell": set(),
     "table": {"title", "widths"}, "row": set(), "box": set(),
     "sources": set(), "source": set(),
     "checklist": {"yes", "no"}, "question": {"name", "kind"},
