@@ -42,15 +42,16 @@ class SourceFacts:
 
     @property
     def cite(self) -> str:
-        """Vancouver style: authors. title. journal. year;volume:pages. doi."""
-        parts = [f"{self.authors}.", f"{self.title}."]
+        """Vancouver style without the title (kept in the facts file, to find the paper): authors.
+        journal. year;volume:pages. doi. A guideline, which has no journal, keeps its title."""
+        parts = [f"{self.authors}."]
         if self.journal:
             where = f"{self.journal}. {self.year}"
             where += f";{self.volume}" if self.volume else ""
             where += f":{self.pages}" if self.pages else ""
             parts.append(where + ".")
         else:
-            parts.append(f"{self.year}" + (f", {self.edition}" if self.edition else "") + ".")
+            parts.append(f"{self.title}. {self.year}" + (f", {self.edition}" if self.edition else "") + ".")
         if self.doi:
             parts.append(f"doi:{self.doi}")
         return " ".join(parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -54,6 +55,13 @@ def risk_rows(content: Content) -> list[dict[str, Any]]:
     return tables
 
 
+def date_guide(order: str, labels: dict[str, str]) -> str:
+    """"DD/MM/YYYY" for DMY, "MM/DD/YYYY" for MDY, from the language's letters for day, month, year."""
+    parts = {"D": labels.get("date_day", "DD"), "M": labels.get("date_month", "MM"),
+             "Y": labels.get("date_year", "YYYY")}
+    return "/".join(parts[letter] for letter in order)
+
+
 def course_of_care(content: Content) -> dict[str, Any] | None:
     """The chance of at least one serious (major) event, each session and over a typical course:
     1 - (1 - rate) ** sessions, from the facts (major-event and course_sessions)."""
@@ -69,7 +77,8 @@ def course_of_care(content: Content) -> dict[str, Any] | None:
     labels = content.labels
 
     def phrase(rate: Any) -> str:
-        per = frequency.denominator_for(rate, 1000)
+        # Per 1,000 both, so the two figures compare at a glance ("about 1" and "about 6").
+        per = 1000 if rate * 1000 >= Fraction(1, 2) else frequency.denominator_for(rate, 1000)
         count = frequency.round_count(rate * per)
         return frequency.Phrase("about", count, None, per, "").text(labels).strip()
 
@@ -135,6 +144,8 @@ def build_context(kind: Kind | str, config: Config, loaded: LoadedContent, visit
         "kind": kind.name,
         "clinic": config.clinic_dict(),
         "visit": visit.as_context(),
+        # The guide printed on a line where the patient writes a date ("DD/MM/YYYY").
+        "date_guide": date_guide(config.date_order, content.labels),
         # Unknown areas may have been near the chest: the chest warning is left out only when the
         # areas given are all away from it.
         "near_chest": bool(content.aftercare) and (not visit.areas
