@@ -311,7 +311,7 @@ class TestDay40:
 # -- stopped half-way, then run again ----------------------------------------------------------------
 
 def test_interrupted_run_then_rerun_gives_the_same_files(tmp_path, day40):
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, font_size=14)  # the same settings as day40, whose files it compares
     out = tmp_path / "out" / "day"
     args = command(DAY40, out, config, "--workers", "1")
     process = subprocess.Popen(args, cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -249,7 +249,8 @@ def test_a_fact_without_a_source_is_refused(project: Path) -> None:
 # ---- locale overlays --------------------------------------------------------------------------------
 
 def test_the_us_overlay_changes_the_words_in_the_pdf(project: Path) -> None:
-    replace_line(project / "config.yaml", 'emergency_number: "999"', 'emergency_number: "911"\n  locale: en-US')
+    replace_line(project / "config.yaml", 'emergency_number: "999"', 'emergency_number: "911"')
+    replace_line(project / "config.yaml", "locale: en-GB", "locale: en-US")
     result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "us.pdf", cwd=project)
     assert result.returncode == 0, result.stderr
     text = " ".join(page_texts(project / "us.pdf"))

@@ -369,8 +369,8 @@ def _lookup(facts: Facts, data: dict, words: dict) -> Callable[[str, str], str |
     """What each placeholder prints, from the facts and the language's own labels and words."""
     from patientdocs.load.facts import format_number, rate_phrase
 
-    labels = data.get("labels") if isinstance(data.get("labels"), dict) else {}
-    units = data.get("units") if isinstance(data.get("units"), dict) else {}
+    labels: dict[str, str] = data["labels"] if isinstance(data.get("labels"), dict) else {}
+    units: dict[str, str] = data["units"] if isinstance(data.get("units"), dict) else {}
     tables = facts.tables
     risks = {r.id: r for r in facts.risks}
 
@@ -468,11 +468,11 @@ def _content(words: Words, facts: Facts, locale: str | None,
     risk_words = words.risks
     by_risk: dict[str, list[str]] = {}
     by_part: dict[str, list[str]] = {}
-    for loc, sources in used.items():
+    for loc, found_sources in used.items():
         if loc[0] == "risks" and len(loc) > 1:
-            by_risk.setdefault(str(loc[1]), []).extend(sources)
+            by_risk.setdefault(str(loc[1]), []).extend(found_sources)
         elif loc[0] not in ("words", "risk_tables"):
-            by_part.setdefault(str(loc[0]), []).extend(sources)
+            by_part.setdefault(str(loc[0]), []).extend(found_sources)
     tables = {table_id: RiskTable(title=words.risk_tables[table_id].title, per=table.per,
                                   intro=words.risk_tables[table_id].intro,
                                   counted=words.risk_tables[table_id].counted, first=tuple(table.first),
@@ -532,7 +532,7 @@ def _validate(texts: tuple[str, str, str | None], paths: tuple[Path, Path, Path 
     resolved, unknown = placeholders.resolve(data, _lookup(facts, data, words_map))
     problems += [doc.error(f"{schema_dotted(loc)}: {message}", loc) for loc, message in unknown]
     checked = _Resolved(resolved, doc)
-    words, found = validation.validate_with_parts(Words, checked, dict.fromkeys(sheets, InfoSheet))
+    words, found = validation.validate_with_parts(Words, checked, dict.fromkeys(sheets, InfoSheet))  # type: ignore[arg-type]
     problems += _words_problems(words, facts, doc)
     if not problems:
         content = _content(words, facts, locale if over_path is not None else None,
