@@ -335,9 +335,7 @@ def test_validate_fails_on_expired_content_and_names_the_file(expired: Path) -> 
 def test_validate_allow_expired_passes_with_a_warning(expired: Path) -> None:
     result = run("validate", "--allow-expired", config=expired)
     assert result.returncode == 0, (result.stdout, result.stderr)
-    # Numbers still typed into consent/aftercare are warned of until they are placeholders.
-    warnings = [line for line in result.stdout.splitlines()
-                if line.startswith("WARNING") and "is typed into the text" not in line]
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("WARNING")]
     assert len(warnings) == 1, result.stdout
     assert f"{LANGUAGE}.yaml" in warnings[0]
     assert "2025-06-30" in warnings[0]
@@ -346,7 +344,5 @@ def test_validate_allow_expired_passes_with_a_warning(expired: Path) -> None:
 def test_validate_passes_on_the_current_content(made: dict[str, Path]) -> None:
     result = run("validate", config=made["config"])
     assert result.returncode == 0, (result.stdout, result.stderr)
-    # Numbers still typed into consent/aftercare are warned of until they are placeholders.
-    assert not [line for line in result.stdout.splitlines()
-                if line.startswith("WARNING") and "is typed into the text" not in line]
+    assert "WARNING" not in result.stdout
     assert "All checks passed." in result.stdout

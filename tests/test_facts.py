@@ -236,7 +236,7 @@ def test_the_pending_sections_are_warned_of_with_their_lines(project: Path) -> N
     result = run_cli("validate", cwd=project)
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stdout.splitlines() if "is typed into the text" in line]
-    assert warned and all(re.match(rf"WARNING {re.escape(str(EN))}:\d+: (consent|aftercare)\.", w) for w in warned)
+    assert warned and all(re.match(rf"PENDING {re.escape(str(EN))}:\d+: (consent|aftercare)\.", w) for w in warned)
 
 
 def test_a_fact_without_a_source_is_refused(project: Path) -> None:

