@@ -66,3 +66,10 @@ def test_the_tables_say_how_they_were_counted(pages: list[str]) -> None:
             "after treatment. Out of every 100 people.") in text
     assert ("What therapists recorded at the visit Therapists wrote down side effects at each treatment. One "
             "treatment can have more than one. Out of every 100 treatments.") in text
+
+
+def test_the_serious_table_stays_on_one_page(pages: list[str]) -> None:
+    (page,) = [p for p in pages if "Serious problems These problems are serious" in p]
+    for effect in ("Collapsed lung", "Any major problem", "Any significant problem",
+                   "Infection, nerve injury or a broken needle"):
+        assert effect in page, effect
