@@ -6,6 +6,7 @@ objects, so a folder another user could write to is never used.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -34,3 +35,51 @@ def user_cache(name: str) -> Path | None:
     except OSError:
         return None
     return folder if _private(folder) and _private(folder.parent) else None
+
+
+# What is kept is small, but a clinic's copies (and a test suite's thousands of temporary ones)
+# would otherwise add entries for ever: anything not used for a month goes, and at most this many stay.
+KEEP_SECONDS = 30 * 24 * 3600
+MAX_ENTRIES = 200
+
+
+def prune(folder: Path, pattern: str = "*") -> None:
+    """Remove entries of ``folder`` not used for a month, and the oldest beyond MAX_ENTRIES.
+
+    Called only after something new was kept (a cache miss), so a normal run lists no folder."""
+    import time
+
+    try:
+        found = []
+        for entry in folder.glob(pattern):
+            try:
+                if entry.is_file() and not entry.is_symlink():
+                    found.append((entry.stat().st_mtime, entry))
+            except OSError:
+                continue
+    except OSError:
+        return
+    found.sort(reverse=True)  # newest first
+    cutoff = time.time() - KEEP_SECONDS
+    for i, (mtime, entry) in enumerate(found):
+        if mtime < cutoff or i >= MAX_ENTRIES:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+
+
+def prune_versions(name: str, prefix: str) -> None:
+    """Remove the cache folders of other program versions (``<prefix>*`` besides ``name``) that
+    were not used for a month: an update leaves its predecessor's folder behind."""
+    import shutil
+    import time
+
+    folder = user_cache(name)
+    if folder is None:
+        return
+    cutoff = time.time() - KEEP_SECONDS
+    try:
+        for other in folder.parent.glob(f"{prefix}*"):
+            if other.name != name and other.is_dir() and not other.is_symlink() and other.stat().st_mtime < cutoff:
+                shutil.rmtree(other, ignore_errors=True)
+    except OSError:
+        return

@@ -14,6 +14,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unicodedata
 from io import BytesIO
 from pathlib import Path
@@ -168,6 +169,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # CLI subprocesses inherit it.
     _TEMPORARY_HOMES.append(tempfile.mkdtemp(prefix="patientdocs-cache-"))
     os.environ["XDG_CACHE_HOME"] = _TEMPORARY_HOMES[-1]
+    # "Today" is the local day of SOURCE_DATE_EPOCH: the suite's day is the same on every machine.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

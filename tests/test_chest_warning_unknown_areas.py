@@ -1,8 +1,9 @@
-"""An aftercare sheet made without the areas treated still warns about a collapsed lung.
+"""An aftercare sheet made without the therapist's answer on the chest region still warns about a
+collapsed lung.
 
-A day's batch list has no areas column, and a therapist may not type --areas: the areas are then
-unknown and may have been near the chest, so the warning is printed, worded for "if needles were
-used near ..." rather than claiming that they were.
+Whether needles went near the chest is the therapist's decision (--chest-region yes|no, or the
+appointment list's chest_region column), never the words of --areas. Without an answer the
+warning is printed, worded for "if needles were used near ..." rather than claiming that they were.
 """
 
 from __future__ import annotations
@@ -52,16 +53,31 @@ def test_an_aftercare_sheet_without_areas_has_the_chest_warning_first(tmp_path):
     assert " ".join(pages).count(plain(FLAGS["heading"])) == 1, "the warning signs are printed once"
 
 
-def test_areas_away_from_the_chest_still_get_no_chest_warning(tmp_path):
+def test_areas_away_from_the_chest_without_an_answer_still_get_the_warning(tmp_path):
     pdf = make("aftercare", tmp_path / "aftercare.pdf", "--areas", "calf (right)", config=write_config(tmp_path))
     text = " ".join(page_texts(pdf))
     assert "calf (right)" in text
+    assert_warned_for_unknown_areas(text)
+
+
+def test_chest_region_no_leaves_the_warning_out(tmp_path):
+    pdf = make("aftercare", tmp_path / "aftercare.pdf", "--areas", "calf (right)", "--chest-region", "no",
+               config=write_config(tmp_path))
+    text = " ".join(page_texts(pdf))
     assert UNKNOWN_WARNING not in text and KNOWN_WARNING not in text and CHEST_SECTION not in text
     assert "If needles were used near your chest" not in text
 
 
-def test_areas_near_the_chest_still_say_so(tmp_path):
+def test_areas_near_the_chest_without_an_answer_do_not_claim_it(tmp_path):
     pdf = make("aftercare", tmp_path / "aftercare.pdf", "--areas", "neck (left)", config=write_config(tmp_path))
+    pages = page_texts(pdf)
+    assert_warned_for_unknown_areas(" ".join(pages))
+    assert UNKNOWN_WARNING in pages[0]
+
+
+def test_chest_region_yes_says_so(tmp_path):
+    pdf = make("aftercare", tmp_path / "aftercare.pdf", "--areas", "neck (left)", "--chest-region", "yes",
+               config=write_config(tmp_path))
     first = page_texts(pdf)[0]
     assert KNOWN_WARNING in first and UNKNOWN_WARNING not in first
 
@@ -109,8 +125,9 @@ def test_an_emailed_aftercare_sheet_without_areas_has_the_chest_warning(tmp_path
 
 
 @pytest.mark.parametrize("areas", [(), ("neck (left)",), ("calf (right)",)])
-def test_the_template_context_marks_the_chest_section(areas):
-    """``near_chest`` in the template's context: on for unknown areas and areas near the chest."""
+@pytest.mark.parametrize("chest_region", [None, "yes", "no"])
+def test_the_template_context_marks_the_chest_section(areas, chest_region):
+    """``near_chest`` in the template's context: off only when the therapist said no, whatever the areas."""
     import datetime as dt
 
     from patientdocs.load.config import load_config
@@ -121,6 +138,7 @@ def test_the_template_context_marks_the_chest_section(areas):
     config = load_config(REPO / "config.yaml")
     loaded = load_content(REPO / "handouts", "dry-needling", "en")
     visit = make_visit(patient="Ana Lima", date="2026-12-01", dob=None, patient_id=None, therapist="Sam Patel",
-                       today=dt.date(2026, 12, 1), areas=areas)
+                       today=dt.date(2026, 12, 1), areas=areas, chest_region=chest_region)
     context = build_context("aftercare", config, loaded, visit, fingerprint="0" * 12, today=dt.date(2026, 12, 1))
-    assert context["near_chest"] is (not re.search("calf", " ".join(areas)))
+    assert context["near_chest"] is (chest_region != "no")
+    assert context["chest_region"] == (chest_region or "unknown")

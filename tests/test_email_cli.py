@@ -9,6 +9,7 @@ the SMTP password is only in the subprocess's environment.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import email
 import email.policy
@@ -16,10 +17,12 @@ import hashlib
 import io
 import os
 import re
+import signal
 import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 import unicodedata
 from pathlib import Path
@@ -53,7 +56,8 @@ USERNAME = "frontdesk@riverside-physio.example"
 PASSWORD_ENV = "PATIENTDOCS_TEST_SMTP_PASSWORD"
 SMTP_PASSWORD = "Tr0ub4dor-and-3-horses"
 SENDER_ADDRESS = "frontdesk@riverside-physio.example"  # the address in config.yaml's email.smtp.from
-ANA = ("--to", TO, "--patient", PATIENT, "--dob", DOB, "--therapist", "Sam Patel", "--areas", "neck (left)")
+ANA = ("--to", TO, "--patient", PATIENT, "--dob", DOB, "--therapist", "Sam Patel", "--areas", "neck (left)",
+       "--chest-region", "yes")
 # What the email text must never say: the documents' subject stays private.
 CLINICAL_WORDS = ("needle", "needling", "dry", "consent", "aftercare", "risk", "pain", "treatment", "chest",
                   "pneumothorax", "therap", "neck")
@@ -230,7 +234,7 @@ def test_plain_delivery_of_two_locked_documents(servers, tmp_path):
         assert_opens_only_with(data, passphrase)
     text = pdf_text(files["document-1.pdf"], passphrase)
     assert "Prepared for Ana Lima," in text and "neck (left)" in text
-    assert "You had needling near your chest" in text  # the neck was treated
+    assert "You had needling near your chest" in text  # the therapist said the chest region was needled
 
     # The text says how to open them, never the password nor what they are about.
     subject = message["Subject"]
@@ -615,10 +619,69 @@ def test_a_message_the_server_never_confirmed_is_not_called_unsent(servers, tmp_
     result = send(tmp_path, password=None)
     message = the_error(result, 1)
     assert "it may have been delivered. Ask the patient before sending it again" in message
-    assert "Nothing was sent" not in message and "It was not recorded as sent; the PDFs are saved" in message
-    assert records(tmp_path, "emailed") == [] and server.connections == 1
+    assert "Nothing was sent" not in message and "It is recorded as sent but not confirmed; the PDFs are saved" \
+        in message
+    # The attempt is recorded: the patient may have the documents.
+    [attempt] = records(tmp_path, "emailed")
+    assert attempt["server_response"] == "unconfirmed: handed over, but the server did not confirm it"
+    assert attempt["recipient"] == TO and attempt["encryption"] == "passphrase" and server.connections == 1
     # It may have arrived: then the patient needs the passphrase.
     assert re.search(r"^Passphrase for the patient \(if the email did arrive\): [a-z-]+$", result.stdout, re.M)
+
+
+class _Holds(RawServer):
+    """Speaks SMTP until the whole message is in, then never answers it (until the client hangs up)."""
+
+    def __init__(self) -> None:
+        super().__init__("vanish")
+        self.has_message = threading.Event()
+
+    def _vanish(self, conn) -> None:
+        conn.settimeout(20)
+        with contextlib.suppress(OSError), conn, conn.makefile("rb") as lines:
+            conn.sendall(b"220 test ESMTP\r\n")
+            for line in lines:
+                command = line.strip().upper()
+                if command.startswith((b"EHLO", b"HELO")):
+                    conn.sendall(b"250 test\r\n")
+                elif command.startswith((b"MAIL", b"RCPT")):
+                    conn.sendall(b"250 OK\r\n")
+                elif command == b"DATA":
+                    conn.sendall(b"354 go ahead\r\n")
+                    for body in lines:
+                        if body == b".\r\n":
+                            self.has_message.set()
+                            conn.recv(1)  # wait, silent, until the client closes the connection
+                            return
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_stopped_after_the_hand_over_says_it_may_have_been_delivered(servers, tmp_path, stop):
+    server = servers(_Holds())
+    write_config(tmp_path, server.port, timeout=30, retries=0)
+    env = {k: v for k, v in os.environ.items() if k not in ("PATIENTDOCS_DEBUG", "SOURCE_DATE_EPOCH", PASSWORD_ENV)}
+    env.update({"PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH})
+    process = subprocess.Popen([sys.executable, str(GENERATE), "--config", str(tmp_path / "config.yaml"), "email",
+                                "aftercare", *ANA], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    try:
+        assert server.has_message.wait(60), "the message never reached the server"
+        process.send_signal(stop)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    result = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    message = the_error(result, 1)
+    assert message.startswith(f"sending was stopped after the whole message was handed over to the mail server "
+                              f"{HOST}:{server.port}, before the server confirmed it: it may have been delivered. "
+                              "Ask the patient before sending it again. It is recorded as sent but not confirmed; "
+                              "the PDFs are saved: "), message
+    assert "nothing half-written" not in err
+    [attempt] = records(tmp_path, "emailed")
+    assert attempt["server_response"] == "unconfirmed: handed over, but the server did not confirm it"
+    assert re.search(r"^Passphrase for the patient \(if the email did arrive\): [a-z-]+$", out, re.M)
+    history = run(tmp_path, "history")
+    assert f"emailed (unconfirmed) to {TO} (locked: passphrase)" in history.stdout
 
 
 # --- the one-time passphrase: shown once, on a slip if asked, kept nowhere else -------------------------------------
@@ -665,6 +728,24 @@ def test_a_slip_to_hand_to_the_patient(servers, tmp_path):
     assert [p for p in saved_pdfs(tmp_path) if "passphrase" not in p.name] == sorted(
         Path(str(r["file_name"])) for r in records(tmp_path, "saved"))
     assert not list(tmp_path.rglob("*.part"))
+
+
+def test_dry_run_emails_older_than_a_week_are_removed(servers, tmp_path):
+    write_config(tmp_path, free_port())
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    old, recent, other = (outbox / "2026-11-20_ben-okafor_aftercare.eml", outbox / "2026-11-30_cara_info.eml",
+                          outbox / "notes.eml")
+    for path in (old, recent, other):
+        path.write_bytes(b"To: x@example.org\r\n\r\nold")
+    eight_days_ago = time.time() - 8 * 24 * 3600
+    for path in (old, other):
+        os.utime(path, (eight_days_ago, eight_days_ago))
+    result = send(tmp_path, "--dry-run", password=None)
+    assert result.returncode == 0, result.stderr
+    assert not old.exists()  # holds a patient's documents: not kept for ever
+    assert recent.exists() and other.exists()  # a recent one, and a file not named by this tool
+    assert len(list(outbox.glob("*.eml"))) == 3
 
 
 def test_a_dry_run_can_make_the_slip_too(servers, tmp_path):

@@ -29,6 +29,12 @@ KINDS = {
     "aftercare-chest": ("aftercare", "--areas", "neck (left)", "--note", "Heat tonight"),
     "aftercare-knee": ("aftercare", "--areas", "knee (right)", "--next-visit", "2026-12-08"),
     "packet": ("packet",),
+    # Large print (issue 12): the same checks, with risk tables reflowed into stacked rows.
+    "info-large": ("info", "--large-print"),
+    "consent-large": ("consent", "--large-print"),
+    "fillable-large": ("consent", "--fillable", "--large-print"),
+    "aftercare-large": ("aftercare", "--areas", "neck (left)", "--note", "Heat tonight", "--large-print"),
+    "packet-large": ("packet", "--large-print"),
 }
 needs_poppler = pytest.mark.skipif(shutil.which("pdfinfo") is None or shutil.which("pdffonts") is None,
                                    reason="poppler-utils (pdfinfo, pdffonts) is not installed")
@@ -113,10 +119,11 @@ def _text(node: Node) -> str:
     return norm("".join(out))
 
 
-def expected_tree(node: Node, fillable: bool = False) -> list[tuple]:
+def expected_tree(node: Node, fillable: bool = False, large: bool = False) -> list[tuple]:
     """What the structure should hold for each block: (role, text or None, kids), in order.
 
-    A fillable form's fields also hold their widget (poppler shows an "Object")."""
+    A fillable form's fields also hold their widget (poppler shows an "Object"). In large print a
+    table of three or more columns is a paragraph per value, "Heading: value", row after row."""
     out: list[tuple] = []
     widget = [("Object", None, [])] if fillable else []
     for block in node.elements():
@@ -129,12 +136,19 @@ def expected_tree(node: Node, fillable: bool = False) -> list[tuple]:
                                     for label, li in zip(labels, block.elements(), strict=False)]))
         elif tag == "callout":
             title = [("H2", norm(attrs["title"]), [])] if attrs.get("title") else []
-            out.append(("Sect", None, title + expected_tree(block, fillable)))
+            out.append(("Sect", None, title + expected_tree(block, fillable, large)))
         elif tag in ("risk-table", "table"):
             if attrs.get("title"):
                 out.append(("H3", norm(attrs["title"]), []))
             if attrs.get("intro"):
                 out.append(("P", norm(attrs["intro"]), []))
+            heads = [_text(c) for row in block.elements("head") for c in row.elements("cell")]
+            if large and len(heads) >= 3:
+                for row in block.elements():
+                    if row.tag != "head":
+                        out += [("P", f"{label}: {_text(c)}", []) for label, c in
+                                zip(heads, row.elements("cell"), strict=False) if _text(c)]
+                continue
             rows = []
             for row in block.elements():
                 role = "TH" if row.tag == "head" else "TD"
@@ -204,6 +218,9 @@ def _as_tuples(tree: list[tuple]) -> list[tuple]:
     ("fillable", "consent", ["return"], {}),
     ("aftercare-chest", "aftercare", [""], {"areas": ("neck (left)",), "note": "Heat tonight"}),
     ("aftercare-knee", "aftercare", [""], {"areas": ("knee (right)",), "next_visit": "2026-12-08"}),
+    ("info-large", "info", [""], {}),
+    ("consent-large", "consent", ["patient", "clinic"], {}),
+    ("aftercare-large", "aftercare", [""], {"areas": ("neck (left)",), "note": "Heat tonight"}),
 ])
 def test_the_tree_follows_the_documents_xml(made, tmp_path: Path, kind, xml_kind, copies, visit) -> None:
     copy_project(tmp_path)
@@ -211,7 +228,8 @@ def test_the_tree_follows_the_documents_xml(made, tmp_path: Path, kind, xml_kind
     documents = []
     for copy in copies:
         header = [("P", labels[f"{copy}_copy"], [])] if copy else []
-        documents.append(_as_tuples(header + expected_tree(tree, fillable=kind == "fillable")))
+        documents.append(_as_tuples(header + expected_tree(tree, fillable=kind == "fillable",
+                                                           large=kind.endswith("-large"))))
     got = poppler_tree(made[kind])
     assert got[0] == "Document"
     if len(documents) == 1:
@@ -381,6 +399,9 @@ def test_validate_reports_each_kind_tagged(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for kind, pages in (("info", r"\d+ pages"), ("consent", r"\d+ pages per copy"), ("aftercare", r"\d+ pages")):
         wanted = rf"OK  dry-needling/en {kind} \({pages}; tagged: yes, text all tagged, fonts embedded\)"
+        assert any(re.fullmatch(wanted, line) for line in result.stdout.splitlines()), result.stdout
+    for kind in ("info", "consent", "aftercare"):
+        wanted = rf"OK  dry-needling/en {kind} in large print \(\d+ pages( per copy)?; tagged: yes\)"
         assert any(re.fullmatch(wanted, line) for line in result.stdout.splitlines()), result.stdout
 
 

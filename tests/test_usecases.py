@@ -119,11 +119,14 @@ def test_validate_and_content_status(config) -> None:
     # placeholders, see load/typednumbers.PENDING); the other lines are as before.
     lines = [line for line in validate_all(config) if "is typed into the text" not in line.text]
     assert all(line.ok for line in lines)
-    # The demo config's seal uses a demo certificate, which validate warns about (test_seal.py).
-    assert [line.level for line in lines] == ["OK", "WARNING", "OK", "OK", "OK"]
+    # The demo config's seal uses a demo certificate, which validate warns about (test_seal.py); then each
+    # kind in normal and in large print, then the print run's cover sheet.
+    assert [line.level for line in lines] == ["OK", "WARNING", *["OK"] * 7]
     assert lines[1].text.startswith("seal: ")
     assert re.fullmatch(r"dry-needling/en consent \(\d+ pages per copy; tagged: yes, text all tagged, fonts embedded\)",
-                        lines[3].text), lines[3].text
+                        lines[4].text), lines[4].text
+    assert re.fullmatch(r"dry-needling/en consent in large print \(\d+ pages per copy; tagged: yes\)", lines[5].text)
+    assert lines[8].text == "dry-needling/en cover sheet of a print run (1 page)"
     (status,) = content_status(config)
     assert (status.treatment, status.language, status.version, status.language_name) == (
         "dry-needling", "en", "2026.11", "English")

@@ -24,10 +24,11 @@ from patientdocs.errors import PatientDocsError, shown, where
 from patientdocs.kinds import KINDS, PACKET, Registry
 from patientdocs.load.address import is_email
 from patientdocs.load.config import batch_columns, column_key
-from patientdocs.load.visit import clean_text, human_format, parse_date
+from patientdocs.load.visit import clean_text, human_format, parse_date, parse_yes_no
 
 REQUIRED_FIELDS = ("patient_name", "date")
-OPTIONAL_FIELDS = ("time", "dob", "patient_id", "therapist", "language", "email", "documents")
+OPTIONAL_FIELDS = ("time", "dob", "patient_id", "therapist", "language", "email", "documents", "chest_region",
+                   "large_print")
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
 PACKET_DOCUMENTS = KINDS.packet()
@@ -38,7 +39,7 @@ _DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab"}
 _WHAT = {
     "patient_name": "patient name", "date": "date", "time": "time", "dob": "date of birth",
     "patient_id": "patient id", "therapist": "therapist", "language": "language", "email": "email",
-    "documents": "documents",
+    "documents": "documents", "chest_region": "chest region", "large_print": "large print",
 }
 
 _DOCUMENT_SPLIT = re.compile(r"[\s,;+]+")
@@ -73,6 +74,8 @@ class Appointment:
     email: str | None = None
     documents: tuple[str, ...] = PACKET_DOCUMENTS   # canonical order, no duplicates
     key: str = ""                   # unique in the list; ASCII letters, digits, '-' and '_' only
+    chest_region: bool | None = None  # the therapist's yes/no; None: not stated (the warning is printed)
+    large_print: bool | None = None   # None: the clinic's setting (document.large_print)
 
     def visit_kwargs(self) -> dict[str, object]:
         """Keyword arguments for ``patientdocs.load.visit.make_visit``."""
@@ -82,6 +85,7 @@ class Appointment:
             "dob": self.dob.isoformat() if self.dob else None,   # ISO: make_visit always accepts it
             "patient_id": self.patient_id,
             "therapist": self.therapist,
+            "chest_region": self.chest_region,
         }
 
     @property
@@ -246,9 +250,18 @@ def _with_keys(rows: list[Appointment]) -> list[Appointment]:
 
 # -- the file -------------------------------------------------------------------------------------
 
+_MAX_BYTES = 64 * 1024 * 1024  # a day's list is kilobytes; a device such as /dev/zero never ends
+
+
 def _read_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
+        if path.exists() and not path.is_file() and not path.is_dir():  # a pipe would wait forever
+            raise PatientDocsError(f"appointments file '{path}' is not a regular file (a device or a pipe)")
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_BYTES + 1)
+        if len(raw) > _MAX_BYTES:
+            raise PatientDocsError(f"appointments file '{path}' is larger than {_MAX_BYTES // (1024 * 1024)} MB; "
+                                   "is it the right file?")
     except FileNotFoundError:
         raise PatientDocsError(f"appointments file '{path}' not found") from None
     except IsADirectoryError:
@@ -261,7 +274,7 @@ def _read_text(path: Path) -> str:
         except UnicodeDecodeError:
             raise PatientDocsError(f"cannot read {path}: it starts like UTF-16 text but is damaged; "
                                    f"save it as CSV UTF-8") from None
-    if not raw.startswith(codecs.BOM_UTF8) and b"\x00" in raw[:1000]:
+    if not raw.startswith(codecs.BOM_UTF8) and _nul_every_other(raw[:1000]):
         # Without its mark, UTF-16 English text is valid UTF-8 with a NUL after every letter.
         raise PatientDocsError(f"cannot read {path}: it looks like UTF-16 text without a byte-order mark; "
                                f"save it as CSV UTF-8")
@@ -269,6 +282,11 @@ def _read_text(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PatientDocsError(f"cannot read {path}: it is not UTF-8 text (save it as CSV UTF-8)") from None
+
+
+def _nul_every_other(head: bytes) -> bool:
+    """NULs in every other byte, as in UTF-16 English text; a stray NUL or two is not that."""
+    return max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4
 
 
 def _without_stray_carriage_returns(text: str) -> tuple[str, list[int]]:
@@ -430,11 +448,21 @@ class _RowChecker:
         language = self.language(row.get("language", ""), problems)
         email = self.email(text("email"), problems)
         documents = self.documents_of(row.get("documents", ""), problems)
+        chest_region = self.yes_no(row, "chest_region", problems)
+        large_print = self.yes_no(row, "large_print", problems)
         if problems or name is None or date is None:
             # A refused name is still shown (its invisible characters as "?"), so staff can find the row.
             return RowProblem(line, "; ".join(problems), name or _visible(row.get("patient_name", "")) or None)
         return Appointment(line=line, date=date, patient_name=name, time=time, dob=dob, patient_id=patient_id,
-                           therapist=therapist, language=language, email=email, documents=documents)
+                           therapist=therapist, language=language, email=email, documents=documents,
+                           chest_region=chest_region, large_print=large_print)
+
+    def yes_no(self, row: dict[str, str], fld: str, problems: list[str]) -> bool | None:
+        try:
+            return parse_yes_no(row.get(fld, ""), _WHAT[fld])
+        except PatientDocsError as exc:
+            problems.append(exc.message)
+            return None
 
     def date(self, line: int, value: str, what: str, problems: list[str], *,
              required: bool = False) -> dt.date | None:

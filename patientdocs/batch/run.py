@@ -34,10 +34,11 @@ class Job:
 
     def request(self, fingerprint: str, duplex: bool, expired: bool = False) -> str:
         """A digest of everything the file is made from: a corrected row, new content or a changed
-        setting (all in ``fingerprint``) makes it anew, and so does a "past its review date" banner."""
+        setting (all in ``fingerprint``, which also holds whether it is in large print) makes it anew,
+        and so does a "past its review date" banner."""
         a = self.appointment
         parts = (a.date, a.time, a.patient_name, a.dob, a.patient_id, a.therapist, a.language, a.documents,
-                 self.treatment, fingerprint, duplex, expired)
+                 self.treatment, fingerprint, duplex, expired, a.chest_region)
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
@@ -54,6 +55,10 @@ class RunSettings:
     config_path: Path
     allow_expired: bool
     duplex: bool
+    username: str | None = None  # who started the run (the web page's account), kept in each record
+    # "spawn" from a program with threads (the web page): a forked worker would inherit another
+    # thread's SQLite locks mid-transaction. None: fork where there is one (quick to start).
+    start_method: str | None = None
 
 
 # --- worker side ------------------------------------------------------------------------------------
@@ -72,12 +77,37 @@ def _start_worker(settings: RunSettings) -> None:
         # The pool stops a broken worker with SIGTERM and waits for it: the CLI's "stop like
         # Ctrl-C" handler, inherited by fork, would let a worker catch that and live on.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _exit_with_parent()
     config = load_config(settings.config_path)
     _WORKER["config"] = config
     _WORKER["pipeline"] = Pipeline(config, allow_expired=settings.allow_expired, shared_fonts=True)
     _WORKER["records"] = Records(config.records_path)
     _WORKER["duplex"] = settings.duplex
+    _WORKER["username"] = settings.username
     fonts.register()
+
+
+def _exit_with_parent() -> None:
+    """A worker ends when the run that started it dies (killed, crashed): left alone, it would wait
+    for work forever, holding the fonts, the records database and the output folder's lock."""
+    import contextlib
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        # Linux: the kernel sends SIGTERM the moment the parent dies (PR_SET_PDEATHSIG = 1).
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+    def watch() -> None:  # elsewhere, and for a parent that died before the line above
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _already_made(job: Job, request: str) -> bool:
@@ -102,7 +132,8 @@ def _make(job: Job) -> Outcome:
         pipeline = _WORKER["pipeline"]
         appointment = job.appointment
         loaded = pipeline.content(job.treatment, appointment.language)  # type: ignore[attr-defined]
-        request = job.request(pipeline.fingerprint(loaded), bool(_WORKER["duplex"]),  # type: ignore[attr-defined]
+        large = pipeline.large_print(appointment.large_print)  # type: ignore[attr-defined]
+        request = job.request(pipeline.fingerprint(loaded, large), bool(_WORKER["duplex"]),  # type: ignore[attr-defined]
                               loaded.expired(pipeline.today))  # type: ignore[attr-defined]
         if _already_made(job, request):
             import pikepdf
@@ -117,9 +148,9 @@ def _make(job: Job) -> Outcome:
         sections = pipeline.kinds.sections(appointment.documents)  # type: ignore[attr-defined]
         rendered = pipeline.render(sections, visit,  # type: ignore[attr-defined]
                                    treatment=job.treatment, language=appointment.language,
-                                   duplex=bool(_WORKER["duplex"]), request=request)
+                                   duplex=bool(_WORKER["duplex"]), request=request, large_print=large)
         new = records_for(rendered, visit, channel="printed", file_name=str(job.target),
-                          patient_key=job.identity or None)
+                          patient_key=job.identity or None, username=_WORKER.get("username"))  # type: ignore[arg-type]
         save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]
         return Outcome(job, pages=rendered.pages)
     except PatientDocsError as exc:
@@ -198,7 +229,7 @@ def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[O
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = settings.start_method or ("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                    initializer=_start_worker, initargs=(settings,))
     lost = "not made: the process making it stopped unexpectedly; run the same command again to make it"
@@ -281,13 +312,21 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def likely_dates(appointments: AppointmentList) -> list[dt.date]:
+    """Row dates in years a visit can be in: a row dated 9999 is not made, and must not set the run's dates."""
+    from patientdocs.load.visit import FIRST_YEAR, LAST_YEAR
+
+    return sorted({a.date for a in appointments.rows if FIRST_YEAR <= a.date.year <= LAST_YEAR})
+
+
 def run_date(appointments: AppointmentList) -> dt.date:
     from patientdocs.render.pipeline import today
 
-    dates = sorted({a.date for a in appointments.rows})
+    dates = likely_dates(appointments)
     return dates[0] if dates else today()
 
 
 def last_date(appointments: AppointmentList) -> dt.date:
     """The latest appointment date: a list that spans several days says so on its cover."""
-    return max((a.date for a in appointments.rows), default=run_date(appointments))
+    dates = likely_dates(appointments)
+    return dates[-1] if dates else run_date(appointments)

@@ -57,6 +57,9 @@ def batch(ctx: click.Context, appointments: Path, output: Path | None, workers: 
         result = print_day(config, plan, workers=workers, duplex=duplex, progress=progress)
     click.echo(f"Made {result.made} of {count_of(result.total, 'appointment')}"
                + (f" ({result.reused} already made by an earlier run)" if result.reused else "")
-               + (f"; {result.failed} not made, see {result.report}" if result.failed else "")
-               + f". Print {result.print_all}.")
-    sys.exit(Exit.SOME_FAILED if result.failed else Exit.OK)
+               + (f"; {result.failed} not made" + (f", see {result.report}" if result.report else "")
+                  if result.failed else "")
+               + (f". Print {result.print_all}." if result.print_all else "."))
+    if result.problem:  # the files are made; what to print could not be written (a full disk)
+        click.echo(f"Error: {result.problem}", err=True)
+    sys.exit(Exit.SOME_FAILED if result.failed or result.problem else Exit.OK)

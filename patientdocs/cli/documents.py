@@ -22,6 +22,9 @@ def visit_options(func):
         click.option("--date", "-d", metavar="YYYY-MM-DD", help="Date of the visit. Default: today."),
         click.option("--lang", metavar="CODE", help="Language of the document, for example en. See 'list'."),
         click.option("--treatment", metavar="NAME", help="Treatment. Default: dry-needling. See 'list'."),
+        click.option("--large-print/--no-large-print", default=None,
+                     help="Large print: 16-18 pt text, 1.5 line spacing, wide tables as stacked rows. "
+                          "Default: document.large_print in config.yaml."),
         click.option("--allow-expired", is_flag=True,
                      help="Print even if the content is past its review date (a warning is printed on it)."),
         click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
@@ -42,6 +45,10 @@ def aftercare_options(func):
         click.option("--next-visit", metavar="YYYY-MM-DD", help="Date of the next appointment."),
         click.option("--note", metavar="TEXT",
                      help="A short personal note from the therapist (one line, up to 1000 characters)."),
+        click.option("--chest-region", metavar="yes|no",
+                     help="Were needles used near the chest wall, upper back, neck or shoulder? yes: the sheet "
+                          "says so and warns about a collapsed lung. no: no chest warning. Not given: the "
+                          "warning is printed for 'if needles were used near ...'."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -60,7 +67,14 @@ def visit_input(params: dict[str, Any]):
     return VisitInput(patient=params["patient"], dob=params.get("dob"), patient_id=params.get("patient_id"),
                       therapist=params.get("therapist"), date=params.get("date"), language=params.get("lang"),
                       treatment=params.get("treatment"), areas=tuple(params.get("areas") or ()),
-                      estim=bool(params.get("estim")), next_visit=params.get("next_visit"), note=params.get("note"))
+                      estim=bool(params.get("estim")), next_visit=params.get("next_visit"), note=params.get("note"),
+                      chest_region=params.get("chest_region"), large_print=params.get("large_print"))
+
+
+def show_hints(hints: tuple[str, ...]) -> None:
+    """Notes for the person at the screen, on stderr (the file is made all the same)."""
+    for hint in hints:
+        click.echo(f"Hint: {hint}", err=True)
 
 
 def make_one(ctx: click.Context, kind: str, params: dict[str, Any], *, duplex: bool | None = None,
@@ -72,6 +86,7 @@ def make_one(ctx: click.Context, kind: str, params: dict[str, Any], *, duplex: b
                                                   duplex=duplex, fillable=fillable,
                                                   allow_expired=params.get("allow_expired", False)))
     click.echo(f"Saved {saved.path} ({count_of(saved.pages, 'page')})")
+    show_hints(saved.hints)
 
 
 @main.command(short_help="Make the information sheet.")
@@ -113,7 +128,8 @@ def aftercare(ctx: click.Context, **params: Any) -> None:
     \b
     Example:
       python generate.py aftercare --patient "Ana Lima" --therapist "Sam Patel" \\
-          --areas "neck (left)" --areas "upper trapezius (both)" --next-visit 2026-12-08
+          --areas "neck (left)" --areas "upper trapezius (both)" --chest-region yes --next-visit 2026-12-08
+    Whether needles went near the chest is yours to say (--chest-region): the areas never decide.
     """
     make_one(ctx, "aftercare", params)
 

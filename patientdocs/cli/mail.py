@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from patientdocs.cli import load_config, main
-from patientdocs.cli.documents import aftercare_options, visit_input, visit_options
+from patientdocs.cli.documents import aftercare_options, show_hints, visit_input, visit_options
 from patientdocs.errors import PatientDocsError
 
 
@@ -73,3 +73,4 @@ def email_command(ctx: click.Context, document: str, recipient: str, also: tuple
         click.echo(f"Sent {sent.documents} document(s) to {sent.recipient}"
                    + how.get(sent.encryption, " (locked with the password rule in config.yaml)"))
     _hand_over(sent.handover)
+    show_hints(sent.hints)

@@ -20,6 +20,11 @@ def _lock(row: dict[str, Any]) -> str:
     return " (not locked)" if policy == "none" else f" (locked: {policy})"
 
 
+def _unconfirmed(row: dict[str, Any]) -> str:
+    """An email handed over that the server never confirmed: it may or may not have arrived."""
+    return " (unconfirmed)" if str(row.get("server_response") or "").startswith("unconfirmed") else ""
+
+
 @main.command(short_help="List the documents made and sent.")
 @click.option("--patient-id", metavar="ID", help="Only this patient's documents.")
 @click.option("--date", "on_date", metavar="YYYY-MM-DD", help="Only documents for visits on this day.")
@@ -51,7 +56,8 @@ def history(ctx: click.Context, patient_id: str | None, on_date: str | None, as_
     table = [header] + [(r["created_at"].replace("T", " ")[:16], r["visit_date"] or "-", r["patient_id"] or "-",
                          termtext.isolated(termtext.clipped(r["patient_name"], 40)),  # --json keeps it whole
                          r["kind"], r["language"], r["content_version"], r["fingerprint"],
-                         r["channel"] + (f" to {r['recipient']}" if r["recipient"] else "") + _lock(r),
+                         r["channel"] + _unconfirmed(r) + (f" to {r['recipient']}" if r["recipient"] else "")
+                         + _lock(r),
                          r["sha256"][:12])
                         for r in rows]
     widths = [max(termtext.width(str(row[i])) for row in table) for i in range(len(header))]

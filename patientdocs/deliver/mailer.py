@@ -233,6 +233,8 @@ class _Recording:
 
     data_reply: tuple[int, bytes] | None = None
     handed_over = False
+    # The end of the message is being written: stopped now, the server may already have all of it.
+    ending = False
     _in_data = False
 
     def data(self, msg):  # type: ignore[no-untyped-def]
@@ -245,8 +247,10 @@ class _Recording:
         return code, text
 
     def send(self, s):  # type: ignore[no-untyped-def]
+        last = self._in_data and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n")
+        self.ending = self.ending or last
         super().send(s)  # type: ignore[misc]
-        if self._in_data and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+        if last:
             self.handed_over = True
 
 
@@ -436,6 +440,15 @@ def _send_once(message: EmailMessage, smtp: Smtp, password: str | None, context:
         if client is not None:
             client.close()
         raise
+    except KeyboardInterrupt:  # Ctrl-C, or kill (SIGTERM): see cli._stop_cleanly_on_terminate
+        if client is not None:
+            client.close()
+        if client is not None and client.ending and client.data_reply is None:
+            # Like a broken connection after the hand-over: the server may deliver it all the same.
+            raise _AttemptError(f"sending was stopped after the whole message was handed over to the mail server "
+                                f"{smtp.host}:{smtp.port}, before the server confirmed it: it may have been "
+                                "delivered. Ask the patient before sending it again", code="unconfirmed") from None
+        raise
     except Exception as exc:
         if client is not None:
             client.close()
@@ -452,7 +465,7 @@ def _send_once(message: EmailMessage, smtp: Smtp, password: str | None, context:
     # The message is accepted: a problem saying goodbye must not make it look unsent (and resent).
     try:
         client.quit()
-    except (smtplib.SMTPException, OSError):
+    except (smtplib.SMTPException, OSError, KeyboardInterrupt):  # stopped now: it is sent all the same
         client.close()
     return reply
 

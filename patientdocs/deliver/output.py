@@ -8,6 +8,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,6 +56,8 @@ def inside(folder: Path, name: str) -> Path:
 def check_writable(path: Path) -> None:
     """Fail before any work is done if ``path`` cannot be written."""
     folder = path.parent if str(path.parent) else Path(".")
+    if str(path) == "-":  # the usual "standard output": a PDF is not written to a terminal
+        raise PatientDocsError("cannot write '-': the document is saved as a file; give a file name ending in .pdf")
     if path.is_dir():
         raise PatientDocsError(f"cannot write '{path}': it is a folder; give a file name ending in .pdf")
     if path.exists() and not path.is_file():  # /dev/full, a pipe: replacing it would break the system
@@ -76,6 +79,47 @@ def check_folder_writable(folder: Path, what: str | None = None) -> None:
         raise PatientDocsError(f"{what or f'cannot write in {folder}'}: {reason} ('{folder}')") from None
     os.close(fd)
     remove_quietly(Path(probe))
+
+
+LOCK_NAME = f"{TEMP_PREFIX}run.lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the folder's lock for one print run, or refuse at once if another run holds it.
+
+    Two runs into one folder would clear each other's temporary files and half-made print-all.pdf.
+    The lock is the kernel's (flock), so a run that is killed or crashes lets go of it by itself.
+    The lock file is removed when the run ends; a run that locked a file just removed (the inode
+    no longer at the path) takes the new one instead, so two runs never hold two different files."""
+    import fcntl
+
+    path = folder / LOCK_NAME
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+        except OSError as exc:
+            raise PatientDocsError(f"cannot write in {folder} ({exc.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise PatientDocsError(f"another run is making {folder} now; wait until it has finished, or "
+                                   "choose another folder with -o") from None
+        held = os.fstat(fd)
+        try:
+            now = os.stat(path)
+        except FileNotFoundError:
+            now = None
+        if now is not None and (now.st_ino, now.st_dev) == (held.st_ino, held.st_dev):
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # still holding the lock: see above
+        os.close(fd)
 
 
 def temp_name(path: Path, tag: str) -> Path:

@@ -20,8 +20,10 @@ from patientdocs.errors import PatientDocsError
 
 
 def render_slip(*, clinic_name: str, clinic_phone: str, brand_colour: str, paper: str, patient: str,
-                recipient: str, passphrase: str, day: dt.date, documents: int) -> bytes:
-    """The slip as a PDF: who it is for, where the documents went, the passphrase in large letters."""
+                recipient: str, passphrase: str, day: dt.date, documents: int, large_print: bool = False) -> bytes:
+    """The slip as a PDF: who it is for, where the documents went, the passphrase in large letters.
+
+    ``large_print``: like the documents it goes with, 16 pt text with 1.5 line spacing."""
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
@@ -32,9 +34,11 @@ def render_slip(*, clinic_name: str, clinic_phone: str, brand_colour: str, paper
 
     fonts.register()
     brand = colors.HexColor(brand_colour)
-    body = ParagraphStyle("slip", fontName=fonts.MAIN, fontSize=13, leading=17, spaceAfter=5)
-    head = ParagraphStyle("slip_head", parent=body, fontName=fonts.MAIN + "-Bold", fontSize=16, leading=20,
-                          textColor=brand)
+    text, title = (16, 19) if large_print else (13, 16)
+    body = ParagraphStyle("slip", fontName=fonts.MAIN, fontSize=text, leading=text * 1.5 if large_print else 17,
+                          spaceAfter=5)
+    head = ParagraphStyle("slip_head", parent=body, fontName=fonts.MAIN + "-Bold", fontSize=title,
+                          leading=title * 1.25, textColor=brand)
     # Atkinson Hyperlegible tells l, I and 1 apart; large, so it is read and typed without mistakes.
     # On one line, never broken at a hyphen: a long passphrase is set smaller instead.
     from reportlab.pdfbase.pdfmetrics import stringWidth

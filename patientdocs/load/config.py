@@ -18,17 +18,18 @@ DEFAULT_CONFIG = "config.yaml"
 _MONTH_FIRST = {"en-US"}  # locales that write the month before the day
 
 BATCH_FIELDS = ("date", "time", "patient_name", "dob", "patient_id", "therapist", "language", "email",
-                "documents")
+                "documents", "chest_region", "large_print")
 
 
 @record
 class Clinic:
-    name: str = spec(min_length=1)
-    address: list[str] = spec(min_length=1)
-    phone: str = spec(min_length=1)
-    emergency_number: str = spec(min_length=1)
-    email: str | None = None
-    website: str | None = None
+    # Printed on one line each, in the page header and the warnings.
+    name: str = spec(min_length=1, one_line=True)
+    address: list[str] = spec(min_length=1, one_line=True)
+    phone: str = spec(min_length=1, one_line=True)
+    emergency_number: str = spec(min_length=1, one_line=True)
+    email: str | None = spec(default=None, one_line=True)
+    website: str | None = spec(default=None, one_line=True)
     out_of_hours: str = ""
     logo: Path | None = None
     # Checked with the other keys, so every problem in the file is reported in one go.
@@ -37,6 +38,30 @@ class Clinic:
     # Which country's words (en-GB, en-US): a treatment's overlay of that name (handouts/<treatment>/
     # en-US.yaml) is merged over its language file. None: the language file as it is.
     locale: str | None = spec(default=None, pattern=r"[a-z]{2,3}-[A-Z]{2}", like="a locale like en-GB or en-US")
+
+    def problems(self) -> list[str]:
+        # Headings and the clinic's name are printed in this colour on white paper.
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.brand_colour):
+            return []  # said by the pattern
+        ratio = _contrast_on_white(self.brand_colour)
+        if ratio < MIN_CONTRAST:
+            return [f"brand_colour: '{self.brand_colour}' is too light to read on white paper (contrast "
+                    f"{ratio:.2f}:1, at least {MIN_CONTRAST}:1 is needed); choose a darker colour, like #1f5f8b"]
+        return []
+
+
+MIN_CONTRAST = 4.5  # WCAG 2 AA for text
+
+
+def _contrast_on_white(colour: str) -> float:
+    """WCAG 2 contrast ratio of ``#rrggbb`` against white."""
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
 
 
 @record
@@ -47,6 +72,15 @@ class DocumentSettings:
     # The order of a date the patient writes by hand (the guide printed on date lines). None: from
     # clinic.locale (month first for en-US, day first otherwise).
     date_order: Literal["DMY", "MDY", "YMD"] | None = None
+    # Every document in large print, unless --large-print/--no-large-print or a large_print column
+    # says otherwise: body text at large_print_size (or font_size, if larger), 1.5 line spacing,
+    # wide tables reflowed into stacked rows.
+    large_print: bool = False
+    large_print_size: float = spec(default=16.0, ge=16, le=18)
+
+    def large(self, wanted: bool | None) -> bool:
+        """Whether a document is in large print: what was asked for, else the clinic's setting."""
+        return self.large_print if wanted is None else wanted
 
 
 @record
@@ -131,11 +165,25 @@ class Batch:
     workers: int | None = spec(default=None, ge=1, le=64)
 
     def problems(self) -> list[str]:
+        found = []
         try:
             batch_columns(self.columns)
         except PatientDocsError as exc:
-            return [exc.message.removeprefix("batch.")]
-        return []
+            found.append(exc.message.removeprefix("batch."))
+        found += [f"date_formats: '{fmt}' is not a date format with day, month and year (for example "
+                  "%d/%m/%Y for 01/12/2026)" for fmt in self.date_formats if not _reads_back(fmt)]
+        return found
+
+
+def _reads_back(fmt: str) -> bool:
+    """A date format that writes a date and reads the same date back (so it has day, month and year)."""
+    import datetime as dt  # only for a clinic that sets formats: strptime costs ~2 ms to load
+
+    probe = dt.date(2026, 12, 31)
+    try:
+        return dt.datetime.strptime(probe.strftime(fmt), fmt).date() == probe
+    except ValueError:
+        return False
 
 
 def column_key(name: str) -> str:
@@ -315,7 +363,8 @@ def load_config(path: Path) -> Config:
     logo = config.logo_path
     if logo is not None and not logo.is_file():
         loc = ("clinic", "logo")
-        raise PatientDocsError(f"clinic.logo: file '{logo}' not found", source=path, line=_line_of(path, text, loc))
+        what = "is a folder, not a file" if logo.is_dir() else "is not a file" if logo.exists() else "not found"
+        raise PatientDocsError(f"clinic.logo: file '{logo}' {what}", source=path, line=_line_of(path, text, loc))
     smtp = config.email.smtp
     if smtp is not None and smtp.ca_file is not None and not config.resolve(smtp.ca_file).is_file():
         loc = ("email", "smtp", "ca_file")

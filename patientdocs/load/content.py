@@ -104,6 +104,12 @@ class Risk:
                 return ["a risk with reports_only: true needs a source"]
         elif not self.estimates:
             return ["needs at least one estimate (count, per, of, source) or reports_only: true"]
+        # The estimates print as one phrase with the first one's qualifier: "about" and "fewer than"
+        # mixed, one would be dropped without a word.
+        qualifiers = list(dict.fromkeys(e.qualifier for e in self.estimates))
+        if len(qualifiers) > 1:
+            return [f"estimates: qualifier {' and '.join(repr(q) for q in qualifiers)} are mixed, but one phrase is "
+                    "printed for them all; give every estimate of this risk the same qualifier, or split the risk"]
         return []
 
     @property
@@ -196,13 +202,19 @@ class ConsentForm:
 class RedFlags:
     heading: str
     emergency: list[str] = spec(min_length=1)
-    chest_warning: str  # the areas treated name a place near the chest
-    # No areas given (a day's batch list has none): the warning cannot say where needles went,
-    # and is printed anyway, because a collapsed lung must never go unmentioned.
+    chest_warning: str  # the therapist said the chest region was needled (--chest-region yes)
+    # Not stated (no --chest-region, an empty chest_region column): the warning cannot say where
+    # needles went, and is printed anyway, because a collapsed lung must never go unmentioned.
     chest_warning_areas_unknown: str
     call_clinic: list[str] = spec(min_length=1)
     emergency_intro: str = ""
     call_clinic_intro: str = ""
+    emergency_actions: str = ""  # what to do and not do on the way to emergency care
+    # What to tell the emergency service; {date} is the visit's date. The first only on "yes".
+    tell_them_chest: str = ""
+    tell_them: str = ""
+    call_clinic_estim: str = ""  # an item of call_clinic, when electrical stimulation was used
+    keep_sheet: str = ""
 
 
 @record
@@ -210,6 +222,7 @@ class Aftercare:
     title: str
     sections: list[Section] = spec(min_length=1)
     red_flags: RedFlags
+    # Words that make the tool ask the therapist about the chest region; they never decide.
     chest_areas: list[str] = spec(min_length=1)
     intro: str = ""
 

@@ -72,6 +72,7 @@ def remember(kind: str, path: Path, raw: bytes, expected: type[T], build: Callab
         with open(entry, "rb") as handle:
             kept = pickle.load(handle)
         if isinstance(kept, expected):
+            _touch(entry)
             return kept
     except Exception:  # a missing or bad entry must never stop the tool; it is rebuilt
         pass
@@ -85,7 +86,18 @@ def remember(kind: str, path: Path, raw: bytes, expected: type[T], build: Callab
         temporary.unlink(missing_ok=True)
         return result
     _forget_older(folder, entry)
+    from patientdocs.cachedir import prune
+
+    prune(folder, "*.pickle")
     return result
+
+
+def _touch(entry: Path) -> None:
+    """Mark an entry as used, so pruning (see cachedir.prune) keeps what is in use."""
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        os.utime(entry)
 
 
 def _forget_older(folder: Path, entry: Path) -> None:

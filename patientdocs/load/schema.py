@@ -34,10 +34,12 @@ class Problem:
 
 def spec(*, alias: str | None = None, min_length: int | None = None, ge: float | None = None,
          gt: float | None = None, le: float | None = None, pattern: str | None = None, like: str | None = None,
-         default: Any = dataclasses.MISSING, default_factory: Any = dataclasses.MISSING) -> Any:
-    """A dataclass field with validation limits (and an optional YAML key different from its name)."""
+         one_line: bool | None = None, default: Any = dataclasses.MISSING,
+         default_factory: Any = dataclasses.MISSING) -> Any:
+    """A dataclass field with validation limits (and an optional YAML key different from its name).
+    ``one_line``: text printed on one line (a header), where a line break would print as a box."""
     meta = {k: v for k, v in (("alias", alias), ("min_length", min_length), ("ge", ge), ("gt", gt), ("le", le),
-                              ("pattern", pattern), ("like", like)) if v is not None}
+                              ("pattern", pattern), ("like", like), ("one_line", one_line)) if v is not None}
     if default_factory is not dataclasses.MISSING:
         return dataclasses.field(default_factory=default_factory, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
@@ -90,7 +92,8 @@ def _convert(tp: Any, value: Any, loc: Loc, meta: dict[str, Any], out: list[Prob
             out.append(Problem(loc, f"must be {_type_name(tp)}"))
             return []
         (item,) = typing.get_args(tp)
-        result = [_convert(item, v, (*loc, i), {}, out) for i, v in enumerate(value)]
+        each = {"one_line": True} if meta.get("one_line") else {}
+        result = [_convert(item, v, (*loc, i), each, out) for i, v in enumerate(value)]
         _check_limits(result, loc, meta, out)
         return result
     if origin is dict:
@@ -117,6 +120,10 @@ def _scalar(tp: Any, value: Any, loc: Loc, meta: dict[str, Any], out: list[Probl
             ok = False
         else:
             value = str(value)
+            problem = _unprintable(value, one_line=bool(meta.get("one_line")))
+            if problem:
+                out.append(Problem(loc, problem))
+                return value
     elif tp is bool:
         ok = isinstance(value, bool)
     elif tp is int:
@@ -144,6 +151,25 @@ def _scalar(tp: Any, value: Any, loc: Loc, meta: dict[str, Any], out: list[Probl
     return value
 
 
+def _unprintable(text: str, *, one_line: bool) -> str | None:
+    """The patient fields' rule for every text of the settings and content: control characters, NUL,
+    direction overrides and other invisible marks print as boxes or reorder the line, so they are
+    refused. A line break is kept where text is laid out in paragraphs (YAML's ``|`` blocks)."""
+    import unicodedata
+
+    from patientdocs.load.visit import _UNPRINTABLE, _describe, _joins
+
+    if text.isascii() and text.isprintable():
+        return None  # nearly every value: nothing to look at
+    text = text.strip("\n") if one_line else text
+    bad = sorted({c for i, c in enumerate(text) if (unicodedata.category(c) in _UNPRINTABLE
+                                                      and not (c == "\n" and not one_line) and not _joins(text, i))})
+    if not bad:
+        return None
+    codes = ", ".join(_describe(c) for c in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+    return f"contains characters that cannot be printed: {codes}; retype it"
+
+
 def _check_limits(value: Any, loc: Loc, meta: dict[str, Any], out: list[Problem]) -> None:
     if "min_length" in meta and len(value) < meta["min_length"]:
         out.append(Problem(loc, "must not be empty" if meta["min_length"] == 1
@@ -167,7 +193,13 @@ def _build(cls: type[T], data: Any, loc: Loc, out: list[Problem]) -> T | None:
     fields = [f for f in dataclasses.fields(cls) if f.init]
     keys = {f.metadata.get("alias", f.name): f for f in fields}
     for key in data:
-        if key not in keys:
+        if not isinstance(key, str):
+            # 7:, true: or ~: as a key: shown as typed, not as a list position ("[8]") or "None".
+            written = "~ (an empty key)" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
+            where = f" in '{dotted(loc)}'" if loc else ""
+            out.append(Problem((*loc, key), f"unknown key '{written}'{where}: a key is a name, not a number, "
+                                            "true/false or empty (check the spelling)"))
+        elif key not in keys:
             out.append(Problem((*loc, key), f"unknown key '{dotted((*loc, key))}' (check the spelling)"))
     before = len(out)
     values = {}

@@ -17,6 +17,7 @@ MAX_FIELD = 200
 # A visit far outside these years is a typing or export error (0001-01-01, 9999-12-31, 2206).
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 MAX_AGE = 125
+MAX_NEXT_VISIT_DAYS = 366  # a follow-up is weeks away: years away is a typing slip
 # What strptime's %Y-%m-%d accepts: four-digit year, month and day with or without a zero.
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
@@ -25,12 +26,13 @@ _STRFTIME_HUMAN = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon"
 
 
 def today() -> dt.date:
-    """Today, or the reproducible build date when SOURCE_DATE_EPOCH is set."""
+    """Today, or the day of SOURCE_DATE_EPOCH when it is set: in both cases the clinic's own (local)
+    day, as the clock on the wall shows it, not the day in UTC."""
     import os
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        return dt.datetime.fromtimestamp(int(epoch)).date()
     return dt.date.today()
 
 
@@ -142,6 +144,25 @@ def clean_text(value: str | None, what: str, *, required: bool = False,
     return text
 
 
+# How a yes/no column or option may be written ("Y", "true", "1", ...); empty means not stated.
+_YES = frozenset({"yes", "y", "true", "t", "1", "x", "ja", "oui", "si", "sí"})
+_NO = frozenset({"no", "n", "false", "f", "0", "nein", "non"})
+
+
+def parse_yes_no(value: str | bool | None, what: str) -> bool | None:
+    """``yes``/``no`` as typed or exported (Y, N, true, 1, ...): True, False, or None when empty."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = value.strip().casefold()
+    if not text:
+        return None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise PatientDocsError(f"{what} '{shown(value.strip())}' is not yes or no (write yes or no, or leave it empty)")
+
+
 @frozen
 class Visit:
     patient: str
@@ -154,12 +175,16 @@ class Visit:
     note: str | None = None
     next_visit: dt.date | None = None
     interpreter: str | None = None
+    # The therapist's answer to "did you needle near the chest wall, upper back, neck or
+    # shoulder?": None when not stated, and then the sheet warns as if they did.
+    chest_region: bool | None = None
 
     def as_context(self) -> dict[str, object]:
         return {
             "patient": self.patient, "date": self.date, "dob": self.dob, "patient_id": self.patient_id,
             "therapist": self.therapist, "areas": list(self.areas), "estim": self.estim, "note": self.note,
             "next_visit": self.next_visit, "interpreter": self.interpreter,
+            "chest_region": self.chest_region,
         }
 
 
@@ -177,6 +202,7 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
                patient_id: str | None = None, therapist: str | None = None,
                areas: tuple[str, ...] = (), estim: bool = False, note: str | None = None,
                next_visit: str | None = None, interpreter: str | None = None,
+               chest_region: str | bool | None = None,
                today: dt.date | None = None, date_formats: tuple[str, ...] = ()) -> Visit:
     """Build a Visit from user text, with one clear error for the first bad value."""
     name = _tagged("patient", lambda: clean_text(patient, "patient name", required=True))
@@ -185,6 +211,9 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
         visit_date = date
     elif date:
         visit_date = _tagged("date", lambda: parse_date(date, "date", date_formats))
+    elif date is not None:  # typed, but empty: not the same as leaving it out
+        raise PatientDocsError("date is empty; give the visit's date as YYYY-MM-DD, or leave it out for today",
+                               field="date")
     else:
         visit_date = today or dt.date.today()
     if not FIRST_YEAR <= visit_date.year <= LAST_YEAR:
@@ -202,6 +231,9 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
     if following and following <= visit_date:
         raise PatientDocsError(f"next visit {following.isoformat()} is not after this visit ({visit_date.isoformat()})",
                                field="next_visit")
+    if following and (following - visit_date).days > MAX_NEXT_VISIT_DAYS:
+        raise PatientDocsError(f"next visit {following.isoformat()} is more than a year after this visit "
+                               f"({visit_date.isoformat()}); check the date", field="next_visit")
     return Visit(
         patient=name,
         date=visit_date,
@@ -213,4 +245,5 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
         note=_tagged("note", lambda: clean_text(note, "note", max_len=1000)),
         next_visit=following,
         interpreter=_tagged("interpreter", lambda: clean_text(interpreter, "interpreter")),
+        chest_region=_tagged("chest_region", lambda: parse_yes_no(chest_region, "chest region")),
     )

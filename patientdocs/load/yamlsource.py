@@ -63,13 +63,29 @@ class Document:
         return PatientDocsError(message, source=self.path, line=self.line_of(loc))
 
 
+def _key(node: yaml.Node) -> Any:
+    """A mapping key as the data holds it (``7:`` is the number 7, ``~:`` None), to find its line."""
+    value = node.value
+    if not isinstance(node, yaml.ScalarNode):
+        return value
+    if node.tag == "tag:yaml.org,2002:int":
+        return int(value)
+    if node.tag == "tag:yaml.org,2002:float":
+        return float(value)
+    if node.tag == "tag:yaml.org,2002:bool":
+        return value.lower() == "true"
+    if node.tag == "tag:yaml.org,2002:null":
+        return None
+    return value
+
+
 def _index(node: yaml.Node, loc: Path_, lines: dict[Path_, int], doc_path: Path,
            problems: list[PatientDocsError]) -> None:
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
-            key = key_node.value
+            key = _key(key_node)
             line = key_node.start_mark.line + 1
             if key in seen:
                 problems.append(PatientDocsError(f"key '{key}' appears twice", source=doc_path, line=line))
@@ -81,12 +97,45 @@ def _index(node: yaml.Node, loc: Path_, lines: dict[Path_, int], doc_path: Path,
             _index(item, (*loc, i), lines, doc_path, problems)
 
 
+def _refuse_aliases(root: yaml.Node, text: str, path: Path) -> None:
+    """Raise at the first ``*alias`` (a ``<<:`` merge uses one too) with its line.
+
+    Neither the settings nor the content need aliases, and a few nested ones ("billion laughs")
+    make a 300-byte file expand to gigabytes in whatever walks the data. The node graph is walked
+    without recursion, each node once, so the check stays linear in the size of the file; only
+    when a node is shared are the events read again, to find the line of the first alias."""
+    seen: set[int] = set()
+    stack: list[yaml.Node] = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            break
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                stack.append(key_node)
+                stack.append(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    else:
+        return
+    line = None
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1
+            break
+    raise PatientDocsError("an alias (*name) is not allowed in this file: write the value out in full",
+                           source=path, line=line)
+
+
 def parse(text: str, path: Path) -> Document:
     """Parse YAML text; raise PatientDocsError with file:line for any syntax problem."""
     try:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+            if node is not None:
+                _refuse_aliases(node, text, path)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()

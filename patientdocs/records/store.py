@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
-from patientdocs.deliver.output import create_private, remove_quietly, write_temp
+from patientdocs.deliver.output import TEMP_PREFIX, create_private, remove_quietly, write_temp
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
 from patientdocs.records import signatures as _signatures
@@ -71,6 +71,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # Consent signed on a tablet: who signed which version, when (see records/signatures.py).
     _signatures.MIGRATION,
+    (
+        # (6) Who did it: the staff account that made or sent a document from the web page (empty for
+        # the command line and for records made before this version). `username`, not `user`,
+        # which PostgreSQL reserves. The page's accounts (argon2 hashes, never a password) and
+        # its log of every action (a patient id at most, never a name or date of birth) live
+        # here too, so one file holds who did what. Plain SQL both SQLite and PostgreSQL read.
+        "ALTER TABLE documents ADD COLUMN username TEXT",
+        """CREATE TABLE users (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE actions (
+            at TEXT NOT NULL,
+            username TEXT,
+            address TEXT,
+            action TEXT NOT NULL,
+            detail TEXT
+        )""",
+        "CREATE INDEX actions_at ON actions (at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -92,6 +113,7 @@ class Record:
     visit_date: str | None = None  # YYYY-MM-DD
     patient_key: str | None = None  # Records.identity of the patient
     encryption: str | None = None  # emailed: "passphrase", "dob_ddmmyyyy", "dob_yyyymmdd" or "none"
+    username: str | None = None  # the staff account that did it (the web page); None from the command line
     created_at: str = ""
 
 
@@ -99,16 +121,59 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+def place_problem(path: Path) -> str | None:
+    """Why the records database cannot live at ``path`` (a folder, a device, a missing folder)."""
+    if path.is_dir():
+        return f"records database '{path}' is a folder, not a file"
+    if path.exists() and not path.is_file():
+        # /dev/null or a pipe: SQLite "opens" it and every record would be lost.
+        return f"records database '{path}' is not a file (a device or a pipe); set paths.records to a file"
+    if not path.exists() and not path.parent.is_dir():
+        return f"cannot create records database '{path}': the folder does not exist"
+    return None
+
+
+def usable_problem(path: Path) -> str | None:
+    """Everything opening the records database would refuse, checked without creating or changing it
+    (``validate``): its place, whether it can be written, and whether an existing file is ours."""
+    problem = place_problem(path)
+    if problem:
+        return problem
+    if not path.exists():
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            return f"cannot create records database '{path}': the folder cannot be written"
+        return None
+    if not os.access(path, os.R_OK | os.W_OK):
+        return f"records database '{path}' cannot be read and written by you"
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"'{path}' is not a readable records database ({exc})"
+    if app_id != APPLICATION_ID and (tables or version):
+        return (f"'{path}' is an SQLite file but not a records database; set paths.records in config.yaml to "
+                "another file")
+    if version > SCHEMA_VERSION:
+        return f"'{path}' was written by a newer version of this program (schema {version}); update the program"
+    return None
+
+
 class Records:
     """One connection to the records database; created with its schema on first use."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
         self._salt: bytes | None = None
-        if path.exists() and path.is_dir():
-            raise PatientDocsError(f"records database '{path}' is a folder, not a file")
-        if not path.parent.is_dir():
-            raise PatientDocsError(f"cannot create records database '{path}': the folder does not exist")
+        problem = place_problem(path)
+        if problem:
+            raise PatientDocsError(problem)
+        if read_only and self._open_read_only():
+            return
         # SQLite would create the file world-readable (0644) whatever the umask; its -wal, -shm and
         # -journal files take the database's mode, so a private database keeps them private too.
         with suppress(OSError):  # a folder we cannot write: SQLite's own error says so
@@ -122,6 +187,38 @@ class Records:
             self._prepare()
         except sqlite3.DatabaseError as exc:
             raise PatientDocsError(f"'{path}' is not a readable records database ({exc})") from None
+
+    def _open_read_only(self) -> bool:
+        """For reading only (``history``, ``verify``): no write access to the database or its folder
+        is needed, and a full disk cannot get in the way. False: open it normally (it does not
+        exist yet, or it needs bringing up to date first)."""
+        if not self.path.is_file():
+            return False
+        uri = self.path.resolve().as_uri()
+        for query in ("?mode=ro", "?immutable=1"):  # immutable: a folder where the -shm file cannot be made
+            conn = None
+            try:
+                conn = sqlite3.connect(uri + query, uri=True, timeout=30)
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                if conn is not None:
+                    conn.close()
+                if "not a database" in str(exc):
+                    raise PatientDocsError(f"'{self.path}' is not a readable records database ({exc})") from None
+                continue
+            if app_id != APPLICATION_ID and (tables or version):
+                conn.close()
+                raise PatientDocsError(f"'{self.path}' is an SQLite file but not a records database; "
+                                       "set paths.records in config.yaml to another file")
+            if version != SCHEMA_VERSION:
+                conn.close()
+                return False
+            conn.row_factory = sqlite3.Row
+            self.conn = conn
+            return True
+        return False
 
     def _prepare(self) -> None:
         conn = self.conn
@@ -246,6 +343,43 @@ class Records:
         return bool(patient_id) and any((row["patient_name"], row["patient_id"]) == (name, patient_id)
                                         for row in rows)
 
+    # --- the web page's staff accounts and its log of actions ---------------------------------------
+
+    def set_password_hash(self, username: str, password_hash: str) -> bool:
+        """Store an account's hash (a new account, or a new password); True when the account is new."""
+        try:
+            with self.transaction() as conn:
+                known = conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone()
+                if known:
+                    conn.execute("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username))
+                else:
+                    conn.execute("INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)",
+                                 (username, password_hash, now()))
+                return not known
+        except sqlite3.DatabaseError as exc:
+            raise PatientDocsError(f"cannot write to records database '{self.path}' ({exc})") from None
+
+    def password_hash(self, username: str) -> str | None:
+        row = self.conn.execute("SELECT password_hash FROM users WHERE username = ?", (username,)).fetchone()
+        return row[0] if row else None
+
+    def remove_user(self, username: str) -> bool:
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount > 0
+
+    def usernames(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT username FROM users ORDER BY username")]
+
+    def log_action(self, username: str | None, address: str | None, action: str, detail: str = "") -> None:
+        """One line of who did what. ``detail`` holds ids and counts, never a name or a date of birth."""
+        stamp = dt.datetime.now(dt.UTC).isoformat()  # microseconds: the order of actions in one second
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO actions (at, username, address, action, detail) VALUES (?, ?, ?, ?, ?)",
+                         (stamp, username, address, action, detail))
+
+    def actions(self) -> list[dict[str, object]]:
+        return [dict(row) for row in self.conn.execute("SELECT * FROM actions ORDER BY at")]
+
     def close(self) -> None:
         self.conn.close()
 
@@ -278,7 +412,7 @@ def save_with_record(records: Records, path: Path, data: bytes, new: list[Record
         if also is not None:
             also(conn)
         if path.exists():
-            backup = path.with_name(f".{path.name}.{os.getpid()}.old")
+            backup = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.old")
             os.replace(path, backup)
         os.replace(tmp, path)
         placed = True
@@ -302,3 +436,41 @@ def save_with_record(records: Records, path: Path, data: bytes, new: list[Record
     finally:
         if committed:
             remove_quietly(backup)
+
+
+def recover_replaced(records: Records, folder: Path) -> None:
+    """Finish what a run killed while replacing a file left behind (see save_with_record).
+
+    The earlier file was moved aside as ``.patientdocs-<name>.<pid>.old``. If the process is gone:
+    with no file at the name, or one whose bytes are not in the records (never committed), the
+    earlier file is put back; when the file at the name is recorded, the copy aside is removed."""
+    import re
+
+    pattern = re.compile(re.escape(TEMP_PREFIX) + r"(?P<name>.+)\.(?P<pid>\d+)\.old")
+    try:
+        leftovers = [p for p in folder.glob(f"{TEMP_PREFIX}*.old") if p.is_file() and not p.is_symlink()]
+    except OSError:
+        return
+    for backup in leftovers:
+        match = pattern.fullmatch(backup.name)
+        if match is None or _alive(int(match["pid"])):
+            continue  # not ours, or a run still replacing it now
+        original = backup.with_name(match["name"])
+        with suppress(OSError):
+            digest = file_sha256(original)
+            if digest is not None and records.find(sha256=digest):
+                remove_quietly(backup)
+            elif not original.exists() or digest is not None:
+                os.replace(backup, original)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: not ours to judge
+    return True

@@ -14,7 +14,7 @@ from patientdocs.records.store import Records
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
-    status: str  # "UNCHANGED", "CHANGED" or "NOT RECOGNISED"
+    status: str  # "UNCHANGED", "CHANGED", "NOT RECORDED" (ours, but not a patient's document) or "NOT RECOGNISED"
     message: str
 
 
@@ -52,7 +52,7 @@ def verify_file(path: Path, records_path: Path, *, trusted: list[bytes] | None =
         raise PatientDocsError("is not a PDF file", source=path)
     meta = read_control_metadata(data)
     digest = hashlib.sha256(data).hexdigest()
-    found = Records(records_path).find(sha256=digest) if records_path.exists() else []
+    found = Records(records_path, read_only=True).find(sha256=digest) if records_path.exists() else []
     from patientdocs.deliver import seal  # pyHanko only for a sealed file: see seal_verdict
 
     note = ""
@@ -69,13 +69,28 @@ def verify_file(path: Path, records_path: Path, *, trusted: list[bytes] | None =
         return Verdict(True, "UNCHANGED", f"UNCHANGED: {path.name} was made by this clinic on {first['created_at']} "
                              f"({kinds}, patient {who}); content version {first['content_version']}, "
                              f"fingerprint {first['fingerprint']}.{note}")
+    if not data.rstrip()[-1024:].endswith(b"%%EOF"):
+        claims = f" It says it carries content version {meta.get('ContentVersion', '?')} (fingerprint " \
+                 f"{meta['Fingerprint']})." if "Fingerprint" in meta else ""
+        return Verdict(False, "CHANGED", f"CHANGED: {path.name} is incomplete: it stops before the end of a PDF "
+                                         "(cut short while it was copied or saved?), so it matches no document in "
+                                         f"the records.{claims} Find the original, or make it again.{note}")
     if "Fingerprint" in meta:
         return Verdict(False, "CHANGED", f"CHANGED: {path.name} says it carries content version "
                               f"{meta.get('ContentVersion', '?')} (fingerprint {meta['Fingerprint']}), but it "
                               "matches no document in the records: it was changed after it was made, "
                               f"or made with another records database.{note}")
+    if _PRODUCER in data:
+        # print-all.pdf, a passphrase slip: made here, but only each patient's own file is recorded.
+        return Verdict(False, "NOT RECORDED",
+                       f"NOT RECORDED: {path.name} was made by this program, but it is not one patient's document "
+                       "(a day's print-all.pdf and the passphrase slip are not recorded); verify each "
+                       "appointment's own file instead.")
     return Verdict(False, "NOT RECOGNISED",
                    f"NOT RECOGNISED: {path.name} was not made by this program for this clinic.{note}")
+
+
+_PRODUCER = b"/Producer (patientdocs)"
 
 
 def seal_verdict(path: Path, check: object, meta: dict[str, str], found: list) -> Verdict:

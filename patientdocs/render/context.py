@@ -87,22 +87,41 @@ def course_of_care(content: Content) -> dict[str, Any] | None:
 
 
 _WORD = re.compile(r"\w+")  # hyphens separate words: "shoulder-blade" is "shoulder blade"
+# A thoracic or cervical spinal level written the way therapists write it: T6, T4-T8, C7, TH5.
+_LEVEL = re.compile(r"(?:t|th)(?:[1-9]|1[0-2])|c[1-7]")
 
 
 def _words(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-def near_chest(areas: list[str] | tuple[str, ...], terms: list[str]) -> bool:
-    """True when any area treated names a place over or near the chest wall (terms from the content).
+def _singular(text: str) -> str:
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(text).split())
+
+
+def chest_suggestions(areas: list[str] | tuple[str, ...], terms: list[str]) -> list[str]:
+    """The areas treated that name a place over or near the chest wall (terms from the content),
+    or a thoracic or cervical level: only ever a suggestion to the therapist, who decides.
 
     Whole words only, so "lat" never matches "lateral" by accident; a plural ("paraspinals",
     "suboccipitals") counts as its term."""
-    padded = [" " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(area).split()) + " "
-              for area in areas]
-    wanted = {" " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(t).split()) + " "
-              for t in terms if _words(t)}
-    return any(term in area for term in wanted for area in padded)
+    wanted = {" " + _singular(t) + " " for t in terms if _words(t)}
+    found = []
+    for area in areas:
+        padded = " " + _singular(area) + " "
+        if any(term in padded for term in wanted) or any(_LEVEL.fullmatch(w) for w in padded.split()):
+            found.append(area)
+    return found
+
+
+def near_chest(areas: list[str] | tuple[str, ...], terms: list[str]) -> bool:
+    """True when the words of any area suggest the chest region (see chest_suggestions)."""
+    return bool(chest_suggestions(areas, terms))
+
+
+def shows_chest_warning(visit: Visit) -> bool:
+    """The therapist's answer decides; not stated, the warning is printed (the safe default)."""
+    return visit.chest_region is not False
 
 
 def cited(content: Content, kind: Kind | str) -> list[dict[str, str]]:
@@ -146,10 +165,10 @@ def build_context(kind: Kind | str, config: Config, loaded: LoadedContent, visit
         "visit": visit.as_context(),
         # The guide printed on a line where the patient writes a date ("DD/MM/YYYY").
         "date_guide": date_guide(config.date_order, content.labels),
-        # Unknown areas may have been near the chest: the chest warning is left out only when the
-        # areas given are all away from it.
-        "near_chest": bool(content.aftercare) and (not visit.areas
-                                                   or near_chest(visit.areas, content.aftercare.chest_areas)),
+        # The therapist's --chest-region, never the words of the areas: left out only on "no", and
+        # worded as "you had needling near your chest" only on "yes".
+        "near_chest": bool(content.aftercare) and shows_chest_warning(visit),
+        "chest_region": {True: "yes", False: "no", None: "unknown"}[visit.chest_region],
         "doc": {
             "version": content.version,
             "reviewed": content.reviewed,

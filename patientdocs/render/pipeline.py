@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patientdocs import kinds as kinds_mod
 from patientdocs.errors import PatientDocsError
@@ -20,6 +21,9 @@ from patientdocs.load.content import LoadedContent
 from patientdocs.load.visit import Visit, today
 from patientdocs.render import markup, templating
 from patientdocs.render.context import build_context
+
+if TYPE_CHECKING:
+    from patientdocs.render.pdf.styles import Theme
 
 # The settings that cannot change a PDF: where files go, how mail is sent, how an appointment
 # list is read (its values reach the document as patient data), and document.duplex, only the
@@ -102,10 +106,23 @@ class Pipeline:
             self._settings_digest = hashlib.sha256(repr(settings).encode("utf-8")).hexdigest()
         return self._settings_digest
 
-    def fingerprint(self, loaded: LoadedContent) -> str:
-        """Short digest of the exact content, templates and clinic settings a document was made from."""
-        return hashlib.sha256((loaded.digest + self._template_digest() + self.settings_digest()).encode()
+    def fingerprint(self, loaded: LoadedContent, large_print: bool = False) -> str:
+        """Short digest of the exact content, templates and clinic settings a document was made from,
+        and of its print size: a large-print copy of the same content has a fingerprint of its own."""
+        size = "\0large-print" if large_print else ""
+        return hashlib.sha256((loaded.digest + self._template_digest() + self.settings_digest() + size).encode()
                               ).hexdigest()[:12]
+
+    def large_print(self, wanted: bool | None) -> bool:
+        """Whether a document is in large print: as asked, else the clinic's document.large_print."""
+        return self.config.document.large(wanted)
+
+    def theme(self, large_print: bool) -> Theme:
+        from patientdocs.render.pdf.styles import theme_for
+
+        document = self.config.document
+        return theme_for(document.font_size, self.config.clinic.brand_colour, large_print=large_print,
+                         large_size=document.large_print_size)
 
     def check_current(self, loaded: LoadedContent) -> bool:
         """True when the content is past its review date (allowed only with allow_expired)."""
@@ -118,15 +135,15 @@ class Pipeline:
         return expired
 
     def render_xml(self, kind: kinds_mod.Kind, loaded: LoadedContent, visit: Visit, *, expired: bool = False,
-                   extra: dict | None = None) -> str:
-        context = build_context(kind, self.config, loaded, visit, fingerprint=self.fingerprint(loaded),
+                   extra: dict | None = None, large_print: bool = False) -> str:
+        context = build_context(kind, self.config, loaded, visit, fingerprint=self.fingerprint(loaded, large_print),
                                 today=self.today, expired=expired)
         if extra:
             context.update(extra)
         return templating.render(self.env, kind.template, context)
 
     def part(self, name: str, visit: Visit, treatment: str, language: str, *, copy_label: str = "",
-             extra: dict | None = None):
+             extra: dict | None = None, large_print: bool = False):
         from patientdocs.render.pdf.page import PageMeta
         from patientdocs.render.pdf.render import Part
 
@@ -137,14 +154,14 @@ class Pipeline:
                                    source=loaded.path)
         self.check_content_printable(loaded)
         expired = self.check_current(loaded)
-        xml = self.render_xml(kind, loaded, visit, expired=expired, extra=extra)
+        xml = self.render_xml(kind, loaded, visit, expired=expired, extra=extra, large_print=large_print)
         tree = markup.parse(xml, f"templates/{kind.template}")
         labels = loaded.data.labels
         clinic = self.config.clinic
         footer = (f"{labels.get('version', 'Version')} {loaded.data.version} · "
                   f"{labels.get('review_by', 'Review by')} "
                   f"{templating.long_date(loaded.data.review_by, templating.month_names(labels))} · "
-                  f"{labels.get('reference', 'Ref')} {self.fingerprint(loaded)}")
+                  f"{labels.get('reference', 'Ref')} {self.fingerprint(loaded, large_print)}")
         meta = PageMeta(
             clinic_name=clinic.name,
             clinic_lines=(", ".join(clinic.address), " · ".join(x for x in (clinic.phone, clinic.email,
@@ -154,6 +171,7 @@ class Pipeline:
             page_word=labels.get("page", "Page"),
             of_word=labels.get("of", "of"),
             copy_label=copy_label,
+            label_size=self.theme(True).font_size if large_print else 12,
             banner=labels.get("expired_warning", "Warning: this content is past its review date.")
             if expired else "",
             logo=self.logo(),
@@ -194,7 +212,39 @@ class Pipeline:
                 fonts.check(text, what, allow_rtl=what != "the content")
             except UnsupportedCharactersError as exc:
                 raise UnsupportedCharactersError(exc.message, source=source) from None
+        if "header" not in self._checked:
+            self.check_header()
+            self._checked.add("header")
         self._checked.add(id(loaded))
+
+    def check_header(self) -> None:
+        """The clinic's name and its two lines of details must fit across the page header (beside
+        the logo and a copy's label): drawn on one line each, a longer one runs off the page."""
+        from reportlab.lib.units import mm
+
+        from patientdocs.load.config import line_of
+        from patientdocs.render.pdf import fonts, shaping
+        from patientdocs.render.pdf.page import MARGIN
+        from patientdocs.render.pdf.render import PAPER
+
+        fonts.register()
+        clinic = self.config.clinic
+        across = PAPER[self.config.document.paper][0] - 2 * MARGIN
+        if self.config.logo_path is not None:
+            across -= 36 * mm
+        details = " · ".join(x for x in (clinic.phone, clinic.email, clinic.website) if x)
+        # The name shares its line with a copy's label ("Clinic copy", up to 40 mm).
+        for key, text, font, size, room in (("name", clinic.name, fonts.MAIN + "-Bold", 14, across - 40 * mm),
+                                            ("address", ", ".join(clinic.address), fonts.MAIN, 9.5, across),
+                                            ("phone", details, fonts.MAIN, 9.5, across)):
+            wide = shaping.line_width(text, font, size)
+            if wide > room:
+                what = {"name": "clinic.name", "address": "clinic.address (printed on one line)",
+                        "phone": "clinic.phone, email and website (printed on one line)"}[key]
+                raise PatientDocsError(f"{what} is too long for the page header: {wide / mm:.0f} mm wide, and "
+                                       f"{room / mm:.0f} mm fit on {self.config.document.paper} paper; shorten it",
+                                       source=self.config.source,
+                                       line=line_of(self.config.source, ("clinic", key)))
 
     def check_printable(self, visit: Visit) -> None:
         from patientdocs.render.pdf import fonts
@@ -213,23 +263,25 @@ class Pipeline:
 
     def render(self, sections: Sequence[tuple[str, str]], visit: Visit, *, treatment: str, language: str,
                duplex: bool = False, fillable: bool = False, request: str = "",
-               filled: Mapping[str, str | bytes] | None = None, extra: Mapping[str, object] | None = None) -> Rendered:
+               large_print: bool | None = None, filled: Mapping[str, str | bytes] | None = None,
+               extra: Mapping[str, object] | None = None) -> Rendered:
         """One PDF from ``(kind, copy)`` sections, e.g. a consent form's patient and clinic copies.
 
-        ``copy`` is "" or a name such as "patient"; its printed label comes from the content."""
+        ``copy`` is "" or a name such as "patient"; its printed label comes from the content.
+        ``large_print``: None for the clinic's setting (document.large_print)."""
         from patientdocs.render.pdf.forms import sign_fields
         from patientdocs.render.pdf.render import PdfInfo, render_pdf
-        from patientdocs.render.pdf.styles import Theme
 
         self.check_printable(visit)
+        large = self.large_print(large_print)
         labels = self.content(treatment, language).data.labels
         parts = [self.part(kind, visit, treatment, language,
                            copy_label=labels.get(f"{copy}_copy", copy.capitalize() + " copy") if copy else "",
-                           extra=dict(extra) if extra else None)
+                           large_print=large, extra=dict(extra) if extra else None)
                  for kind, copy in sections]
         kinds = tuple(dict.fromkeys(kind for kind, _ in sections))
         loaded = self.content(treatment, language)
-        fingerprint = self.fingerprint(loaded)
+        fingerprint = self.fingerprint(loaded, large)
         version, review_by = loaded.data.version, loaded.data.review_by.isoformat()
         info = PdfInfo(
             title=" + ".join(loaded.data.section(self.kinds.get(k).content_section).title for k in kinds),
@@ -238,11 +290,10 @@ class Pipeline:
             keywords=f"content version {version}; review by {review_by}; fingerprint {fingerprint}",
             custom=(("ContentVersion", version), ("ReviewBy", review_by), ("Fingerprint", fingerprint),
                     ("DocumentKinds", "+".join(kinds)), ("Treatment", treatment), ("Language", language),
-                    *((("Request", request),) if request else ())),
+                    *((("LargePrint", "yes"),) if large else ()), *((("Request", request),) if request else ())),
             lang=language,
         )
-        pdf, pages = render_pdf(parts, paper=self.config.document.paper,
-                                theme=Theme(self.config.document.font_size, self.config.clinic.brand_colour),
+        pdf, pages = render_pdf(parts, paper=self.config.document.paper, theme=self.theme(large),
                                 info=info, duplex=duplex, fillable=fillable, seed=self.font_seed(loaded),
                                 shared_fonts=self.shared_fonts, filled=filled)
         if fillable:

@@ -6,8 +6,10 @@ XML, so a name like ``</p><h1>`` cannot change the document's structure.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -99,7 +101,28 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     folder = user_cache(f"jinja-{code}")
     if folder is None:
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _PrunedBytecodeCache(str(folder), f"jinja-{code}")
+
+
+class _PrunedBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, pruned (see cachedir.prune) whenever a newly compiled template is kept."""
+
+    def __init__(self, directory: str, name: str):
+        super().__init__(directory)
+        self._name = name
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        super().load_bytecode(bucket)
+        if bucket.code is not None:  # used: pruning keeps it
+            with contextlib.suppress(OSError):
+                os.utime(self._get_cache_filename(bucket))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        from patientdocs.cachedir import prune, prune_versions
+
+        super().dump_bytecode(bucket)
+        prune(Path(self.directory), "__jinja2_*.cache")
+        prune_versions(self._name, "jinja-")
 
 
 def make_environment(template_dir: Path) -> jinja2.Environment:

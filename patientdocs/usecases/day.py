@@ -36,6 +36,7 @@ class PlannedRow:
     patient_id: str | None = None
     therapist: str | None = None
     language: str = ""
+    consent_again: str = ""  # why the patient must sign the consent again ("" when it is current)
 
 
 @frozen
@@ -56,14 +57,40 @@ class DayResult:
     reused: int  # of those made, already made by an earlier run
     failed: int  # rows not made (problems in the list, and rows that failed)
     total: int
-    print_all: Path | None
-    report: Path
+    print_all: Path | None  # None: it could not be made (see problem)
+    report: Path | None  # None: it could not be written (see problem)
     not_made: tuple[tuple[int, str], ...]  # (CSV line, message)
+    # The files were made, but report.txt or print-all.pdf could not be written (a full disk).
+    problem: str | None = None
+    files: tuple[Path, ...] = ()  # each made row's file, in the list's order (for a page to open one)
 
 
-def _planned(row: Appointment) -> PlannedRow:
+def _planned(row: Appointment, again: str = "") -> PlannedRow:
     return PlannedRow(row.line, row.time or "", row.patient_name, row.documents, row.date.isoformat(), row.patient_id,
-                      row.therapist, row.language)
+                      row.therapist, row.language, again)
+
+
+def _consent_due_planned(config: Config, rows: list[Appointment], treatment: str) -> dict[int, str]:
+    """By line: why each row's patient (with a consent form to sign) must consent again."""
+    from patientdocs.load.content import load_content
+    from patientdocs.load.visit import today
+    from patientdocs.records.store import Records
+    from patientdocs.usecases.reconsent import consent_due
+
+    wanted = [row for row in rows if "consent" in row.documents]
+    if not wanted:
+        return {}
+    content = load_content(config.handouts_dir, treatment, config.defaults.language).data
+    if not config.records_path.exists():  # nothing recorded yet, so nobody has signed
+        return {row.line: content.labels.get("reconsent_never", "no signed consent on record") for row in wanted}
+    records = Records(config.records_path, read_only=True)  # the plan writes nothing
+    try:
+        keys = {row.line: records.identity(name=row.patient_name, patient_id=row.patient_id, dob=row.dob)
+                for row in wanted}
+        due = consent_due(config, records, keys.values(), content, today(), treatment)
+    finally:
+        records.close()
+    return {line: due[key] for line, key in keys.items() if key in due}
 
 
 def plan_day(config: Config, appointments: Path, *, output: Path | None = None, treatment: str | None = None,
@@ -84,23 +111,83 @@ def plan_day(config: Config, appointments: Path, *, output: Path | None = None, 
     listing = read_appointments(appointments, columns=config.batch.columns, date_formats=config.batch.date_formats,
                                 known_languages=languages, default_language=config.defaults.language,
                                 kinds=registry)
-    days = sorted({a.date for a in listing.rows})
+    _refuse_stray_days(listing, appointments)
+    days = runner.likely_dates(listing)
     if len(days) > 1:
         # A day's list with other days in it is often the wrong export: say so, but make it.
         listing.warnings.append(f"{appointments}: the list holds appointments on {len(days)} different days "
                                 f"({days[0].isoformat()} to {days[-1].isoformat()}); the cover sheet gives each "
                                 "row's date")
+    _far_from_today(listing, appointments, config)
     out_dir = output or config.output_dir / runner.run_date(listing).isoformat()
-    return DayPlan(appointments, tuple(_planned(a) for a in listing.rows), tuple(listing.problems),
+    again = _consent_due_planned(config, listing.rows, treatment)
+    return DayPlan(appointments, tuple(_planned(a, again.get(a.line, "")) for a in listing.rows),
+                   tuple(listing.problems),
                    tuple(listing.warnings), out_dir, treatment, allow_expired, listing)
 
 
-def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, duplex: bool | None = None,
-              progress: Progress | None = None, user: str | None = None) -> DayResult:
-    """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt."""
+# Rows this far from the day most of the list is on are typing slips (2025 for 2026): made, they
+# would set the run's folder and its cover's date range.
+_STRAY_DAYS = 31
+
+
+def _refuse_stray_days(listing: AppointmentList, source: Path) -> None:
+    from collections import Counter
+
+    from patientdocs.batch.appointments import RowProblem
+    from patientdocs.load.visit import FIRST_YEAR, LAST_YEAR
+
+    def likely(row) -> bool:  # a year nobody books (9999) has its own message when the row is made
+        return FIRST_YEAR <= row.date.year <= LAST_YEAR
+
+    counts = Counter(a.date for a in listing.rows if likely(a))
+    if len(listing.rows) < 2 or not counts:
+        return
+    main = min(counts, key=lambda d: (-counts[d], d))  # the most common day; the earliest of a tie
+    keep = []
+    for row in listing.rows:
+        if likely(row) and abs((row.date - main).days) > _STRAY_DAYS:
+            listing.problems.append(RowProblem(row.line, f"date {row.date.isoformat()} is far from the list's day "
+                                                         f"{main.isoformat()}; check the year and the month",
+                                               row.patient_name, source))
+        else:
+            keep.append(row)
+    listing.rows[:] = keep
+
+
+# A day's list is printed shortly before the day (or reprinted soon after): one that is in the past,
+# or more than a year ahead, was most likely read with the wrong day/month order (12/01/2026,
+# 01/02/2026 ... read both ways), or is the wrong export. Lists are printed weeks ahead at times.
+_DAYS_BEFORE, _DAYS_AFTER = 7, 366
+
+
+def _far_from_today(listing: AppointmentList, source: Path, config: Config) -> None:
     from patientdocs.batch import run as runner
-    from patientdocs.deliver.output import check_folder_writable, ensure_folder, remove_stale_parts
-    from patientdocs.records.store import Records
+    from patientdocs.load.visit import human_format, today
+
+    if not listing.rows:
+        return
+    day, now = runner.run_date(listing), today()
+    gap = (day - now).days
+    if -_DAYS_BEFORE <= gap <= _DAYS_AFTER:
+        return
+    when = f"{-gap} days before" if gap < 0 else f"{gap} days after"
+    formats = ", ".join(human_format(f) for f in ("%Y-%m-%d", *config.batch.date_formats))
+    listing.warnings.append(f"{source}: the list's day is {day.isoformat()}, {when} today ({now.isoformat()}); "
+                            f"if that is not the day, check the dates of the export against the formats read "
+                            f"({formats}: batch.date_formats in config.yaml), or the file chosen")
+
+
+def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, duplex: bool | None = None,
+              progress: Progress | None = None, user: str | None = None,
+              start_method: str | None = None) -> DayResult:
+    """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt.
+
+    ``start_method`` "spawn" starts the worker processes afresh, for a caller with threads (a web
+    server); None forks them where the system can."""
+    from patientdocs.batch import run as runner
+    from patientdocs.deliver.output import check_folder_writable, ensure_folder, folder_lock, remove_stale_parts
+    from patientdocs.records.store import Records, recover_replaced
     from patientdocs.render.pipeline import Pipeline
 
     listing = plan.listing
@@ -111,37 +198,55 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
     pipeline.logo()  # a bad logo stops the run here, not once per row
     for language in sorted({a.language for a in listing.rows} | {config.defaults.language}):
         pipeline.check_current(pipeline.content(treatment, language))  # stop now, not once per row
-    records = Records(config.records_path)  # a bad records file stops us before any work
-    try:
-        out_dir = ensure_folder(plan.out_dir)
-        check_folder_writable(out_dir)
-        remove_stale_parts(out_dir, older_than=0)  # a killed run's temporary files: never a finished one
-        # An earlier run's print-all.pdf must never be printed by mistake for this one.
-        runner.remove_previous_results(out_dir)
-        jobs = runner.plan(listing, out_dir, treatment, records)
-    finally:
-        records.close()
-    duplex = config.document.duplex if duplex is None else duplex
-    settings = runner.RunSettings(config.source, plan.allow_expired, duplex)
-    count = workers or config.batch.workers or runner.default_workers()
-    result = runner.BatchResult()
-    try:
-        if progress is not None:
-            progress(0, len(jobs))
-        for outcome in runner.run_jobs(jobs, settings, count):
-            result.outcomes.append(outcome)
+    _try_cover(pipeline, listing, treatment, config.defaults.language)
+    with contextlib.ExitStack() as hold:  # the output folder's lock, until print-all.pdf is made
+        records = Records(config.records_path)  # a bad records file stops us before any work
+        try:
+            out_dir = ensure_folder(plan.out_dir)
+            check_folder_writable(out_dir)
+            # Before anything is cleared or made: a second run into this folder stops here.
+            hold.enter_context(folder_lock(out_dir))
+            remove_stale_parts(out_dir, older_than=0)  # a killed run's temporary files: never a finished one
+            recover_replaced(records, out_dir)  # a file a killed run was replacing: put back, or tidied
+            # An earlier run's print-all.pdf must never be printed by mistake for this one.
+            runner.remove_previous_results(out_dir)
+            jobs = runner.plan(listing, out_dir, treatment, records)
+        finally:
+            records.close()
+        duplex = config.document.duplex if duplex is None else duplex
+        settings = runner.RunSettings(config.source, plan.allow_expired, duplex, user, start_method)
+        count = workers or config.batch.workers or runner.default_workers()
+        result = runner.BatchResult()
+        try:
             if progress is not None:
-                progress(len(result.outcomes), len(jobs))
-    except KeyboardInterrupt:
-        remove_stale_parts(out_dir, older_than=0)
-        raise Interrupted(f"Stopped before all {count_of(len(jobs), 'appointment')} were made. Every "
-                          "finished file is complete. Run the same command again to make the rest.") from None
-    try:
-        return _finish(pipeline, listing, result, out_dir, plan.source, treatment, duplex, config)
-    except KeyboardInterrupt:
-        remove_stale_parts(out_dir, older_than=0)
-        raise Interrupted("Stopped while joining print-all.pdf. Every appointment's file is complete. Run the "
-                          "same command again to make print-all.pdf.") from None
+                progress(0, len(jobs))
+            for outcome in runner.run_jobs(jobs, settings, count):
+                result.outcomes.append(outcome)
+                if progress is not None:
+                    progress(len(result.outcomes), len(jobs))
+        except KeyboardInterrupt:
+            remove_stale_parts(out_dir, older_than=0)
+            raise Interrupted(f"Stopped before all {count_of(len(jobs), 'appointment')} were made. Every "
+                              "finished file is complete. Run the same command again to make the rest.") from None
+        try:
+            return _finish(pipeline, listing, result, out_dir, plan.source, treatment, duplex, config)
+        except KeyboardInterrupt:
+            remove_stale_parts(out_dir, older_than=0)
+            raise Interrupted("Stopped while joining print-all.pdf. Every appointment's file is complete. Run the "
+                              "same command again to make print-all.pdf.") from None
+
+
+def _try_cover(pipeline, listing: AppointmentList, treatment: str, language: str) -> None:
+    """Make the cover sheet once with every document the list asks for, and throw it away: it is made
+    last, so a label only it uses (missing from the content) must stop the run before any work."""
+    from patientdocs.batch import run as runner
+
+    asked = {name for row in listing.rows for name in row.documents}
+    documents = [name for name in pipeline.kinds.names() if name in asked]
+    row = {"date": runner.run_date(listing), "time": "08:30", "patient": "Sample Patient", "patient_id": "SAMPLE-1",
+           "therapist": "Sample Therapist", "documents": documents}
+    pipeline.render_cover(runner.run_date(listing), [row], ["Sample problem"], treatment=treatment,
+                          language=language, last_date=runner.last_date(listing))
 
 
 def _consent_due(config: Config, pipeline, made: list, treatment: str) -> dict[str, str]:
@@ -184,9 +289,13 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
                                  treatment=treatment, language=config.defaults.language,
                                  last_date=runner.last_date(listing))
     # The report first: if print-all.pdf cannot be made, it still says what was.
-    report = out_dir / runner.REPORT
-    atomic_write(report, runner.report_text(listing, result, source, due).encode("utf-8"))
-    print_all = out_dir / runner.PRINT_ALL
+    report: Path | None = out_dir / runner.REPORT
+    problem = None
+    try:
+        atomic_write(report, runner.report_text(listing, result, source, due).encode("utf-8"))
+    except PatientDocsError as exc:  # a full disk: the files made are still worth a summary
+        problem, report = f"{exc.message}; the appointments' files made are complete", None
+    print_all: Path | None = out_dir / runner.PRINT_ALL
     partial = temp_name(print_all, str(os.getpid()))
     try:
         parts = itertools.chain(((part, i == 0) for i, part in enumerate(cover)), (o.job.target for o in made))
@@ -195,13 +304,14 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
                       seed=pipeline.font_seed(loaded))
         os.replace(partial, print_all)
     except OSError as exc:
-        raise PatientDocsError(f"cannot write {print_all} ({exc.strerror}); every appointment's file is complete "
-                               f"and listed in {report}; fix this and run the same command again to make "
-                               "print-all.pdf") from None
+        listed = f" and listed in {report}" if report is not None else ""
+        problem = (f"cannot write {print_all} ({exc.strerror}); every appointment's file made is complete{listed}; "
+                   "fix this and run the same command again to make print-all.pdf")
+        print_all = None
     finally:
         with contextlib.suppress(OSError):
             remove_quietly(partial)
     return DayResult(made=len(made), reused=sum(o.reused for o in result.outcomes),
                      failed=len(result.failed) + len(listing.problems),
                      total=len(listing.rows) + len(listing.problems), print_all=print_all, report=report,
-                     not_made=tuple(not_made))
+                     not_made=tuple(not_made), problem=problem, files=tuple(o.job.target for o in made))

@@ -8,13 +8,19 @@ from typing import TYPE_CHECKING
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.frozen import frozen
-from patientdocs.usecases.saving import VisitInput, build_visit, save_document, treatment_and_language
+from patientdocs.usecases.saving import (
+    VisitInput,
+    build_visit,
+    chest_hints,
+    save_document,
+    treatment_and_language,
+)
 
 if TYPE_CHECKING:
     from patientdocs.load.config import Config
     from patientdocs.render.pipeline import Rendered
 
-__all__ = ["DocumentRequest", "Saved", "VisitInput", "make_document", "preview_document"]
+__all__ = ["DocumentRequest", "Saved", "VisitInput", "document_hints", "make_document", "preview_document"]
 
 
 @frozen
@@ -37,6 +43,7 @@ class Saved:
     fingerprint: str
     language: str
     treatment: str = ""
+    hints: tuple[str, ...] = ()  # for the screen, e.g. a question about the chest region
 
 
 class _Prepared:
@@ -63,10 +70,18 @@ class _Prepared:
         self.duplex = False if request.fillable else (config.document.duplex if request.duplex is None
                                                       else request.duplex)
         self.fillable = request.fillable
+        self.large_print = request.visit.large_print  # None: the clinic's setting
+
+    def hints(self) -> tuple[str, ...]:
+        """Notes for the person making the document (an aftercare sheet's chest region)."""
+        if not any(kind == "aftercare" for kind, _ in self.sections):
+            return ()
+        care = self.pipeline.content(self.treatment, self.language).data.aftercare
+        return chest_hints(self.visit, care.chest_areas) if care is not None else ()
 
     def render(self) -> Rendered:
         return self.pipeline.render(self.sections, self.visit, treatment=self.treatment, language=self.language,
-                                    duplex=self.duplex, fillable=self.fillable)
+                                    duplex=self.duplex, fillable=self.fillable, large_print=self.large_print)
 
 
 def make_document(config: Config, request: DocumentRequest, *, user: str | None = None) -> Saved:
@@ -84,15 +99,22 @@ def make_document(config: Config, request: DocumentRequest, *, user: str | None 
     try:
         rendered = prepared.render()
         target, _ = save_document(config, prepared.pipeline.kinds, records, rendered, prepared.visit,
-                                  output=request.output, channel="printed", sealer=sealer)
+                                  output=request.output, channel="printed", sealer=sealer,
+                                  username=user)
     finally:
         records.close()
     remove_stale_parts(target.parent)
     digest = hashlib.sha256(target.read_bytes()).hexdigest() if sealer else hashlib.sha256(rendered.pdf).hexdigest()
     return Saved(target, rendered.pages, rendered.kinds, digest, rendered.version,
-                 rendered.fingerprint, rendered.language, rendered.treatment)
+                 rendered.fingerprint, rendered.language, rendered.treatment, prepared.hints())
 
 
 def preview_document(config: Config, request: DocumentRequest) -> bytes:
     """The PDF only: nothing is written or recorded (a web page shows it before printing)."""
     return _Prepared(config, request).render().pdf
+
+
+def document_hints(config: Config, request: DocumentRequest) -> tuple[str, ...]:
+    """What the screen should ask before the document is made (the chest region of an aftercare
+    sheet), as ``Saved.hints`` will say after: a web page shows it beside the preview."""
+    return _Prepared(config, request).hints()

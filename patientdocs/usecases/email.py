@@ -9,12 +9,20 @@ have gone, the error carries it too (``handover``), since the patient needs it a
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patientdocs.errors import DeliveryError, PatientDocsError
 from patientdocs.frozen import frozen
-from patientdocs.usecases.saving import VisitInput, build_visit, records_for, save_document, treatment_and_language
+from patientdocs.usecases.saving import (
+    VisitInput,
+    build_visit,
+    chest_hints,
+    records_for,
+    save_document,
+    treatment_and_language,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -23,6 +31,11 @@ if TYPE_CHECKING:
     from patientdocs.load.config import Config
 
 __all__ = ["EmailRequest", "Handover", "Sent", "VisitInput", "send_documents"]
+
+
+# The server answer recorded for an email handed over but never confirmed (the connection broke, or
+# sending was stopped): it may have arrived.
+UNCONFIRMED = "unconfirmed: handed over, but the server did not confirm it"
 
 
 @frozen
@@ -56,6 +69,7 @@ class Sent:
     passphrase: str | None  # shown once to the sender
     encryption: str = "none"  # how the attachments were locked: "passphrase", "dob_ddmmyyyy", ... or "none"
     handover: Handover | None = None
+    hints: tuple[str, ...] = ()  # for the screen, e.g. a question about the chest region
 
 
 def _checked_address(check, value: str, field: str) -> str:
@@ -120,9 +134,9 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
         attachments, saved = [], []
         for number, kind in enumerate(kinds, start=1):
             rendered = pipeline.render(kind.sections(first_copy_only=True), visit, treatment=treatment,
-                                       language=language)
+                                       language=language, large_print=request.visit.large_print)
             path, _ = save_document(config, pipeline.kinds, records, rendered, visit, output=None,
-                                    channel="saved")
+                                    channel="saved", username=user)
             data = _locked_and_sealed(rendered.pdf, password, sealer, now())
             # A neutral name: mail programs show it, and it should not say what the document is about.
             attachments.append(mailer.Attachment(f"document-{number}.pdf", data))
@@ -137,7 +151,8 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             slip_pdf = render_slip(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
                                    brand_colour=config.clinic.brand_colour, paper=config.document.paper,
                                    patient=visit.patient, recipient=address, passphrase=passphrase,
-                                   day=pipeline.today, documents=len(kinds))
+                                   day=pipeline.today, documents=len(kinds),
+                                   large_print=pipeline.large_print(request.visit.large_print))
 
         def hand_over(note: str = "") -> Handover | None:
             if passphrase is None:
@@ -145,40 +160,56 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             return _hand_over(config, pipeline.today, passphrase, slip_pdf, note)
 
         paths = tuple(path for path, _, _ in saved)
+        care = pipeline.content(treatment, language).data.aftercare
+        hints = (chest_hints(visit, care.chest_areas)
+                 if care is not None and any(kind.name == "aftercare" for kind in kinds) else ())
         if request.dry_run:
             from patientdocs.deliver.output import atomic_write, ensure_folder, inside
 
             outbox = ensure_folder(config.outbox_dir)
+            _clear_old_dry_runs(outbox)
             name = f"{visit.date.isoformat()}_{slug(visit.patient)}_{'-'.join(k.name for k in kinds)}.eml"
             target = inside(outbox, name)
             atomic_write(target, bytes(message))
             return Sent(address, len(attachments), paths, target, encrypted, passphrase, policy,
-                        hand_over(" (opens the attachments of this email)"))
+                        hand_over(" (opens the attachments of this email)"), hints=hints)
+        def record(reply: str) -> None:
+            with records.transaction() as conn:
+                for path, rendered, data in saved:
+                    for made in records_for(rendered, visit, channel="emailed", file_name=str(path),
+                                            patient_key=None, sha256=hashlib.sha256(data).hexdigest(),
+                                            recipient=address, server_response=reply, encryption=policy,
+                                            username=user):
+                        records.insert(conn, made)
+
         try:
             reply = mailer.send(message, smtp, password=login, ssl_context=context)
         except PatientDocsError as exc:
             kept = ", ".join(str(path) for path in paths)
             maybe_sent = getattr(exc, "maybe_sent", False)
-            sent = "It was not recorded as sent" if maybe_sent else "Nothing was sent"
+            sent = "Nothing was sent"
+            if maybe_sent:
+                # The records must show the attempt: the patient may have the documents.
+                try:
+                    record(UNCONFIRMED)
+                    sent = "It is recorded as sent but not confirmed"
+                except (sqlite3.Error, PatientDocsError, KeyboardInterrupt):
+                    sent = "It could not be added to the records either; note it by hand"
             error = type(exc)(f"{str(exc).rstrip('.')}. {sent}; the PDFs are saved: {kept}")
+            error.maybe_sent = maybe_sent
             # If it did arrive, the patient cannot open it without this.
             error.handover = hand_over(" (if the email did arrive)") if maybe_sent else None
             raise error from None
         try:
-            with records.transaction() as conn:
-                for path, rendered, data in saved:
-                    for record in records_for(rendered, visit, channel="emailed", file_name=str(path),
-                                              patient_key=None, sha256=hashlib.sha256(data).hexdigest(),
-                                              recipient=address, server_response=reply, encryption=policy):
-                        records.insert(conn, record)
-        except (sqlite3.Error, PatientDocsError) as exc:
+            record(reply)
+        except (sqlite3.Error, PatientDocsError, KeyboardInterrupt) as exc:
             # The server has the message: saying "failed" now would make staff send it twice.
+            why = "stopped first" if isinstance(exc, KeyboardInterrupt) else getattr(exc, "message", None) or exc
             error = DeliveryError(f"the email WAS sent to {address}, but it could not be added to the records "
-                                  f"({getattr(exc, 'message', None) or exc}); do not send it again, and note it "
-                                  "by hand")
+                                  f"({why}); do not send it again, and note it by hand")
             error.handover = hand_over()  # the email went: the patient needs it all the same
             raise error from None
-        return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over())
+        return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over(), hints=hints)
     finally:
         records.close()
 
@@ -196,6 +227,24 @@ def _locked_and_sealed(pdf: bytes, password: str | None, sealer: Sealer | None, 
         return encrypt.encrypt_pdf(pdf, password)
     owner = secrets.token_urlsafe(32)  # kept only until the seal is added, then forgotten
     return sealer.seal(encrypt.encrypt_pdf(pdf, password, owner=owner), when=now, owner_password=owner)
+
+
+# A dry run's .eml holds the patient's documents (and name): it is for checking now, not for keeping.
+DRY_RUN_DAYS = 7
+_DRY_RUN_NAME = re.compile(r"\d{4}-\d{2}-\d{2}_[a-z0-9_-]+\.eml")
+
+
+def _clear_old_dry_runs(outbox: Path) -> None:
+    """Remove dry-run emails older than DRY_RUN_DAYS (only files named as this tool names them)."""
+    import contextlib
+    import time
+
+    cutoff = time.time() - DRY_RUN_DAYS * 24 * 3600
+    for old in outbox.glob("*.eml"):
+        with contextlib.suppress(OSError):
+            if _DRY_RUN_NAME.fullmatch(old.name) and old.is_file() and not old.is_symlink() \
+                    and old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def _hand_over(config: Config, day: dt.date, passphrase: str, slip_pdf: bytes | None, note: str) -> Handover:

@@ -26,7 +26,7 @@ def find_records(config: Config, *, patient_id: str | None = None, on_date: str 
         raise
     if not config.records_path.exists():
         return []
-    records = Records(config.records_path)
+    records = Records(config.records_path, read_only=True)
     try:
         return records.find(patient_id=patient_id, on_date=day)
     finally:

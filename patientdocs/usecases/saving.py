@@ -48,7 +48,32 @@ def build_visit(config: Config, typed: VisitInput, today: dt.date) -> Visit:
 
     return make_visit(patient=typed.patient, date=typed.date, dob=typed.dob, patient_id=typed.patient_id,
                       therapist=typed.therapist or config.defaults.therapist, areas=tuple(typed.areas),
-                      estim=typed.estim, next_visit=typed.next_visit, note=typed.note, today=today)
+                      estim=typed.estim, next_visit=typed.next_visit, note=typed.note,
+                      chest_region=typed.chest_region, today=today)
+
+
+def chest_hints(visit: Visit, terms: list[str]) -> tuple[str, ...]:
+    """What the screen says about the chest warning of an aftercare sheet (never the sheet itself).
+
+    The words of the areas only suggest: they may ask "did you needle near the chest?" and
+    point out an answer of "no" that they contradict, but the therapist's answer decides."""
+    from patientdocs.render.context import chest_suggestions
+
+    suggested = chest_suggestions(visit.areas, terms)
+    if visit.chest_region is True:
+        return ()
+    if visit.chest_region is False:
+        if not suggested:
+            return ()
+        return (f"The areas mention '{suggested[0]}', but the chest region was answered no, so the sheet has no "
+                "chest warning. If a needle went near the chest wall, upper back, neck or shoulder, make it again "
+                "with --chest-region yes",)
+    if suggested:
+        return (f"The areas mention '{suggested[0]}': did you needle near the chest wall, upper back, neck or "
+                "shoulder? Use --chest-region yes|no (the sheet now has the chest warning for 'if needles were "
+                "used near ...')",)
+    return ("Chest region not stated: the sheet has the chest warning for 'if needles were used near ...'. "
+            "Use --chest-region yes|no",)
 
 
 def treatment_and_language(config: Config, typed: VisitInput) -> tuple[str, str]:
@@ -57,17 +82,20 @@ def treatment_and_language(config: Config, typed: VisitInput) -> tuple[str, str]
 
 def records_for(rendered: Rendered, visit: Visit, *, channel: str, file_name: str, patient_key: str | None,
                 sha256: str | None = None, recipient: str | None = None, server_response: str | None = None,
-                encryption: str | None = None) -> list[Record]:
+                encryption: str | None = None, username: str | None = None) -> list[Record]:
     """The records of one file: one per kind of document in it. ``sha256`` is of the bytes that
     left the clinic when they differ from the PDF made (an emailed, locked attachment)."""
     from patientdocs.records.store import Record
 
     digest = sha256 or hashlib.sha256(rendered.pdf).hexdigest()
+    # The full path, not as typed ("out/x.pdf" from one folder, "../out/x.pdf" from another): one
+    # file has one name in the records, whichever folder the command was run from.
+    file_name = str(Path(file_name).resolve())
     return [Record(patient_name=visit.patient, patient_id=visit.patient_id, kind=kind, treatment=rendered.treatment,
                    language=rendered.language, content_version=rendered.version, fingerprint=rendered.fingerprint,
                    sha256=digest, channel=channel, file_name=file_name, recipient=recipient,
                    server_response=server_response, visit_date=visit.date.isoformat(), patient_key=patient_key,
-                   encryption=encryption)
+                   encryption=encryption, username=username)
             for kind in rendered.kinds]
 
 
@@ -97,11 +125,13 @@ def default_output(config: Config, registry: Registry, kinds: tuple[str, ...], v
 
 
 def save_document(config: Config, registry: Registry, records: Records, rendered: Rendered, visit: Visit, *,
-                  output: Path | None, channel: str, sealer: Sealer | None = None) -> tuple[Path, str]:
+                  output: Path | None, channel: str, sealer: Sealer | None = None,
+                  username: str | None = None) -> tuple[Path, str]:
     """Save one PDF with its records, as one unit of work; returns its path and the patient's identity.
     With ``sealer``, the file saved (and recorded) carries the clinic's seal."""
-    from patientdocs.records.store import save_with_record
+    from patientdocs.records.store import recover_replaced, save_with_record
 
+    recover_replaced(records, output.parent if output is not None else config.output_dir)
     identity = records.identity(name=visit.patient, patient_id=visit.patient_id, dob=visit.dob)
     target = output if output is not None else default_output(config, registry, rendered.kinds, visit, records,
                                                               identity)
@@ -112,5 +142,5 @@ def save_document(config: Config, registry: Registry, records: Records, rendered
         data = sealer.seal(data, when=now())
     save_with_record(records, target, data,
                      records_for(rendered, visit, channel=channel, file_name=str(target), patient_key=identity,
-                                 sha256=hashlib.sha256(data).hexdigest()))
+                                 sha256=hashlib.sha256(data).hexdigest(), username=username))
     return target, identity

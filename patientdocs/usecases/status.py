@@ -63,6 +63,47 @@ def pending_numbers(path: Path) -> list[PatientDocsError]:
     return typed_number_problems(doc.data, doc, pending=True) if isinstance(doc.data, dict) else []
 
 
+def run_problems(config: Config) -> list[str]:
+    """What a run needs besides valid settings and content: the folders, the defaults' content and
+    a usable records database; each problem at its setting's line."""
+    from patientdocs.errors import where
+    from patientdocs.kinds import for_config
+    from patientdocs.load.config import line_of
+    from patientdocs.load.content import available
+    from patientdocs.records.store import usable_problem
+
+    def at(*loc: str) -> str:
+        return where(config.source, line_of(config.source, loc))
+
+    found = []
+    templates = config.templates_dir
+    if not templates.is_dir():
+        found.append(f"{at('paths', 'templates')}: paths.templates: folder '{templates}' not found")
+    elif not any((templates / kind.template).is_file() for kind in for_config(config).all()):
+        names = ", ".join(kind.template for kind in for_config(config).all())
+        found.append(f"{at('paths', 'templates')}: paths.templates: no templates in '{templates}' "
+                     f"(expected {names})")
+    handouts = config.handouts_dir
+    treatments = available(handouts)
+    if not handouts.is_dir():
+        found.append(f"{at('paths', 'handouts')}: paths.handouts: folder '{handouts}' not found")
+    elif not treatments:
+        found.append(f"{at('paths', 'handouts')}: paths.handouts: no content in '{handouts}' "
+                     "(expected <treatment>/<language>.yaml files)")
+    else:
+        treatment, language = config.defaults.treatment, config.defaults.language
+        if treatment not in treatments:
+            found.append(f"{at('defaults', 'treatment')}: defaults.treatment: '{treatment}' has no content in "
+                         f"'{handouts}' (found: {', '.join(treatments)})")
+        elif language not in treatments[treatment]:
+            found.append(f"{at('defaults', 'language')}: defaults.language: '{language}' has no content for "
+                         f"{treatment} (found: {', '.join(treatments[treatment])})")
+    problem = usable_problem(config.records_path)
+    if problem:
+        found.append(f"{at('paths', 'records')}: paths.records: {problem}")
+    return found
+
+
 def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLine]:
     """Check the settings, all content and every template with a sample patient; one line per check."""
     from patientdocs.load.content import available
@@ -72,6 +113,7 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
 
     lines = [CheckLine(True, "OK", f"settings: {config.source}")]
     lines += [CheckLine(True, "WARNING", warning) for warning in settings_warnings(config)]
+    lines += [CheckLine(False, "ERROR", problem) for problem in run_problems(config)]
     pipeline = Pipeline(config, allow_expired=allow_expired)
     if config.seal is not None:
         lines.append(_seal_line(config, pipeline.today))
@@ -89,6 +131,7 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
                     lines.append(CheckLine(True, "WARNING", f"{loaded.path}: {message}"))
                 # Not a warning about the clinic's setup: work still to do on the content itself.
                 lines += [CheckLine(True, "PENDING", str(problem)) for problem in pending_numbers(loaded.path)]
+                made: list[str] = []
                 for kind in pipeline.kinds.all():
                     if loaded.data.section(kind.content_section) is None \
                             or not (config.templates_dir / kind.template).exists():
@@ -102,9 +145,31 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
                     lines.append(CheckLine(True, "OK", f"{treatment}/{language} {kind.name} "
                                                        f"({count_of(rendered.pages, 'page')}{each}; tagged: yes, "
                                                        "text all tagged, fonts embedded)"))
+                    lines.append(_large_print_check(pipeline, config, kind, sample, treatment, language))
+                    made.append(kind.name)
+                if made:
+                    # A day's print run ends with this sheet: a label only it uses must not be missing.
+                    _, pages = pipeline.render_cover(pipeline.today, [_sample_row(sample, made)], ["Sample problem"],
+                                                     treatment=treatment, language=language)
+                    lines.append(CheckLine(True, "OK", f"{treatment}/{language} cover sheet of a print run "
+                                                       f"({count_of(pages, 'page')})"))
             except PatientDocsError as exc:
                 lines.append(CheckLine(False, "ERROR", str(exc)))
     return lines
+
+
+def _large_print_check(pipeline, config: Config, kind: Kind, sample, treatment: str, language: str) -> CheckLine:
+    """The same document in large print: it must lay out (stacked tables, the red-flag box) and be tagged."""
+    from patientdocs.render.pdf.checks import accessibility_problems
+
+    rendered = pipeline.render([(kind.name, "")], sample, treatment=treatment, language=language, large_print=True)
+    found = accessibility_problems(rendered.pdf)
+    if found:
+        raise PatientDocsError(f"{treatment}/{language} {kind.name} in large print is not accessible: "
+                               f"{'; '.join(found)}", source=config.templates_dir / kind.template)
+    each = " per copy" if len(kind.copies) > 1 else ""
+    return CheckLine(True, "OK", f"{treatment}/{language} {kind.name} in large print "
+                                 f"({count_of(rendered.pages, 'page')}{each}; tagged: yes)")
 
 
 def _seal_line(config: Config, today: dt.date) -> CheckLine:
@@ -124,6 +189,11 @@ def _seal_line(config: Config, today: dt.date) -> CheckLine:
         return CheckLine(True, "WARNING", f"seal: the certificate of {sealer.name} expires on {sealer.valid_until}, "
                                           f"in {count_of(left, 'day')}; install its successor before then")
     return CheckLine(True, "OK", f"seal: {sealer.name}, valid until {sealer.valid_until}")
+
+
+def _sample_row(sample, documents: list[str]) -> dict[str, object]:
+    return {"date": sample.date, "time": "08:30", "patient": sample.patient, "patient_id": sample.patient_id,
+            "therapist": sample.therapist, "documents": documents}
 
 
 def content_status(config: Config) -> list[ContentStatus]:

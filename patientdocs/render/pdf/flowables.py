@@ -32,6 +32,8 @@ class BuildContext:
     width: float  # frame width in points
     template: str  # for error messages
     fillable: bool = False
+    # Large print: a table of three or more columns is laid out as stacked rows (see _stacked).
+    reflow: bool = False
     # Called with each block and the flowables made for it (tagging.tag_block marks them for the
     # structure tree); nested blocks pass through it first.
     tag: Callable[[Node, list[Flowable]], list[Flowable]] | None = None
@@ -125,13 +127,20 @@ def _callout(node: Node, ctx: BuildContext) -> list[Flowable]:
         title = paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"])
         inner.append(title)
     inner.extend(_children(node, ctx))
-    table = Table([[inner]], colWidths=[ctx.width])
-    table.setStyle(TableStyle([
+    style = [
         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(back)),
         ("BOX", (0, 0), (-1, -1), 2.5 if kind == "danger" else 1.2, colors.HexColor(edge)),
         ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
         ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-    ]))
+    ]
+    if kind == "danger" and len(inner) > 1:
+        # The warning signs start where they are written (the top of an aftercare sheet's page 1),
+        # and if the box is taller than what is left of the page (large print), it runs on to the
+        # next page, between its paragraphs: one row each, the box drawn round every part.
+        style += [("TOPPADDING", (0, 1), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -2), 0)]
+        table = Table([[[f]] for f in inner], colWidths=[ctx.width], style=TableStyle(style))
+    else:
+        table = Table([[inner]], colWidths=[ctx.width], style=TableStyle(style))
     return [Spacer(1, 4), table, Spacer(1, 8)]
 
 
@@ -207,6 +216,8 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     if not head + body:
         return []
     columns = max(len(r.elements("cell")) for r in head + body)
+    if ctx.reflow and columns >= 3 and not any(c.elements("box") for r in head + body for c in r.elements("cell")):
+        return _stacked(node, ctx, head, body)
     # Risk tables are the same for every patient of a run: their layout is worked out once.
     # Other tables (a print run's cover) hold patients' names and are not kept.
     key = None
@@ -260,6 +271,39 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
                 _TABLE_LAYOUT.clear()
             _TABLE_LAYOUT[key] = (widths, room)
     return [CondPageBreak(room), *lead, table]
+
+
+def _table_lead(node: Node, ctx: BuildContext) -> list[Flowable]:
+    lead: list[Flowable] = []
+    if node.attrs.get("title"):
+        lead.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
+    if node.attrs.get("intro"):
+        lead.append(paragraph(fonts.inline(node.attrs["intro"]), ctx.styles["table_intro"]))
+    return lead
+
+
+def _stacked(node: Node, ctx: BuildContext, head: list[Node], body: list[Node]) -> list[Flowable]:
+    """A table too wide for large print, as stacked rows: each row a small block of lines
+    "Effect: ... / How many: ... / How often: ... / Source: ...", the labels from the header row.
+
+    Columns of a few centimetres would break "uncommon" or a source's name at 16-18 pt; read down
+    the page, every value has the full width. A block is kept together (keep-with-next)."""
+    labels = [inline_markup(c) for c in head[0].elements("cell")] if head else []
+    blocks: list[list[Flowable]] = []
+    for row in body:
+        lines = []
+        for i, cell in enumerate(row.elements("cell")):
+            text = inline_markup(cell)
+            if text:
+                label = labels[i] if i < len(labels) and labels[i] else ""
+                lines.append(f"<b>{label}:</b> {text}" if label else text)
+        names = ["stack_first", *["stack"] * (len(lines) - 2), "stack_last"] if len(lines) > 1 else ["stack_last"]
+        blocks.append([paragraph(line, ctx.styles[name]) for line, name in zip(lines, names, strict=True)])
+    lead = _table_lead(node, ctx)
+    # Title and intro start on the same page as the first block, never alone at the bottom.
+    first = lead + (blocks[0] if blocks else [])
+    room = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in first) + 2 * mm
+    return [CondPageBreak(room), *lead, *(f for block in blocks for f in block)]
 
 
 def _sources(node: Node, ctx: BuildContext) -> list[Flowable]:

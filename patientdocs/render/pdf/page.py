@@ -37,6 +37,7 @@ class PageMeta:
     page_word: str = "Page"
     of_word: str = "of"
     copy_label: str = ""
+    label_size: float = 12  # of the copy label: the body size in large print
     banner: str = ""  # a warning printed on every page, e.g. content past its review date
     logo: Path | None = None
     blank_text: str = "This page is intentionally blank."
@@ -76,9 +77,10 @@ class DocumentStart(Flowable):
 class BlankIfBack(Flowable):
     """For double-sided printing: fill an even (back) page, so the next document starts on a front."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, size: float = 12):
         super().__init__()
         self.text = text
+        self.size = size  # the body size in large print, so the note reads like the rest
         self._fill = False
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -91,7 +93,7 @@ class BlankIfBack(Flowable):
         if self._fill:
             self.canv._blank_page = True
             with tagging.artifact(self.canv, "Pagination"):
-                self.canv.setFont(fonts.MAIN, 12)
+                self.canv.setFont(fonts.MAIN, self.size)
                 self.canv.setFillColor(colors.HexColor("#555555"))
                 self.canv.drawCentredString(self.width / 2, self.height / 2, self.text)
 
@@ -199,8 +201,8 @@ def _draw_header(canv: Canvas, meta: PageMeta, document=None) -> None:
         canv.setLineWidth(1.2)
         canv.line(MARGIN, height - MARGIN - HEADER_H + 8 * mm, width - MARGIN, height - MARGIN - HEADER_H + 8 * mm)
     if meta.copy_label:
-        canv.setFont(fonts.MAIN + "-Bold", 12)
-        label_w = canv.stringWidth(meta.copy_label, fonts.MAIN + "-Bold", 12) + 6 * mm
+        canv.setFont(fonts.MAIN + "-Bold", meta.label_size)
+        label_w = canv.stringWidth(meta.copy_label, fonts.MAIN + "-Bold", meta.label_size) + 6 * mm
         with tagging.artifact(canv, "Pagination", "Header"):
             canv.setStrokeColor(colors.HexColor(meta.brand))
             canv.setFillColor(colors.white)

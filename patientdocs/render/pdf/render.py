@@ -99,10 +99,12 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
         if i:
             story.append(PageBreak())
             if duplex:
-                story += [BlankIfBack(part.meta.blank_text), CondPageBreak(1)]
+                story += [BlankIfBack(part.meta.blank_text, theme.font_size if theme.large_print else 12),
+                          CondPageBreak(1)]
         story.append(DocumentStart(part.meta))
         story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable,
-                                                         tag=tagging.tag_block, filled=filled or {})))
+                                                         reflow=theme.large_print, tag=tagging.tag_block,
+                                                         filled=filled or {})))
     tags = TagSettings(lang=info.lang, title=info.title, author=info.author, parts=len(parts))
     doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom, seed=seed,
                                                         seed_fill=shared_fonts, tags=tags))
