@@ -81,6 +81,15 @@ class RiskFacts:
     table: str = spec(min_length=1)
     estimates: list[EstimateFacts] = spec(min_length=1)
 
+    def problems(self) -> list[str]:
+        # The estimates print as one phrase with the first one's qualifier: "about" and "fewer than"
+        # mixed, one would be dropped without a word.
+        qualifiers = list(dict.fromkeys(e.qualifier for e in self.estimates))
+        if len(qualifiers) > 1:
+            return [f"estimates: qualifier {' and '.join(repr(q) for q in qualifiers)} are mixed, but one phrase is "
+                    "printed for them all; give every estimate of this risk the same qualifier, or split the risk"]
+        return []
+
 
 @record
 class Fact:
