@@ -133,25 +133,22 @@ def _risk_number(project: Path, risk_id: str) -> int:
     return [r.id for r in content.risks].index(risk_id) + 1
 
 
+FACTS = Path("handouts/dry-needling/facts.yaml")
+
+
 def test_content_risk_with_unknown_source(project: Path) -> None:
     number = _risk_number(project, "pneumothorax")
-    line = replace_line(project / CONTENT, "source: lin2019", "source: nobody2020")
+    line = replace_line(project / FACTS, "fewer_than, source: lin2019}", "fewer_than, source: nobody2020}")
     (message,) = failed(project)
-    assert message == f"{CONTENT}:{line}: risks[{number}]: unknown source 'nobody2020'"
+    assert message == f"{FACTS}:{line}: risks[{number}]: unknown source 'nobody2020'"
 
 
 def test_content_reports_every_unknown_source(project: Path) -> None:
-    first = replace_line(project / CONTENT, "source: lin2019", "source: nobody2020")
-    # halle2016 is the source of two reports-only risks: break the first one.
-    text = (project / CONTENT).read_text(encoding="utf-8")
-    old = "    source: halle2016\n"
-    index = text.index(old)
-    (project / CONTENT).write_text(text[:index] + "    source: nobody2021\n" + text[index + len(old):],
-                                   encoding="utf-8")
-    second = text[:index].count("\n") + 1
+    first = replace_line(project / FACTS, "fewer_than, source: lin2019}", "fewer_than, source: nobody2020}")
+    second = replace_line(project / FACTS, "unit: treatment, source: chen1990}", "unit: treatment, source: nobody2021}")
     messages = failed(project, lines=2)
-    assert any(m.startswith(f"{CONTENT}:{first}: ") and "'nobody2020'" in m for m in messages), messages
-    assert any(m.startswith(f"{CONTENT}:{second}: ") and "'nobody2021'" in m for m in messages), messages
+    assert any(m.startswith(f"{FACTS}:{first}: ") and "'nobody2020'" in m for m in messages), messages
+    assert any(m.startswith(f"{FACTS}:{second}: ") and "'nobody2021'" in m for m in messages), messages
 
 
 def test_content_impossible_date_names_file_and_line(project: Path) -> None:

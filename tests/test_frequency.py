@@ -108,10 +108,10 @@ def catalogue():
     ("fatigue", "about 22 in 100 people", "very common"),                 # 21.7 rounds to 22
     ("bleeding", "about 5 to 16 in 100 treatments", "very common"),       # two studies, one range
     ("drowsy-nausea", "about 1 to 3 in 1,000 treatments", "uncommon"),    # its own table, per 1,000
-    ("major-event", "about 98 in 100,000 sessions", "rare"),              # 20 in 20,464
+    ("major-event", "about 98 in 100,000 treatments", "rare"),            # 20 in 20,494
     ("significant-event", "fewer than 40 in 100,000 treatments", "rare"),
     ("pneumothorax", "fewer than 1 in 100,000 treatments", "very rare"),
-    ("fainting", "Not counted. Only single cases have been reported.", "rate not known"),
+    ("fainting", "about 2 in 1,000 treatments", "uncommon"),              # 55 in 28,285 (Chen 1990)
 ])
 def test_catalogue_rows_of_the_real_content(catalogue, risk_id: str, how_many: str, band_word: str) -> None:
     assert catalogue[risk_id]["how_many"] == how_many
@@ -136,64 +136,57 @@ def _content_file(handouts: Path) -> Path:
     return handouts / "dry-needling" / "en.yaml"
 
 
+def _facts_file(handouts: Path) -> Path:
+    return handouts / "dry-needling" / "facts.yaml"
+
+
 def test_count_more_than_per_is_rejected(handouts: Path) -> None:
-    line = replace_line(_content_file(handouts), "- count: 52", "- count: 152")
+    line = replace_line(_facts_file(handouts), "{count: 52.0,", "{count: 152,")
     (problem,) = _problems(handouts)
-    assert problem == f"{_content_file(handouts)}:{line}: risks[1].estimates[1]: count 152 is more than per 100"
+    assert problem == f"{_facts_file(handouts)}:{line}: risks[1].estimates[1]: count 152 is more than per 100"
 
 
 def test_count_high_more_than_per_is_rejected(handouts: Path) -> None:
-    path = _content_file(handouts)
-    line = replace_line(path, "- count: 52", "- count: 52\n        count_high: 150")
+    path = _facts_file(handouts)
+    line = replace_line(path, "{count: 52.0,", "{count: 52, count_high: 150,")
     (problem,) = _problems(handouts)
     assert problem.startswith(f"{path}:{line}: risks[1].estimates[1]: "), problem
     assert "150" in problem and "100" in problem
 
 
 def test_count_high_below_count_is_rejected(handouts: Path) -> None:
-    path = _content_file(handouts)
-    line = replace_line(path, "- count: 52", "- count: 52\n        count_high: 40")
+    path = _facts_file(handouts)
+    line = replace_line(path, "{count: 52.0,", "{count: 52, count_high: 40,")
     (problem,) = _problems(handouts)
     assert problem == f"{path}:{line}: risks[1].estimates[1]: count_high must not be less than count"
 
 
 def test_negative_count_is_rejected(handouts: Path) -> None:
-    path = _content_file(handouts)
-    line = replace_line(path, "- count: 52", "- count: -1")
+    path = _facts_file(handouts)
+    line = replace_line(path, "{count: 52.0,", "{count: -1,")
     (problem,) = _problems(handouts)
     assert problem.startswith(f"{path}:{line}: risks[1].estimates[1].count: "), problem
 
 
-def test_reports_only_with_estimates_is_rejected(handouts: Path) -> None:
-    path = _content_file(handouts)
-    content = load_content(handouts, "dry-needling", "en").data
-    number = [r.id for r in content.risks].index("fainting") + 1
+def test_risk_without_numbers_is_rejected(handouts: Path) -> None:
+    path = _facts_file(handouts)
     text = path.read_text(encoding="utf-8")
-    line = text.split("\n").index("  - id: fainting") + 1
-    old = "    reports_only: true\n    source: halle2016\n"
-    new = ("    reports_only: true\n    source: halle2016\n    estimates:\n      - count: 1\n        per: 100\n"
-           "        of: people\n        source: halle2016\n")
+    old = "  - id: fainting\n    table: uncommon\n    estimates:\n      - {count: 55, per: 28285, unit: treatment, " \
+          "source: chen1990}\n"
     assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    path.write_text(text.replace(old, "  - id: fainting\n    table: uncommon\n    estimates: []\n", 1),
+                    encoding="utf-8")
+    line = text.split("\n").index("  - id: fainting") + 3
+    number = text[:text.index(old)].count("  - id: ") + 1
     (problem,) = _problems(handouts)
-    assert problem == f"{path}:{line}: risks[{number}]: a risk with reports_only: true has no estimates"
-
-
-def test_risk_without_numbers_or_reports_only_is_rejected(handouts: Path) -> None:
-    path = _content_file(handouts)
-    text = path.read_text(encoding="utf-8")
-    old = "    reports_only: true\n    source: halle2016\n"
-    path.write_text(text.replace(old, "    source: halle2016\n", 1), encoding="utf-8")
-    (problem,) = _problems(handouts)
-    assert problem.endswith("needs at least one estimate (count, per, of, source) or reports_only: true"), problem
+    assert problem == f"{path}:{line}: risks[{number}].estimates: must not be empty"
 
 
 def test_band_word_cannot_be_typed_by_hand(handouts: Path) -> None:
     path = _content_file(handouts)
     line = replace_line(path, "    effect: Headache", "    effect: Headache\n    band: rare") + 1
     (problem,) = _problems(handouts)
-    assert problem.startswith(f"{path}:{line}: unknown key 'risks["), problem
-    assert problem.endswith("].band' (check the spelling)"), problem
+    assert problem == f"{path}:{line}: unknown key 'risks.headache.band' (check the spelling)"
 
 
 def test_unquoted_decimal_version_is_rejected(handouts: Path) -> None:
@@ -206,13 +199,14 @@ def test_unquoted_decimal_version_is_rejected(handouts: Path) -> None:
 
 def test_a_row_below_its_tables_denominator_is_refused(handouts: Path) -> None:
     """One denominator per table: "0.3 in 100" would hide among whole numbers."""
-    path = handouts / "dry-needling" / "en.yaml"
+    path = _facts_file(handouts)
     text = path.read_text(encoding="utf-8")
-    moved = text.replace("  - id: drowsy-nausea\n    table: uncommon", "  - id: drowsy-nausea\n    table: common")
+    moved = text.replace("  - id: drowsy-nausea\n    table: uncommon", "  - id: drowsy-nausea\n    table: at_visit")
     path.write_text(moved, encoding="utf-8")
     line = text.split("\n").index("  - id: drowsy-nausea") + 2
+    number = text[:text.index("  - id: drowsy-nausea")].count("  - id: ") + 1
     with pytest.raises(PatientDocsError) as caught:
         load_content(handouts, "dry-needling", "en")
-    assert str(caught.value) == (f"{path}:{line}: risks[11]: 'Feeling drowsy or sick to your stomach (nausea)' is "
-                                 "fewer than 1 in 100, the denominator of table 'common'; put it in a table with "
+    assert str(caught.value) == (f"{path}:{line}: risks[{number}]: 'Feeling drowsy, or feeling sick (nausea)' is "
+                                 "fewer than 1 in 100, the denominator of table 'at_visit'; put it in a table with "
                                  "per: 1000 or more")

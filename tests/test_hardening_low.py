@@ -197,14 +197,16 @@ def test_records_name_a_file_by_its_full_path_whatever_folder_the_command_ran_in
 
 
 def test_mixed_qualifiers_in_one_risk_are_refused_not_dropped(project: Path) -> None:
-    content = project / "handouts" / "dry-needling" / "en.yaml"
-    text = content.read_text(encoding="utf-8")
+    facts = project / "handouts" / "dry-needling" / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    old = "{count: 16, per: 100, unit: treatment, source: boyce2020}"  # bleeding's second estimate
+    assert text.count(old) == 1
+    facts.write_text(text.replace(old, "{count: 16, per: 100, unit: treatment, qualifier: fewer_than, "
+                                       "source: boyce2020}"), encoding="utf-8")
     bleeding = text.index("  - id: bleeding")
-    second = text.index("qualifier: about", text.index("source: brady2014", bleeding))
-    content.write_text(text[:second] + "qualifier: fewer_than" + text[second + len("qualifier: about"):],
-                       encoding="utf-8")
-    line = text[:bleeding].count("\n") + 4  # the risk's estimates: key
+    line = text[:bleeding].count("\n") + 3  # the risk's estimates: key
+    number = text[:bleeding].count("  - id: ") + 1
     assert only_error(run_cli(*visit_args(), cwd=project)) == (
-        f"Error: handouts/dry-needling/en.yaml:{line}: risks[7].estimates: qualifier 'about' and 'fewer_than' are "
-        "mixed, but one phrase is printed for them all; give every estimate of this risk the same qualifier, or "
-        "split the risk")
+        f"Error: handouts/dry-needling/facts.yaml:{line}: risks[{number}].estimates: qualifier 'about' and "
+        "'fewer_than' are mixed, but one phrase is printed for them all; give every estimate of this risk the same "
+        "qualifier, or split the risk")

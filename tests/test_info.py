@@ -53,8 +53,10 @@ def test_info_exits_0_and_says_where_the_file_is(made: Made) -> None:
     assert made.stdout.strip() == f"Saved zoe.pdf ({len(made.pages)} pages)"
 
 
-def test_info_has_2_to_4_pages(made: Made) -> None:
-    assert 2 <= len(made.pages) <= 4
+def test_info_has_2_to_6_pages(made: Made) -> None:
+    # Four risk tables (counted two ways), a key-points box, a before-your-appointment list and
+    # questions to ask (issue 10) made it longer than the four pages it was; still short.
+    assert 2 <= len(made.pages) <= 6
 
 
 def test_personal_line_prints_name_date_and_therapist_exactly(made: Made) -> None:
@@ -105,7 +107,7 @@ def test_every_risk_is_printed_with_its_number_and_band_word_in_catalogue_order(
 
 @pytest.mark.parametrize("phrase, band", [
     ("about 52 in 100 people", "very common"),
-    ("about 98 in 100,000 sessions", "rare"),
+    ("about 98 in 100,000 treatments", "rare"),
     ("fewer than 1 in 100,000 treatments", "very rare"),
     ("about 5 to 16 in 100 treatments", "very common"),
     ("about 1 to 3 in 1,000 treatments", "uncommon"),
@@ -122,8 +124,8 @@ def test_risk_tables_have_their_titles_and_column_heads(made: Made) -> None:
 
 
 def test_sources_heading_lists_every_cited_source_at_the_end(made: Made) -> None:
-    last = made.pages[-1]
-    assert "Sources" in last
+    # Twelve full citations may run over two pages; the list starts after everything else.
+    assert "Sources" in made.pages[-1] or "Sources" in made.pages[-2]
     after = made.text[made.text.rindex("Sources"):]
     for number, source in enumerate(cited(made.content, "info"), start=1):
         assert f"{number}. {norm(source['cite'])}" in after
@@ -156,17 +158,17 @@ def test_letter_paper_from_config(letter: Path) -> None:
     assert f"Page {len(texts)} of {len(texts)}" in texts[-1]
 
 
-def test_letter_info_sheet_has_2_to_4_pages(letter: Path) -> None:
-    assert 2 <= len(PdfReader(letter).pages) <= 4
+def test_letter_info_sheet_has_2_to_6_pages(letter: Path) -> None:
+    assert 2 <= len(PdfReader(letter).pages) <= 6
 
 
-def test_a_long_name_on_letter_paper_still_fits_4_pages(letter: Path) -> None:
-    """Letter is 18 mm shorter than A4; a name over two lines must not push the sheet to a 5th page."""
+def test_a_long_name_on_letter_paper_adds_no_page(letter: Path) -> None:
+    """Letter is 18 mm shorter than A4; a name over two lines must not push the sheet onto another page."""
     name = "Maria Fernanda Gonzalez Rodriguez de la Cruz y Bartholomew-Maximilian von Hohenzollern-Sigmaringen"
     result = run_cli("info", "--patient", name, *VISIT, "--patient-id", "RP-1023456", "-o", "long.pdf",
                      cwd=letter.parent)
     assert result.returncode == 0, result.stderr
-    assert len(PdfReader(letter.parent / "long.pdf").pages) == 4
+    assert len(PdfReader(letter.parent / "long.pdf").pages) == len(PdfReader(letter).pages)
 
 
 # ---- patient text is data, and the default file name is safe -------------------------------------
@@ -274,8 +276,9 @@ def test_large_print_never_breaks_a_frequency_word(large_print: dict[str, list[s
 @pytest.mark.parametrize("kind", ["info", "consent"])
 def test_a_table_title_starts_on_the_page_of_its_first_row(large_print: dict[str, list[str]], kind: str) -> None:
     # Each table's title and intro (unique text), and its first row.
-    first_rows = {"Mild side effects Each row shows": "Soreness in the treated muscle",
-                  "Serious problems These problems are serious": "Any major problem",
+    first_rows = {"What people said about the first day after People were asked": "Soreness in the treated muscle",
+                  "What therapists recorded at the visit Therapists wrote": "Side effects of any kind",
+                  "Serious problems These problems are serious": "Collapsed lung",
                   "Less common side effects These happen less often": "Your usual symptoms get worse"}
     for title, first_row in first_rows.items():
         pages = [page for page in large_print[kind] if title in page]

@@ -174,7 +174,7 @@ def test_the_layout_checks_find_what_they_look_for():
 
 def test_risk_tables_become_stacked_rows(large):
     text = " ".join(page_texts(large["info"]))
-    assert "Effect: Soreness in the treated muscle afterwards" in text
+    assert "Effect: Soreness in the treated muscle How many" in text
     assert "How many: about 52 in 100 people How often: very common Source: Tolbert 2025" in text
     normal = " ".join(page_texts(large["info-normal"]))
     assert "How many: about 52 in 100" not in normal and "Effect How many How often Source" in normal

@@ -92,6 +92,9 @@ def test_the_same_bytes_in_another_treatment_folder_are_still_checked(project: P
     copy = project / "handouts" / "cupping" / "en.yaml"
     copy.parent.mkdir()
     copy.write_bytes(content_file(project).read_bytes())
+    facts = (content_file(project).parent / "facts.yaml").read_text(encoding="utf-8")
+    (copy.parent / "facts.yaml").write_text(facts.replace("treatment: dry-needling", "treatment: cupping"),
+                                            encoding="utf-8")
     with pytest.raises(PatientDocsError, match="does not match the folder 'cupping'"):
         load_content(project / "handouts", "cupping", "en")
 

@@ -23,12 +23,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def config_duplex(folder: Path) -> Path:
-    return write_config(folder / "duplex-on", duplex=True)
+    # 14 pt: a size at which the demo documents have odd page counts, so blanks are needed.
+    return write_config(folder / "duplex-on", duplex=True, font_size=14)
 
 
 @pytest.fixture(scope="module")
 def config_simplex(folder: Path) -> Path:
-    return write_config(folder / "duplex-off", duplex=False)
+    return write_config(folder / "duplex-off", duplex=False, font_size=14)
 
 
 @pytest.fixture(scope="module")

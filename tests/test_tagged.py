@@ -397,11 +397,12 @@ def test_validate_reports_each_kind_tagged(tmp_path: Path) -> None:
     copy_project(tmp_path)
     result = run_cli("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    for kind, pages in (("info", "4 pages"), ("consent", "5 pages per copy"), ("aftercare", "2 pages")):
-        assert (f"OK  dry-needling/en {kind} ({pages}; tagged: yes, text all tagged, fonts embedded)"
-                in result.stdout.splitlines()), result.stdout
-    for kind, pages in (("info", "9 pages"), ("consent", "10 pages per copy"), ("aftercare", "4 pages")):
-        assert f"OK  dry-needling/en {kind} in large print ({pages}; tagged: yes)" in result.stdout.splitlines()
+    for kind, pages in (("info", r"\d+ pages"), ("consent", r"\d+ pages per copy"), ("aftercare", r"\d+ pages")):
+        wanted = rf"OK  dry-needling/en {kind} \({pages}; tagged: yes, text all tagged, fonts embedded\)"
+        assert any(re.fullmatch(wanted, line) for line in result.stdout.splitlines()), result.stdout
+    for kind in ("info", "consent", "aftercare"):
+        wanted = rf"OK  dry-needling/en {kind} in large print \(\d+ pages( per copy)?; tagged: yes\)"
+        assert any(re.fullmatch(wanted, line) for line in result.stdout.splitlines()), result.stdout
 
 
 def test_validate_fails_when_a_template_draws_untagged_text(tmp_path: Path, monkeypatch) -> None:

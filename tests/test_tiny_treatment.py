@@ -108,8 +108,9 @@ def test_cupping_sheet_cites_its_own_sources(cupping) -> None:
     _result, pages, _content, _fingerprint = cupping
     text = " ".join(pages)
     after = text[text.index("Where the numbers come from"):]
-    assert "1. Fixture Author A. A made-up survey of cup marks." in after
-    assert "2. Fixture Author B. A made-up audit of heated cups." in after
+    # Built from the facts file's fields: authors, journal, year;volume:pages.
+    assert "1. Fixture Author A. Journal of Test Fixtures. 2020;1:1-2." in after
+    assert "2. Fixture Author B. Journal of Test Fixtures. 2021;2:3-4." in after
 
 
 def test_no_dry_needling_words_appear(cupping) -> None:

@@ -26,9 +26,9 @@ def make_project(folder: Path, *, smtp_port: int | None = None) -> Path:
         data["email"]["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "security": "none",
                                  "from": data["email"]["smtp"]["from"], "timeout": 5, "retries": 1}
         config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    records = load_config(config_path).records_path
+    config = load_config(config_path)
     for name, password in PASSWORDS.items():
-        add_user(records, name, password)
+        add_user(config, name, password)
     return config_path
 
 

@@ -58,7 +58,7 @@ def users_add(ctx: click.Context, name: str, password_stdin: bool, config_path: 
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    new = add_user(config.records_path, name, password)
+    new = add_user(config, name, password)
     click.echo(f"{'Added the account' if new else 'New password set for'} {name}")
 
 
@@ -70,7 +70,7 @@ def users_remove(ctx: click.Context, name: str, config_path: Path | None) -> Non
     """Remove the account NAME: it cannot log in again, and a session open now ends at once."""
     from patientdocs.web.accounts import remove_user
 
-    remove_user(load_config(ctx, config_path).records_path, name)
+    remove_user(load_config(ctx, config_path), name)
     click.echo(f"Removed the account {name}")
 
 
@@ -81,5 +81,5 @@ def users_list(ctx: click.Context, config_path: Path | None) -> None:
     """The accounts that can log in."""
     from patientdocs.web.accounts import list_users
 
-    for name in list_users(load_config(ctx, config_path).records_path):
+    for name in list_users(load_config(ctx, config_path)):
         click.echo(name)

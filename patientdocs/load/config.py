@@ -15,6 +15,8 @@ from patientdocs.load.schema import record, spec
 
 DEFAULT_CONFIG = "config.yaml"
 
+_MONTH_FIRST = {"en-US"}  # locales that write the month before the day
+
 BATCH_FIELDS = ("date", "time", "patient_name", "dob", "patient_id", "therapist", "language", "email",
                 "documents", "chest_region", "large_print")
 
@@ -33,6 +35,9 @@ class Clinic:
     # Checked with the other keys, so every problem in the file is reported in one go.
     brand_colour: str = spec(default="#1f5f8b", pattern=r"#[0-9a-fA-F]{6}", like="a colour like #1f5f8b")
     training_statement: str = ""
+    # Which country's words (en-GB, en-US): a treatment's overlay of that name (handouts/<treatment>/
+    # en-US.yaml) is merged over its language file. None: the language file as it is.
+    locale: str | None = spec(default=None, pattern=r"[a-z]{2,3}-[A-Z]{2}", like="a locale like en-GB or en-US")
 
     def problems(self) -> list[str]:
         # Headings and the clinic's name are printed in this colour on white paper.
@@ -64,6 +69,9 @@ class DocumentSettings:
     paper: Literal["A4", "Letter"] = "A4"
     font_size: float = spec(default=12.0, ge=12, le=18)
     duplex: bool = True
+    # The order of a date the patient writes by hand (the guide printed on date lines). None: from
+    # clinic.locale (month first for en-US, day first otherwise).
+    date_order: Literal["DMY", "MDY", "YMD"] | None = None
     # Every document in large print, unless --large-print/--no-large-print or a large_print column
     # says otherwise: body text at large_print_size (or font_size, if larger), 1.5 line spacing,
     # wide tables reflowed into stacked rows.
@@ -319,6 +327,13 @@ class Config:
     @property
     def logo_path(self) -> Path | None:
         return self.resolve(self.clinic.logo) if self.clinic.logo else None
+
+    @property
+    def date_order(self) -> str:
+        """DMY, MDY or YMD: the document setting, else the locale's usual order."""
+        if self.document.date_order is not None:
+            return self.document.date_order
+        return "MDY" if self.clinic.locale in _MONTH_FIRST else "DMY"
 
     def clinic_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self.clinic)

@@ -6,37 +6,86 @@ import dataclasses
 import datetime as dt
 import re
 import unicodedata
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 from patientdocs.kinds import KINDS, Kind
 from patientdocs.language import direction as language_direction
+from patientdocs.load import frequency
 from patientdocs.load.config import Config
 from patientdocs.load.content import Content, LoadedContent
 from patientdocs.load.visit import Visit
 
 
 def risk_rows(content: Content) -> list[dict[str, Any]]:
-    """The risk tables with each risk's phrase and computed band word, in catalogue order."""
+    """The risk tables, each with one line on how it was counted, and rows sorted by frequency,
+    highest first (a table's ``first`` rows lead it); each row with its phrase, computed band
+    word and its numbers for pictures ("52 of 100")."""
+    labels = content.labels
     tables = []
     for table_id, table in content.risk_tables.items():
+        risks = [risk for risk in content.risks if risk.table == table_id]
+        # Sorted by the highest estimate; unknown rates last; ties keep the facts file's order.
+        risks.sort(key=lambda r: (r.id not in table.first, table.first.index(r.id) if r.id in table.first else 0,
+                                  -(r.rate if r.rate is not None else -1)))
         rows = []
-        for risk in content.risks:
-            if risk.table != table_id:
-                continue
+        for risk in risks:
             phrase = risk.phrase(table.per)
             rows.append({
                 "id": risk.id,
                 "effect": risk.effect,
-                "how_many": phrase.text(content.labels) if phrase else content.labels["reports_only"],
+                "how_many": phrase.text(labels) if phrase else labels["reports_only"],
                 "band": risk.band,
                 "band_word": content.bands[risk.band],
                 "note": risk.note or "",
                 "sources": [content.sources[s].short for s in dict.fromkeys(risk.source_ids)],
+                # For an icon array: "count of per" on the table's denominator (the higher
+                # estimate of a range); None where the risk was not counted.
+                "count": phrase.high or phrase.low if phrase else None,
+                "count_low": phrase.low if phrase else None,
+                "per": phrase.denominator if phrase else None,
+                "qualifier": phrase.qualifier if phrase else None,
+                "unit": phrase.of if phrase else "",
             })
-        tables.append({"id": table_id, "title": table.title, "intro": table.intro, "per": table.per,
-                       "rows": rows})
+        unit = next((r["unit"] for r in rows if r["unit"]), "")
+        per_line = f"{labels['out_of_every']} {frequency.format_int(table.per)} {unit}." \
+            if "out_of_every" in labels and unit else ""
+        intro = " ".join(part for part in (table.counted, per_line, table.intro) if part)
+        tables.append({"id": table_id, "title": table.title, "intro": intro, "counted": table.counted,
+                       "per": table.per, "unit": unit, "keep": table.keep_together, "rows": rows})
     return tables
+
+
+def date_guide(order: str, labels: dict[str, str]) -> str:
+    """"DD/MM/YYYY" for DMY, "MM/DD/YYYY" for MDY, from the language's letters for day, month, year."""
+    parts = {"D": labels.get("date_day", "DD"), "M": labels.get("date_month", "MM"),
+             "Y": labels.get("date_year", "YYYY")}
+    return "/".join(parts[letter] for letter in order)
+
+
+def course_of_care(content: Content) -> dict[str, Any] | None:
+    """The chance of at least one serious (major) event, each session and over a typical course:
+    1 - (1 - rate) ** sessions, from the facts (major-event and course_sessions)."""
+    facts = content.facts
+    major = next((r for r in content.risks if r.id == "major-event"), None)
+    if facts is None or major is None or major.rate is None or "course_sessions" not in facts.facts:
+        return None
+    sessions = int(facts.facts["course_sessions"].value or 0)
+    if sessions < 1:
+        return None
+    each = major.rate
+    over = 1 - (1 - each) ** sessions
+    labels = content.labels
+
+    def phrase(rate: Any) -> str:
+        # Per 1,000 both, so the two figures compare at a glance ("about 1" and "about 6").
+        per = 1000 if rate * 1000 >= Fraction(1, 2) else frequency.denominator_for(rate, 1000)
+        count = frequency.round_count(rate * per)
+        return frequency.Phrase("about", count, None, per, "").text(labels).strip()
+
+    return {"sessions": sessions, "each": phrase(each), "course": phrase(over),
+            "each_rate": float(each), "course_rate": float(over)}
 
 
 _WORD = re.compile(r"\w+")  # hyphens separate words: "shoulder-blade" is "shoulder blade"
@@ -82,6 +131,7 @@ def cited(content: Content, kind: Kind | str) -> list[dict[str, str]]:
     kind = KINDS.get(kind) if isinstance(kind, str) else kind
     part = content.section(kind.content_section)
     used = [s for section in (part.sections if part else []) for s in section.sources]
+    used += content.prose_sources.get(kind.content_section, [])
     if kind.cites_risks:
         used += [s for risk in content.risks for s in risk.source_ids]
     return [dataclasses.asdict(content.sources[s]) | {"id": s} for s in dict.fromkeys(used)]
@@ -100,6 +150,8 @@ def _content_context(loaded: LoadedContent, kind: Kind) -> dict[str, Any]:
         "risk_tables": risk_rows(content),
         "sources": [{"id": s, **dataclasses.asdict(content.sources[s])} for s in content.sources],
         "cited": cited(content, kind),
+        "words": content.words,
+        "course": course_of_care(content),
     }
 
 
@@ -147,6 +199,8 @@ def build_context(kind: Kind | str, config: Config, loaded: LoadedContent, visit
         "direction": direction,
         "clinic": clinic,
         "visit": visit_values,
+        # The guide printed on a line where the patient writes a date ("DD/MM/YYYY").
+        "date_guide": date_guide(config.date_order, content.labels),
         # The therapist's --chest-region, never the words of the areas: left out only on "no", and
         # worded as "you had needling near your chest" only on "yes".
         "near_chest": bool(content.aftercare) and shows_chest_warning(visit),

@@ -73,7 +73,8 @@ class Pipeline:
         key = (treatment, language)
         if key not in self._content:
             self._content[key] = content_mod.load_content(self.config.handouts_dir, treatment, language,
-                                                          self.kinds.content_sections())
+                                                          self.kinds.content_sections(),
+                                                          locale=self.config.clinic.locale)
         return self._content[key]
 
     @staticmethod

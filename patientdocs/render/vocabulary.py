@@ -45,7 +45,7 @@ VOCABULARY: dict[str, Tag] = {
     "li": Tag({}, INLINE, text=True, empty=False),
     "callout": Tag({"kind": frozenset({"info", "warning", "danger"}), "title": None},
                    frozenset({"h3", "p", "ul"}), empty=False, builder="callout"),
-    "risk-table": Tag(_any("title", "intro"), frozenset({"head", "risk"}), builder="table"),
+    "risk-table": Tag({**_any("title", "intro"), "keep": ("together",)}, frozenset({"head", "risk"}), builder="table"),
     "table": Tag(_any("title", "widths"), frozenset({"head", "row"}), builder="table"),
     "head": Tag({}, frozenset({"cell"}), empty=False),
     "risk": Tag(_any("band"), frozenset({"cell"}), empty=False),

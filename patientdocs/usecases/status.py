@@ -10,6 +10,8 @@ from patientdocs.frozen import frozen
 from patientdocs.termtext import count_of
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from patientdocs.kinds import Kind
     from patientdocs.load.config import Config
 
@@ -19,7 +21,7 @@ __all__ = ["CheckLine", "ContentStatus", "available_documents", "content_status"
 @frozen
 class CheckLine:
     ok: bool
-    level: str  # "OK", "WARNING" or "ERROR"
+    level: str  # "OK", "WARNING", "PENDING" (a number still typed into a section) or "ERROR"
     text: str
 
 
@@ -49,6 +51,16 @@ def settings_warnings(config: Config) -> list[str]:
             f"birth, which anyone who knows the patient knows, and which a computer finds in minutes by trying "
             f"all of about {DOB_GUESSES:,} possible dates; use password_policy: passphrase (a one-time "
             "passphrase per email, given to the patient by phone or on a slip)"]
+
+
+def pending_numbers(path: Path) -> list[PatientDocsError]:
+    """Numbers still typed into the sections other work converts to placeholders
+    (load.typednumbers.PENDING): one warning each, with its file and line, so they are easy to find."""
+    from patientdocs.load import textfile, yamlsource
+    from patientdocs.load.content import typed_number_problems
+
+    doc = yamlsource.parse(textfile.read(path)[1], path)
+    return typed_number_problems(doc.data, doc, pending=True) if isinstance(doc.data, dict) else []
 
 
 def run_problems(config: Config) -> list[str]:
@@ -118,6 +130,8 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
                     if not allow_expired:
                         raise PatientDocsError(message, source=loaded.path)
                     lines.append(CheckLine(True, "WARNING", f"{loaded.path}: {message}"))
+                # Not a warning about the clinic's setup: work still to do on the content itself.
+                lines += [CheckLine(True, "PENDING", str(problem)) for problem in pending_numbers(loaded.path)]
                 made: list[str] = []
                 for kind in pipeline.kinds.all():
                     if loaded.data.section(kind.content_section) is None \
@@ -196,7 +210,8 @@ def content_status(config: Config) -> list[ContentStatus]:
     for treatment, languages in available(config.handouts_dir).items():
         for language in languages:
             try:
-                data = load_content(config.handouts_dir, treatment, language, sections).data
+                data = load_content(config.handouts_dir, treatment, language, sections,
+                                    locale=config.clinic.locale).data
             except PatientDocsError as exc:
                 found.append(ContentStatus(treatment, language, None, None, None, None, problem=str(exc)))
                 continue

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 import threading
 import time
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patientdocs.errors import PatientDocsError
+
+if TYPE_CHECKING:
+    from patientdocs.load.config import Config
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MIN_PASSWORD = 10
@@ -37,23 +40,23 @@ def check_new_password(password: str) -> str:
     return password
 
 
-def add_user(records_path: Path, name: str, password: str) -> bool:
+def add_user(config: Config, name: str, password: str) -> bool:
     """Create the account, or set a new password for it; True when it is new."""
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records
 
     check_username(name)
     check_new_password(password)
-    records = Records(records_path)
+    records = open_records(config)
     try:
         return records.set_password_hash(name, _hasher().hash(password))
     finally:
         records.close()
 
 
-def remove_user(records_path: Path, name: str) -> None:
-    from patientdocs.records.store import Records
+def remove_user(config: Config, name: str) -> None:
+    from patientdocs.records.store import open_records
 
-    records = Records(records_path)
+    records = open_records(config)
     try:
         if not records.remove_user(name):
             raise PatientDocsError(f"there is no account '{name}' (see 'users list')", field="username")
@@ -61,32 +64,34 @@ def remove_user(records_path: Path, name: str) -> None:
         records.close()
 
 
-def account_exists(records_path: Path, name: str) -> bool:
-    return name in list_users(records_path)
+def account_exists(config: Config, name: str) -> bool:
+    return name in list_users(config)
 
 
-def list_users(records_path: Path) -> list[str]:
-    from patientdocs.records.store import Records
+def list_users(config: Config) -> list[str]:
+    from patientdocs.records.store import open_records, records_exist
 
-    if not records_path.exists():
+    if not records_exist(config):
         return []
-    records = Records(records_path)
+    records = open_records(config)
     try:
         return records.usernames()
     finally:
         records.close()
 
 
-def password_ok(records_path: Path, name: str, password: str) -> bool:
+def password_ok(config: Config, name: str, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError
 
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records
 
     global _DUMMY
     hasher = _hasher()
     stored = None
-    if records_path.exists() and NAME.fullmatch(name or ""):
-        records = Records(records_path)
+    from patientdocs.records.store import records_exist
+
+    if records_exist(config) and NAME.fullmatch(name or ""):
+        records = open_records(config)
         try:
             stored = records.password_hash(name)
         finally:

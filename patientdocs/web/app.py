@@ -73,9 +73,9 @@ def config():
 
 def audit(action: str, detail: str = "") -> None:
     """Record who did what; ``detail`` holds ids and counts, never a patient's name or date of birth."""
-    from patientdocs.records.store import Records
+    from patientdocs.records.store import open_records
 
-    records = Records(config().records_path)
+    records = open_records(config())
     try:
         records.log_action(g.get("user"), request.remote_addr, action, detail)
     finally:
@@ -103,7 +103,7 @@ def _security(app: Flask) -> None:
             g.user = None
             session.pop("sid", None)
             return redirect(url_for("login", why="idle"))
-        if user is not None and not account_exists(config().records_path, user):
+        if user is not None and not account_exists(config(), user):
             sessions.end(session.get("sid"))  # the account was removed (users remove): out at once
             user = None
         if user is None:
@@ -159,7 +159,7 @@ def _login_pages(app: Flask) -> None:
         if wait > 0:
             return page("login.html", 429, username=name,
                         error=f"Too many wrong passwords. Wait {int(wait) + 1} seconds, then try again.")
-        if not password_ok(config().records_path, name, password):
+        if not password_ok(config(), name, password):
             accounts.failed(account)
             computers.failed(computer)
             g.user = None

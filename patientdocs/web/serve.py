@@ -40,7 +40,7 @@ def make_server(config_path: Path, *, host: str = "127.0.0.1", port: int = 8080,
     if not is_loopback(host) and context is None:
         raise PatientDocsError(f"--host {host} serves other computers: that needs TLS. Give the clinic's "
                                "certificate with --cert FILE --key FILE, or add --self-signed to make one")
-    if not list_users(config.records_path):
+    if not list_users(config):
         raise PatientDocsError("no staff accounts yet: add one for each person with "
                                "'python generate.py users add NAME', then start the page again")
     app = create_app(config_path, tls=context is not None,

@@ -183,7 +183,7 @@ def _widths(node: Node, ctx: BuildContext, columns: int) -> list[float]:
             raise PatientDocsError(f"<{node.tag} widths=\"{node.attrs['widths']}\"> needs {columns} positive "
                                    f"numbers (line {node.line} of the rendered document)", source=ctx.template)
     elif node.tag == "risk-table" and columns in (3, 4):
-        parts = [44, 34, 22] if columns == 3 else [34, 31, 17, 18]
+        parts = [50, 28, 22] if columns == 3 else [46, 25, 14, 15]
     else:
         parts = [1.0] * columns
     return [ctx.width * p / sum(parts) for p in parts]
@@ -227,7 +227,8 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     # Other tables (a print run's cover) hold patients' names and are not kept.
     key = None
     if node.tag == "risk-table":
-        key = (node.attrs.get("title"), node.attrs.get("intro"), ctx.width, id(ctx.styles["cell"]),
+        key = (node.attrs.get("title"), node.attrs.get("intro"), node.attrs.get("keep"), ctx.width,
+               id(ctx.styles["cell"]),
                tuple(tuple(c.text() for c in r.elements("cell")) for r in head + body))
     known = _TABLE_LAYOUT.get(key) if key else None
     widths = known[0] if known else _fit_words(_widths(node, ctx, columns), head + body, ctx)
@@ -263,6 +264,12 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
         first = Table(rows[:2], colWidths=widths, style=TableStyle(style))
         room = sum(f.wrap(ctx.width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in lead)
         room += first.wrap(ctx.width, 10_000)[1] + 2 * mm
+        if node.attrs.get("keep") == "together":
+            # keep="together" (the serious risks): the whole table on one page with its title,
+            # when it fits on one at all; else as above.
+            whole = room - first.wrap(ctx.width, 10_000)[1] + table.wrap(ctx.width, 10_000)[1]
+            # (the frame is at least 1.3 times as high as it is wide on A4 and Letter).
+            room = whole if whole < ctx.width * 1.3 else room
         if key:
             if len(_TABLE_LAYOUT) >= 64:
                 _TABLE_LAYOUT.clear()
