@@ -94,8 +94,10 @@ def test_the_personal_line_follows_the_algorithm(made, lang: str, who: str) -> N
 @pytest.mark.parametrize("lang", ["he", "ar"])
 def test_paragraphs_and_risk_numbers_follow_the_algorithm(made, lang: str) -> None:
     lines = _lines(made[lang, "info", "native"])
-    sentence = {"he": "אצל כ-60 מתוך 100 אנשים נשארים סימנים עגולים על העור.",
-                "ar": "تبقى علامات مستديرة عند حوالي 60 من كل 100 شخص."}[lang]
+    # The sentence's numbers come from its {risk:marks} placeholder (facts.yaml), in the middle
+    # of a right-to-left sentence.
+    sentence = {"he": "אצל בערך 60 מתוך 100 אנשים נשארים סימנים עגולים על העור.",
+                "ar": "تبقى علامات مستديرة عند حوالي 60 من 100 شخص."}[lang]
     phrase = {"he": "בערך 60 מתוך 100 אנשים", "ar": "حوالي 60 من 100 شخص"}[lang]
     assert _shown(sentence) in lines
     assert any(_shown(phrase) in line for line in lines), lines
@@ -167,7 +169,7 @@ def test_paragraphs_hug_the_right_margin_and_bullets_sit_right_of_their_text(mad
 @pytest.mark.parametrize("lang", ["he", "ar"])
 def test_the_first_table_column_is_on_the_right(made, lang: str, tmp_path: Path) -> None:
     pdf = made[lang, "info", "native"]
-    heads = {"he": ("מה קורה", "כמה", "באיזו תדירות", "מקור"), "ar": ("ما يحدث", "كم", "كم مرة", "المصدر")}[lang]
+    heads = {"he": ("מה קורה", "כמה", "תדירות", "מקור"), "ar": ("ما يحدث", "كم", "كم مرة", "المصدر")}[lang]
     lines = _lines(pdf)
     head = _shown(heads[0]), _shown(heads[3])
     row = next(line for line in lines if head[0] in line and head[1] in line)
@@ -277,7 +279,7 @@ def test_tagged_table_rows_are_read_from_the_right(made, lang: str, tmp_path: Pa
     path.write_bytes(made[lang, "info", "native"])
     tree = poppler_tree(path)
     heads = [th[1] for th in _find(_find(tree, "Table")[0], "TH")]
-    expected = {"he": ["מה קורה", "כמה", "באיזו תדירות", "מקור"], "ar": ["ما يحدث", "كم", "كم مرة", "المصدر"]}[lang]
+    expected = {"he": ["מה קורה", "כמה", "תדירות", "מקור"], "ar": ["ما يحدث", "كم", "كم مرة", "المصدر"]}[lang]
     # Each heading's glyphs are drawn from the left (poppler gives them so); the headings come
     # in the table's own order, the first column first, although it is drawn last.
     assert [h.strip() for h in heads] == [_shown(h) for h in expected]

@@ -253,6 +253,7 @@ class Words:
     risk_tables: dict[str, TableWords]
     risks: dict[str, RiskWords]
     words: dict[str, str] = field(default_factory=dict)
+    direction: Literal["ltr", "rtl"] | None = None  # passed on to Content (see language.py)
     info: InfoSheet | None = None
     consent: ConsentForm | None = None
     aftercare: Aftercare | None = None
@@ -500,7 +501,7 @@ def _content(words: Words, facts: Facts, locale: str | None,
         bands=words.bands, sources=sources, risk_tables=tables,
         risks=[_risk(r, risk_words, words.units, tuple(dict.fromkeys(by_risk.get(r.id, ())))) for r in facts.risks],
         info=words.info, consent=words.consent, aftercare=words.aftercare, changes=words.changes,
-        words=words.words, facts=facts, locale=locale,
+        words=words.words, facts=facts, locale=locale, direction=words.direction,
         prose_sources={part: list(dict.fromkeys(found)) for part, found in by_part.items()})
 
 
