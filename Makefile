@@ -35,9 +35,11 @@ demo: $(COMPILED)
 test: $(COMPILED)
 	$(PY) -m pytest -q
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 lint: $(COMPILED)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: $(COMPILED)
 	$(PY) bench/bench_info.py

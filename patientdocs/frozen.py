@@ -28,8 +28,9 @@ def frozen(cls: type[T]) -> type[T]:
         # compiles tokenize's large regular expression: ~5 ms of a cold run.
         cls.__doc__ = f"{cls.__name__} (frozen dataclass)"
     cls = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
+    made: Any = cls  # a dataclass now, which type[T] cannot say
     cls.__record_fields__ = tuple((f.name, f.init, f.default, f.default_factory)  # type: ignore[attr-defined]
-                                  for f in dataclasses.fields(cls))
+                                  for f in dataclasses.fields(made))
     cls.__init__ = _record_init  # type: ignore[assignment]
     cls.__setattr__ = _refuse_change  # type: ignore[assignment]
     cls.__delattr__ = _refuse_change  # type: ignore[assignment]

@@ -230,8 +230,8 @@ def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[O
     back as failed, to be made by running the command again."""
     if workers <= 1 or len(jobs) <= 1:
         _start_worker(settings)
-        for job in jobs:
-            yield _make(job)
+        for each in jobs:
+            yield _make(each)
         return
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool

@@ -21,7 +21,7 @@ import zlib
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from patientdocs.deliver.output import open_private
 from patientdocs.errors import PatientDocsError
@@ -107,7 +107,8 @@ class _Writer:
             digest = hashlib.sha256(type(obj).__name__.encode())
             if isinstance(obj, pikepdf.Stream):
                 digest.update(obj.read_raw_bytes())
-                items = sorted((k, v) for k, v in obj.stream_dict.items() if k != "/Length")
+                items: list[tuple[object, Any]] = sorted(
+                    (k, v) for k, v in obj.stream_dict.items() if k != "/Length")
             elif isinstance(obj, pikepdf.Dictionary):
                 items = sorted((k, v) for k, v in obj.items() if k != "/Parent")
             else:

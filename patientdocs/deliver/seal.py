@@ -93,7 +93,10 @@ def load_sealer(config: Config, today: dt.date) -> Sealer:
                                "to the name of the environment variable that holds it") from None
     except ValueError:
         raise PatientDocsError(f"seal.key: cannot open '{key_path}' (wrong password, or not a PEM key)") from None
-    if key.public_key().public_numbers() != cert.public_key().public_numbers():
+    # The public halves as DER: the same test as comparing public_numbers(), which
+    # Ed25519/Ed448 keys do not have.
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
         raise PatientDocsError(f"seal.key: '{key_path}' does not belong to the certificate '{cert_path}'")
     if cert.not_valid_after_utc.date() < today:
         raise PatientDocsError(f"seal.certificate: '{cert_path}' expired on {cert.not_valid_after_utc.date()}; "
@@ -105,13 +108,14 @@ def load_sealer(config: Config, today: dt.date) -> Sealer:
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     signer = signers.SimpleSigner(
         signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
         signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
-        cert_registry=None,
+        cert_registry=SimpleCertificateStore(),  # empty: what None gave, but SimpleSigner's hint says a store
     )
     return Sealer(signer, _common_name(cert), cert.not_valid_after_utc.date(), DEMO_MARK in _common_name(cert))
 

@@ -384,7 +384,7 @@ def load_config(path: Path) -> Config:
     # Files named in the settings are checked on every run: they can go missing at any time.
     logo = config.logo_path
     if logo is not None and not logo.is_file():
-        loc = ("clinic", "logo")
+        loc: tuple[str, ...] = ("clinic", "logo")
         what = "is a folder, not a file" if logo.is_dir() else "is not a file" if logo.exists() else "not found"
         raise PatientDocsError(f"clinic.logo: file '{logo}' {what}", source=path, line=_line_of(path, text, loc))
     smtp = config.email.smtp

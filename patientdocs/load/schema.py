@@ -16,15 +16,15 @@ import types
 import typing
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, dataclass_transform
 
-from patientdocs.frozen import frozen as record  # every record read from YAML is immutable
+from patientdocs.frozen import frozen
 
 T = TypeVar("T")
 Loc = tuple[Any, ...]
 
 
-@record
+@frozen  # = record, which is defined below spec()
 class Problem:
     """One thing wrong in the data, at its place (keys and list positions)."""
 
@@ -43,6 +43,15 @@ def spec(*, alias: str | None = None, min_length: int | None = None, ge: float |
     if default_factory is not dataclasses.MISSING:
         return dataclasses.field(default_factory=default_factory, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
+
+
+# Every record read from YAML is immutable. Type checkers also learn that spec() declares a
+# field (without default= it is required), so a required field may follow a spec() one.
+if TYPE_CHECKING:
+    @dataclass_transform(frozen_default=True, eq_default=False, field_specifiers=(dataclasses.field, spec))
+    def record(cls: type[T]) -> type[T]: ...
+else:
+    record = frozen
 
 
 def dotted(loc: Loc) -> str:
@@ -101,11 +110,11 @@ def _convert(tp: Any, value: Any, loc: Loc, meta: dict[str, Any], out: list[Prob
             out.append(Problem(loc, f"must be {_type_name(tp)}"))
             return {}
         key_type, item = typing.get_args(tp)
-        result = {}
+        mapping: dict[Any, Any] = {}
         for k, v in value.items():
             key = _convert(key_type, k, (*loc, k), {}, out)
-            result[key] = _convert(item, v, (*loc, k), {}, out)
-        return result
+            mapping[key] = _convert(item, v, (*loc, k), {}, out)
+        return mapping
     if dataclasses.is_dataclass(tp):
         return _build(tp, value, loc, out)
     return _scalar(tp, value, loc, meta, out)
@@ -185,7 +194,9 @@ def _check_limits(value: Any, loc: Loc, meta: dict[str, Any], out: list[Problem]
                            else f"'{value}' is not in the expected form"))
 
 
-def _build(cls: type[T], data: Any, loc: Loc, out: list[Problem]) -> T | None:
+# cls is any record class (a dataclass); typed Any because dataclasses.fields() and the
+# cached _hints() cannot be told that a type[T] is one.
+def _build(cls: Any, data: Any, loc: Loc, out: list[Problem]) -> Any:
     if not isinstance(data, dict):
         out.append(Problem(loc, "must be a group of 'key: value' lines"))
         return None

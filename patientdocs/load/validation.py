@@ -31,7 +31,7 @@ def validate_with_parts(cls: type[T], doc: Document, parts: Mapping[str, type]) 
     data = dict(doc.data) if isinstance(doc.data, dict) else doc.data if doc.data is not None else {}
     taken = {key: data.pop(key) for key in parts if isinstance(data, dict) and key in data}
     obj, problems = schema.build(cls, data)
-    found = {}
+    found: dict[str, Any] = {}
     for key, value in taken.items():
         part, more = schema.build(parts[key], value, (key,))
         problems += more

@@ -17,7 +17,7 @@ from patientdocs.errors import PatientDocsError, ProblemListError
 from patientdocs.load import textfile
 
 # libyaml (C) when PyYAML has it: parsing the content file is most of a cold run otherwise.
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_Base):
@@ -122,6 +122,7 @@ def _refuse_aliases(root: yaml.Node, text: str, path: Path) -> None:
     line = None
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):
+            assert event.start_mark is not None  # the parser marks every event
             line = event.start_mark.line + 1
             break
     raise PatientDocsError("an alias (*name) is not allowed in this file: write the value out in full",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 # Made once from a fixed name: the same document always gets the same identifier, on every export.
@@ -100,7 +100,7 @@ def _entry(full_url: str, resource: dict[str, Any]) -> dict[str, Any]:
     return {"fullUrl": full_url, "resource": resource, "request": request}
 
 
-def bundle(documents: list[tuple[Mapping[str, Any], bytes]], *, label: Callable[[str], str], patient_system: str,
+def bundle(documents: Sequence[tuple[Mapping[str, Any], bytes]], *, label: Callable[[str], str], patient_system: str,
            signatures: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The transaction Bundle of these (record, PDF bytes) pairs; ``signatures`` maps a consent form's
     SHA-256 to when it was signed."""

@@ -13,7 +13,7 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from psycopg.rows import dict_row
@@ -68,7 +68,7 @@ class PostgresRecords(RecordsBase):
     # --- connecting ------------------------------------------------------------------------------
 
     def _connect(self, outcome: str = "nothing was made") -> psycopg.Connection[dict[str, Any]]:
-        extra = {"password": self._password} if self._password is not None else {}
+        extra: dict[str, Any] = {"password": self._password} if self._password is not None else {}
         try:
             return psycopg.connect(self.url, autocommit=True, row_factory=dict_row,
                                    connect_timeout=CONNECT_TIMEOUT_S, application_name="patientdocs", **extra)
@@ -148,7 +148,7 @@ class PostgresRecords(RecordsBase):
             if not rows:
                 raise PatientDocsError(f"the records database {self.where} has lost its patient key (table salts); "
                                        "restore it from a backup")
-            self._salt = bytes(rows[0]["value"])  # type: ignore[arg-type]
+            self._salt = bytes(cast("bytes | memoryview", rows[0]["value"]))  # a bytea column
         return self._salt
 
     @contextmanager

@@ -301,8 +301,13 @@ class Pipeline:
         loaded = self.content(treatment, language)
         fingerprint = self.fingerprint(loaded, large)
         version, review_by = loaded.data.version, loaded.data.review_by.isoformat()
+        titles = []
+        for k in kinds:
+            section = loaded.data.section(self.kinds.get(k).content_section)
+            assert section is not None  # self.part() above refused a missing section
+            titles.append(section.title)
         info = PdfInfo(
-            title=" + ".join(loaded.data.section(self.kinds.get(k).content_section).title for k in kinds),
+            title=" + ".join(titles),
             author=self.config.clinic.name,
             subject=f"{loaded.data.name}: {', '.join(kinds)}",
             keywords=f"content version {version}; review by {review_by}; fingerprint {fingerprint}",

@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -241,7 +241,8 @@ def get_template(env: jinja2.Environment, name: str) -> jinja2.Template:
     try:
         return env.get_template(name)
     except jinja2.TemplateNotFound as exc:
-        raise PatientDocsError(f"template '{exc.name}' not found in {_display(env.loader.searchpath[0])}") \
+        loader = cast(jinja2.FileSystemLoader, env.loader)  # make_environment's _CheckedLoader
+        raise PatientDocsError(f"template '{exc.name}' not found in {_display(loader.searchpath[0])}") \
             from None
     except jinja2.TemplateSyntaxError as exc:
         raise PatientDocsError(f"template syntax error: {exc.message}", source=_display(exc.filename),

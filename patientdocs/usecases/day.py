@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -301,20 +301,23 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
                                  treatment=treatment, language=config.defaults.language,
                                  last_date=runner.last_date(listing))
     # The report first: if print-all.pdf cannot be made, it still says what was.
-    report: Path | None = out_dir / runner.REPORT
+    report_path = out_dir / runner.REPORT
+    report: Path | None = report_path
     problem = None
     try:
-        atomic_write(report, runner.report_text(listing, result, source, due).encode("utf-8"))
+        atomic_write(report_path, runner.report_text(listing, result, source, due).encode("utf-8"))
     except PatientDocsError as exc:  # a full disk: the files made are still worth a summary
         problem, report = f"{exc.message}; the appointments' files made are complete", None
-    print_all: Path | None = out_dir / runner.PRINT_ALL
-    partial = temp_name(print_all, str(os.getpid()))
+    print_all_path = out_dir / runner.PRINT_ALL
+    print_all: Path | None = print_all_path
+    partial = temp_name(print_all_path, str(os.getpid()))
     try:
-        parts = itertools.chain(((part, i == 0) for i, part in enumerate(cover)), (o.job.target for o in made))
+        parts: Iterable[Path | bytes | tuple[Path | bytes, bool]] = itertools.chain(
+            ((part, i == 0) for i, part in enumerate(cover)), (o.job.target for o in made))
         printrun.join(parts, partial, duplex=duplex,
                       blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."),
                       seed=pipeline.font_seed(loaded))
-        os.replace(partial, print_all)
+        os.replace(partial, print_all_path)
     except OSError as exc:
         listed = f" and listed in {report}" if report is not None else ""
         problem = (f"cannot write {print_all} ({exc.strerror}); every appointment's file made is complete{listed}; "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from patientdocs.errors import DeliveryError, PatientDocsError
 from patientdocs.frozen import frozen
@@ -181,6 +181,8 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                                             username=user):
                         records.insert(conn, made)
 
+        assert smtp is not None  # refused above unless a dry run, which has returned
+        caught: tuple[type[BaseException], ...] = (*records.errors, PatientDocsError, KeyboardInterrupt)
         try:
             reply = mailer.send(message, smtp, password=login, ssl_context=context)
         except PatientDocsError as exc:
@@ -192,20 +194,21 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                 try:
                     record(UNCONFIRMED)
                     sent = "It is recorded as sent but not confirmed"
-                except (*records.errors, PatientDocsError, KeyboardInterrupt):
+                except caught:
                     sent = "It could not be added to the records either; note it by hand"
-            error = type(exc)(f"{str(exc).rstrip('.')}. {sent}; the PDFs are saved: {kept}")
+            # Any: the same class as exc, which need not be a DeliveryError (the attributes' home).
+            error: Any = type(exc)(f"{str(exc).rstrip('.')}. {sent}; the PDFs are saved: {kept}")
             error.maybe_sent = maybe_sent
             # If it did arrive, the patient cannot open it without this.
             error.handover = hand_over(" (if the email did arrive)") if maybe_sent else None
             raise error from None
         try:
             record(reply)
-        except (*records.errors, PatientDocsError, KeyboardInterrupt) as exc:
+        except caught as exc:
             # The server has the message: saying "failed" now would make staff send it twice.
-            why = "stopped first" if isinstance(exc, KeyboardInterrupt) else getattr(exc, "message", None) or exc
+            reason = "stopped first" if isinstance(exc, KeyboardInterrupt) else getattr(exc, "message", None) or exc
             error = DeliveryError(f"the email WAS sent to {address}, but it could not be added to the records "
-                                  f"({why}); do not send it again, and note it by hand")
+                                  f"({reason}); do not send it again, and note it by hand")
             error.handover = hand_over()  # the email went: the patient needs it all the same
             raise error from None
         return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over(), hints=hints)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
 
@@ -58,7 +59,7 @@ def untagged_text(pdf) -> list[str]:
     import pikepdf
 
     root = pdf.Root.get("/StructTreeRoot")
-    parents: dict[int, object] = {}
+    parents: dict[int, Any] = {}
     if root is not None and "/ParentTree" in root:
         number_tree(root.ParentTree, parents)
     problems = []
@@ -67,7 +68,9 @@ def untagged_text(pdf) -> list[str]:
         owners = parents.get(int(key)) if key is not None else None
         stack: list[tuple[str, int | None]] = []  # (kind, mcid) of each open sequence
         bad = 0
-        for operands, operator in pikepdf.parse_content_stream(page):
+        # Any: pikepdf's stubs do not say that an instruction unpacks to (operands, operator).
+        instructions: list[Any] = pikepdf.parse_content_stream(page)
+        for operands, operator in instructions:
             op = str(operator)
             if op in ("BDC", "BMC"):
                 tag = str(operands[0])
@@ -93,7 +96,7 @@ def untagged_text(pdf) -> list[str]:
 def _font_problems(resources, where: str, seen: set) -> list[str]:
     import pikepdf
 
-    problems = []
+    problems: list[str] = []
     if not isinstance(resources, pikepdf.Dictionary):
         return problems
     for name, font in resources.get("/Font", {}).items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -29,7 +30,7 @@ from patientdocs.render.vocabulary import VOCABULARY
 
 @dataclass
 class BuildContext:
-    styles: dict[str, object]
+    styles: dict[str, Any]  # reportlab ParagraphStyles (reportlab is untyped)
     width: float  # frame width in points
     template: str  # for error messages
     fillable: bool = False

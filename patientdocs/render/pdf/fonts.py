@@ -86,9 +86,9 @@ def _family(name: str) -> frozenset[int]:
                                       boldItalic=name + "-BoldItalic")
     else:
         regular, bold, _ = SCRIPTS[name]
-        for style, filename in (("", regular), ("-Bold", bold)):
-            if filename:
-                face = font_class(name + style, str(FONT_DIR / f"{filename}.ttf"))
+        for style, script_file in (("", regular), ("-Bold", bold)):
+            if script_file:  # a script may have no bold face
+                face = font_class(name + style, str(FONT_DIR / f"{script_file}.ttf"))
                 pdfmetrics.registerFont(face)
                 faces.append(face)
     # Only characters every style can draw count, so bold text never shows a missing glyph.

@@ -11,6 +11,8 @@ in an ActualText span, so search, copy and screen readers get the text as typed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
@@ -27,7 +29,7 @@ BOLD_STROKE = 0.035
 class GlyphFont(TTFont):
     """A TrueType font that can also show glyphs no character maps to."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._private: dict[tuple[int, str], int] = {}
         self._private_text: dict[int, str] = {}
@@ -110,6 +112,7 @@ class GlyphTextObject(PDFTextObject):
     """reportlab's text object, which also draws GlyphRuns."""
 
     _open_lang: str | None = None
+    _curSubset: int  # noqa: N815 (reportlab's name, set by its setFont; declared for type checkers)
 
     def _formatText(self, text: str) -> str:  # noqa: N802 (reportlab's name)
         # A name in another script is read in its own language: one span per run of it (spaces and

@@ -24,6 +24,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.rl_accel import fp_str
@@ -182,7 +183,7 @@ def _stroke(colour) -> str:
 class Piece:
     """A run of one frag, font and level, ready to draw: plain text or a GlyphRun."""
 
-    frag: object
+    frag: Any  # a reportlab paragraph frag (reportlab is untyped)
     font: str
     text: str
     width: float
@@ -218,7 +219,7 @@ def _piece(frag, family: str, text: str, level: int) -> Piece:
 class _Segment:
     """The text between two forced line breaks, with everything known per character."""
 
-    def __init__(self, parts: list[tuple[object, str]], base: str):
+    def __init__(self, parts: list[tuple[Any, str]], base: str):
         self.text = "".join(text for _, text in parts)
         self.owner = [frag for frag, text in parts for _ in text]
         self.levels = bidi.levels(self.text, base)
@@ -341,7 +342,7 @@ def _visual(pieces: list[Piece], base: str) -> list[Piece]:
 
 
 def _frag_line(pieces: list[Piece], max_width: float, line_break: bool, rtl_paragraph: bool) -> FragLine:
-    words = []
+    words: list[Any] = []  # reportlab frags
     for piece in pieces:
         previous = words[-1] if words else None
         if (previous is not None and not isinstance(piece.text, GlyphRun) and not isinstance(previous.text, GlyphRun)
@@ -375,7 +376,7 @@ class ScriptParagraph(Paragraph):
 
     _laid: tuple[list[float], ParaLines] | None = None
 
-    def breakLines(self, width):  # noqa: N802 (reportlab's name)
+    def breakLines(self, width: Any) -> Any:  # noqa: N802 (reportlab's name)
         widths = list(width) if isinstance(width, (list, tuple)) else [width]
         if self._laid is not None and self._laid[0] == widths:
             return self._laid[1]
@@ -383,7 +384,7 @@ class ScriptParagraph(Paragraph):
             return super().breakLines(width)
         _handleBulletWidth(self.bulletText, self.style, widths)
         base = base_direction(self.style)
-        segments: list[list[tuple[object, str]]] = [[]]
+        segments: list[list[tuple[Any, str]]] = [[]]
         for frag in self.frags:
             if getattr(frag, "lineBreak", False):
                 segments.append([])

@@ -375,6 +375,7 @@ class Tagged(Flowable):
 
 class _ItemElement(Element):
     __slots__ = ("kids_roles",)
+    kids_roles: tuple[Element, Element]
 
 
 def list_item(parent: Element) -> _ItemElement:
