@@ -16,7 +16,8 @@ from patientdocs.load.schema import record, spec
 DEFAULT_CONFIG = "config.yaml"
 
 BATCH_FIELDS = ("date", "time", "patient_name", "dob", "patient_id", "therapist", "language", "email",
-                "documents", "chest_region", "large_print")
+                "documents", "chest_region", "large_print", "condition", "estim_planned", "risk_factors",
+                "risks_discussed")
 
 
 @record

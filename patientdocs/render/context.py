@@ -98,7 +98,15 @@ def _content_context(loaded: LoadedContent, kind: Kind) -> dict[str, Any]:
         "risk_tables": risk_rows(content),
         "sources": [{"id": s, **dataclasses.asdict(content.sources[s])} for s in content.sources],
         "cited": cited(content, kind),
+        # The consent form's pictures (render/consent_figures.py), computed from the risks.
+        "figures": _figures(content),
     }
+
+
+def _figures(content: Content) -> dict[str, Any]:
+    from patientdocs.render.consent_figures import course_of_care, icon_arrays
+
+    return {"icons": icon_arrays(content), "course": course_of_care(content)}
 
 
 def build_context(kind: Kind | str, config: Config, loaded: LoadedContent, visit: Visit, *,

@@ -25,7 +25,9 @@ BLOCKS: dict[str, set[str]] = {
     "risk-table": {"title", "intro"}, "head": set(), "risk": {"band"}, "cell": set(),
     "table": {"title", "widths"}, "row": set(), "box": set(),
     "sources": set(), "source": set(),
-    "checklist": {"yes", "no"}, "question": {"name", "kind"},
+    "checklist": {"yes", "no", "details", "action", "stop"}, "question": {"name", "kind"},
+    "icon-arrays": {"alt"}, "icon-array": {"count", "per", "label"},
+    "record-box": {"title", "yes", "no"}, "entry": {"label", "kind", "answer", "name"},
     "signature-block": {"title", "name"}, "field": {"label", "name", "kind"},
     "page-break": set(),
 }
