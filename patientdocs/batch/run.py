@@ -56,6 +56,10 @@ class RunSettings:
     config_path: Path
     allow_expired: bool
     duplex: bool
+    username: str | None = None  # who started the run (the web page's account), kept in each record
+    # "spawn" from a program with threads (the web page): a forked worker would inherit another
+    # thread's SQLite locks mid-transaction. None: fork where there is one (quick to start).
+    start_method: str | None = None
 
 
 # --- worker side ------------------------------------------------------------------------------------
@@ -80,6 +84,7 @@ def _start_worker(settings: RunSettings) -> None:
     _WORKER["pipeline"] = Pipeline(config, allow_expired=settings.allow_expired, shared_fonts=True)
     _WORKER["records"] = Records(config.records_path)
     _WORKER["duplex"] = settings.duplex
+    _WORKER["username"] = settings.username
     fonts.register()
 
 
@@ -146,7 +151,7 @@ def _make(job: Job) -> Outcome:
                                    treatment=job.treatment, language=appointment.language,
                                    duplex=bool(_WORKER["duplex"]), request=request, large_print=large)
         new = records_for(rendered, visit, channel="printed", file_name=str(job.target),
-                          patient_key=job.identity or None)
+                          patient_key=job.identity or None, username=_WORKER.get("username"))  # type: ignore[arg-type]
         save_with_record(_WORKER["records"], job.target, rendered.pdf, new)  # type: ignore[arg-type]
         return Outcome(job, pages=rendered.pages)
     except PatientDocsError as exc:
@@ -225,7 +230,7 @@ def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[O
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = settings.start_method or ("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                    initializer=_start_worker, initargs=(settings,))
     lost = "not made: the process making it stopped unexpectedly; run the same command again to make it"

@@ -117,4 +117,4 @@ def main(config: Path | None) -> None:
 
 
 # The commands register themselves on ``main``.
-from patientdocs.cli import day, documents, mail, records, seal, status  # noqa: E402,F401
+from patientdocs.cli import day, documents, mail, records, seal, status, web  # noqa: E402,F401

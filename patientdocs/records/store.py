@@ -71,6 +71,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # Consent signed on a tablet: who signed which version, when (see records/signatures.py).
     _signatures.MIGRATION,
+    (
+        # (6) Who did it: the staff account that made or sent a document from the web page (empty for
+        # the command line and for records made before this version). `username`, not `user`,
+        # which PostgreSQL reserves. The page's accounts (argon2 hashes, never a password) and
+        # its log of every action (a patient id at most, never a name or date of birth) live
+        # here too, so one file holds who did what. Plain SQL both SQLite and PostgreSQL read.
+        "ALTER TABLE documents ADD COLUMN username TEXT",
+        """CREATE TABLE users (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE actions (
+            at TEXT NOT NULL,
+            username TEXT,
+            address TEXT,
+            action TEXT NOT NULL,
+            detail TEXT
+        )""",
+        "CREATE INDEX actions_at ON actions (at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -92,6 +113,7 @@ class Record:
     visit_date: str | None = None  # YYYY-MM-DD
     patient_key: str | None = None  # Records.identity of the patient
     encryption: str | None = None  # emailed: "passphrase", "dob_ddmmyyyy", "dob_yyyymmdd" or "none"
+    username: str | None = None  # the staff account that did it (the web page); None from the command line
     created_at: str = ""
 
 
@@ -320,6 +342,43 @@ class Records:
         # Made before identities were kept: only a patient id can say it is the same patient.
         return bool(patient_id) and any((row["patient_name"], row["patient_id"]) == (name, patient_id)
                                         for row in rows)
+
+    # --- the web page's staff accounts and its log of actions ---------------------------------------
+
+    def set_password_hash(self, username: str, password_hash: str) -> bool:
+        """Store an account's hash (a new account, or a new password); True when the account is new."""
+        try:
+            with self.transaction() as conn:
+                known = conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone()
+                if known:
+                    conn.execute("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username))
+                else:
+                    conn.execute("INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)",
+                                 (username, password_hash, now()))
+                return not known
+        except sqlite3.DatabaseError as exc:
+            raise PatientDocsError(f"cannot write to records database '{self.path}' ({exc})") from None
+
+    def password_hash(self, username: str) -> str | None:
+        row = self.conn.execute("SELECT password_hash FROM users WHERE username = ?", (username,)).fetchone()
+        return row[0] if row else None
+
+    def remove_user(self, username: str) -> bool:
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount > 0
+
+    def usernames(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT username FROM users ORDER BY username")]
+
+    def log_action(self, username: str | None, address: str | None, action: str, detail: str = "") -> None:
+        """One line of who did what. ``detail`` holds ids and counts, never a name or a date of birth."""
+        stamp = dt.datetime.now(dt.UTC).isoformat()  # microseconds: the order of actions in one second
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO actions (at, username, address, action, detail) VALUES (?, ?, ?, ?, ?)",
+                         (stamp, username, address, action, detail))
+
+    def actions(self) -> list[dict[str, object]]:
+        return [dict(row) for row in self.conn.execute("SELECT * FROM actions ORDER BY at")]
 
     def close(self) -> None:
         self.conn.close()

@@ -36,6 +36,7 @@ class PlannedRow:
     patient_id: str | None = None
     therapist: str | None = None
     language: str = ""
+    consent_again: str = ""  # why the patient must sign the consent again ("" when it is current)
 
 
 @frozen
@@ -61,11 +62,35 @@ class DayResult:
     not_made: tuple[tuple[int, str], ...]  # (CSV line, message)
     # The files were made, but report.txt or print-all.pdf could not be written (a full disk).
     problem: str | None = None
+    files: tuple[Path, ...] = ()  # each made row's file, in the list's order (for a page to open one)
 
 
-def _planned(row: Appointment) -> PlannedRow:
+def _planned(row: Appointment, again: str = "") -> PlannedRow:
     return PlannedRow(row.line, row.time or "", row.patient_name, row.documents, row.date.isoformat(), row.patient_id,
-                      row.therapist, row.language)
+                      row.therapist, row.language, again)
+
+
+def _consent_due_planned(config: Config, rows: list[Appointment], treatment: str) -> dict[int, str]:
+    """By line: why each row's patient (with a consent form to sign) must consent again."""
+    from patientdocs.load.content import load_content
+    from patientdocs.load.visit import today
+    from patientdocs.records.store import Records
+    from patientdocs.usecases.reconsent import consent_due
+
+    wanted = [row for row in rows if "consent" in row.documents]
+    if not wanted:
+        return {}
+    content = load_content(config.handouts_dir, treatment, config.defaults.language).data
+    if not config.records_path.exists():  # nothing recorded yet, so nobody has signed
+        return {row.line: content.labels.get("reconsent_never", "no signed consent on record") for row in wanted}
+    records = Records(config.records_path, read_only=True)  # the plan writes nothing
+    try:
+        keys = {row.line: records.identity(name=row.patient_name, patient_id=row.patient_id, dob=row.dob)
+                for row in wanted}
+        due = consent_due(config, records, keys.values(), content, today(), treatment)
+    finally:
+        records.close()
+    return {line: due[key] for line, key in keys.items() if key in due}
 
 
 def plan_day(config: Config, appointments: Path, *, output: Path | None = None, treatment: str | None = None,
@@ -95,7 +120,9 @@ def plan_day(config: Config, appointments: Path, *, output: Path | None = None, 
                                 "row's date")
     _far_from_today(listing, appointments, config)
     out_dir = output or config.output_dir / runner.run_date(listing).isoformat()
-    return DayPlan(appointments, tuple(_planned(a) for a in listing.rows), tuple(listing.problems),
+    again = _consent_due_planned(config, listing.rows, treatment)
+    return DayPlan(appointments, tuple(_planned(a, again.get(a.line, "")) for a in listing.rows),
+                   tuple(listing.problems),
                    tuple(listing.warnings), out_dir, treatment, allow_expired, listing)
 
 
@@ -152,8 +179,12 @@ def _far_from_today(listing: AppointmentList, source: Path, config: Config) -> N
 
 
 def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, duplex: bool | None = None,
-              progress: Progress | None = None, user: str | None = None) -> DayResult:
-    """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt."""
+              progress: Progress | None = None, user: str | None = None,
+              start_method: str | None = None) -> DayResult:
+    """Make every planned row's file, then the cover sheet, print-all.pdf and report.txt.
+
+    ``start_method`` "spawn" starts the worker processes afresh, for a caller with threads (a web
+    server); None forks them where the system can."""
     from patientdocs.batch import run as runner
     from patientdocs.deliver.output import check_folder_writable, ensure_folder, folder_lock, remove_stale_parts
     from patientdocs.records.store import Records, recover_replaced
@@ -183,7 +214,7 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
         finally:
             records.close()
         duplex = config.document.duplex if duplex is None else duplex
-        settings = runner.RunSettings(config.source, plan.allow_expired, duplex)
+        settings = runner.RunSettings(config.source, plan.allow_expired, duplex, user, start_method)
         count = workers or config.batch.workers or runner.default_workers()
         result = runner.BatchResult()
         try:
@@ -283,4 +314,4 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
     return DayResult(made=len(made), reused=sum(o.reused for o in result.outcomes),
                      failed=len(result.failed) + len(listing.problems),
                      total=len(listing.rows) + len(listing.problems), print_all=print_all, report=report,
-                     not_made=tuple(not_made), problem=problem)
+                     not_made=tuple(not_made), problem=problem, files=tuple(o.job.target for o in made))

@@ -99,7 +99,8 @@ def make_document(config: Config, request: DocumentRequest, *, user: str | None 
     try:
         rendered = prepared.render()
         target, _ = save_document(config, prepared.pipeline.kinds, records, rendered, prepared.visit,
-                                  output=request.output, channel="printed", sealer=sealer)
+                                  output=request.output, channel="printed", sealer=sealer,
+                                  username=user)
     finally:
         records.close()
     remove_stale_parts(target.parent)

@@ -136,7 +136,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
             rendered = pipeline.render(kind.sections(first_copy_only=True), visit, treatment=treatment,
                                        language=language, large_print=request.visit.large_print)
             path, _ = save_document(config, pipeline.kinds, records, rendered, visit, output=None,
-                                    channel="saved")
+                                    channel="saved", username=user)
             data = _locked_and_sealed(rendered.pdf, password, sealer, now())
             # A neutral name: mail programs show it, and it should not say what the document is about.
             attachments.append(mailer.Attachment(f"document-{number}.pdf", data))
@@ -178,7 +178,8 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                 for path, rendered, data in saved:
                     for made in records_for(rendered, visit, channel="emailed", file_name=str(path),
                                             patient_key=None, sha256=hashlib.sha256(data).hexdigest(),
-                                            recipient=address, server_response=reply, encryption=policy):
+                                            recipient=address, server_response=reply, encryption=policy,
+                                            username=user):
                         records.insert(conn, made)
 
         try:

@@ -89,7 +89,7 @@ def treatment_and_language(config: Config, typed: VisitInput) -> tuple[str, str]
 
 def records_for(rendered: Rendered, visit: Visit, *, channel: str, file_name: str, patient_key: str | None,
                 sha256: str | None = None, recipient: str | None = None, server_response: str | None = None,
-                encryption: str | None = None) -> list[Record]:
+                encryption: str | None = None, username: str | None = None) -> list[Record]:
     """The records of one file: one per kind of document in it. ``sha256`` is of the bytes that
     left the clinic when they differ from the PDF made (an emailed, locked attachment)."""
     from patientdocs.records.store import Record
@@ -102,7 +102,7 @@ def records_for(rendered: Rendered, visit: Visit, *, channel: str, file_name: st
                    language=rendered.language, content_version=rendered.version, fingerprint=rendered.fingerprint,
                    sha256=digest, channel=channel, file_name=file_name, recipient=recipient,
                    server_response=server_response, visit_date=visit.date.isoformat(), patient_key=patient_key,
-                   encryption=encryption)
+                   encryption=encryption, username=username)
             for kind in rendered.kinds]
 
 
@@ -132,7 +132,8 @@ def default_output(config: Config, registry: Registry, kinds: tuple[str, ...], v
 
 
 def save_document(config: Config, registry: Registry, records: Records, rendered: Rendered, visit: Visit, *,
-                  output: Path | None, channel: str, sealer: Sealer | None = None) -> tuple[Path, str]:
+                  output: Path | None, channel: str, sealer: Sealer | None = None,
+                  username: str | None = None) -> tuple[Path, str]:
     """Save one PDF with its records, as one unit of work; returns its path and the patient's identity.
     With ``sealer``, the file saved (and recorded) carries the clinic's seal."""
     from patientdocs.records.store import recover_replaced, save_with_record
@@ -148,5 +149,5 @@ def save_document(config: Config, registry: Registry, records: Records, rendered
         data = sealer.seal(data, when=now())
     save_with_record(records, target, data,
                      records_for(rendered, visit, channel=channel, file_name=str(target), patient_key=identity,
-                                 sha256=hashlib.sha256(data).hexdigest()))
+                                 sha256=hashlib.sha256(data).hexdigest(), username=username))
     return target, identity

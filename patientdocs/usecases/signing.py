@@ -205,7 +205,7 @@ def sign_consent(config: Config, request: SignRequest, *, user: str | None = Non
         target = target.with_name(target.stem + "-signed" + target.suffix)
         digest = hashlib.sha256(data).hexdigest()
         new = records_for(rendered, visit, channel="saved", file_name=str(target), patient_key=identity,
-                          sha256=digest)
+                          sha256=digest, username=user)
         new = [r for r in new if r.kind == "consent"]
         signature = signatures.Signature(
             signed_at=when.isoformat(), document_sha256=digest, patient_key=identity, patient_id=visit.patient_id,
