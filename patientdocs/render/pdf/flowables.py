@@ -437,7 +437,7 @@ def _icon_arrays(node: Node, ctx: BuildContext) -> list[Flowable]:
     table = Table(rows, colWidths=widths, hAlign="LEFT",
                   style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                     ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
-    return [KeepTogether([table])]
+    return [table]
 
 
 def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
