@@ -33,8 +33,6 @@ from helpers_docs import (
 )
 from pypdf import PdfReader
 
-from patientdocs.render.context import risk_rows
-
 # A risk-table row reads "... <how many> <band word> <source>"; this finds the "how many" part
 # in extracted text without knowing the phrases in advance.
 ROW_PHRASE = re.compile(r"((?:about|fewer than) [\d,]+(?: to [\d,]+)? in [\d,]+ [a-z]+) "
