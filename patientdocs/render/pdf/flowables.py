@@ -395,7 +395,9 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
             row.append("")
         rows.append(row)
     widths = [text_w, pair_w] + ([details_w] if details else []) + ([action_w] if action else [])
-    table = _table_of(rows, widths, ctx, style, spaceAfter=8, repeatRows=1 if details or action else 0)
+    # No repeated header row: the form keeps the questions on one page, and a repeat would be read
+    # twice by a screen reader (the grouping table is layout, not data).
+    table = _table_of(rows, widths, ctx, style, spaceAfter=8)
     return [table]
 
 
