@@ -5,7 +5,6 @@ from the output folder, no patient data in addresses or in the log of actions)."
 from __future__ import annotations
 
 import hashlib
-import shutil
 import io
 import re
 import sqlite3
@@ -15,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GENERATE, TODAY_EPOCH, copy_project, page_texts, run_cli
+from conftest import GENERATE, TODAY_EPOCH, page_texts, run_cli
 from pypdf import PdfReader
-from web_helpers import DAY_LIST, beside, login, make_project, text, token
+from web_helpers import DAY_LIST, beside, login, make_project, packet_pages, text, token
 
 from patientdocs.load.config import load_config
 from patientdocs.usecases.day import plan_day
@@ -324,32 +323,11 @@ def test_one_patient_shows_the_clis_error_beside_its_field(client, project: Path
     assert not documents(project)
 
 
-def _packet_pages(project: Path) -> int:
-    """The packet's pages from its documents, each made alone (in a copy of the project, so its
-    records stay untouched): the information sheet and the two consent copies, each starting on a
-    front side when the clinic prints double-sided (the rule of tests/test_packet.py)."""
-    alone = project.parent / "alone"
-    copy_project(alone)
-    shutil.copy2(project, alone / "config.yaml")
-    options = [f"--{k.replace('_', '-')}={v}" for k, v in ANA.items() if k != "language"]
-    sizes = []
-    for kind in ("info", "consent"):
-        one_sided = ("--no-duplex",) if kind == "consent" else ()  # the copies without their blanks
-        made = run_cli(kind, "--config", alone / "config.yaml", *options, *one_sided, "-o", alone / f"{kind}.pdf",
-                       cwd=alone)
-        assert made.returncode == 0, made.stderr
-        sizes.append(len(PdfReader(alone / f"{kind}.pdf").pages))
-    info, consent = sizes[0], sizes[1] // 2
-    if not load_config(project).document.duplex:
-        return info + 2 * consent
-    return info + info % 2 + consent + consent % 2 + consent  # no blank after the last
-
-
 def test_one_patient_makes_the_packet_then_downloads_it(client, project: Path) -> None:
     response = client.post("/patient", data={**ANA, "kind": "packet", "action": "make",
                                              "csrf_token": form_token(client, "/patient")})
     page = text(response)
-    pages = _packet_pages(project)
+    pages = packet_pages(project, ANA)
     assert f"Saved 2026-12-01_ana-lima_p-1042_packet.pdf ({pages} pages), content version 2026.11." in page
     pdf = download(client, file_paths(response)[0])
     assert len(PdfReader(io.BytesIO(pdf.data)).pages) == pages
