@@ -88,7 +88,7 @@ def test_key_facts_of_informed_consent_are_printed(text: str) -> None:
         "Nothing is injected",                              # what it is
         "This is not acupuncture",                          # not acupuncture
         "You may feel a prick, a deep ache or a twitch",    # what you may feel
-        "usually pass within 1 to 3 days",
+        "Soreness usually goes within 1 to 2 days, and almost always within 3 days",  # one statement everywhere
         "We cannot promise that it will help you",          # benefit, with its uncertainty
         "pain eased by about 1.5 to 2.3 points on a 0 to 10 scale",  # ... as a number
         "or no treatment at all",                           # alternatives include no treatment
