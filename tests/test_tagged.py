@@ -445,3 +445,21 @@ def test_validate_fails_when_a_template_draws_untagged_text(tmp_path: Path, monk
     assert result.exit_code == 2
     assert "dry-needling/en info is not accessible: page 1:" in result.output
     assert "neither tagged nor marked as an artifact" in result.output
+
+
+def test_the_icon_arrays_are_a_figure_with_their_numbers_as_alt_text(made) -> None:
+    with pikepdf.open(made["consent"]) as pdf:
+        alts = [str(obj.Alt) for obj in pdf.objects
+                if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure" and "/Alt" in obj]
+    # One figure a copy, each saying how many people of 100 each effect shades.
+    assert len(alts) == 2
+    assert all("52 of 100 people shaded: Soreness in the treated muscle" in alt for alt in alts)
+
+
+def test_stop_marks_are_on_the_clinic_copy_only(made) -> None:
+    import pypdf
+
+    pages = [p.extract_text() or "" for p in pypdf.PdfReader(made["consent"]).pages]
+    clinic = next(i for i, t in enumerate(pages) if "Clinic copy" in t)
+    assert not any("[STOP]" in t for t in pages[:clinic])
+    assert any("[STOP]" in t for t in pages[clinic:])
