@@ -472,7 +472,8 @@ def test_missing_required_column_names_found_and_expected():
     assert message == (
         f"{path}:1: missing column(s) Patient (for patient_name); found: Name, Date, Time; "
         "expected: Patient (for patient_name), date (and optional: time, dob, patient_id, therapist, language, "
-        "email, documents, chest_region, large_print); the column names are set in config.yaml under batch.columns")
+        "email, documents, chest_region, large_print, condition, estim_planned, risk_factors, risks_discussed); "
+        "the column names are set in config.yaml under batch.columns")
 
 
 def test_missing_both_required_columns(tmp_path):

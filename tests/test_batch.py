@@ -284,7 +284,9 @@ class TestDay40:
 
         path = day40.out / "print-all.pdf"
         made = len(day40.listing.rows)
-        assert path.stat().st_size / made <= 30 * 1024, f"{path.stat().st_size / made / 1024:.1f} KB per packet"
+        # 75 KB a packet measured (2026-12-02) since the consent form draws icon arrays (300 small
+        # figures a copy, as vector shapes) and its details lines: 80 KB leaves a margin, no more.
+        assert path.stat().st_size / made <= 80 * 1024, f"{path.stat().st_size / made / 1024:.1f} KB per packet"
         font_files: dict[str, set] = {}
         with pikepdf.open(path) as pdf:
             for obj in pdf.objects:

@@ -156,9 +156,26 @@ def expected_tree(node: Node, fillable: bool = False, large: bool = False) -> li
                                           for c in row.elements("cell")]))
             out.append(("Table", None, rows))
         elif tag == "checklist":
-            kids = []
+            kids = [("P", norm(attrs[a]), []) for a in ("details", "action") if attrs.get(a)]
             for question in block.elements("question"):
-                kids += [("P", _text(question), []), ("Form", attrs["yes"], widget), ("Form", attrs["no"], widget)]
+                stop = f"[{attrs['stop']}] " if attrs.get("stop") and question.attrs.get("kind") == "stop" else ""
+                kids += [("P", stop + _text(question), []), ("Form", attrs["yes"], widget),
+                         ("Form", attrs["no"], widget)]
+                kids += [("Form", "", widget)] if attrs.get("details") else []
+            out.append(("Div", None, kids))
+        elif tag == "icon-arrays":
+            # One figure; its drawn numbers are compared without spaces (line breaks join words).
+            out.append(("Figure", "".join(norm(i.attrs["label"]) + _text(i) for i in block.elements()), []))
+        elif tag == "record-box":
+            kids = [("H3", norm(attrs["title"]), [])] if attrs.get("title") else []
+            for entry in block.elements("entry"):
+                kids.append(("P", norm(entry.attrs["label"]), []))
+                if entry.attrs.get("kind") == "yesno":
+                    kids += [("Form", attrs["yes"], widget), ("Form", attrs["no"], widget)]
+                elif _text(entry):
+                    kids.append(("P", _text(entry), []))
+                else:
+                    kids.append(("Form", "", widget))
             out.append(("Div", None, kids))
         elif tag == "signature-block":
             kids = [("H3", norm(attrs["title"]), [])] if attrs.get("title") else []
@@ -204,11 +221,14 @@ def _xml(project: Path, kind: str, copy: str = "", **visit) -> Node:
     sample = make_visit(patient="Zoë O'Brien", dob="1984-03-09", patient_id="P-1", therapist="Sam Patel",
                         date="2026-12-01", today=pipeline.today, **visit)
     loaded = pipeline.content("dry-needling", "en")
-    return markup.parse(pipeline.render_xml(pipeline.kinds.get(kind), loaded, sample), kind), loaded.data.labels
+    xml = pipeline.render_xml(pipeline.kinds.get(kind), loaded, sample, extra={"copy": copy})
+    return markup.parse(xml, kind), loaded.data.labels
 
 
 def _as_tuples(tree: list[tuple]) -> list[tuple]:
-    return [(role, text, _as_tuples(kids)) for role, text, kids in tree]
+    # A figure's text is compared without spaces: its words are drawn in narrow columns.
+    return [(role, "".join(text.split()) if role == "Figure" and text else text, _as_tuples(kids))
+            for role, text, kids in tree]
 
 
 @needs_poppler
@@ -224,29 +244,30 @@ def _as_tuples(tree: list[tuple]) -> list[tuple]:
 ])
 def test_the_tree_follows_the_documents_xml(made, tmp_path: Path, kind, xml_kind, copies, visit) -> None:
     copy_project(tmp_path)
-    tree, labels = _xml(tmp_path, xml_kind, **visit)
     documents = []
     for copy in copies:
+        # Each copy its own XML: the clinic copy adds the therapist's column and the STOP marks.
+        tree, labels = _xml(tmp_path, xml_kind, copy, **visit)
         header = [("P", labels[f"{copy}_copy"], [])] if copy else []
         documents.append(_as_tuples(header + expected_tree(tree, fillable=kind == "fillable",
                                                            large=kind.endswith("-large"))))
     got = poppler_tree(made[kind])
     assert got[0] == "Document"
     if len(documents) == 1:
-        assert got[2] == documents[0]
+        assert _as_tuples(got[2]) == documents[0]
     else:
-        assert [(role, kids) for role, _, kids in got[2]] == [("Part", d) for d in documents]
+        assert [(role, _as_tuples(kids)) for role, _, kids in got[2]] == [("Part", d) for d in documents]
 
 
 @needs_poppler
 def test_the_packet_keeps_each_documents_structure(made, tmp_path: Path) -> None:
     copy_project(tmp_path)
     info, labels = _xml(tmp_path, "info")
-    consent, _ = _xml(tmp_path, "consent")
+    consent, _ = _xml(tmp_path, "consent", "patient")
     got = poppler_tree(made["packet"])
     assert [role for role, _, _ in got[2]] == ["Part", "Part", "Part"]
-    assert got[2][0][2] == _as_tuples(expected_tree(info))
-    assert got[2][1][2] == _as_tuples([("P", labels["patient_copy"], []), *expected_tree(consent)])
+    assert _as_tuples(got[2][0][2]) == _as_tuples(expected_tree(info))
+    assert _as_tuples(got[2][1][2]) == _as_tuples([("P", labels["patient_copy"], []), *expected_tree(consent)])
 
 
 def test_line_ends_are_spaces_in_the_text(made) -> None:
@@ -340,7 +361,11 @@ def test_fillable_fields_name_their_question_and_sit_in_the_structure(made) -> N
         fields = {str(f.T): f for f in pdf.Root.AcroForm.Fields}
         question = next(name for name in fields if name.startswith("screening_") and name.endswith("_yes"))
         assert str(fields[question].TU).startswith("Do you ") and str(fields[question].TU).endswith(" Yes")
-        assert str(fields["signature_patient_signature"].TU).endswith(": Signature")
+        # The fillable form has no signature (consent is signed in the clinic): its details lines
+        # name their question.
+        assert "signature_patient_signature" not in fields
+        details = question.removesuffix("_yes") + "_details"
+        assert str(fields[details].TU) == str(fields[question].TU).removesuffix(" Yes") + " Details"
         parents: dict = {}
         nums = pdf.Root.StructTreeRoot.ParentTree.Nums
         for i in range(0, len(nums), 2):
@@ -420,3 +445,21 @@ def test_validate_fails_when_a_template_draws_untagged_text(tmp_path: Path, monk
     assert result.exit_code == 2
     assert "dry-needling/en info is not accessible: page 1:" in result.output
     assert "neither tagged nor marked as an artifact" in result.output
+
+
+def test_the_icon_arrays_are_a_figure_with_their_numbers_as_alt_text(made) -> None:
+    with pikepdf.open(made["consent"]) as pdf:
+        alts = [str(obj.Alt) for obj in pdf.objects
+                if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure" and "/Alt" in obj]
+    # One figure a copy, each saying how many people of 100 each effect shades.
+    assert len(alts) == 2
+    assert all("52 of 100 people shaded: Soreness in the treated muscle" in alt for alt in alts)
+
+
+def test_stop_marks_are_on_the_clinic_copy_only(made) -> None:
+    import pypdf
+
+    pages = [p.extract_text() or "" for p in pypdf.PdfReader(made["consent"]).pages]
+    clinic = next(i for i, t in enumerate(pages) if "Clinic copy" in t)
+    assert not any("[STOP]" in t for t in pages[:clinic])
+    assert any("[STOP]" in t for t in pages[clinic:])

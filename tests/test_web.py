@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import GENERATE, TODAY_EPOCH, page_texts, run_cli
 from pypdf import PdfReader
-from web_helpers import DAY_LIST, beside, login, make_project, text, token
+from web_helpers import DAY_LIST, beside, login, make_project, packet_pages, text, token
 
 from patientdocs.load.config import load_config
 from patientdocs.usecases.day import plan_day
@@ -327,9 +327,10 @@ def test_one_patient_makes_the_packet_then_downloads_it(client, project: Path) -
     response = client.post("/patient", data={**ANA, "kind": "packet", "action": "make",
                                              "csrf_token": form_token(client, "/patient")})
     page = text(response)
-    assert "Saved 2026-12-01_ana-lima_p-1042_packet.pdf (15 pages), content version 2026.11." in page
+    pages = packet_pages(project, ANA)
+    assert f"Saved 2026-12-01_ana-lima_p-1042_packet.pdf ({pages} pages), content version 2026.11." in page
     pdf = download(client, file_paths(response)[0])
-    assert len(PdfReader(io.BytesIO(pdf.data)).pages) == 15
+    assert len(PdfReader(io.BytesIO(pdf.data)).pages) == pages
     rows = documents(project)
     assert [(r["kind"], r["username"], r["sha256"]) for r in rows] == [
         ("info", "ana", hashlib.sha256(pdf.data).hexdigest()), ("consent", "ana", hashlib.sha256(pdf.data).hexdigest())]

@@ -23,7 +23,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from smtp_server import Handler, MailServer
-from web_helpers import DAY_LIST, PASSWORDS, make_project
+from web_helpers import DAY_LIST, PASSWORDS, make_project, packet_pages
 
 from patientdocs.web.serve import make_server
 
@@ -183,7 +183,7 @@ def test_the_day_printed_with_javascript_off_then_again_with_it_on(site, chrome,
 
 
 def test_one_patients_packet(site, chrome) -> None:
-    server, _, _ = site
+    server, _, folder = site
     driver, downloads = chrome
     driver.get(server.url + "patient")
     if driver.current_url.endswith("/login"):
@@ -200,10 +200,11 @@ def test_one_patients_packet(site, chrome) -> None:
     shot(driver, "one-patient-error")
     type_into(driver, "dob", "1990-05-02")
     button(driver, "Make and save").click()
-    wait_for_text(driver, "Saved 2026-12-01_ana-lima_p-1042_packet.pdf (15 pages)", 30)
+    pages = packet_pages(folder / "config.yaml", {"patient": "Ana Lima", "dob": "1990-05-02", "patient_id": "P-1042"})
+    wait_for_text(driver, f"Saved 2026-12-01_ana-lima_p-1042_packet.pdf ({pages} pages)", 30)
     shot(driver, "one-patient-saved")
     button(driver, "Download").click()
-    assert len(PdfReader(downloaded(downloads, "2026-12-01_ana-lima_p-1042_packet.pdf")).pages) == 15
+    assert len(PdfReader(downloaded(downloads, "2026-12-01_ana-lima_p-1042_packet.pdf")).pages) == pages
 
 
 def test_an_aftercare_sheet_emailed_to_a_real_mail_server(site, chrome) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from pathlib import Path
 
 import yaml
-from conftest import copy_project
+from conftest import copy_project, run_cli
+from pypdf import PdfReader
 
 from patientdocs.load.config import load_config
 from patientdocs.web.accounts import add_user
@@ -54,3 +56,24 @@ def beside(response, field: str) -> str:
     """The error shown beside one field (its element id is e-FIELD)."""
     found = re.search(rf'<p class="error" id="e-{field}">(.*?)</p>', response.get_data(as_text=True), flags=re.S)
     return html.unescape(found.group(1)) if found else ""
+
+
+def packet_pages(project: Path, patient: dict[str, str]) -> int:
+    """The packet's pages from its documents, each made alone (in a copy of the project, so its
+    records stay untouched): the information sheet and the two consent copies, each starting on a
+    front side when the clinic prints double-sided (the rule of tests/test_packet.py)."""
+    alone = project.parent / "alone"
+    copy_project(alone)
+    shutil.copy2(project, alone / "config.yaml")
+    options = [f"--{k.replace('_', '-')}={v}" for k, v in patient.items() if k != "language"]
+    sizes = []
+    for kind in ("info", "consent"):
+        one_sided = ("--no-duplex",) if kind == "consent" else ()  # the copies without their blanks
+        made = run_cli(kind, "--config", alone / "config.yaml", *options, *one_sided, "-o", alone / f"{kind}.pdf",
+                       cwd=alone)
+        assert made.returncode == 0, made.stderr
+        sizes.append(len(PdfReader(alone / f"{kind}.pdf").pages))
+    info, consent = sizes[0], sizes[1] // 2
+    if not load_config(project).document.duplex:
+        return info + 2 * consent
+    return info + info % 2 + consent + consent % 2 + consent  # no blank after the last

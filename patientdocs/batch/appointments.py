@@ -28,7 +28,7 @@ from patientdocs.load.visit import clean_text, human_format, parse_date, parse_y
 
 REQUIRED_FIELDS = ("patient_name", "date")
 OPTIONAL_FIELDS = ("time", "dob", "patient_id", "therapist", "language", "email", "documents", "chest_region",
-                   "large_print")
+                   "large_print", "condition", "estim_planned", "risk_factors", "risks_discussed")
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
 PACKET_DOCUMENTS = KINDS.packet()
@@ -40,6 +40,8 @@ _WHAT = {
     "patient_name": "patient name", "date": "date", "time": "time", "dob": "date of birth",
     "patient_id": "patient id", "therapist": "therapist", "language": "language", "email": "email",
     "documents": "documents", "chest_region": "chest region", "large_print": "large print",
+    "condition": "condition", "estim_planned": "electrical stimulation planned", "risk_factors": "risk factors",
+    "risks_discussed": "risks discussed",
 }
 
 _DOCUMENT_SPLIT = re.compile(r"[\s,;+]+")
@@ -76,6 +78,11 @@ class Appointment:
     key: str = ""                   # unique in the list; ASCII letters, digits, '-' and '_' only
     chest_region: bool | None = None  # the therapist's yes/no; None: not stated (the warning is printed)
     large_print: bool | None = None   # None: the clinic's setting (document.large_print)
+    # The consent form's therapist box; None: blanks to write in.
+    condition: str | None = None
+    estim_planned: bool | None = None
+    risk_factors: str | None = None
+    risks_discussed: str | None = None
 
     def visit_kwargs(self) -> dict[str, object]:
         """Keyword arguments for ``patientdocs.load.visit.make_visit``."""
@@ -86,6 +93,8 @@ class Appointment:
             "patient_id": self.patient_id,
             "therapist": self.therapist,
             "chest_region": self.chest_region,
+            "condition": self.condition, "estim_planned": self.estim_planned,
+            "risk_factors": self.risk_factors, "risks_discussed": self.risks_discussed,
         }
 
     @property
@@ -450,12 +459,17 @@ class _RowChecker:
         documents = self.documents_of(row.get("documents", ""), problems)
         chest_region = self.yes_no(row, "chest_region", problems)
         large_print = self.yes_no(row, "large_print", problems)
+        condition = text("condition")
+        estim_planned = self.yes_no(row, "estim_planned", problems)
+        risk_factors = text("risk_factors")
+        risks_discussed = text("risks_discussed")
         if problems or name is None or date is None:
             # A refused name is still shown (its invisible characters as "?"), so staff can find the row.
             return RowProblem(line, "; ".join(problems), name or _visible(row.get("patient_name", "")) or None)
         return Appointment(line=line, date=date, patient_name=name, time=time, dob=dob, patient_id=patient_id,
                            therapist=therapist, language=language, email=email, documents=documents,
-                           chest_region=chest_region, large_print=large_print)
+                           chest_region=chest_region, large_print=large_print, condition=condition,
+                           estim_planned=estim_planned, risk_factors=risk_factors, risks_discussed=risks_discussed)
 
     def yes_no(self, row: dict[str, str], fld: str, problems: list[str]) -> bool | None:
         try:

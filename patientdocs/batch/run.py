@@ -38,7 +38,8 @@ class Job:
         and so does a "past its review date" banner."""
         a = self.appointment
         parts = (a.date, a.time, a.patient_name, a.dob, a.patient_id, a.therapist, a.language, a.documents,
-                 self.treatment, fingerprint, duplex, expired, a.chest_region)
+                 self.treatment, fingerprint, duplex, expired, a.chest_region,
+                 a.condition, a.estim_planned, a.risk_factors, a.risks_discussed)
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 

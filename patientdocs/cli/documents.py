@@ -55,6 +55,37 @@ def aftercare_options(func):
     return func
 
 
+def consent_options(func):
+    """The therapist's box on the consent form (this patient's risks); not given: blanks to write in."""
+    options = [
+        click.option("--condition", metavar="TEXT", help="The condition being treated (consent form)."),
+        click.option("--estim-planned", metavar="yes|no",
+                     help="Is electrical stimulation through the needles planned? Not given: left to tick, "
+                          "and its risks are printed."),
+        click.option("--risk-factors", metavar="TEXT",
+                     help="Risk factors found on screening, and what was agreed (consent form)."),
+        click.option("--risks-discussed", metavar="TEXT",
+                     help="The risks discussed that matter most for this patient (consent form)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def planned_area_options(func):
+    """The areas to be needled and the chest-region answer, for commands without aftercare_options."""
+    options = [
+        click.option("--areas", "-a", multiple=True, metavar="TEXT",
+                     help='An area to be needled, with its side, e.g. "neck (left)". Repeat for each area.'),
+        click.option("--chest-region", metavar="yes|no",
+                     help="Is needling near the chest wall, upper back, neck or shoulder planned? "
+                          "Not given: left to tick."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 duplex_option = click.option(
     "--duplex/--no-duplex", default=None,
     help="Printing double-sided: start each document on a front side. Default: from config.yaml.")
@@ -68,7 +99,9 @@ def visit_input(params: dict[str, Any]):
                       therapist=params.get("therapist"), date=params.get("date"), language=params.get("lang"),
                       treatment=params.get("treatment"), areas=tuple(params.get("areas") or ()),
                       estim=bool(params.get("estim")), next_visit=params.get("next_visit"), note=params.get("note"),
-                      chest_region=params.get("chest_region"), large_print=params.get("large_print"))
+                      chest_region=params.get("chest_region"), large_print=params.get("large_print"),
+                      condition=params.get("condition"), estim_planned=params.get("estim_planned"),
+                      risk_factors=params.get("risk_factors"), risks_discussed=params.get("risks_discussed"))
 
 
 def show_hints(hints: tuple[str, ...]) -> None:
@@ -104,6 +137,8 @@ def info(ctx: click.Context, **params: Any) -> None:
 
 @main.command(short_help="Make the consent form (patient and clinic copies).")
 @visit_options
+@planned_area_options
+@consent_options
 @duplex_option
 @click.option("--fillable", is_flag=True,
               help="Make one copy with boxes the patient can fill in on a computer, to email before a visit.")
@@ -136,6 +171,8 @@ def aftercare(ctx: click.Context, **params: Any) -> None:
 
 @main.command(short_help="Make the info sheet and consent form in one file to print.")
 @visit_options
+@planned_area_options
+@consent_options
 @duplex_option
 @click.pass_context
 def packet(ctx: click.Context, duplex: bool | None, **params: Any) -> None:
@@ -152,6 +189,7 @@ def packet(ctx: click.Context, duplex: bool | None, **params: Any) -> None:
 @click.argument("kind", metavar="DOCUMENT")
 @visit_options
 @aftercare_options
+@consent_options
 @duplex_option
 @click.option("--fillable", is_flag=True, help="A copy to fill in on a computer (the consent form).")
 @click.pass_context

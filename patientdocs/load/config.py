@@ -18,7 +18,8 @@ DEFAULT_CONFIG = "config.yaml"
 _MONTH_FIRST = {"en-US"}  # locales that write the month before the day
 
 BATCH_FIELDS = ("date", "time", "patient_name", "dob", "patient_id", "therapist", "language", "email",
-                "documents", "chest_region", "large_print")
+                "documents", "chest_region", "large_print", "condition", "estim_planned", "risk_factors",
+                "risks_discussed")
 
 
 @record

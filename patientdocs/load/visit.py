@@ -178,6 +178,12 @@ class Visit:
     # The therapist's answer to "did you needle near the chest wall, upper back, neck or
     # shoulder?": None when not stated, and then the sheet warns as if they did.
     chest_region: bool | None = None
+    # The consent form's therapist box (what this patient is agreeing to): printed as blanks to
+    # write in when not given. estim_planned None: not stated, so its risk lines are printed.
+    condition: str | None = None
+    estim_planned: bool | None = None
+    risk_factors: str | None = None
+    risks_discussed: str | None = None
 
     def as_context(self) -> dict[str, object]:
         return {
@@ -185,6 +191,8 @@ class Visit:
             "therapist": self.therapist, "areas": list(self.areas), "estim": self.estim, "note": self.note,
             "next_visit": self.next_visit, "interpreter": self.interpreter,
             "chest_region": self.chest_region,
+            "condition": self.condition, "estim_planned": self.estim_planned,
+            "risk_factors": self.risk_factors, "risks_discussed": self.risks_discussed,
         }
 
 
@@ -203,6 +211,8 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
                areas: tuple[str, ...] = (), estim: bool = False, note: str | None = None,
                next_visit: str | None = None, interpreter: str | None = None,
                chest_region: str | bool | None = None,
+               condition: str | None = None, estim_planned: str | bool | None = None,
+               risk_factors: str | None = None, risks_discussed: str | None = None,
                today: dt.date | None = None, date_formats: tuple[str, ...] = ()) -> Visit:
     """Build a Visit from user text, with one clear error for the first bad value."""
     name = _tagged("patient", lambda: clean_text(patient, "patient name", required=True))
@@ -246,4 +256,9 @@ def make_visit(*, patient: str | None, date: str | dt.date | None, dob: str | No
         next_visit=following,
         interpreter=_tagged("interpreter", lambda: clean_text(interpreter, "interpreter")),
         chest_region=_tagged("chest_region", lambda: parse_yes_no(chest_region, "chest region")),
+        condition=_tagged("condition", lambda: clean_text(condition, "condition")),
+        estim_planned=_tagged("estim_planned", lambda: parse_yes_no(estim_planned, "electrical stimulation planned")),
+        risk_factors=_tagged("risk_factors", lambda: clean_text(risk_factors, "risk factors", max_len=500)),
+        risks_discussed=_tagged("risks_discussed", lambda: clean_text(risks_discussed, "risks discussed",
+                                                                      max_len=500)),
     )

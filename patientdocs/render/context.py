@@ -152,7 +152,15 @@ def _content_context(loaded: LoadedContent, kind: Kind) -> dict[str, Any]:
         "cited": cited(content, kind),
         "words": content.words,
         "course": course_of_care(content),
+        # The consent form's pictures (render/consent_figures.py), computed from the risks.
+        "figures": _figures(content),
     }
+
+
+def _figures(content: Content) -> dict[str, Any]:
+    from patientdocs.render.consent_figures import icon_arrays
+
+    return {"icons": icon_arrays(content), "course": course_of_care(content)}
 
 
 _LRE, _PDF = "\u202a", "\u202c"  # LEFT-TO-RIGHT EMBEDDING, POP DIRECTIONAL FORMATTING

@@ -295,7 +295,7 @@ class Pipeline:
         labels = self.content(treatment, language).data.labels
         parts = [self.part(kind, visit, treatment, language,
                            copy_label=labels.get(f"{copy}_copy", copy.capitalize() + " copy") if copy else "",
-                           large_print=large, extra=dict(extra) if extra else None)
+                           large_print=large, extra={**(extra or {}), "copy": copy})
                  for kind, copy in sections]
         kinds = tuple(dict.fromkeys(kind for kind, _ in sections))
         loaded = self.content(treatment, language)

@@ -31,7 +31,7 @@ def _any(*names: str) -> dict[str, frozenset[str] | None]:
 
 INLINE = frozenset({"b", "i", "br"})
 _BLOCK_CHILDREN = frozenset({"h1", "h2", "h3", "p", "ul", "callout", "risk-table", "table", "sources",
-                             "checklist", "signature-block", "page-break"})
+                             "checklist", "signature-block", "page-break", "icon-arrays", "record-box"})
 
 VOCABULARY: dict[str, Tag] = {
     "document": Tag(_any("title", "copy"), _BLOCK_CHILDREN, empty=False, max_text=0),
@@ -55,8 +55,18 @@ VOCABULARY: dict[str, Tag] = {
     "box": Tag({}),
     "sources": Tag({}, frozenset({"source"}), builder="sources"),
     "source": Tag({}, INLINE, text=True, empty=False),
-    "checklist": Tag(_any("yes", "no"), frozenset({"question"}), empty=False, builder="checklist"),
+    # details: a details line beside each question; action: the clinic copy's column for the
+    # therapist; stop: the mark put before a question whose "yes" means "do not needle".
+    "checklist": Tag(_any("yes", "no", "details", "action", "stop"), frozenset({"question"}), empty=False,
+                     builder="checklist"),
     "question": Tag(_any("name", "kind"), INLINE, text=True, empty=False),
+    # Icon arrays side by side; alt is the words a screen reader says for the whole picture.
+    "icon-arrays": Tag(_any("alt"), frozenset({"icon-array"}), builder="icon-arrays"),
+    "icon-array": Tag(_any("count", "per", "label"), INLINE, text=True),
+    # The therapist's box on the consent form: entries filled from options, or blank to write in.
+    "record-box": Tag(_any("title", "yes", "no"), frozenset({"entry"}), empty=False, builder="record-box"),
+    "entry": Tag({"label": None, "name": None, "kind": frozenset({"yesno"}), "answer": frozenset({"yes", "no", ""})},
+                 INLINE, text=True),
     "signature-block": Tag(_any("title", "name"), frozenset({"field"}), empty=False, builder="signature-block"),
     "field": Tag({"label": None, "name": None, "kind": frozenset({"text", "signature"})}),
     "page-break": Tag({}, builder="page-break"),

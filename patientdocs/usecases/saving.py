@@ -38,6 +38,11 @@ class VisitInput:
     next_visit: str | None = None
     note: str | None = None
     chest_region: str | None = None  # "yes" | "no" | None
+    # The consent form's therapist box; None: printed as blanks to write in.
+    condition: str | None = None
+    estim_planned: str | None = None  # "yes" | "no" | None
+    risk_factors: str | None = None
+    risks_discussed: str | None = None
     large_print: bool | None = None
     extra: Mapping[str, str] = field(default_factory=dict)  # further visit fields later issues add
 
@@ -49,7 +54,9 @@ def build_visit(config: Config, typed: VisitInput, today: dt.date) -> Visit:
     return make_visit(patient=typed.patient, date=typed.date, dob=typed.dob, patient_id=typed.patient_id,
                       therapist=typed.therapist or config.defaults.therapist, areas=tuple(typed.areas),
                       estim=typed.estim, next_visit=typed.next_visit, note=typed.note,
-                      chest_region=typed.chest_region, today=today)
+                      chest_region=typed.chest_region, condition=typed.condition,
+                      estim_planned=typed.estim_planned, risk_factors=typed.risk_factors,
+                      risks_discussed=typed.risks_discussed, today=today)
 
 
 def chest_hints(visit: Visit, terms: list[str]) -> tuple[str, ...]:

@@ -341,25 +341,173 @@ def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
     return [PageBreak()]
 
 
+# Older patients with a tremor or arthritis: boxes of at least 6 mm, lines to write on at least
+# 9 mm apart, signature boxes at least 15 mm high (content review, section 4).
+TICK_MIN = 6.5 * mm
+WRITE_GAP = 9.5 * mm
+SIGNATURE_H = 18 * mm
+
+
+def _tick_size(ctx: BuildContext) -> float:
+    return max(TICK_MIN, ctx.styles["body"].fontSize * 0.6)
+
+
 def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
-    size = ctx.styles["body"].fontSize
+    """Health questions: one Yes/No pair a question, an optional details line beside it, and an
+    optional narrow column for the therapist's action (the clinic copy)."""
+    size = _tick_size(ctx)
+    label_size = ctx.styles["body"].fontSize
     yes, no = node.attrs.get("yes", "Yes"), node.attrs.get("no", "No")
-    rows = []
+    details, action, stop = node.attrs.get("details", ""), node.attrs.get("action", ""), node.attrs.get("stop", "")
+    pair_w = 2 * (size + 8 + label_size * 1.6)
+    action_w = ctx.width * 0.15 if action else 0
+    details_w = ctx.width * 0.24 if details else 0
+    text_w = ctx.width - pair_w - action_w - details_w
+    rows: list[list] = []
+    style = [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+             ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+             ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0"))]
+    if details or action:
+        head = ["", ""] + ([paragraph(fonts.inline(details), ctx.styles["small"])] if details else [])
+        head += [paragraph(fonts.inline(action), ctx.styles["small"])] if action else []
+        rows.append(head)
+    if action:
+        style.append(("BOX", (-1, 0), (-1, -1), 0.5, colors.HexColor("#8a8a8a")))
     for question in node.elements("question"):
         name = _field_name(question, ctx)
         text = question.text().strip()
         answer = ctx.filled.get(f"screening_{name}")
-        rows.append([_para(question, ctx, "cell"),
-                     TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, size, f"{text} {yes}",
-                             ticked=answer == "yes", rtl=ctx.rtl),
-                     TickBox(no, f"screening_{name}_no", size, ctx.fillable, size, f"{text} {no}",
-                             ticked=answer == "no", rtl=ctx.rtl)])
-    table = _table_of(rows, [ctx.width * 0.72, ctx.width * 0.14, ctx.width * 0.14], ctx,
-                      [("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0")),
-                       ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                       ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)],
-                      spaceAfter=8)
+        markup = inline_markup(question)
+        if stop and question.attrs.get("kind") == "stop":
+            markup = f"<b>[{fonts.inline(stop)}]</b> {markup}"
+        pair = Table([[TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, label_size, f"{text} {yes}",
+                               ticked=answer == "yes", rtl=ctx.rtl),
+                       TickBox(no, f"screening_{name}_no", size, ctx.fillable, label_size, f"{text} {no}",
+                               ticked=answer == "no", rtl=ctx.rtl)]],
+                     colWidths=[pair_w / 2] * 2, style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 2),
+                                                                   ("TOPPADDING", (0, 0), (-1, -1), 0)]))
+        row: list = [paragraph(markup, ctx.styles["cell"]), pair]
+        if details:
+            value = ctx.filled.get(f"screening_{name}_details")
+            row.append(WriteLine(details_w - 2 * _CELL_PADDING, size, f"screening_{name}_details", ctx.fillable,
+                                 False, f"{text} {details}", value=value if isinstance(value, str) else None,
+                                 style=ctx.styles["cell"]))
+        if action:
+            row.append("")
+        rows.append(row)
+    widths = [text_w, pair_w] + ([details_w] if details else []) + ([action_w] if action else [])
+    # No repeated header row: the form keeps the questions on one page, and a repeat would be read
+    # twice by a screen reader (the grouping table is layout, not data).
+    table = _table_of(rows, widths, ctx, style, spaceAfter=8)
     return [table]
+
+
+class IconArray(Flowable):
+    """``count`` of ``per`` small figures of people filled, the rest outlined, in rows of ten.
+
+    Sized from the body font, so large print draws larger people (one figure is about as wide
+    as a digit is tall)."""
+
+    def __init__(self, count: int, per: int, font_size: float, colour: object):
+        super().__init__()
+        self.count, self.per = count, per
+        self.cell = font_size * 0.62
+        self.colour = colour
+        self.columns = 10
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        rows = -(-self.per // self.columns)
+        self.width = self.cell * self.columns
+        self.height = self.cell * 1.35 * rows
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        rows = -(-self.per // self.columns)
+        c = self.cell
+        canv.setLineWidth(0.5)
+        canv.setStrokeColor(self.colour)
+        for i in range(self.per):
+            row, col = divmod(i, self.columns)
+            x = col * c + c / 2
+            y = (rows - 1 - row) * c * 1.35  # the first figures at the top left, read like text
+            filled = i < self.count
+            canv.setFillColor(self.colour if filled else colors.white)
+            # A head and a body: two simple shapes that pdfplumber counts as curves/rects.
+            canv.circle(x, y + c * 1.0, c * 0.2, stroke=1, fill=1)
+            canv.roundRect(x - c * 0.3, y + c * 0.1, c * 0.6, c * 0.62, c * 0.2, stroke=1, fill=1)
+
+
+def _icon_array(node: Node, ctx: BuildContext) -> tuple[IconArray, list[Flowable]]:
+    try:
+        count, per = int(node.attrs.get("count", "")), int(node.attrs.get("per", "100"))
+    except ValueError:
+        count, per = -1, 0
+    if not 0 <= count <= per or not 0 < per <= 100:
+        raise PatientDocsError(f"<icon-array count=\"{node.attrs.get('count', '')}\" "
+                               f"per=\"{node.attrs.get('per', '')}\"> needs whole numbers, count from 0 to per, "
+                               f"per up to 100 (line {node.line} of the rendered document)", source=ctx.template)
+    figure = IconArray(count, per, ctx.styles["body"].fontSize, ctx.styles["brand"])
+    text = [paragraph(f"<b>{fonts.inline(node.attrs.get('label', ''))}</b>", ctx.styles["body"])]
+    text += [paragraph(inline_markup(node), ctx.styles["cell"])] if node.children else []
+    return figure, text
+
+
+def _icon_arrays(node: Node, ctx: BuildContext) -> list[Flowable]:
+    """Icon arrays side by side (one Figure, its alt text on the group): each 100 small people
+    with the affected ones filled, its number and effect printed under it."""
+    made = [_icon_array(child, ctx) for child in node.elements("icon-array")]
+    if not made:
+        return []
+    column = ctx.width / len(made)
+    fw = made[0][0].wrap(column, 10_000)[0]
+    if fw > column - 8:  # large print: one under the other
+        rows = [[figure, text] for figure, text in made]
+        widths = [fw + 10, ctx.width - fw - 10]
+    else:
+        rows = [[[figure, Spacer(1, 4), *text] for figure, text in made]]
+        widths = [column] * len(made)
+    table = Table(rows, colWidths=widths, hAlign="LEFT",
+                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                    ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    return [table]
+
+
+def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
+    """The therapist's box: each entry a label and either the value given, a line to write on,
+    or a Yes/No pair (ticked when the answer is known)."""
+    size = _tick_size(ctx)
+    label_size = ctx.styles["body"].fontSize
+    yes, no = node.attrs.get("yes", "Yes"), node.attrs.get("no", "No")
+    rows: list[list] = []
+    inner = ctx.width - 16
+    label_w = inner * 0.42
+    for entry in node.elements("entry"):
+        label = paragraph(fonts.inline(entry.attrs.get("label", "")), ctx.styles["cell_head"])
+        name = "box_" + _field_name(entry, ctx)
+        if entry.attrs.get("kind") == "yesno":
+            answer = entry.attrs.get("answer", "")
+            pair = [TickBox(yes, name + "_yes", size, ctx.fillable, label_size, ticked=answer == "yes"),
+                    TickBox(no, name + "_no", size, ctx.fillable, label_size, ticked=answer == "no")]
+            cell: Flowable = Table([pair],
+                                   hAlign="LEFT", style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        elif entry.children:
+            cell = paragraph(inline_markup(entry), ctx.styles["cell"])
+        else:
+            cell = WriteLine(inner - label_w - 12, WRITE_GAP, name, ctx.fillable)
+        rows.append([label, cell])
+    table = Table(rows, colWidths=[label_w, inner - label_w], hAlign="LEFT",
+                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 3),
+                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+    parts: list[Flowable] = []
+    if node.attrs.get("title"):
+        parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
+    parts.append(table)
+    box = Table([[parts]], colWidths=[ctx.width], hAlign="LEFT",
+                style=TableStyle([("BOX", (0, 0), (-1, -1), 1.2, ctx.styles["brand"]),
+                                  ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                                  ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    return [Spacer(1, 4), box, Spacer(1, 6)]
 
 
 def _field_name(node: Node, ctx: BuildContext) -> str:
@@ -382,7 +530,7 @@ def _field_rows(block: str, node: Node, ctx: BuildContext) -> list[list[Flowable
         label_text = field.attrs.get("label", "")
         label = paragraph(fonts.inline(label_text), ctx.styles["cell"])
         tooltip = f"{node.attrs.get('title', '')}: {label_text}".strip(": ")
-        rows.append([label, WriteLine(line_width, 30 if signature else 20,
+        rows.append([label, WriteLine(line_width, SIGNATURE_H if signature else WRITE_GAP,
                                       (SIGNATURE_PREFIX if signature else "") + name, ctx.fillable, signature,
                                       tooltip, value=ctx.filled.get(name), style=ctx.styles["cell"])])
     return rows
@@ -405,6 +553,8 @@ def _signature_block(node: Node, ctx: BuildContext) -> list[Flowable]:
 BUILDERS: dict[str, Builder] = {
     "checklist": _checklist,
     "signature-block": _signature_block,
+    "icon-arrays": _icon_arrays,
+    "record-box": _record_box,
     "heading": _heading,
     "paragraph": _paragraph,
     "list": _list,
