@@ -14,12 +14,12 @@ ICONS = 3  # the two or three most common effects
 
 def icon_arrays(content: Content) -> list[dict[str, Any]]:
     """The most common effects counted per person, out of 100, highest first."""
-    found = []
+    found: list[dict[str, Any]] = []
     for risk in content.risks:
         if risk.reports_only or not risk.estimates or risk.estimates[0].of != "people":
             continue
         count = round(float(risk.rate) * 100) if risk.rate is not None else 0
         if 1 <= count <= 100:
             found.append({"id": risk.id, "effect": risk.effect, "count": count})
-    found.sort(key=lambda r: -r["count"])
+    found.sort(key=lambda r: -int(r["count"]))
     return found[:ICONS]
