@@ -16,7 +16,7 @@ from patientdocs.load.config import load_config
 from patientdocs.load.content import load_content
 from patientdocs.usecases.saving import VisitInput
 from patientdocs.usecases.signing import Answer, SignerInput, SignRequest, sign_consent
-from tests.conftest import TODAY_EPOCH, copy_project, norm, run_cli
+from tests.conftest import TODAY_EPOCH, cli, copy_project, norm, run_cli
 
 ANA = VisitInput(patient="Ana Lima", dob="1990-05-02", patient_id="P-1042", therapist="Sam Patel",
                  date="2026-12-01")
@@ -71,7 +71,7 @@ def test_the_signed_consent_holds_the_signatures_an_audit_page_and_the_seal(conf
     assert with_images and with_images[-1] < len(reader.pages) - 1
     everything = " ".join(norm(p.extract_text()) for p in reader.pages)
     assert "Signed copy" in everything
-    checked = run_cli("verify", signed.path, cwd=config.base)
+    checked = cli("verify", signed.path, cwd=config.base)
     assert checked.returncode == 0, checked.stdout
     assert checked.stdout.startswith(f"SEALED AND UNCHANGED: {signed.path.name} carries the seal of")
     with sqlite3.connect(config.records_path) as conn:

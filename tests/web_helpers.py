@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import yaml
-from conftest import copy_project, run_cli
+from conftest import cli, copy_project
 from pypdf import PdfReader
 
 from patientdocs.load.config import load_config
@@ -69,7 +69,7 @@ def packet_pages(project: Path, patient: dict[str, str]) -> int:
     sizes = []
     for kind in ("info", "consent"):
         one_sided = ("--no-duplex",) if kind == "consent" else ()  # the copies without their blanks
-        made = run_cli(kind, "--config", alone / "config.yaml", *options, *one_sided, "-o", alone / f"{kind}.pdf",
+        made = cli(kind, "--config", alone / "config.yaml", *options, *one_sided, "-o", alone / f"{kind}.pdf",
                        cwd=alone)
         assert made.returncode == 0, made.stderr
         sizes.append(len(PdfReader(alone / f"{kind}.pdf").pages))
