@@ -187,14 +187,15 @@ def _forget_batch_worker() -> None:
     run._WORKER.clear()
 
 
-def cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, epoch: str = TODAY_EPOCH,
+def cli(*args: str | Path, cwd: Path, env: dict[str, str | None] | None = None, epoch: str = TODAY_EPOCH,
         input: str | None = None) -> subprocess.CompletedProcess[str]:
     """``generate.py ARGS`` run in this process (click's CliRunner), much faster than ``run_cli``
     and with the same result: exit code, stdout and stderr as the subprocess would give them.
 
-    The environment is run_cli's (RESET_ENV removed, SOURCE_DATE_EPOCH=``epoch``, then ``env``);
-    the working folder is ``cwd``. An exception the command lets out (only with PATIENTDOCS_DEBUG)
-    gives exit code 1 and its traceback on stderr, as Python does."""
+    The environment is run_cli's (RESET_ENV removed, SOURCE_DATE_EPOCH=``epoch``, then ``env``,
+    where None removes a variable); the working folder is ``cwd``. Variables Python reads only at
+    start-up (PYTHONWARNINGS, PYTHONDEVMODE, ...) need ``run_cli``. An exception the command lets
+    out (only with PATIENTDOCS_DEBUG) gives exit code 1 and its traceback on stderr, as Python does."""
     from click.testing import CliRunner
 
     from patientdocs.cli import main
