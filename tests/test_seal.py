@@ -12,13 +12,14 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from support import GENERATE, TODAY, cli, cli_env, copy_project
 
 from patientdocs.deliver.seal import DEMO_MARK, make_demo_certificate
-from tests.conftest import cli, copy_project
 
 ANA = ("--patient", "Ana Lima", "--dob", "1990-05-02", "--patient-id", "P-1042", "--therapist", "Sam Patel",
        "--date", "2026-12-01")
@@ -50,16 +51,7 @@ def pdfsig(path: Path, *args: str) -> str:
 
 
 def verify(folder: Path, pdf: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    if stdin is None:
-        return cli("verify", pdf, *args, cwd=folder)
-    import os
-    import sys
-
-    from tests.conftest import GENERATE, TODAY_EPOCH
-
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH}
-    return subprocess.run([sys.executable, str(GENERATE), "verify", str(pdf), *args], cwd=folder, env=env,
-                          input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    return cli("verify", pdf, *args, cwd=folder, input=stdin)
 
 
 @pytest.fixture
@@ -97,7 +89,7 @@ def test_seal_init_makes_a_private_demo_certificate_for_a_year_and_keeps_a_real_
     assert cert_path.read_bytes() == (real / "c.pem").read_bytes()
 
 
-def _other_certificate(folder: Path, name: str, *, today: dt.date = dt.date(2026, 12, 1), days: int = 365) -> Path:
+def _other_certificate(folder: Path, name: str, *, today: dt.date = TODAY, days: int = 365) -> Path:
     """A certificate and key that are not the clinic's configured ones (c.pem, k.pem)."""
     make_demo_certificate(name, folder / "c.pem", folder / "k.pem", today=today, days=days)
     if name == "Riverside Physio":  # make it look like a real one: no demo mark in its name
@@ -253,12 +245,8 @@ def test_sealing_is_byte_identical_run_to_run_and_keeps_the_file_accessible(clin
 
 
 def test_commands_that_do_not_seal_never_import_pyhanko(clinic: Path) -> None:
-    import os
-    import sys
-
-    from tests.conftest import GENERATE, TODAY_EPOCH
-
-    env = {**os.environ, "SOURCE_DATE_EPOCH": TODAY_EPOCH}
+    # A process of its own: what it imports at start-up is the point.
+    env = cli_env()
     for args in (("info", *ANA, "-o", "i.pdf"), ("verify", "i.pdf")):
         result = subprocess.run([sys.executable, "-X", "importtime", str(GENERATE), *args], cwd=clinic, env=env,
                                 capture_output=True, text=True, check=False)
