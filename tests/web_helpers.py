@@ -9,13 +9,12 @@ import shutil
 from pathlib import Path
 
 import yaml
-from conftest import cli, copy_project
+from conftest import REPO, cli, copy_project
 from pypdf import PdfReader
 
 from patientdocs.load.config import load_config
 from patientdocs.web.accounts import add_user
 
-REPO = Path(__file__).resolve().parents[1]
 DAY_LIST = REPO / "examples" / "appointments-2026-12-01.csv"
 PASSWORDS = {"ana": "ana-front-desk-2026", "ben": "ben-therapist-2026"}
 
