@@ -25,6 +25,7 @@ from support import (  # noqa: F401  (re-exported: the tests import these from h
     PAGE_OF,
     REPO,
     TEMPLATES,
+    TODAY,
     TODAY_EPOCH,
     cli,
     cli_env,

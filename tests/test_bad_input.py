@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GENERATE, VISIT, assert_failed_cleanly, can_drop_root_powers, cli, line_of, replace_line, run_cli
+from support import cli_env
 
 from patientdocs.errors import PatientDocsError, UnsupportedCharactersError
 from patientdocs.load import yamlsource
@@ -457,7 +458,7 @@ def test_a_full_terminal_output_does_not_claim_nothing_was_written(project: Path
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, str(GENERATE), "info", "--patient", "Ana Lima", *VISIT, "-o", "a.pdf"],
                                 cwd=project, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
-                                env={**os.environ, "SOURCE_DATE_EPOCH": "1796083200"})
+                                env=cli_env())  # a process of its own: its stdout is /dev/full
     assert result.returncode == 1
     assert result.stderr.strip() == ("Error: could not read or write a file: No space left on device. "
                                      "Files already finished are complete; no half-written file was left.")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import cli, copy_project, page_texts
+from support import BUILD_EPOCH
 
-EPOCH = {"SOURCE_DATE_EPOCH": "1764547200"}  # 2025-12-01T00:00:00Z
+EPOCH = {"SOURCE_DATE_EPOCH": BUILD_EPOCH}  # 2025-12-01T00:00:00Z
 
 
 def test_two_runs_give_byte_identical_files(tmp_path: Path) -> None:

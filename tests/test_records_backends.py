@@ -22,6 +22,8 @@ import yaml
 from helpers_docs import (
     PATIENT,
     REPO,
+    TODAY,
+    TODAY_EPOCH,
     assert_one_line_error,
     cli_env,
     invoke,
@@ -181,12 +183,11 @@ def test_four_processes_writing_at_once(backend: Path, tmp_path: Path) -> None:
 
 
 def test_a_second_print_run_for_the_same_day_is_refused(backend: Path, tmp_path: Path) -> None:
-    import datetime as dt
 
     listing = appointments(tmp_path, 2)
     records = open_records(load_config(backend))
     try:
-        with records.print_run(CLINIC, dt.date(2026, 12, 1)):  # the first desk's run, still going
+        with records.print_run(CLINIC, TODAY):  # the first desk's run, still going
             second = run("batch", listing, "-o", tmp_path / "day", config=backend)
             other_day = run("batch", appointments(tmp_path, 1, day="2026-12-02"), "-o", tmp_path / "next",
                             config=backend)
@@ -584,7 +585,7 @@ def test_a_consent_signed_on_the_tablet_is_recorded_and_exported_as_a_consent(ba
     except ModuleNotFoundError:
         from test_signing import request
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
     config = load_config(backend)
     signed = sign_consent(config, request(config))
     records = open_records(config)

@@ -9,7 +9,6 @@ structure tree).
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import FIXTURES, GENERATE, REPO, VISIT, cli, replace_line, run_cli
+from conftest import FIXTURES, GENERATE, REPO, TODAY, VISIT, cli, replace_line, run_cli
 from support import cli_env
 from test_scripts import _oracle, first_page_chars, glyph_lines, pdftotext
 from test_tagged import poppler_tree
@@ -371,7 +370,7 @@ def test_hebrew_content_cannot_be_laid_out_left_to_right(tiny: Path) -> None:
 def test_dates_come_from_cldr_for_languages_without_month_names() -> None:
     from patientdocs.render.templating import date_words
 
-    day = dt.date(2026, 12, 1)
+    day = TODAY
     assert date_words(day, {}, "es") == "1 de diciembre de 2026"
     assert date_words(day, {}, "he") == "1 בדצמבר 2026"
     assert date_words(day, {}, "ar") == "1 ديسمبر 2026"
@@ -438,7 +437,7 @@ def test_a_persian_name_with_a_zero_width_non_joiner_prints() -> None:
     from patientdocs.load.visit import make_visit
     from patientdocs.render.pipeline import Pipeline
 
-    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=dt.date(2026, 12, 1))
+    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=TODAY)
     name = "مهرداد نیک\u200cنام"
     rendered = pipeline.render([("info", "")], make_visit(patient=name, date="2026-12-01"),
                                treatment="dry-needling", language="en")
@@ -496,7 +495,7 @@ def test_a_form_signed_on_a_tablet_is_filled_from_the_right(tiny: Path) -> None:
     from patientdocs.load.visit import make_visit
     from patientdocs.render.pipeline import Pipeline
 
-    pipeline = Pipeline(load_config(tiny / "config.yaml"), on_date=dt.date(2026, 12, 1))
+    pipeline = Pipeline(load_config(tiny / "config.yaml"), on_date=TODAY)
     filled = {"patient_signature": drawing(), "patient_name": NAMES["he"], "patient_date": "2026-12-01",
               "screening_blood_thinners": "no", "screening_skin": "no"}
     rendered = pipeline.render([("consent", "patient")], make_visit(patient=NAMES["he"], date="2026-12-01"),

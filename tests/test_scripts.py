@@ -7,7 +7,6 @@ is compared with the Unicode bidi algorithm (python-bidi's pure implementation) 
 
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
 import sys
 import unicodedata
@@ -15,7 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from conftest import REPO, cli, norm, page_texts, render_info
+from conftest import REPO, TODAY, cli, norm, page_texts, render_info
 
 from patientdocs.load.config import load_config
 from patientdocs.load.visit import make_visit
@@ -95,7 +94,7 @@ def glyph_lines(pdf: bytes) -> list[str]:
 
 @pytest.fixture(scope="module")
 def pipeline() -> Pipeline:
-    return Pipeline(load_config(REPO / "config.yaml"), on_date=dt.date(2026, 12, 1))
+    return Pipeline(load_config(REPO / "config.yaml"), on_date=TODAY)
 
 
 @pytest.mark.parametrize(("script", "name", "font"), NAMES, ids=[n[0] for n in NAMES])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import cli, copy_project, norm
+from conftest import TODAY_EPOCH, cli, copy_project, norm
 
 from patientdocs.render.markup import Node
 from patientdocs.render.pdf.checks import accessibility_problems
@@ -437,7 +437,7 @@ def test_validate_fails_when_a_template_draws_untagged_text(tmp_path: Path, monk
 
     copy_project(tmp_path)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
     monkeypatch.setattr(tagging, "tag_block", lambda node, flowables: flowables)
     from click.testing import CliRunner
 

@@ -3,13 +3,12 @@ treatments, words, numbers, sources and clinic all come from the files."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, VISIT, cli, norm, page_texts, replace_line
+from conftest import FIXTURES, REPO, TODAY, VISIT, cli, norm, page_texts, replace_line
 
 from patientdocs.load.config import load_config
 from patientdocs.render.context import risk_rows
@@ -34,7 +33,7 @@ def cupping(tiny: Path):
     pdf = tiny / "cupping.pdf"
     pages = page_texts(pdf) if pdf.exists() else []
     config = load_config(tiny / "config.yaml")
-    pipeline = Pipeline(config, on_date=dt.date(2026, 12, 1))
+    pipeline = Pipeline(config, on_date=TODAY)
     loaded = pipeline.content("cupping", "en")
     return result, pages, loaded.data, pipeline.fingerprint(loaded)
 
