@@ -9,7 +9,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GENERATE, VISIT, assert_failed_cleanly, can_drop_root_powers, cli, line_of, replace_line, run_cli
+from conftest import (
+    GENERATE,
+    REPO,
+    VISIT,
+    assert_failed_cleanly,
+    can_drop_root_powers,
+    cli,
+    line_of,
+    replace_line,
+    run_cli,
+)
 from support import cli_env
 
 from patientdocs.errors import PatientDocsError, UnsupportedCharactersError
@@ -301,7 +311,7 @@ def test_name_in_a_script_no_font_has_is_refused_via_cli(project: Path) -> None:
 
 
 def test_unprintable_characters_raise_unsupported_characters_error_listing_them() -> None:
-    pipeline = Pipeline(load_config(Path(__file__).resolve().parents[1] / "config.yaml"))
+    pipeline = Pipeline(load_config(REPO / "config.yaml"))
     visit = make_visit(patient="Ana አበበ Lima", date="2026-12-01", therapist="Sam Patel")
     with pytest.raises(UnsupportedCharactersError) as caught:
         pipeline.check_printable(visit)
