@@ -17,7 +17,7 @@ def test_two_runs_give_byte_identical_files(tmp_path: Path) -> None:
         target = f"run{run}.pdf"
         # No --date: the visit date comes from SOURCE_DATE_EPOCH too.
         result = cli("info", "--patient", "Zoë O'Brien", "--dob", "1984-03-09", "--patient-id", "DEMO-1",
-                         "--therapist", "Sam Patel", "-o", target, cwd=tmp_path, env=EPOCH)
+                     "--therapist", "Sam Patel", "-o", target, cwd=tmp_path, env=EPOCH)
         assert result.returncode == 0, result.stderr
         outputs.append((tmp_path / target).read_bytes())
     first, second = outputs

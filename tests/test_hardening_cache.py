@@ -25,7 +25,7 @@ def test_old_and_surplus_cache_entries_are_pruned_when_something_new_is_kept(pro
     (old_jinja / "__jinja2_x.cache").write_bytes(b"old")
     os.utime(old_jinja, (month_ago, month_ago))
     result = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project,
-                     env={"XDG_CACHE_HOME": str(cache)})
+                 env={"XDG_CACHE_HOME": str(cache)})
     assert result.returncode == 0, result.stderr
     left = sorted(validated.glob("*.pickle"))
     assert len(left) == 200
@@ -33,6 +33,6 @@ def test_old_and_surplus_cache_entries_are_pruned_when_something_new_is_kept(pro
     assert not old_jinja.exists()
     assert list((cache / "patientdocs").glob("jinja-*/__jinja2_*.cache"))  # this version's, just made
     again = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project,
-                    env={"XDG_CACHE_HOME": str(cache)})
+                env={"XDG_CACHE_HOME": str(cache)})
     assert again.returncode == 0
     assert sorted(validated.glob("*.pickle")) == left  # a run that only reads keeps everything

@@ -55,7 +55,7 @@ def visit_args(*extra: str) -> tuple[str, ...]:
 
 def test_a_next_visit_years_away_is_refused(project: Path) -> None:
     result = cli("aftercare", "--patient", "Ana Lima", *VISIT, "--next-visit", "9999-12-31", "-o", "out.pdf",
-                     cwd=project)
+                 cwd=project)
     assert only_error(result) == ("Error: next visit 9999-12-31 is more than a year after this visit (2026-12-01); "
                                   "check the date")
     assert not (project / "out.pdf").exists()
@@ -63,7 +63,7 @@ def test_a_next_visit_years_away_is_refused(project: Path) -> None:
 
 def test_an_empty_date_is_refused_not_taken_for_today(project: Path) -> None:
     result = cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "--date", "", "-o", "out.pdf",
-                     cwd=project)
+                 cwd=project)
     assert only_error(result) == ("Error: date is empty; give the visit's date as YYYY-MM-DD, or leave it out "
                                   "for today")
     assert not (project / "out.pdf").exists()
@@ -78,7 +78,7 @@ def test_dash_as_output_is_refused_not_a_file_named_dash(project: Path) -> None:
 
 def test_a_very_long_date_is_not_echoed_in_full(project: Path) -> None:
     result = cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "--date", "1" * 5000, "-o", "out.pdf",
-                     cwd=project)
+                 cwd=project)
     line = only_error(result)
     assert line.startswith("Error: date '1111") and len(line) < 200, line
 
@@ -92,7 +92,7 @@ def test_today_is_the_local_day(project: Path, zone: str, epoch: str, day: str) 
     from conftest import page_texts
 
     result = cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "-o", "out.pdf", cwd=project,
-                     env={"TZ": zone, "SOURCE_DATE_EPOCH": epoch})
+                 env={"TZ": zone, "SOURCE_DATE_EPOCH": epoch})
     assert result.returncode == 0, result.stderr
     assert f"Prepared for Ana Lima, {day}" in page_texts(project / "out.pdf")[0]
 

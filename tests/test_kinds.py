@@ -80,7 +80,7 @@ def test_validate_and_email_know_it(clinic: Path) -> None:
     assert ("OK  dry-needling/en exercise (1 page; tagged: yes, text all tagged, fonts embedded)"
             in result.stdout.splitlines())
     sent = cli("email", "exercise", "--to", "ana@example.org", "--patient", "Ana Lima", *VISIT, "--dry-run",
-                   cwd=clinic)
+               cwd=clinic)
     assert sent.returncode == 0, sent.stderr
     assert "Dry run: nothing was sent." in sent.stdout
 

@@ -633,7 +633,7 @@ def test_a_corrected_date_of_birth_under_the_same_patient_id_replaces_the_file(t
     """A patient id is the clinic's number for one patient: a changed date of birth is a correction."""
     config = write_config(tmp_path)
     first, second = (_saved(invoke("info", "--patient", "Ana Lima", "--patient-id", "P-1042", "--dob", dob,
-                                "--date", "2026-12-02", config=config)) for dob in ("1990-05-02", "1990-02-05"))
+                                   "--date", "2026-12-02", config=config)) for dob in ("1990-05-02", "1990-02-05"))
     assert first == second
     assert "Date of birth: 5 February 1990" in page_texts(second)[0]
 

@@ -418,7 +418,7 @@ def test_export_fhir_writes_a_valid_r4_transaction_bundle(backend: Path, tmp_pat
     packet, bea, later = tmp_path / "packet.pdf", tmp_path / "bea.pdf", tmp_path / "later.pdf"
     assert invoke("packet", *PATIENT, "--date", DAY, "-o", packet, config=backend).returncode == 0
     assert invoke("info", "--patient", "Bea Costa", "--patient-id", "P-2000", "--therapist", "Sam Patel",
-               "--date", DAY, "-o", bea, config=backend).returncode == 0
+                  "--date", DAY, "-o", bea, config=backend).returncode == 0
     assert invoke("aftercare", *PATIENT, "--date", "2026-12-02", "-o", later, config=backend).returncode == 0
 
     out = tmp_path / "day.json"
@@ -466,7 +466,7 @@ def test_export_leaves_out_a_changed_file_and_says_so(backend: Path, tmp_path: P
     packet, bea = tmp_path / "packet.pdf", tmp_path / "bea.pdf"
     assert invoke("packet", *PATIENT, "--date", DAY, "-o", packet, config=backend).returncode == 0
     assert invoke("info", "--patient", "Bea Costa", "--patient-id", "P-2000", "--date", DAY, "-o", bea,
-               config=backend).returncode == 0
+                  config=backend).returncode == 0
     packet.write_bytes(edited(packet.read_bytes()))
     bea.unlink()
     out = tmp_path / "day.json"

@@ -45,7 +45,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _make(folder: Path, kind: str, lang: str, patient: str, *extra: str) -> bytes:
     target = folder / f"{lang}-{kind}-{len(patient)}.pdf"
     result = cli(kind, "--patient", patient, *VISIT, "--patient-id", "P-1042", "--lang", lang, *extra,
-                     "-o", target, cwd=folder)
+                 "-o", target, cwd=folder)
     assert result.returncode == 0, result.stderr
     return target.read_bytes()
 

@@ -383,7 +383,7 @@ def test_fillable_fields_name_their_question_and_sit_in_the_structure(made) -> N
 def test_the_emailed_attachment_keeps_its_structure_when_locked(tmp_path: Path) -> None:
     copy_project(tmp_path)
     result = cli("email", "aftercare", "--to", "zoe@example.org", "--dry-run", "--patient", "Zoë O'Brien",
-                     *VISIT, "--areas", "neck (left)", cwd=tmp_path)
+                 *VISIT, "--areas", "neck (left)", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     message = email.message_from_bytes(next((tmp_path / "outbox").glob("*.eml")).read_bytes())
     attachment = next(p for p in message.walk() if p.get_filename())

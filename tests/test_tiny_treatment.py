@@ -29,7 +29,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def cupping(tiny: Path):
     result = cli("info", "--patient", "Ana Lima", *VISIT, "--treatment", "cupping", "-o", "cupping.pdf",
-                     cwd=tiny)
+                 cwd=tiny)
     pdf = tiny / "cupping.pdf"
     pages = page_texts(pdf) if pdf.exists() else []
     config = load_config(tiny / "config.yaml")
@@ -121,7 +121,7 @@ def test_no_dry_needling_words_appear(cupping) -> None:
 
 def test_dry_needling_is_not_available_with_this_config(tiny: Path) -> None:
     result = cli("info", "--patient", "Ana Lima", "--treatment", "dry-needling", "--date", "2026-12-01",
-                     "-o", "dn.pdf", cwd=tiny)
+                 "-o", "dn.pdf", cwd=tiny)
     assert result.returncode == 2
     assert result.stderr.strip() == "Error: unknown treatment 'dry-needling' (available: cupping)"
     assert not (tiny / "dn.pdf").exists()

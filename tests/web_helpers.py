@@ -69,7 +69,7 @@ def packet_pages(project: Path, patient: dict[str, str]) -> int:
     for kind in ("info", "consent"):
         one_sided = ("--no-duplex",) if kind == "consent" else ()  # the copies without their blanks
         made = cli(kind, "--config", alone / "config.yaml", *options, *one_sided, "-o", alone / f"{kind}.pdf",
-                       cwd=alone)
+                   cwd=alone)
         assert made.returncode == 0, made.stderr
         sizes.append(len(PdfReader(alone / f"{kind}.pdf").pages))
     info, consent = sizes[0], sizes[1] // 2
