@@ -402,15 +402,13 @@ def test_status_shows_versions_review_dates_and_validate(client, project: Path) 
 
 def test_users_add_stores_an_argon2_hash_and_serve_needs_tls_beyond_this_computer(tmp_path: Path) -> None:
     project = make_project(tmp_path)
-    added = subprocess.run([sys.executable, str(GENERATE), "--config", str(project), "users", "add", "cara",
-                            "--password-stdin"], input="cara-physio-2026\n", capture_output=True, text=True,
-                           cwd=tmp_path, check=False)
+    added = cli("--config", project, "users", "add", "cara", "--password-stdin", input="cara-physio-2026\n",
+                cwd=tmp_path)
     assert added.returncode == 0 and added.stdout.strip() == "Added the account cara"
     stored = sqlite3.connect(load_config(project).records_path).execute(
         "SELECT password_hash FROM users WHERE username = 'cara'").fetchone()[0]
     assert stored.startswith("$argon2id$") and "cara-physio-2026" not in stored
-    short = subprocess.run([sys.executable, str(GENERATE), "--config", str(project), "users", "add", "dan",
-                            "--password-stdin"], input="short\n", capture_output=True, text=True, check=False)
+    short = cli("--config", project, "users", "add", "dan", "--password-stdin", input="short\n", cwd=tmp_path)
     assert short.returncode == 2 and "the password must be at least 10 characters long" in short.stderr
     open_session = create_app(project).test_client()
     login(open_session, "ben")
