@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
+from support import TODAY, TODAY_EPOCH, cli, copy_project, norm, run_cli
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.load.config import load_config
 from patientdocs.load.content import load_content
 from patientdocs.usecases.saving import VisitInput
 from patientdocs.usecases.signing import Answer, SignerInput, SignRequest, sign_consent
-from tests.conftest import TODAY, TODAY_EPOCH, cli, copy_project, norm, run_cli
 
 ANA = VisitInput(patient="Ana Lima", dob="1990-05-02", patient_id="P-1042", therapist="Sam Patel",
                  date="2026-12-01")
