@@ -214,7 +214,7 @@ def cli(*args: str | Path, cwd: Path, env: dict[str, str | None] | None = None, 
     stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         assert result.exc_info is not None
-        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(*result.exc_info)[1:])
+        stderr += "".join(traceback.format_exception(*result.exc_info))
     return subprocess.CompletedProcess([GENERATE.name, *argv], result.exit_code, result.stdout, stderr)
 
 
