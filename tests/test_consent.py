@@ -87,13 +87,13 @@ def test_key_facts_of_informed_consent_are_printed(text: str) -> None:
     for fact in (
         "Nothing is injected",                              # what it is
         "This is not acupuncture",                          # not acupuncture
-        "You may feel a prick, a deep ache or a twitch",    # what you may feel
+        "You may feel a prick, an ache or a twitch",         # what you may feel
         "Soreness usually goes within 1 to 2 days, and almost always within 3 days",  # one statement everywhere
         "but it may not help you",                         # benefit, with its uncertainty
         "pain went down by about 1.5 to 2.3 points on a 0 to 10 scale",  # ... as a number
         "pain medicine from your doctor, or no treatment",  # alternatives include no treatment
-        "You can say no, or stop at any time",             # voluntary
-        "This will not change the rest of your care",
+        "you can say no, or stop at any time",             # voluntary
+        "the rest of your care will not change",
         "You can ask for a chaperone",
     ):
         assert fact in text, fact
@@ -169,7 +169,8 @@ def test_the_most_common_effects_are_printed_as_numbers_of_100(text: str, data) 
 
 
 def test_serious_problems_are_given_per_session_and_over_a_course(text: str) -> None:
-    assert "Serious problems: about 1 in 1,000 sessions. Over a course of 6 sessions, about 6 in 1,000 people." in text
+    assert ("Serious problems are rare: They happen in about 1 in 1,000 sessions (about 6 in 1,000 people over "
+            "6 sessions).") in text
 
 
 def test_the_form_does_not_repeat_the_information_sheets_risk_tables(made: dict[str, Path], text: str,

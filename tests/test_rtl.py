@@ -502,7 +502,7 @@ def test_a_form_signed_on_a_tablet_is_filled_from_the_right(tiny: Path) -> None:
     # The patient's block is the first column of the signatures, on the right of the page; its
     # lines stand left of their labels (flowables._signature_parts: the label column's width).
     column = (width - 10) / 2
-    line_right = MARGIN + width - min(column * 0.42, max(column * 0.22, 92))
+    line_right = MARGIN + width - min(column * 0.45, max(column * 0.22, 106))
     with pdfplumber.open(BytesIO(rendered.pdf)) as doc:
         page = next(p for p in doc.pages if p.images)
         (image,) = page.images

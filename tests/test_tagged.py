@@ -156,7 +156,7 @@ def expected_tree(node: Node, fillable: bool = False, large: bool = False) -> li
                                           for c in row.elements("cell")]))
             out.append(("Table", None, rows))
         elif tag == "checklist":
-            kids = [("P", norm(attrs[a]), []) for a in ("details", "action") if attrs.get(a)]
+            kids = [("P", norm(attrs[a]), []) for a in ("ask", "details", "action") if attrs.get(a)]
             for question in block.elements("question"):
                 stop = attrs.get("stop") if question.attrs.get("kind") == "stop" else None
                 # The STOP mark stands in the therapist's Action column, after the question's fields.
@@ -183,8 +183,10 @@ def expected_tree(node: Node, fillable: bool = False, large: bool = False) -> li
         elif tag == "signatures":  # blocks side by side: a group of their groups
             out.append(("Div", None, expected_tree(block, fillable, large)))
         elif tag == "signature-block":
-            kids = [("H3", norm(attrs["title"]), [])] if attrs.get("title") else []
-            kids += [("P", norm(attrs["statement"]), [])] if attrs.get("statement") else []
+            title, statement = norm(attrs.get("title", "")), norm(attrs.get("statement", ""))
+            # With a statement, the title runs into it: "Therapist: I explained ...".
+            kids = ([("P", f"{title}: {statement}", [])] if title and statement else
+                    [("H3", title, [])] if title else [("P", statement, [])] if statement else [])
             for field in block.elements("field"):
                 kids += [("P", norm(field.attrs["label"]), []), ("Form", "", widget)]
             out.append(("Div", None, kids))

@@ -57,7 +57,8 @@ VOCABULARY: dict[str, Tag] = {
     "source": Tag({}, INLINE, text=True, empty=False),
     # details: a details line beside each question; action: the clinic copy's column for the
     # therapist; stop: the mark put before a question whose "yes" means "do not needle".
-    "checklist": Tag(_any("yes", "no", "details", "action", "stop"), frozenset({"question"}), empty=False,
+    # ask: the question put to the patient, at the head of the question column.
+    "checklist": Tag(_any("ask", "yes", "no", "details", "action", "stop"), frozenset({"question"}), empty=False,
                      builder="checklist"),
     "question": Tag(_any("name", "kind"), INLINE, text=True, empty=False),
     # Icon arrays side by side; alt is the words a screen reader says for the whole picture.

@@ -346,6 +346,7 @@ def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
 TICK_MIN = 6 * mm
 WRITE_GAP = 9.2 * mm
 SIGNATURE_H = 15.5 * mm
+BOX_GAP = 7.5 * mm
 
 
 def _tick_size(ctx: BuildContext) -> float:
@@ -360,17 +361,23 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
     yes, no = node.attrs.get("yes", "Yes"), node.attrs.get("no", "No")
     details, action, stop = node.attrs.get("details", ""), node.attrs.get("action", ""), node.attrs.get("stop", "")
     pair_w = 2 * (size + 6 + stringWidth(max(yes, no, key=len), fonts.MAIN, label_size))
-    action_w = ctx.width * 0.13 if action else 0
-    details_w = ctx.width * (0.2 if action else 0.26) if details else 0
+    # Wide enough for the STOP mark in bold at any size: a word wider than its cell cannot be laid out.
+    action_w = max(ctx.width * 0.11, stringWidth(stop, fonts.MAIN + "-Bold", label_size) + 3 * _CELL_PADDING,
+                   stringWidth(action, fonts.MAIN, ctx.styles["small"].fontSize) + 3 * _CELL_PADDING) if action else 0
+    details_w = ctx.width * (0.18 if action else 0.26) if details else 0
     text_w = ctx.width - pair_w - action_w - details_w
     rows: list[list] = []
     style = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
-             ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+             ("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
              ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0"))]
-    if details or action:
-        head = ["", ""] + ([paragraph(fonts.inline(details), ctx.styles["small"])] if details else [])
+    ask = node.attrs.get("ask", "")
+    if details or action or ask:
+        first = paragraph(f"<b>{fonts.inline(ask)}</b>", ctx.styles["cell"]) if ask else ""
+        head = [first, ""] + ([paragraph(fonts.inline(details), ctx.styles["small"])] if details else [])
         head += [paragraph(fonts.inline(action), ctx.styles["small"])] if action else []
         rows.append(head)
+        if ask:  # the question runs over the Yes/No column too
+            style.append(("SPAN", (0, 0), (1, 0)))
     if action:
         style.append(("BOX", (-1, 0), (-1, -1), 0.5, colors.HexColor("#8a8a8a")))
     for question in node.elements("question"):
@@ -388,7 +395,8 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
             boxes.reverse()
         pair = Table([boxes],
                      colWidths=[pair_w / 2] * 2, style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 2),
-                                                                   ("TOPPADDING", (0, 0), (-1, -1), 0)]))
+                                                                   ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
         row: list = [paragraph(markup, ctx.styles["cell"]), pair]
         if details:
             value = ctx.filled.get(f"screening_{name}_details")
@@ -453,8 +461,9 @@ def _icon_array(node: Node, ctx: BuildContext, columns: int = 10) -> tuple[IconA
                                f"per=\"{node.attrs.get('per', '')}\"> needs whole numbers, count from 0 to per, "
                                f"per up to 100 (line {node.line} of the rendered document)", source=ctx.template)
     figure = IconArray(count, per, ctx.styles["body"].fontSize, ctx.styles["brand"], columns)
-    text = [paragraph(f"<b>{fonts.inline(node.attrs.get('label', ''))}</b>", ctx.styles["body"])]
-    text += [paragraph(inline_markup(node), ctx.styles["cell"])] if node.children else []
+    # The number first, then the effect, in one paragraph under the figure.
+    effect = f" {inline_markup(node)}" if node.children else ""
+    text = [paragraph(f"<b>{fonts.inline(node.attrs.get('label', ''))}</b>{effect}", ctx.styles["cell"])]
     return figure, text
 
 
@@ -503,14 +512,17 @@ def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
             pair = [TickBox(yes, name + "_yes", size, ctx.fillable, label_size, ticked=answer == "yes"),
                     TickBox(no, name + "_no", size, ctx.fillable, label_size, ticked=answer == "no")]
             cell: Flowable = Table([pair], colWidths=[pair_w / 2] * 2, hAlign="LEFT",
-                                   style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+                                   style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                                     ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                                     ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
             rows.append([label, "", cell])
             spans.append(("SPAN", (0, row), (1, row)))
             continue
         if entry.children:
             cell = paragraph(inline_markup(entry), ctx.styles["cell"])
         else:
-            cell = WriteLine(inner - label_w - 12, WRITE_GAP, name, ctx.fillable)
+            # The therapist writes here, at a desk: lines closer than the patient's.
+            cell = WriteLine(inner - label_w - 12, BOX_GAP, name, ctx.fillable)
         rows.append([label, cell, ""])
         spans.append(("SPAN", (1, row), (2, row)))
     table = Table(rows, colWidths=[label_w, inner - label_w - pair_w, pair_w], hAlign="LEFT",
@@ -556,13 +568,14 @@ def _field_cells(block: str, node: Node, ctx: BuildContext, width: float) -> lis
 def _signature_parts(node: Node, ctx: BuildContext) -> list[Flowable]:
     block = _field_name(node, ctx) if node.attrs.get("name") else "sig"
     parts: list[Flowable] = []
-    if node.attrs.get("title"):
-        parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
-    if node.attrs.get("statement"):
-        parts.append(paragraph(fonts.inline(node.attrs["statement"]), ctx.styles["cell"]))
+    title, statement = node.attrs.get("title", ""), node.attrs.get("statement", "")
+    if title and statement:  # "Therapist: I explained ...", the signer's words under their name
+        parts.append(paragraph(f"<b>{fonts.inline(title)}:</b> {fonts.inline(statement)}", ctx.styles["cell"]))
+    elif title or statement:
+        parts.append(paragraph(fonts.inline(title or statement), ctx.styles["h3" if title else "cell"]))
     columns = 2 if node.attrs.get("columns") == "2" else 1
     # The label column fits the longest label of a few words; the line takes the rest.
-    label_w = min(ctx.width / columns * 0.42, max(ctx.width * 0.22 / columns, 92))
+    label_w = min(ctx.width / columns * 0.45, max(ctx.width * 0.22 / columns, 106))
     line_w = ctx.width / columns - label_w - _CELL_PADDING
     cells = _field_cells(block, node, ctx, line_w)
     rows: list[list[Flowable | str]] = []
@@ -573,7 +586,7 @@ def _signature_parts(node: Node, ctx: BuildContext) -> list[Flowable]:
         rows.append(row + [""] * (2 * columns - len(row)))
     pad = "RIGHTPADDING" if ctx.rtl else "LEFTPADDING"
     table = _table_of(rows, [label_w, line_w + _CELL_PADDING] * columns, ctx,
-                      [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 5),
+                      [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 3),
                        ("BOTTOMPADDING", (0, 0), (-1, -1), 1), (pad, (0, 0), (-1, -1), 0)])
     parts.append(table)
     return parts
