@@ -47,7 +47,7 @@ BUILT_IN = (
     Kind("info", "info.xml.j2", "info", in_packet=True, label="the information sheet about the treatment",
          cites_risks=True),
     Kind("consent", "consent.xml.j2", "consent", copies=("patient", "clinic"), in_packet=True,
-         label="the consent form", cites_risks=True, fillable_copy="return"),
+         label="the consent form", fillable_copy="return"),
     Kind("aftercare", "aftercare.xml.j2", "aftercare", label="the aftercare sheet for after a session"),
 )
 

@@ -501,13 +501,18 @@ def test_a_form_signed_on_a_tablet_is_filled_from_the_right(tiny: Path) -> None:
     rendered = pipeline.render([("consent", "patient")], make_visit(patient=NAMES["he"], date="2026-12-01"),
                                treatment="cupping", language="he", filled=filled)
     width = A4_WIDTH - 2 * MARGIN
-    line_right = MARGIN + 0.7 * width  # the lines' column, left of their labels
+    # The patient's block is the first column of the signatures, on the right of the page; its
+    # lines stand left of their labels (flowables._signature_parts: the label column's width).
+    column = (width - 10) / 2
+    line_right = MARGIN + width - min(column * 0.45, max(column * 0.22, 106))
     with pdfplumber.open(BytesIO(rendered.pdf)) as doc:
         page = next(p for p in doc.pages if p.images)
         (image,) = page.images
         assert line_right - 10 < image["x1"] <= line_right  # the signature from the right end
         assert image["x0"] > MARGIN + 10
-    lines = _group(first_page_chars(rendered.pdf)) + _group(_page_chars(rendered.pdf, 1))
+    # Only the patient's column: the therapist's, on the left, has lines at the same heights.
+    lines = [line for i in range(rendered.pages)
+             for line in _group([c for c in _page_chars(rendered.pdf, i) if c.x0 > MARGIN + column])]
     name = next(line for line in lines if "".join(c.get_text() for c in line) == _shown(NAMES["he"])
                 and line[-1].x1 < line_right + 1)
     assert line_right - 12 < name[-1].x1  # the typed name against the line's right end

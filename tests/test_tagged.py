@@ -156,12 +156,15 @@ def expected_tree(node: Node, fillable: bool = False, large: bool = False) -> li
                                           for c in row.elements("cell")]))
             out.append(("Table", None, rows))
         elif tag == "checklist":
-            kids = [("P", norm(attrs[a]), []) for a in ("details", "action") if attrs.get(a)]
+            kids = [("P", norm(attrs[a]), []) for a in ("ask", "details", "action") if attrs.get(a)]
             for question in block.elements("question"):
-                stop = f"[{attrs['stop']}] " if attrs.get("stop") and question.attrs.get("kind") == "stop" else ""
-                kids += [("P", stop + _text(question), []), ("Form", attrs["yes"], widget),
+                stop = attrs.get("stop") if question.attrs.get("kind") == "stop" else None
+                # The STOP mark stands in the therapist's Action column, after the question's fields.
+                lead = f"[{stop}] " if stop and not attrs.get("action") else ""
+                kids += [("P", lead + _text(question), []), ("Form", attrs["yes"], widget),
                          ("Form", attrs["no"], widget)]
                 kids += [("Form", "", widget)] if attrs.get("details") else []
+                kids += [("P", stop, [])] if stop and attrs.get("action") else []
             out.append(("Div", None, kids))
         elif tag == "icon-arrays":
             # One figure; its drawn numbers are compared without spaces (line breaks join words).
@@ -177,8 +180,13 @@ def expected_tree(node: Node, fillable: bool = False, large: bool = False) -> li
                 else:
                     kids.append(("Form", "", widget))
             out.append(("Div", None, kids))
+        elif tag == "signatures":  # blocks side by side: a group of their groups
+            out.append(("Div", None, expected_tree(block, fillable, large)))
         elif tag == "signature-block":
-            kids = [("H3", norm(attrs["title"]), [])] if attrs.get("title") else []
+            title, statement = norm(attrs.get("title", "")), norm(attrs.get("statement", ""))
+            # With a statement, the title runs into it: "Therapist: I explained ...".
+            kids = ([("P", f"{title}: {statement}", [])] if title and statement else
+                    [("H3", title, [])] if title else [("P", statement, [])] if statement else [])
             for field in block.elements("field"):
                 kids += [("P", norm(field.attrs["label"]), []), ("Form", "", widget)]
             out.append(("Div", None, kids))
@@ -360,7 +368,8 @@ def test_fillable_fields_name_their_question_and_sit_in_the_structure(made) -> N
     with pikepdf.open(made["fillable"]) as pdf:
         fields = {str(f.T): f for f in pdf.Root.AcroForm.Fields}
         question = next(name for name in fields if name.startswith("screening_") and name.endswith("_yes"))
-        assert str(fields[question].TU).startswith("Do you ") and str(fields[question].TU).endswith(" Yes")
+        # The first question, as printed, then its answer.
+        assert str(fields[question].TU) == "A strong fear of needles Yes"
         # The fillable form has no signature (consent is signed in the clinic): its details lines
         # name their question.
         assert "signature_patient_signature" not in fields
@@ -461,5 +470,9 @@ def test_stop_marks_are_on_the_clinic_copy_only(made) -> None:
 
     pages = [p.extract_text() or "" for p in pypdf.PdfReader(made["consent"]).pages]
     clinic = next(i for i, t in enumerate(pages) if "Clinic copy" in t)
-    assert not any("[STOP]" in t for t in pages[:clinic])
-    assert any("[STOP]" in t for t in pages[clinic:])
+    from helpers_docs import content
+
+    stops = sum(q.kind == "stop" for q in content().consent.screening.questions)
+    # In the therapist's Action column, one a question whose yes means "do not needle".
+    assert sum(len(re.findall(r"\bSTOP\b", t)) for t in pages[:clinic]) == 0
+    assert sum(len(re.findall(r"\bSTOP\b", t)) for t in pages[clinic:]) == stops >= 5

@@ -39,6 +39,8 @@ class SourceFacts:
     pages: str | None = None
     doi: str | None = None
     edition: str | None = None  # a guideline's version
+    # Published online before its issue: no volume or pages yet, only the DOI.
+    ahead_of_print: bool = False
 
     @property
     def cite(self) -> str:
@@ -49,7 +51,7 @@ class SourceFacts:
             where = f"{self.journal}. {self.year}"
             where += f";{self.volume}" if self.volume else ""
             where += f":{self.pages}" if self.pages else ""
-            parts.append(where + ".")
+            parts.append(where + "." + (" Published online ahead of print." if self.ahead_of_print else ""))
         else:
             parts.append(f"{self.title}. {self.year}" + (f", {self.edition}" if self.edition else "") + ".")
         if self.doi:

@@ -31,7 +31,7 @@ def _any(*names: str) -> dict[str, frozenset[str] | None]:
 
 INLINE = frozenset({"b", "i", "br"})
 _BLOCK_CHILDREN = frozenset({"h1", "h2", "h3", "p", "ul", "callout", "risk-table", "table", "sources",
-                             "checklist", "signature-block", "page-break", "icon-arrays", "record-box"})
+                             "checklist", "signature-block", "signatures", "page-break", "icon-arrays", "record-box"})
 
 VOCABULARY: dict[str, Tag] = {
     "document": Tag(_any("title", "copy"), _BLOCK_CHILDREN, empty=False, max_text=0),
@@ -57,7 +57,8 @@ VOCABULARY: dict[str, Tag] = {
     "source": Tag({}, INLINE, text=True, empty=False),
     # details: a details line beside each question; action: the clinic copy's column for the
     # therapist; stop: the mark put before a question whose "yes" means "do not needle".
-    "checklist": Tag(_any("yes", "no", "details", "action", "stop"), frozenset({"question"}), empty=False,
+    # ask: the question put to the patient, at the head of the question column.
+    "checklist": Tag(_any("ask", "yes", "no", "details", "action", "stop"), frozenset({"question"}), empty=False,
                      builder="checklist"),
     "question": Tag(_any("name", "kind"), INLINE, text=True, empty=False),
     # Icon arrays side by side; alt is the words a screen reader says for the whole picture.
@@ -67,7 +68,11 @@ VOCABULARY: dict[str, Tag] = {
     "record-box": Tag(_any("title", "yes", "no"), frozenset({"entry"}), empty=False, builder="record-box"),
     "entry": Tag({"label": None, "name": None, "kind": frozenset({"yesno"}), "answer": frozenset({"yes", "no", ""})},
                  INLINE, text=True),
-    "signature-block": Tag(_any("title", "name"), frozenset({"field"}), empty=False, builder="signature-block"),
+    # statement: what the signer confirms, printed under the title; columns="2": the fields two a row.
+    "signature-block": Tag({**_any("title", "name", "statement"), "columns": frozenset({"1", "2"})},
+                           frozenset({"field"}), empty=False, builder="signature-block"),
+    # Signature blocks side by side (the patient's and the therapist's), each a column.
+    "signatures": Tag({}, frozenset({"signature-block"}), empty=False, builder="signatures"),
     "field": Tag({"label": None, "name": None, "kind": frozenset({"text", "signature"})}),
     "page-break": Tag({}, builder="page-break"),
     "b": Tag({}, INLINE, text=True, empty=False),

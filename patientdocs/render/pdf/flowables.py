@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from typing import Any
 
@@ -343,9 +343,10 @@ def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
 
 # Older patients with a tremor or arthritis: boxes of at least 6 mm, lines to write on at least
 # 9 mm apart, signature boxes at least 15 mm high (content review, section 4).
-TICK_MIN = 6.5 * mm
-WRITE_GAP = 9.5 * mm
-SIGNATURE_H = 18 * mm
+TICK_MIN = 6 * mm
+WRITE_GAP = 9.2 * mm
+SIGNATURE_H = 15.5 * mm
+BOX_GAP = 7.5 * mm
 
 
 def _tick_size(ctx: BuildContext) -> float:
@@ -359,18 +360,24 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
     label_size = ctx.styles["body"].fontSize
     yes, no = node.attrs.get("yes", "Yes"), node.attrs.get("no", "No")
     details, action, stop = node.attrs.get("details", ""), node.attrs.get("action", ""), node.attrs.get("stop", "")
-    pair_w = 2 * (size + 8 + label_size * 1.6)
-    action_w = ctx.width * 0.15 if action else 0
-    details_w = ctx.width * 0.24 if details else 0
+    pair_w = 2 * (size + 6 + stringWidth(max(yes, no, key=len), fonts.MAIN, label_size))
+    # Wide enough for the STOP mark in bold at any size: a word wider than its cell cannot be laid out.
+    action_w = max(ctx.width * 0.11, stringWidth(stop, fonts.MAIN + "-Bold", label_size) + 3 * _CELL_PADDING,
+                   stringWidth(action, fonts.MAIN, ctx.styles["small"].fontSize) + 3 * _CELL_PADDING) if action else 0
+    details_w = ctx.width * (0.18 if action else 0.26) if details else 0
     text_w = ctx.width - pair_w - action_w - details_w
     rows: list[list] = []
-    style = [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
-             ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    style = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+             ("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
              ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0b0b0"))]
-    if details or action:
-        head = ["", ""] + ([paragraph(fonts.inline(details), ctx.styles["small"])] if details else [])
+    ask = node.attrs.get("ask", "")
+    if details or action or ask:
+        first = paragraph(f"<b>{fonts.inline(ask)}</b>", ctx.styles["cell"]) if ask else ""
+        head = [first, ""] + ([paragraph(fonts.inline(details), ctx.styles["small"])] if details else [])
         head += [paragraph(fonts.inline(action), ctx.styles["small"])] if action else []
         rows.append(head)
+        if ask:  # the question runs over the Yes/No column too
+            style.append(("SPAN", (0, 0), (1, 0)))
     if action:
         style.append(("BOX", (-1, 0), (-1, -1), 0.5, colors.HexColor("#8a8a8a")))
     for question in node.elements("question"):
@@ -378,8 +385,8 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
         text = question.text().strip()
         answer = ctx.filled.get(f"screening_{name}")
         markup = inline_markup(question)
-        if stop and question.attrs.get("kind") == "stop":
-            markup = f"<b>[{fonts.inline(stop)}]</b> {markup}"
+        # The therapist's mark stands in their own column, so the patient's question keeps its line.
+        mark = stop if stop and question.attrs.get("kind") == "stop" else ""
         boxes = [TickBox(yes, f"screening_{name}_yes", size, ctx.fillable, label_size, f"{text} {yes}",
                          ticked=answer == "yes", rtl=ctx.rtl),
                  TickBox(no, f"screening_{name}_no", size, ctx.fillable, label_size, f"{text} {no}",
@@ -388,7 +395,8 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
             boxes.reverse()
         pair = Table([boxes],
                      colWidths=[pair_w / 2] * 2, style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 2),
-                                                                   ("TOPPADDING", (0, 0), (-1, -1), 0)]))
+                                                                   ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
         row: list = [paragraph(markup, ctx.styles["cell"]), pair]
         if details:
             value = ctx.filled.get(f"screening_{name}_details")
@@ -396,7 +404,9 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
                                  False, f"{text} {details}", value=value if isinstance(value, str) else None,
                                  style=ctx.styles["cell"]))
         if action:
-            row.append("")
+            row.append(paragraph(f"<b>{fonts.inline(mark)}</b>", ctx.styles["cell"]) if mark else "")
+        elif mark:
+            row[0] = paragraph(f"<b>[{fonts.inline(mark)}]</b> {markup}", ctx.styles["cell"])
         rows.append(row)
     widths = [text_w, pair_w] + ([details_w] if details else []) + ([action_w] if action else [])
     # No repeated header row: the form keeps the questions on one page, and a repeat would be read
@@ -411,12 +421,12 @@ class IconArray(Flowable):
     Sized from the body font, so large print draws larger people (one figure is about as wide
     as a digit is tall)."""
 
-    def __init__(self, count: int, per: int, font_size: float, colour: object):
+    def __init__(self, count: int, per: int, font_size: float, colour: object, columns: int = 10):
         super().__init__()
         self.count, self.per = count, per
         self.cell = font_size * 0.62
         self.colour = colour
-        self.columns = 10
+        self.columns = columns
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         rows = -(-self.per // self.columns)
@@ -441,7 +451,7 @@ class IconArray(Flowable):
             canv.roundRect(x - c * 0.3, y + c * 0.1, c * 0.6, c * 0.62, c * 0.2, stroke=1, fill=1)
 
 
-def _icon_array(node: Node, ctx: BuildContext) -> tuple[IconArray, list[Flowable]]:
+def _icon_array(node: Node, ctx: BuildContext, columns: int = 10) -> tuple[IconArray, list[Flowable]]:
     try:
         count, per = int(node.attrs.get("count", "")), int(node.attrs.get("per", "100"))
     except ValueError:
@@ -450,19 +460,24 @@ def _icon_array(node: Node, ctx: BuildContext) -> tuple[IconArray, list[Flowable
         raise PatientDocsError(f"<icon-array count=\"{node.attrs.get('count', '')}\" "
                                f"per=\"{node.attrs.get('per', '')}\"> needs whole numbers, count from 0 to per, "
                                f"per up to 100 (line {node.line} of the rendered document)", source=ctx.template)
-    figure = IconArray(count, per, ctx.styles["body"].fontSize, ctx.styles["brand"])
-    text = [paragraph(f"<b>{fonts.inline(node.attrs.get('label', ''))}</b>", ctx.styles["body"])]
-    text += [paragraph(inline_markup(node), ctx.styles["cell"])] if node.children else []
+    figure = IconArray(count, per, ctx.styles["body"].fontSize, ctx.styles["brand"], columns)
+    # The number first, then the effect, in one paragraph under the figure.
+    effect = f" {inline_markup(node)}" if node.children else ""
+    text = [paragraph(f"<b>{fonts.inline(node.attrs.get('label', ''))}</b>{effect}", ctx.styles["cell"])]
     return figure, text
 
 
 def _icon_arrays(node: Node, ctx: BuildContext) -> list[Flowable]:
     """Icon arrays side by side (one Figure, its alt text on the group): each 100 small people
     with the affected ones filled, its number and effect printed under it."""
-    made = [_icon_array(child, ctx) for child in node.elements("icon-array")]
-    if not made:
+    children = node.elements("icon-array")
+    if not children:
         return []
-    column = ctx.width / len(made)
+    column = ctx.width / len(children)
+    # Rows of twenty when they fit side by side: half the height of rows of ten, on a form
+    # that must keep to two pages.
+    wide = IconArray(0, 100, ctx.styles["body"].fontSize, None, 20).wrap(column, 10_000)[0] <= column - 8
+    made = [_icon_array(child, ctx, 20 if wide else 10) for child in children]
     fw = made[0][0].wrap(column, 10_000)[0]
     if fw > column - 8:  # large print: one under the other
         rows = [[figure, text] for figure, text in made]
@@ -478,30 +493,41 @@ def _icon_arrays(node: Node, ctx: BuildContext) -> list[Flowable]:
 
 def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
     """The therapist's box: each entry a label and either the value given, a line to write on,
-    or a Yes/No pair (ticked when the answer is known)."""
+    or a Yes/No pair (ticked when the answer is known). A Yes/No question takes the width its
+    words need, its pair at the right; a line to write on starts after a shorter label."""
     size = _tick_size(ctx)
     label_size = ctx.styles["body"].fontSize
     yes, no = node.attrs.get("yes", "Yes"), node.attrs.get("no", "No")
     rows: list[list] = []
+    spans: list[tuple] = []
     inner = ctx.width - 16
-    label_w = inner * 0.42
+    label_w = inner * 0.45
+    pair_w = 2 * (size + 6 + stringWidth(max(yes, no, key=len), fonts.MAIN, label_size))
     for entry in node.elements("entry"):
         label = paragraph(fonts.inline(entry.attrs.get("label", "")), ctx.styles["cell_head"])
         name = "box_" + _field_name(entry, ctx)
+        row = len(rows)
         if entry.attrs.get("kind") == "yesno":
             answer = entry.attrs.get("answer", "")
             pair = [TickBox(yes, name + "_yes", size, ctx.fillable, label_size, ticked=answer == "yes"),
                     TickBox(no, name + "_no", size, ctx.fillable, label_size, ticked=answer == "no")]
-            cell: Flowable = Table([pair],
-                                   hAlign="LEFT", style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-        elif entry.children:
+            cell: Flowable = Table([pair], colWidths=[pair_w / 2] * 2, hAlign="LEFT",
+                                   style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                                     ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                                     ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+            rows.append([label, "", cell])
+            spans.append(("SPAN", (0, row), (1, row)))
+            continue
+        if entry.children:
             cell = paragraph(inline_markup(entry), ctx.styles["cell"])
         else:
-            cell = WriteLine(inner - label_w - 12, WRITE_GAP, name, ctx.fillable)
-        rows.append([label, cell])
-    table = Table(rows, colWidths=[label_w, inner - label_w], hAlign="LEFT",
-                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 3),
-                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+            # The therapist writes here, at a desk: lines closer than the patient's.
+            cell = WriteLine(inner - label_w - 12, BOX_GAP, name, ctx.fillable)
+        rows.append([label, cell, ""])
+        spans.append(("SPAN", (1, row), (2, row)))
+    table = Table(rows, colWidths=[label_w, inner - label_w - pair_w, pair_w], hAlign="LEFT",
+                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1), *spans]))
     parts: list[Flowable] = []
     if node.attrs.get("title"):
         parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
@@ -509,8 +535,8 @@ def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
     box = Table([[parts]], colWidths=[ctx.width], hAlign="LEFT",
                 style=TableStyle([("BOX", (0, 0), (-1, -1), 1.2, ctx.styles["brand"]),
                                   ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-                                  ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
-    return [Spacer(1, 4), box, Spacer(1, 6)]
+                                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    return [Spacer(1, 2), box, Spacer(1, 4)]
 
 
 def _field_name(node: Node, ctx: BuildContext) -> str:
@@ -521,9 +547,9 @@ def _field_name(node: Node, ctx: BuildContext) -> str:
     return name.replace("-", "_")
 
 
-def _field_rows(block: str, node: Node, ctx: BuildContext) -> list[list[Flowable]]:
-    rows = []
-    line_width = ctx.width * 0.66
+def _field_cells(block: str, node: Node, ctx: BuildContext, width: float) -> list[tuple[Flowable, Flowable]]:
+    """Each field of a signature block as (label, line or box), the line ``width`` long."""
+    cells = []
     for field in node.elements("field"):
         kind = field.attrs.get("kind", "text")
         if kind not in ("text", "signature"):
@@ -533,29 +559,70 @@ def _field_rows(block: str, node: Node, ctx: BuildContext) -> list[list[Flowable
         label_text = field.attrs.get("label", "")
         label = paragraph(fonts.inline(label_text), ctx.styles["cell"])
         tooltip = f"{node.attrs.get('title', '')}: {label_text}".strip(": ")
-        rows.append([label, WriteLine(line_width, SIGNATURE_H if signature else WRITE_GAP,
-                                      (SIGNATURE_PREFIX if signature else "") + name, ctx.fillable, signature,
-                                      tooltip, value=ctx.filled.get(name), style=ctx.styles["cell"])])
-    return rows
+        cells.append((label, WriteLine(width, SIGNATURE_H if signature else WRITE_GAP,
+                                       (SIGNATURE_PREFIX if signature else "") + name, ctx.fillable, signature,
+                                       tooltip, value=ctx.filled.get(name), style=ctx.styles["cell"])))
+    return cells
+
+
+def _signature_parts(node: Node, ctx: BuildContext) -> list[Flowable]:
+    block = _field_name(node, ctx) if node.attrs.get("name") else "sig"
+    parts: list[Flowable] = []
+    title, statement = node.attrs.get("title", ""), node.attrs.get("statement", "")
+    if title and statement:  # "Therapist: I explained ...", the signer's words under their name
+        parts.append(paragraph(f"<b>{fonts.inline(title)}:</b> {fonts.inline(statement)}", ctx.styles["cell"]))
+    elif title or statement:
+        parts.append(paragraph(fonts.inline(title or statement), ctx.styles["h3" if title else "cell"]))
+    columns = 2 if node.attrs.get("columns") == "2" else 1
+    # The label column fits the longest label of a few words; the line takes the rest.
+    label_w = min(ctx.width / columns * 0.45, max(ctx.width * 0.22 / columns, 106))
+    line_w = ctx.width / columns - label_w - _CELL_PADDING
+    cells = _field_cells(block, node, ctx, line_w)
+    rows: list[list[Flowable | str]] = []
+    for start in range(0, len(cells), columns):
+        row: list[Flowable | str] = []
+        for label, line in cells[start:start + columns]:
+            row += [label, line]
+        rows.append(row + [""] * (2 * columns - len(row)))
+    pad = "RIGHTPADDING" if ctx.rtl else "LEFTPADDING"
+    table = _table_of(rows, [label_w, line_w + _CELL_PADDING] * columns, ctx,
+                      [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 3),
+                       ("BOTTOMPADDING", (0, 0), (-1, -1), 1), (pad, (0, 0), (-1, -1), 0)])
+    parts.append(table)
+    return parts
 
 
 def _signature_block(node: Node, ctx: BuildContext) -> list[Flowable]:
-    block = _field_name(node, ctx) if node.attrs.get("name") else "sig"
-    parts: list[Flowable] = []
-    if node.attrs.get("title"):
-        parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
-    table = _table_of(_field_rows(block, node, ctx), [ctx.width * 0.3, ctx.width * 0.7], ctx,
-                      [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 8),
-                       ("RIGHTPADDING" if ctx.rtl else "LEFTPADDING", (0, 0), (-1, -1), 0)])
-    parts.append(table)
     # A signature block is never split from its labels or across pages.
-    return [KeepTogether(parts), Spacer(1, 6)]
+    return [KeepTogether(_signature_parts(node, ctx)), Spacer(1, 4)]
+
+
+def _signatures(node: Node, ctx: BuildContext) -> list[Flowable]:
+    """Signature blocks side by side, each in its own column, kept on one page."""
+    blocks = node.elements("signature-block")
+    gap = 10.0
+    column = (ctx.width - gap * (len(blocks) - 1)) / len(blocks)
+    inner = replace(ctx, width=column)
+    cells: list[list[Flowable]] = []
+    for child in blocks:
+        parts = _signature_parts(child, inner)
+        cells.append(ctx.tag(child, parts) if ctx.tag is not None else parts)
+    widths = [w for _ in blocks for w in (column, gap)][:-1]
+    row: list[list[Flowable] | str] = []
+    for cell in cells:
+        row += [cell, ""]
+    table = _table_of([row[:-1]], widths, ctx, [("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                                 ("TOPPADDING", (0, 0), (-1, -1), 0)])
+    return [table, Spacer(1, 4)]
 
 
 # Builders by the name a vocabulary row gives (render/vocabulary.py says which tag uses which).
 BUILDERS: dict[str, Builder] = {
     "checklist": _checklist,
     "signature-block": _signature_block,
+    "signatures": _signatures,
     "icon-arrays": _icon_arrays,
     "record-box": _record_box,
     "heading": _heading,

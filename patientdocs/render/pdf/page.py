@@ -22,8 +22,13 @@ from patientdocs.frozen import frozen
 from patientdocs.render.pdf import fonts, tagging
 
 MARGIN = 15 * mm
-HEADER_H = 20 * mm
-FOOTER_H = 12 * mm
+# The letterhead starts 8 mm from the top edge (inside any printer's margin) and the footer's
+# line 9 mm from the bottom one: the frame between them is as tall as those allow.
+HEADER_H = 17 * mm
+FOOTER_H = 9 * mm
+# The pages after a document's first carry a running header: the clinic's name and the copy
+# label, without the address lines and logo, so the text starts this much higher.
+SLIM_GAIN = 8 * mm
 
 
 @frozen
@@ -104,7 +109,7 @@ class StampingCanvas(Canvas):
     """Keeps each page until save, then stamps header, footer and per-document page totals."""
 
     def __init__(self, *args, custom_info: tuple[tuple[str, str], ...] = (), seed: str = "",
-                 seed_fill: bool = False, tags: TagSettings | None = None, **kwargs):
+                 seed_fill: bool = False, tags: TagSettings | None = None, slim_later: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if custom_info:
             self._doc.info = _InfoWithCustomKeys(self._doc.info, custom_info)
@@ -114,6 +119,7 @@ class StampingCanvas(Canvas):
         self._doc_element = None
         self._blank_page = False
         self._tags = tags
+        self._slim_later = slim_later
         if tags is not None:
             tagging.install(self, tagging.Tagger(tags.lang, tags.parts, rtl=tags.rtl))
 
@@ -138,7 +144,9 @@ class StampingCanvas(Canvas):
                 # The first page of each document reads its logo, copy and warning once; the
                 # running header and the footer are artifacts.
                 first = state["_doc_element"] if numbers[key] == 1 and meta.page_offset == 0 else None
-                _draw_header(self, meta, first)
+                # The same test as the page templates (render.py): a document's first page in this
+                # file is laid out under the full letterhead, the others under the running header.
+                _draw_header(self, meta, first, slim=numbers[key] > 1 and self._slim_later)
                 with tagging.artifact(self, "Pagination", "Footer"):
                     _draw_footer(self, meta, numbers[key] + meta.page_offset, meta.page_total or totals[key])
             super().showPage()
@@ -183,28 +191,30 @@ def _once(canv: Canvas, document, role: str, alt: str | None = None) -> Iterator
             yield
 
 
-def _draw_header(canv: Canvas, meta: PageMeta, document=None) -> None:
-    """The clinic's letterhead; ``document`` is the structure element of a document's first page."""
+def _draw_header(canv: Canvas, meta: PageMeta, document=None, slim: bool = False) -> None:
+    """The clinic's letterhead; ``document`` is the structure element of a document's first page.
+    ``slim``: the running header of a later page (name and copy label only)."""
     if meta.rtl:
-        _draw_header_rtl(canv, meta, document)
+        _draw_header_rtl(canv, meta, document, slim)
         return
     width, height = canv._pagesize
-    top = height - MARGIN + 4 * mm
+    top = height - MARGIN + 7 * mm
+    rule = height - MARGIN - HEADER_H + 8 * mm + (SLIM_GAIN if slim else 0)
     canv.saveState()
     text_left = MARGIN
-    if meta.logo is not None:
-        logo_h = 16 * mm
+    if meta.logo is not None and not slim:
+        logo_h = 15 * mm
         with _once(canv, document, "Figure", alt=f"{meta.clinic_name} logo"):
             canv.drawImage(str(meta.logo), MARGIN, top - logo_h, width=logo_h * 2, height=logo_h,
                            preserveAspectRatio=True, anchor="w", mask="auto")
         text_left = MARGIN + logo_h * 2 + 4 * mm
     with tagging.artifact(canv, "Pagination", "Header"):
         _text(canv, meta.clinic_name, text_left, top - 5 * mm, fonts.MAIN + "-Bold", 14, meta.brand)
-        for i, line in enumerate(meta.clinic_lines[:2]):
+        for i, line in enumerate(meta.clinic_lines[:0 if slim else 2]):
             _text(canv, line, text_left, top - (10 + 4.5 * i) * mm, fonts.MAIN, 9.5, "#333333")
         canv.setStrokeColor(colors.HexColor(meta.brand))
         canv.setLineWidth(1.2)
-        canv.line(MARGIN, height - MARGIN - HEADER_H + 8 * mm, width - MARGIN, height - MARGIN - HEADER_H + 8 * mm)
+        canv.line(MARGIN, rule, width - MARGIN, rule)
     if meta.copy_label:
         canv.setFont(fonts.MAIN + "-Bold", meta.label_size)
         label_w = canv.stringWidth(meta.copy_label, fonts.MAIN + "-Bold", meta.label_size) + 6 * mm
@@ -271,25 +281,26 @@ def _text_rtl(canv: Canvas, text: str, x: float, baseline: float, font: str, siz
                              base=bidi.AUTO if own_direction else bidi.RTL)
 
 
-def _draw_header_rtl(canv: Canvas, meta: PageMeta, document=None) -> None:
+def _draw_header_rtl(canv: Canvas, meta: PageMeta, document=None, slim: bool = False) -> None:
     """The logo and the clinic's details on the right, the copy label on the left."""
     width, height = canv._pagesize
-    top = height - MARGIN + 4 * mm
+    top = height - MARGIN + 7 * mm
+    rule = height - MARGIN - HEADER_H + 8 * mm + (SLIM_GAIN if slim else 0)
     canv.saveState()
     text_right = width - MARGIN
-    if meta.logo is not None:
-        logo_h = 16 * mm
+    if meta.logo is not None and not slim:
+        logo_h = 15 * mm
         with _once(canv, document, "Figure", alt=f"{meta.clinic_name} logo"):
             canv.drawImage(str(meta.logo), width - MARGIN - logo_h * 2, top - logo_h, width=logo_h * 2,
                            height=logo_h, preserveAspectRatio=True, anchor="e", mask="auto")
         text_right -= logo_h * 2 + 4 * mm
     with tagging.artifact(canv, "Pagination", "Header"):
         _text_rtl(canv, meta.clinic_name, text_right, top - 5 * mm, fonts.MAIN + "-Bold", 14, meta.brand, True)
-        for i, line in enumerate(meta.clinic_lines[:2]):
+        for i, line in enumerate(meta.clinic_lines[:0 if slim else 2]):
             _text_rtl(canv, line, text_right, top - (10 + 4.5 * i) * mm, fonts.MAIN, 9.5, "#333333", True)
         canv.setStrokeColor(colors.HexColor(meta.brand))
         canv.setLineWidth(1.2)
-        canv.line(MARGIN, height - MARGIN - HEADER_H + 8 * mm, width - MARGIN, height - MARGIN - HEADER_H + 8 * mm)
+        canv.line(MARGIN, rule, width - MARGIN, rule)
     if meta.copy_label:
         from patientdocs.render.pdf import bidi, shaping
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, PageBreak, PageTemplate
+from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, NextPageTemplate, PageBreak, PageTemplate
 from reportlab.platypus.tables import CellStyle
 
 from patientdocs.frozen import frozen
@@ -20,6 +20,7 @@ from patientdocs.render.pdf.page import (
     FOOTER_H,
     HEADER_H,
     MARGIN,
+    SLIM_GAIN,
     BlankIfBack,
     DocumentStart,
     PageMeta,
@@ -69,7 +70,7 @@ def _styles(theme: Theme) -> dict[str, object]:
 # Letter is 18 mm shorter than A4. Its text comes 5 mm closer to the footer and, unless a
 # warning banner needs the space under the header, 4 mm closer to the header, so a document
 # keeps the same number of pages on either paper.
-BOTTOM_GAIN = {"A4": 6 * mm, "Letter": 11 * mm}
+BOTTOM_GAIN = {"A4": 6 * mm, "Letter": 9 * mm}
 TOP_GAIN = {"A4": 0, "Letter": 4 * mm}
 
 
@@ -93,7 +94,12 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    # A warning banner sits under the full letterhead on every page; without one, the pages after
+    # a document's first have the running header and a taller frame (page.SLIM_GAIN).
+    slim = not any(p.meta.banner for p in parts)
+    later = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height + (SLIM_GAIN if slim else 0),
+                  id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="first", frames=[frame]), PageTemplate(id="later", frames=[later])])
     ctx_styles = _styles(theme)
     rtl_pages = info.direction == "rtl"
     if rtl_pages:
@@ -103,15 +109,16 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
     story = []
     for i, part in enumerate(parts):
         if i:
-            story.append(PageBreak())
+            story += [NextPageTemplate("first"), PageBreak()]
             if duplex:
                 story += [BlankIfBack(part.meta.blank_text, theme.font_size if theme.large_print else 12),
                           CondPageBreak(1)]
-        story.append(DocumentStart(part.meta))
+        story += [DocumentStart(part.meta), NextPageTemplate("later")]
         story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable,
                                                          reflow=theme.large_print, tag=tagging.tag_block,
                                                          filled=filled or {}, rtl=rtl_pages)))
     tags = TagSettings(lang=info.lang, title=info.title, author=info.author, parts=len(parts), rtl=rtl_pages)
     doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom, seed=seed,
-                                                        seed_fill=shared_fonts, tags=tags))
+                                                        seed_fill=shared_fonts, tags=tags,
+                                                        slim_later=slim))
     return buffer.getvalue(), doc.page

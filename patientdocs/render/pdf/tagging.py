@@ -298,6 +298,11 @@ class Tagged(Flowable):
         return self._parts(self.inner.splitOn(canv, avail_width, avail_height))
 
     def getKeepWithNext(self):  # noqa: N802
+        # reportlab clears the flag of flowables it has grouped to keep with the next one by writing
+        # straight into __dict__; without reading it back, a heading kept with a block taller than
+        # a page is grouped again and again, and the layout never ends.
+        if "keepWithNext" in self.__dict__:
+            return self.__dict__["keepWithNext"]
         return self.inner.getKeepWithNext()
 
     def getSpaceBefore(self):  # noqa: N802
