@@ -31,6 +31,9 @@ class Kind:
     label: str = ""  # what ``list`` says it is
     cites_risks: bool = False  # prints the risk tables, so their sources are cited too
     fillable_copy: str | None = None  # the copy made with --fillable (None: cannot be made fillable)
+    # Reading text: lines of about 70 characters and 1.45 line spacing. A form (the consent form,
+    # which must keep to two pages) uses the full width and 1.3.
+    prose: bool = True
 
     def sections(self, *, fillable: bool = False, first_copy_only: bool = False) -> list[tuple[str, str]]:
         """``(kind, copy)`` parts of one file; an email holds one copy, the patient's."""
@@ -47,7 +50,7 @@ BUILT_IN = (
     Kind("info", "info.xml.j2", "info", in_packet=True, label="the information sheet about the treatment",
          cites_risks=True),
     Kind("consent", "consent.xml.j2", "consent", copies=("patient", "clinic"), in_packet=True,
-         label="the consent form", fillable_copy="return"),
+         label="the consent form", fillable_copy="return", prose=False),
     Kind("aftercare", "aftercare.xml.j2", "aftercare", label="the aftercare sheet for after a session"),
 )
 

@@ -6,6 +6,7 @@ templates, and whose output and records land in tmp_path: nothing is written int
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -18,13 +19,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers_docs import content
 from pypdf import PdfReader
 
 from patientdocs.render.context import near_chest
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATE = REPO / "generate.py"
-CONTENT = yaml.safe_load((REPO / "handouts" / "dry-needling" / "en.yaml").read_text(encoding="utf-8"))
+# The content as the product loads it: placeholders ({fact:...}) already replaced by their numbers.
+CONTENT = dataclasses.asdict(content())
 CARE = CONTENT["aftercare"]
 FLAGS = CARE["red_flags"]
 CHEST_AREAS = CARE["chest_areas"]

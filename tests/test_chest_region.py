@@ -9,12 +9,14 @@ Called in this process through the use cases, as the web page calls them, and th
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import pdfplumber
 import pytest
 import yaml
 from conftest import TODAY_EPOCH, copy_project, norm, page_texts, run_cli
+from helpers_docs import content
 
 from patientdocs.load.config import load_config
 from patientdocs.usecases.documents import (
@@ -26,7 +28,8 @@ from patientdocs.usecases.documents import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-CARE = yaml.safe_load((REPO / "handouts" / "dry-needling" / "en.yaml").read_text(encoding="utf-8"))["aftercare"]
+# The content as the product loads it: placeholders ({fact:...}) already replaced by their numbers.
+CARE = dataclasses.asdict(content())["aftercare"]
 FLAGS = CARE["red_flags"]
 
 

@@ -109,8 +109,8 @@ def catalogue():
     ("bleeding", "about 5 to 16 in 100 treatments", "very common"),       # two studies, one range
     ("drowsy-nausea", "about 1 to 3 in 1,000 treatments", "uncommon"),    # its own table, per 1,000
     ("major-event", "about 98 in 100,000 treatments", "rare"),            # 20 in 20,494
-    ("significant-event", "fewer than 40 in 100,000 treatments", "rare"),
-    ("pneumothorax", "fewer than 1 in 100,000 treatments", "very rare"),
+    ("significant-event", "fewer than 40 in 100,000 treatments", "at most rare"),  # an upper bound: at most
+    ("pneumothorax", "fewer than 1 in 100,000 treatments", "at most very rare"),
     ("fainting", "about 2 in 1,000 treatments", "uncommon"),              # 55 in 28,285 (Chen 1990)
 ])
 def test_catalogue_rows_of_the_real_content(catalogue, risk_id: str, how_many: str, band_word: str) -> None:

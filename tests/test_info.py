@@ -111,10 +111,10 @@ def test_every_risk_is_printed_with_its_number_and_band_word_in_catalogue_order(
 @pytest.mark.parametrize("phrase, band", [
     ("about 52 in 100 people", "very common"),
     ("about 98 in 100,000 treatments", "rare"),
-    ("fewer than 1 in 100,000 treatments", "very rare"),
+    ("fewer than 1 in 100,000 treatments", "at most very rare"),  # an upper bound: at most
     ("about 5 to 16 in 100 treatments", "very common"),
     ("about 1 to 3 in 1,000 treatments", "uncommon"),
-    ("fewer than 40 in 100,000 treatments", "rare"),
+    ("fewer than 40 in 100,000 treatments", "at most rare"),
 ])
 def test_known_risk_numbers_print_with_their_band(made: Made, phrase: str, band: str) -> None:
     assert f"{phrase} {band}" in made.text

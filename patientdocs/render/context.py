@@ -37,7 +37,10 @@ def risk_rows(content: Content) -> list[dict[str, Any]]:
                 "effect": risk.effect,
                 "how_many": phrase.text(labels) if phrase else labels["reports_only"],
                 "band": risk.band,
-                "band_word": content.bands[risk.band],
+                # An upper bound ("fewer than 4 in 10,000") says how often at most: so does its band.
+                "band_word": (labels["band_at_most"].replace("{band}", content.bands[risk.band])
+                              if phrase and phrase.qualifier == "fewer_than" and "band_at_most" in labels
+                              else content.bands[risk.band]),
                 "note": risk.note or "",
                 "sources": [content.sources[s].short for s in dict.fromkeys(risk.source_ids)],
                 # For an icon array: "count of per" on the table's denominator (the higher

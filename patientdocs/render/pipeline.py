@@ -194,7 +194,7 @@ class Pipeline:
             blank_text=labels.get("intentionally_blank", "This page is intentionally blank."),
             rtl=self.direction(loaded) == language_mod.RTL,
         )
-        return Part(tree, meta, f"templates/{kind.template}")
+        return Part(tree, meta, f"templates/{kind.template}", prose=kind.prose)
 
     def logo(self) -> Path | None:
         """The clinic's logo, checked the first time it is needed."""

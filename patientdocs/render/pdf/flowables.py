@@ -43,6 +43,9 @@ class BuildContext:
     # into the form's boxes and lines. Patient data: drawn as text or as an image, never markup.
     filled: Mapping[str, str | bytes] = dataclass_field(default_factory=dict)
     rtl: bool = False  # a right-to-left document: styles are mirrored already, tables are here
+    # Reading text (not a form): paragraphs and list items are at most this wide, so a line holds
+    # about 70 characters (clear-print guidance: 60 to 75); tables and boxes keep the full width.
+    measure: float | None = None
 
 
 Builder = Callable[[Node, BuildContext], list[Flowable]]
@@ -89,7 +92,27 @@ def paragraph(markup: str, style, bullet: str | None = None) -> Paragraph:
 
 
 def _para(node: Node, ctx: BuildContext, style: str) -> Paragraph:
-    return paragraph(inline_markup(node), ctx.styles[style])
+    chosen = ctx.styles[style]
+    return paragraph(inline_markup(node), _measured(chosen, ctx) if style in _MEASURED else chosen)
+
+
+# The styles of running text; headings are short, the personal box keeps its shaded width.
+_MEASURED = {"body", "lead", "small", "closing", "warning", "item", "table_intro"}
+_NARROWED: dict[tuple[int, float], Any] = {}
+
+
+def _measured(style: Any, ctx: BuildContext) -> Any:
+    """``style`` narrowed to the context's measure: the text ends short of the right margin."""
+    if ctx.measure is None or ctx.measure >= ctx.width:
+        return style
+    from reportlab.lib.styles import ParagraphStyle
+
+    spare = ctx.width - ctx.measure
+    key = (id(style), round(spare, 2))
+    if key not in _NARROWED:
+        side = {"rightIndent": style.rightIndent + spare}
+        _NARROWED[key] = (style, ParagraphStyle(style.name, parent=style, **side))
+    return _NARROWED[key][1]
 
 
 def _heading(node: Node, ctx: BuildContext) -> list[Flowable]:
@@ -105,7 +128,7 @@ def _paragraph(node: Node, ctx: BuildContext) -> list[Flowable]:
 
 def _list(node: Node, ctx: BuildContext) -> list[Flowable]:
     # Bulleted paragraphs rather than a ListFlowable: the same look at a third of the cost.
-    style = ctx.styles["item"]
+    style = _measured(ctx.styles["item"], ctx)
     return [paragraph(inline_markup(li), style, "\u2022") for li in node.elements("li")]
 
 
@@ -129,7 +152,8 @@ def _callout(node: Node, ctx: BuildContext) -> list[Flowable]:
     if node.attrs.get("title"):
         title = paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"])
         inner.append(title)
-    inner.extend(_children(node, ctx))
+    # The red-flag box keeps its full width (it must stay on page 1); other boxes read as text.
+    inner.extend(_children(node, replace(ctx, measure=None) if kind == "danger" else ctx))
     style = [
         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(back)),
         ("BOX", (0, 0), (-1, -1), 2.5 if kind == "danger" else 1.2, colors.HexColor(edge)),
@@ -257,7 +281,7 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     if node.attrs.get("title"):
         lead.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
     if node.attrs.get("intro"):
-        lead.append(paragraph(fonts.inline(node.attrs["intro"]), ctx.styles["table_intro"]))
+        lead.append(paragraph(fonts.inline(node.attrs["intro"]), _measured(ctx.styles["table_intro"], ctx)))
     if known:
         room = known[1]
     else:
@@ -282,7 +306,7 @@ def _table_lead(node: Node, ctx: BuildContext) -> list[Flowable]:
     if node.attrs.get("title"):
         lead.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["table_title"]))
     if node.attrs.get("intro"):
-        lead.append(paragraph(fonts.inline(node.attrs["intro"]), ctx.styles["table_intro"]))
+        lead.append(paragraph(fonts.inline(node.attrs["intro"]), _measured(ctx.styles["table_intro"], ctx)))
     return lead
 
 

@@ -45,6 +45,7 @@ class Part:
     tree: Node
     meta: PageMeta
     template: str
+    prose: bool = False  # reading text (kinds.Kind.prose): a shorter measure, wider line spacing
 
 
 @frozen
@@ -58,13 +59,25 @@ class PdfInfo:
     direction: str = "ltr"  # "rtl": every page is laid out right to left (see rtl.py)
 
 
-_STYLE_CACHE: dict[Theme, dict[str, object]] = {}
+_STYLE_CACHE: dict[tuple[Theme, bool], dict[str, object]] = {}
 
 
-def _styles(theme: Theme) -> dict[str, object]:
-    if theme not in _STYLE_CACHE:
-        _STYLE_CACHE[theme] = make_styles(theme)
-    return _STYLE_CACHE[theme]
+def _styles(theme: Theme, prose: bool = False) -> dict[str, object]:
+    if (theme, prose) not in _STYLE_CACHE:
+        _STYLE_CACHE[theme, prose] = make_styles(theme, prose=prose)
+    return _STYLE_CACHE[theme, prose]
+
+
+# Characters a reading line holds (clear-print guidance: 60 to 75).
+LINE_CHARACTERS = 71
+_SAMPLE = "the evidence for dry needling comes from small studies, and soreness is common. "
+
+
+def reading_measure(theme: Theme) -> float:
+    """The width of a line of about LINE_CHARACTERS characters of ordinary text in the body font."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(_SAMPLE, fonts.MAIN, theme.font_size) / len(_SAMPLE) * LINE_CHARACTERS
 
 
 # Letter is 18 mm shorter than A4. Its text comes 5 mm closer to the footer and, unless a
@@ -100,12 +113,16 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
     later = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height + (SLIM_GAIN if slim else 0),
                   id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="first", frames=[frame]), PageTemplate(id="later", frames=[later])])
-    ctx_styles = _styles(theme)
     rtl_pages = info.direction == "rtl"
-    if rtl_pages:
-        from patientdocs.render.pdf import rtl
 
-        ctx_styles = rtl.mirror_styles(ctx_styles)
+    def styles_for(prose: bool) -> dict[str, object]:
+        chosen = _styles(theme, prose)
+        if rtl_pages:
+            from patientdocs.render.pdf import rtl
+
+            chosen = rtl.mirror_styles(chosen)
+        return chosen
+
     story = []
     for i, part in enumerate(parts):
         if i:
@@ -114,9 +131,13 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
                 story += [BlankIfBack(part.meta.blank_text, theme.font_size if theme.large_print else 12),
                           CondPageBreak(1)]
         story += [DocumentStart(part.meta), NextPageTemplate("later")]
-        story.extend(build_story(part.tree, BuildContext(ctx_styles, doc.width, part.template, fillable,
+        story.extend(build_story(part.tree, BuildContext(styles_for(part.prose), doc.width, part.template, fillable,
                                                          reflow=theme.large_print, tag=tagging.tag_block,
-                                                         filled=filled or {}, rtl=rtl_pages)))
+                                                         filled=filled or {}, rtl=rtl_pages,
+                                                         # Not yet right to left: reportlab's bullets there
+                                                         # place an item's text from its full width.
+                                                         measure=reading_measure(theme)
+                                                         if part.prose and not rtl_pages else None)))
     tags = TagSettings(lang=info.lang, title=info.title, author=info.author, parts=len(parts), rtl=rtl_pages)
     doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom, seed=seed,
                                                         seed_fill=shared_fonts, tags=tags,
