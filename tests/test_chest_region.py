@@ -232,19 +232,22 @@ def test_a_changed_chest_region_remakes_the_file(tmp_path):
 
 # --- the red-flag box on page 1 ----------------------------------------------------------------------------
 
+@pytest.mark.parametrize("size", [12, 16])
 @pytest.mark.parametrize("paper", ["A4", "Letter"])
 @pytest.mark.parametrize("chest_region", ["yes", "no", None])
-def test_the_red_flag_box_is_on_page_1(tmp_path, monkeypatch, paper, chest_region):
+def test_the_red_flag_box_is_on_page_1(tmp_path, monkeypatch, paper, chest_region, size):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
     path = copy_project(tmp_path)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data.setdefault("document", {})["paper"] = paper
+    data["document"]["font_size"] = size
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     config = load_config(path)
     visit = VisitInput(patient="Ana Lima", areas=("calf (right)", "neck (left)"), estim=True,
                        note="Heat for 10 minutes tonight", next_visit="2026-12-08", chest_region=chest_region)
     saved = make_document(config, DocumentRequest(kind="aftercare", visit=visit))
-    assert_red_flags_on_page_1(saved.path, config.clinic.emergency_number)
+    # At 12 pt the whole box; at 16 pt at least its heading, emergency signs and number.
+    assert_red_flags_on_page_1(saved.path, config.clinic.emergency_number, whole_box=size == 12)
 
 
 def assert_red_flags_on_page_1(pdf: Path, emergency_number: str, *, whole_box: bool = True) -> None:

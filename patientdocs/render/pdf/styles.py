@@ -33,8 +33,9 @@ def make_styles(theme: Theme, *, prose: bool = False) -> dict[str, object]:
     cell_spacing = 1.35 if theme.large_print else 1.15
     # Smaller text stays at 16 pt or more in large print.
     small, note = (max(size - 2, 16), max(size - 3, 16)) if theme.large_print else (size - 2, size - 3)
-    # Bullets and source numbers at the size of their text in large print (reportlab's default is 10 pt).
-    bullets = {"bulletFontSize": size} if theme.large_print else {}
+    # Bullets at the size of their text (reportlab's default is 10 pt: at 16 pt a small bullet sits
+    # below the line, and text readers put it inside the line before); source numbers in large print.
+    bullets = {"bulletFontSize": size}
     body = ParagraphStyle("body", fontName=MAIN, fontSize=size, leading=size * spacing, spaceAfter=size * 0.35)
     bold = MAIN + "-Bold"
     return {
