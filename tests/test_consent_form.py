@@ -95,7 +95,7 @@ def test_the_therapists_box_is_filled_from_the_command_line(tmp_path: Path) -> N
     assert f"Condition being treated {norm(hostile)} Areas to be needled" in box
     assert "Areas to be needled neck (left), upper trapezius (both)" in box
     assert "Risk factors, and what was agreed On warfarin: agreed to press each spot for a minute" in box
-    assert "Risks discussed for this patient Collapsed lung; bruising" in box
+    assert "Risks and questions discussed Collapsed lung; bruising" in box
     assert [len(c) for c in _copies(pdf)] == [2, 2]  # the page-break in the text broke nothing
     # Chest region: yes is ticked; electrical stimulation: no is ticked, and its risk paragraph,
     # printed when the therapist has not said, is left out.
@@ -113,7 +113,7 @@ def test_the_box_is_left_blank_to_write_in_when_nothing_is_known(tmp_path: Path)
     assert box.startswith("For your therapist to fill in with you Condition being treated Areas to be needled "
                           "Chest wall, upper back, neck or shoulder to be needled Yes No "
                           "Electrical stimulation to be used Yes No Risk factors, and what was agreed "
-                          "Risks discussed for this patient")
+                          "Risks and questions discussed")
     assert _ticks(pdf, 0) == []
     assert "Electrical stimulation: a current through the needles" in first  # not said: its risks printed
 
@@ -134,7 +134,7 @@ def test_the_therapists_box_is_filled_from_an_appointment_row(tmp_path: Path) ->
     box = first[first.index("For your therapist to fill in with you"):]
     assert "Condition being treated Calf strain & <i>tightness</i>" in box
     assert "Risk factors, and what was agreed None found" in box
-    assert "Risks discussed for this patient Soreness; fainting" in box
+    assert "Risks and questions discussed Soreness; fainting" in box
     assert len(_ticks(pdf, 0)) == 2  # chest region: no; electrical stimulation: yes
     assert "Electrical stimulation: a current through the needles" in first
 

@@ -370,7 +370,7 @@ def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
 TICK_MIN = 6 * mm
 WRITE_GAP = 9.2 * mm
 SIGNATURE_H = 15.5 * mm
-BOX_GAP = 7.5 * mm
+BOX_GAP = 6.5 * mm
 
 
 def _tick_size(ctx: BuildContext) -> float:

@@ -42,7 +42,7 @@ def make_styles(theme: Theme, *, prose: bool = False) -> dict[str, object]:
         "body": body,
         "lead": ParagraphStyle("lead", parent=body, fontSize=size + 1, leading=(size + 1) * max(spacing, 1.4)),
         "personal": ParagraphStyle("personal", parent=body, backColor=colors.HexColor("#eef3f8"),
-                                   borderPadding=(6, 6, 6, 6), spaceBefore=4, spaceAfter=size),
+                                   borderPadding=(5, 6, 5, 6), spaceBefore=4, spaceAfter=size * 0.75),
         "small": ParagraphStyle("small", parent=body, fontSize=small, leading=small * spacing,
                                 spaceAfter=2),
         "source": ParagraphStyle("source", parent=body, fontSize=note,
