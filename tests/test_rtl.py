@@ -415,6 +415,8 @@ def test_an_english_document_does_not_import_babel(tmp_path: Path) -> None:
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
     assert "reportlab" in imported  # the import log was read
     assert not [name for name in imported if name.split(".")[0] == "babel"]
+    # Nor the web's and mail's libraries (xml.sax.saxutils would bring them: ~20 ms of each start).
+    assert not [name for name in imported if name in ("urllib.request", "http.client", "email.parser")]
 
 
 def test_a_print_runs_cover_sheet_in_hebrew_lists_its_columns_from_the_right(tiny: Path) -> None:
