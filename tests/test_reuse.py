@@ -187,7 +187,7 @@ def test_the_switch_turns_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in HOSTILE[:3]:
         _render(pipeline, monkeypatch, False, pipeline.kinds.sections(["packet"]), _visit(name),
                 treatment="dry-needling", language="en")
-    assert reuse.kept() == {"lines": 0, "drawings": 0}
+    assert reuse.kept() == {"lines": 0, "drawings": 0, "streams": 0}
     for value in ("0", "off", "no", "false", " OFF "):
         monkeypatch.setenv(reuse.SWITCH, value)
         assert not reuse.enabled()

@@ -10,7 +10,8 @@ What is kept:
 - a paragraph's line breaking (``Paragraph.wrap``), for paragraphs whose markup was met before
   (content text; a patient's own lines are met once per document and rarely kept);
 - the drawing operators of a flowable that draws the same thing every time (``replay``), such as
-  the consent form's icon arrays.
+  the consent form's icon arrays;
+- compressed streams, by their bytes (pages without patient data, font subsets seeded alike).
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ def clear() -> None:
     _WRAPS.clear()
     _STYLE_KEYS.clear()
     _DRAWN.clear()
+    _COMPRESSED.clear()
 
 
 def kept() -> dict[str, int]:
     """How many results are kept: paragraphs' line breaking and drawings."""
-    return {"lines": len(_WRAPS), "drawings": len(_DRAWN)}
+    return {"lines": len(_WRAPS), "drawings": len(_DRAWN), "streams": len(_COMPRESSED)}
 
 
 # ---- styles ----------------------------------------------------------------------------------------------------
@@ -189,3 +191,36 @@ def replay(canv, key: Hashable, draw: Callable[[], None]) -> None:
         if len(_DRAWN) >= _LIMIT:
             _DRAWN.clear()
         _DRAWN[key] = (code[start:], changed)
+
+
+# ---- compression -----------------------------------------------------------------------------------------------
+
+# Compressed streams by their bytes: the pages without patient data, and the font subsets seeded
+# alike, are the same bytes in every document of a run, and zlib gives the same output for them.
+_COMPRESSED: OrderedDict[bytes, bytes] = OrderedDict()
+_COMPRESSED_LIMIT = 512
+_COMPRESSED_LARGEST = 1 << 20
+
+
+def _compress(text: bytes | str) -> bytes:
+    import zlib
+
+    if isinstance(text, str):
+        text = text.encode("utf8")
+    if not enabled() or len(text) > _COMPRESSED_LARGEST:
+        return zlib.compress(text)
+    found = _COMPRESSED.get(text)
+    if found is not None:
+        _COMPRESSED.move_to_end(text)
+        return found
+    found = _COMPRESSED[text] = zlib.compress(text)
+    if len(_COMPRESSED) > _COMPRESSED_LIMIT:
+        _COMPRESSED.popitem(last=False)
+    return found
+
+
+def install() -> None:
+    """reportlab's one Flate filter compresses through the cache above (the same call, kept)."""
+    from reportlab.pdfbase import pdfdoc
+
+    pdfdoc.PDFZCompress.encode = _compress
