@@ -11,7 +11,8 @@ What is kept:
   (content text; a patient's own lines are met once per document and rarely kept);
 - the drawing operators of a flowable that draws the same thing every time (``replay``), such as
   the consent form's icon arrays;
-- compressed streams, by their bytes (pages without patient data, font subsets seeded alike).
+- compressed streams, by their bytes (pages without patient data, font subsets seeded alike), and
+  the font subsets themselves.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def clear() -> None:
     _STYLE_KEYS.clear()
     _DRAWN.clear()
     _COMPRESSED.clear()
+    _SUBSETS.clear()
 
 
 def kept() -> dict[str, int]:
@@ -219,8 +221,36 @@ def _compress(text: bytes | str) -> bytes:
     return found
 
 
+# Font subsets by face and the codes in them: with the subsets seeded alike (a print run), every
+# document of a run embeds the same ones. A code, once given a glyph, keeps it (glyphs.py).
+_SUBSETS: OrderedDict[tuple, tuple[Any, bytes]] = OrderedDict()
+_SUBSETS_LIMIT = 64
+
+
+def _subset_maker(original: Callable[[Any, Any], bytes]) -> Callable[[Any, Any], bytes]:
+    def make_subset(face, subset) -> bytes:
+        if not enabled():
+            return original(face, subset)
+        key = (id(face), tuple(subset))
+        found = _SUBSETS.get(key)
+        if found is not None and found[0] is face:
+            _SUBSETS.move_to_end(key)
+            return found[1]
+        data = original(face, subset)
+        _SUBSETS[key] = (face, data)  # the face kept alive, so its id is never another's
+        if len(_SUBSETS) > _SUBSETS_LIMIT:
+            _SUBSETS.popitem(last=False)
+        return data
+
+    make_subset._kept = True  # type: ignore[attr-defined]
+    return make_subset
+
+
 def install() -> None:
-    """reportlab's one Flate filter compresses through the cache above (the same call, kept)."""
-    from reportlab.pdfbase import pdfdoc
+    """reportlab's one Flate filter compresses through the cache above, and its TrueType faces make
+    their subsets through the one above that (the same calls, kept)."""
+    from reportlab.pdfbase import pdfdoc, ttfonts
 
     pdfdoc.PDFZCompress.encode = _compress
+    if not getattr(ttfonts.TTFontFace.makeSubset, "_kept", False):
+        ttfonts.TTFontFace.makeSubset = _subset_maker(ttfonts.TTFontFace.makeSubset)
