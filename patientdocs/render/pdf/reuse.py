@@ -41,7 +41,9 @@ def clear() -> None:
     _WRAPS.clear()
     _STYLE_KEYS.clear()
     _DRAWN.clear()
+    global _compressed_bytes
     _COMPRESSED.clear()
+    _compressed_bytes = 0
     _SUBSETS.clear()
 
 
@@ -199,9 +201,12 @@ def replay(canv, key: Hashable, draw: Callable[[], None]) -> None:
 
 # Compressed streams by their bytes: the pages without patient data, and the font subsets seeded
 # alike, are the same bytes in every document of a run, and zlib gives the same output for them.
+# Least recently used first, within a budget of bytes (the streams a patient's data changes age
+# out; the shared ones are met in every document), so memory stays flat over a long day.
 _COMPRESSED: OrderedDict[bytes, bytes] = OrderedDict()
-_COMPRESSED_LIMIT = 512
+_COMPRESSED_BUDGET = 6 << 20
 _COMPRESSED_LARGEST = 1 << 20
+_compressed_bytes = 0
 
 
 def _compress(text: bytes | str) -> bytes:
@@ -215,16 +220,19 @@ def _compress(text: bytes | str) -> bytes:
     if found is not None:
         _COMPRESSED.move_to_end(text)
         return found
+    global _compressed_bytes
     found = _COMPRESSED[text] = zlib.compress(text)
-    if len(_COMPRESSED) > _COMPRESSED_LIMIT:
-        _COMPRESSED.popitem(last=False)
+    _compressed_bytes += len(text) + len(found)
+    while _compressed_bytes > _COMPRESSED_BUDGET and _COMPRESSED:
+        old, gone = _COMPRESSED.popitem(last=False)
+        _compressed_bytes -= len(old) + len(gone)
     return found
 
 
 # Font subsets by face and the codes in them: with the subsets seeded alike (a print run), every
 # document of a run embeds the same ones. A code, once given a glyph, keeps it (glyphs.py).
 _SUBSETS: OrderedDict[tuple, tuple[Any, bytes]] = OrderedDict()
-_SUBSETS_LIMIT = 64
+_SUBSETS_LIMIT = 16
 
 
 def _subset_maker(original: Callable[[Any, Any], bytes]) -> Callable[[Any, Any], bytes]:
