@@ -28,7 +28,8 @@ from reportlab.platypus.paragraph import FragLine, ParaLines
 from patientdocs.render.pdf.shaping import ScriptParagraph
 
 SWITCH = "PATIENTDOCS_REUSE"
-_LIMIT = 4000  # entries per cache: a long day's patient lines must not fill memory
+_LIMIT = 1500  # entries per cache: about five times the content paragraphs of a packet, so a long day's
+# patient lines (a cover sheet's rows are each laid out twice) age out instead of filling memory
 
 
 def enabled() -> bool:
