@@ -229,3 +229,34 @@ def test_a_day_list_is_byte_identical_with_and_without_reuse(which: str, tmp_pat
     assert made["0"].keys() == made["1"].keys()
     for name in made["0"]:
         assert made["0"][name] == made["1"][name], name
+
+
+def _lines(para) -> list:
+    return [(round(line[0], 3), list(line[1])) if isinstance(line, tuple)
+            else (round(line.extraSpace, 3), [getattr(w, "text", "") for w in line.words])
+            for line in para.blPara.lines]
+
+
+@pytest.mark.parametrize("markup", ["plain words, " * 30, "<b>Bold</b> and plain words, " * 12])
+def test_kept_lines_are_not_changed_by_drawing_or_splitting(markup: str) -> None:
+    """Tagging ends each drawn line with a space, and reportlab's split does too, in place: the
+    lines kept for the next patient must stay as they were laid out."""
+    from reportlab.platypus import Paragraph
+
+    from patientdocs.render.pdf import flowables, fonts, tagging
+    from patientdocs.render.pdf.render import _styles
+    from patientdocs.render.pdf.styles import Theme
+
+    fonts.register()
+    reuse.clear()
+    style = _styles(Theme(16, "#1f5f8b", True))["source"]
+    fresh = Paragraph(markup, style)
+    fresh.wrap(300, 10_000)
+    expected = _lines(fresh)
+    for _ in range(4):
+        para = flowables.paragraph(markup, style)
+        para.wrap(300, 10_000)
+        assert _lines(para) == expected
+        tagging._space_line_ends(para, last_too=True)
+        para.split(300, style.leading * 2.5)
+    assert reuse.kept()["lines"] > 0

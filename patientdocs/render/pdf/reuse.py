@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from reportlab.platypus import Paragraph
-from reportlab.platypus.paragraph import FragLine, ParaLines
+from reportlab.platypus.paragraph import FragLine
 
 from patientdocs.render.pdf.shaping import ScriptParagraph
 
@@ -88,7 +88,8 @@ _MISSING = object()
 def _copy_lines(lines: Any) -> Any:
     """A copy of a ParaLines that drawing may change (tagging ends lines with a space) while the
     kept one stays as it was; the frags inside are shared, as reportlab itself shares them."""
-    if not isinstance(lines, ParaLines):
+    # A ParaLines, or (one frag, kind 0) a clone of that frag holding the lines.
+    if not isinstance(getattr(lines, "lines", None), list) or not hasattr(lines, "clone"):
         return lines
     out = lines.clone()
     out.__dict__.pop("_tag_spaced", None)
@@ -112,6 +113,15 @@ def _plain_frags(frags: Any) -> bool:
     """Frags that reportlab's split never changes in place (it re-classes a hyphenated or split
     word's, and those are left out)."""
     return isinstance(frags, list) and all(type(f).__name__ in _PLAIN_FRAGS for f in frags)
+
+
+def _own(item: Any) -> Any:
+    """A private copy of a frag, or of a word's list of frags (reportlab changes them in place)."""
+    if isinstance(item, list):
+        return [_own(x) for x in item]
+    if isinstance(item, tuple):
+        return tuple(_own(x) for x in item)
+    return item.clone() if hasattr(item, "clone") else item
 
 
 class _Reused:
@@ -143,6 +153,21 @@ class _Reused:
                 _WRAPS.popitem(last=False)
             _WRAPS[whole] = {name: _copy(name, value) for name, value in changed.items()}
         return result
+
+
+    def split(self, availWidth, availHeight):  # noqa: N803 (reportlab's names)
+        # reportlab's split ends each line's last word with a space in place (_split_blParaHard):
+        # the words of kept lines are shared with the cache (and with the parts of a split, which
+        # are of this class too), so a paragraph that splits gets its own.
+        state = self.__dict__
+        lines = getattr(state.get("blPara"), "lines", None)
+        if isinstance(lines, list):
+            for line in lines:
+                if isinstance(line, FragLine):
+                    line.words = [_own(w) for w in line.words]
+        if isinstance(state.get("frags"), list):
+            state["frags"] = [_own(f) for f in state["frags"]]
+        return super().split(availWidth, availHeight)  # type: ignore[misc]
 
 
 class ReusedParagraph(_Reused, Paragraph):
