@@ -47,7 +47,8 @@ VOCABULARY: dict[str, Tag] = {
                    frozenset({"h3", "p", "ul"}), empty=False, builder="callout"),
     "risk-table": Tag({**_any("title", "intro"), "keep": frozenset({"together"})}, frozenset({"head", "risk"}),
                       builder="table"),
-    "table": Tag(_any("title", "widths"), frozenset({"head", "row"}), builder="table"),
+    # A print run's cover lists up to 60 appointments in one table (pipeline.cover_parts).
+    "table": Tag(_any("title", "widths"), frozenset({"head", "row"}), builder="table", max_text=20000),
     "head": Tag({}, frozenset({"cell"}), empty=False),
     "risk": Tag(_any("band"), frozenset({"cell"}), empty=False),
     "row": Tag({}, frozenset({"cell"}), empty=False),

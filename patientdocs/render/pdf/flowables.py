@@ -23,7 +23,7 @@ from reportlab.platypus import (
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.render.markup import CALLOUT_KINDS, P_CLASSES, Node
-from patientdocs.render.pdf import fonts, shaping
+from patientdocs.render.pdf import fonts, reuse, shaping
 from patientdocs.render.pdf.forms import SIGNATURE_PREFIX, TickBox, WriteLine
 from patientdocs.render.vocabulary import VOCABULARY
 
@@ -79,9 +79,10 @@ def paragraph(markup: str, style, bullet: str | None = None) -> Paragraph:
     key = (markup, id(style), bullet)
     frags = _FRAGS.get(key)
     if frags is not None:
-        return shaping.paragraph(markup, style, bullet, frags)
+        return reuse.keep_lines(shaping.paragraph(markup, style, bullet, frags), markup, style, bullet)
     para = shaping.paragraph(markup, style, bullet)
     if key in _MET_ONCE:
+        reuse.keep_lines(para, markup, style, bullet)
         if len(_FRAGS) < _LIMIT:
             _FRAGS[key] = para.frags
     else:
@@ -459,6 +460,11 @@ class IconArray(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
+        # The same figures for every patient: drawn once a run (see reuse.py).
+        reuse.replay(self.canv, ("icon-array", self.count, self.per, self.cell, self.columns, repr(self.colour)),
+                     self._draw)
+
+    def _draw(self) -> None:
         canv = self.canv
         rows = -(-self.per // self.columns)
         c = self.cell

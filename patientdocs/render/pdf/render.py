@@ -14,7 +14,7 @@ from reportlab.platypus.tables import CellStyle
 
 from patientdocs.frozen import frozen
 from patientdocs.render.markup import Node
-from patientdocs.render.pdf import fonts, tagging
+from patientdocs.render.pdf import fonts, reuse, tagging
 from patientdocs.render.pdf.flowables import BuildContext, build_story
 from patientdocs.render.pdf.page import (
     FOOTER_H,
@@ -31,6 +31,7 @@ from patientdocs.render.pdf.styles import Theme, make_styles
 
 # Measured: about 8% faster and slightly smaller files without ASCII85.
 rl_config.useA85 = 0
+reuse.install()
 # A table cell selects its style's font even when it holds paragraphs; reportlab's default is
 # Helvetica, which would then be listed in every PDF without being embedded.
 CellStyle.fontname = fonts.MAIN

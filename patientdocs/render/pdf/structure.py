@@ -10,9 +10,67 @@ the finished file costs a fraction of a millisecond instead of a third of the do
 
 from __future__ import annotations
 
+import functools
+
+from reportlab import rl_config
+from reportlab.lib.rl_accel import fp_str
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFObject, PDFObjectReference, PDFString
 
+from patientdocs.render.pdf import reuse
 from patientdocs.render.pdf.tagging import Element, Tagger
+
+# ---- the tree's objects, formatted quickly ------------------------------------------------------------------
+# A sheet has hundreds of structure elements, and reportlab's general formatting of each small
+# dictionary was most of the time spent saving a file. These format the values the tree holds
+# (names, references, whole numbers, and the dictionaries and arrays below) directly, and hand
+# anything else to reportlab, with exactly reportlab's bytes: PATIENTDOCS_REUSE=0 formats them
+# reportlab's way, and the tests compare the two (tests/test_reuse.py).
+
+_NAMES: dict[str, bytes] = {}
+_pdf_name = functools.cache(PDFName)  # the few names the tree uses, as reportlab spells them
+
+
+def _name(key: str) -> bytes:
+    found = _NAMES.get(key)
+    if found is None:
+        found = _NAMES[key] = PDFName(key).encode("extpdfdoc")
+    return found
+
+
+def _value(value, document) -> bytes:
+    kind = type(value)
+    if kind is str:  # a PDFName
+        return value.encode("extpdfdoc")
+    if kind is PDFObjectReference:
+        number, version = document.idToObjectNumberAndVersion[value.name]
+        return f"{number} {version} R".encode("extpdfdoc")
+    if kind is int:
+        return fp_str(value).encode("extpdfdoc")
+    if kind is _Dict or kind is _Array:
+        return value.format(document)
+    return pdfdoc.format(value, document)
+
+
+class _Dict(PDFDictionary):
+    def format(self, document, IND=b"\n "):  # noqa: N803 (reportlab's name)
+        entries = self.dict
+        if rl_config.pdfMultiLine or type(entries) is not dict or not reuse.enabled():
+            return super().format(document, IND)
+        out = [_name(key) + b" " + _value(entries[key], document) for key in sorted(entries)]
+        for i in reversed(range(6, len(out), 6)):
+            out.insert(i, b"\n ")
+        return b"<<\n" + b" ".join(out) + b"\n>>"
+
+
+class _Array(PDFArray):
+    def format(self, document, IND=b"\n "):  # noqa: N803 (reportlab's name)
+        if rl_config.pdfMultiLine or not reuse.enabled():
+            return super().format(document, IND)
+        out = [_value(item, document) for item in self.sequence]
+        for i in reversed(range(10, len(out), 10)):
+            out.insert(i, b"\n ")
+        return b"[ " + b" ".join(out) + b" ]"
 
 
 def escape(text: str) -> str:
@@ -61,7 +119,7 @@ def write(canv, tagger: Tagger, *, title: str, author: str, page_annotations: li
     dicts: list[tuple[Element, PDFDictionary]] = []
 
     def register(element: Element) -> None:
-        entry = PDFDictionary({"Type": PDFName("StructElem"), "S": PDFName(element.role)})
+        entry = _Dict({"Type": _pdf_name("StructElem"), "S": _pdf_name(element.role)})
         refs[id(element)] = doc.Reference(entry)
         dicts.append((element, entry))
         for kid in element.kids:
@@ -69,7 +127,7 @@ def write(canv, tagger: Tagger, *, title: str, author: str, page_annotations: li
                 register(kid)
 
     register(tagger.root)
-    root = PDFDictionary({"Type": PDFName("StructTreeRoot"), "K": refs[id(tagger.root)]})
+    root = _Dict({"Type": _pdf_name("StructTreeRoot"), "K": refs[id(tagger.root)]})
     root_ref = doc.Reference(root)
 
     # Widgets by field name, with the page each is on (reportlab names every widget's page the
@@ -96,34 +154,34 @@ def write(canv, tagger: Tagger, *, title: str, author: str, page_annotations: li
             elif kid[0] == first_page:
                 kids.append(kid[1])
             else:
-                kids.append(PDFDictionary({"Type": PDFName("MCR"), "Pg": _page(kid[0]), "MCID": kid[1]}))
+                kids.append(_Dict({"Type": _pdf_name("MCR"), "Pg": _page(kid[0]), "MCID": kid[1]}))
         if element.field is not None and element.field in widgets:
             widget_ref, widget, index = widgets[element.field]
             widget["StructParent"] = next_key
             field_parents.append((next_key, refs[id(element)]))
             next_key += 1
-            kids.append(PDFDictionary({"Type": PDFName("OBJR"), "Obj": widget_ref, "Pg": _page(index)}))
+            kids.append(_Dict({"Type": _pdf_name("OBJR"), "Obj": widget_ref, "Pg": _page(index)}))
         if kids:
-            entry["K"] = kids[0] if len(kids) == 1 else PDFArray(kids)
+            entry["K"] = kids[0] if len(kids) == 1 else _Array(kids)
         if element.alt is not None:
             entry["Alt"] = PDFString(element.alt)
         if element.lang is not None:
             entry["Lang"] = PDFString(element.lang)
         if element.attributes:
-            entry["A"] = PDFDictionary({k: PDFName(v) for k, v in element.attributes.items()})
+            entry["A"] = _Dict({k: _pdf_name(v) for k, v in element.attributes.items()})
 
     nums: list = []
     for index, numbers in enumerate(tagger.pages):
-        nums += [index, PDFArray([refs[id(element)] for element in numbers])]
+        nums += [index, _Array([refs[id(element)] for element in numbers])]
     for key, ref in field_parents:
         nums += [key, ref]
-    root["ParentTree"] = doc.Reference(PDFDictionary({"Nums": PDFArray(nums)}))
+    root["ParentTree"] = doc.Reference(_Dict({"Nums": _Array(nums)}))
     root["ParentTreeNextKey"] = next_key
 
     for index, page in enumerate(doc.Pages.pages):
         extra = ["Tabs"] + (["StructParents"] if index < len(tagger.pages) else [])
         page.__NoDefault__ = [*type(page).__NoDefault__, *extra]
-        page.Tabs = PDFName("S")
+        page.Tabs = _pdf_name("S")
         if index < len(tagger.pages):
             page.StructParents = index
 

@@ -1,0 +1,290 @@
+"""Work that is the same for every patient of a run, done once and reused (issue 16).
+
+Everything kept here lives for one process run, is keyed by everything that shapes the result
+(the paragraph's markup, its style's every attribute, the width it is laid out in; the fonts and the
+code cannot change within a run), and is reused only where the result would be computed again
+identically: a document is byte for byte the same with and without it. ``PATIENTDOCS_REUSE=0``
+turns all of it off (the tests compare the two).
+
+What is kept:
+- a paragraph's line breaking (``Paragraph.wrap``), for paragraphs whose markup was met before
+  (content text; a patient's own lines are met once per document and rarely kept);
+- the drawing operators of a flowable that draws the same thing every time (``replay``), such as
+  the consent form's icon arrays;
+- compressed streams, by their bytes (pages without patient data, font subsets seeded alike), and
+  the font subsets themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from reportlab.platypus import Paragraph
+from reportlab.platypus.paragraph import FragLine
+
+from patientdocs.render.pdf.shaping import ScriptParagraph
+
+SWITCH = "PATIENTDOCS_REUSE"
+_LIMIT = 1500  # entries per cache: about five times the content paragraphs of a packet, so a long day's
+# patient lines (a cover sheet's rows are each laid out twice) age out instead of filling memory
+
+
+def enabled() -> bool:
+    """Reuse is on unless ``PATIENTDOCS_REUSE`` is "0", "off", "no" or "false"."""
+    return os.environ.get(SWITCH, "1").strip().lower() not in ("0", "off", "no", "false")
+
+
+def clear() -> None:
+    """Forget everything kept (tests; a process that reloads fonts or code)."""
+    _WRAPS.clear()
+    _STYLE_KEYS.clear()
+    _DRAWN.clear()
+    global _compressed_bytes
+    _COMPRESSED.clear()
+    _compressed_bytes = 0
+    _SUBSETS.clear()
+
+
+def kept() -> dict[str, int]:
+    """How many results are kept: paragraphs' line breaking and drawings."""
+    return {"lines": len(_WRAPS), "drawings": len(_DRAWN), "streams": len(_COMPRESSED)}
+
+
+# ---- styles ----------------------------------------------------------------------------------------------------
+
+# id of a style -> (the style, kept alive so its id is never reused; its key)
+_STYLE_KEYS: dict[int, tuple[Any, tuple]] = {}
+
+
+def style_key(style) -> tuple:
+    """Every attribute of a paragraph style (reportlab copies its parent's into it), as a key."""
+    found = _STYLE_KEYS.get(id(style))
+    if found is not None and found[0] is style:
+        return found[1]
+    key = tuple(sorted((name, repr(value)) for name, value in vars(style).items() if name != "parent"))
+    if len(_STYLE_KEYS) >= _LIMIT:
+        _STYLE_KEYS.clear()
+    _STYLE_KEYS[id(style)] = (style, key)
+    return key
+
+
+# ---- line breaking ---------------------------------------------------------------------------------------------
+
+# What Paragraph.wrap (and breakLines under it) set on a paragraph. Anything else changing during
+# wrap means a case this cache does not know: that result is not kept.
+_WRAP_STATE = frozenset({"width", "height", "_wrapWidths", "blPara", "frags", "_width_max",
+                         "_splitLongWordCount", "_hyphenations"})
+# Least recently used first: content paragraphs are met in every document and stay; a patient's
+# own lines age out.
+# Set on a paragraph by whoever places it (frames, wrapOn), not by wrap: never kept.
+_PLACEMENT = frozenset({"canv", "_frame", "_postponed", "_reuse_key", "_reuse_initial"})
+_WRAPS: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+_MISSING = object()
+
+
+def _copy_lines(lines: Any) -> Any:
+    """A copy of a ParaLines that drawing may change (tagging ends lines with a space) while the
+    kept one stays as it was; the frags inside are shared, as reportlab itself shares them."""
+    # A ParaLines, or (one frag, kind 0) a clone of that frag holding the lines.
+    if not isinstance(getattr(lines, "lines", None), list) or not hasattr(lines, "clone"):
+        return lines
+    out = lines.clone()
+    out.__dict__.pop("_tag_spaced", None)
+    if isinstance(getattr(lines, "lines", None), list):
+        out.lines = [line.clone() if isinstance(line, FragLine) else line for line in lines.lines]
+    return out
+
+
+def _copy(name: str, value: Any) -> Any:
+    if name == "blPara":
+        return _copy_lines(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+_PLAIN_FRAGS = frozenset({"list", "ParaFrag", "_HSFrag"})
+
+
+def _plain_frags(frags: Any) -> bool:
+    """Frags that reportlab's split never changes in place (it re-classes a hyphenated or split
+    word's, and those are left out)."""
+    return isinstance(frags, list) and all(type(f).__name__ in _PLAIN_FRAGS for f in frags)
+
+
+def _own(item: Any) -> Any:
+    """A private copy of a frag, or of a word's list of frags (reportlab changes them in place)."""
+    if isinstance(item, list):
+        return [_own(x) for x in item]
+    if isinstance(item, tuple):
+        return tuple(_own(x) for x in item)
+    return item.clone() if hasattr(item, "clone") else item
+
+
+class _Reused:
+    """Mixed into Paragraph and ScriptParagraph: ``wrap`` takes the kept layout for the same key."""
+
+    _reuse_key: Hashable | None = None
+    _reuse_initial: dict[str, Any] | None = None
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (reportlab's names)
+        key = self._reuse_key
+        if key is None or not enabled():
+            return super().wrap(availWidth, availHeight)  # type: ignore[misc]
+        whole = (key, availWidth)
+        kept = _WRAPS.get(whole)
+        state = self.__dict__
+        if kept is not None:
+            _WRAPS.move_to_end(whole)
+            for name, value in kept.items():
+                state[name] = _copy(name, value)
+            return self.width, self.height  # type: ignore[attr-defined]
+        initial = self._reuse_initial
+        result = super().wrap(availWidth, availHeight)  # type: ignore[misc]
+        if initial is None:
+            return result
+        changed = {name: value for name, value in state.items()
+                   if name not in _PLACEMENT and initial.get(name, _MISSING) is not value}
+        if changed.keys() <= _WRAP_STATE and "blPara" in changed and _plain_frags(state.get("frags")):
+            if len(_WRAPS) >= _LIMIT:
+                _WRAPS.popitem(last=False)
+            _WRAPS[whole] = {name: _copy(name, value) for name, value in changed.items()}
+        return result
+
+
+    def split(self, availWidth, availHeight):  # noqa: N803 (reportlab's names)
+        # reportlab's split ends each line's last word with a space in place (_split_blParaHard):
+        # the words of kept lines are shared with the cache (and with the parts of a split, which
+        # are of this class too), so a paragraph that splits gets its own.
+        state = self.__dict__
+        lines = getattr(state.get("blPara"), "lines", None)
+        if isinstance(lines, list):
+            for line in lines:
+                if isinstance(line, FragLine):
+                    line.words = [_own(w) for w in line.words]
+        if isinstance(state.get("frags"), list):
+            state["frags"] = [_own(f) for f in state["frags"]]
+        return super().split(availWidth, availHeight)  # type: ignore[misc]
+
+
+class ReusedParagraph(_Reused, Paragraph):
+    pass
+
+
+class ReusedScriptParagraph(_Reused, ScriptParagraph):
+    pass
+
+
+_CLASSES: dict[type, type] = {Paragraph: ReusedParagraph, ScriptParagraph: ReusedScriptParagraph}
+
+
+def keep_lines(para: Paragraph, markup: str, style, bullet: str | None) -> Paragraph:
+    """Let ``para`` reuse the line breaking of an earlier paragraph of the same markup, bullet and
+    style, laid out at the same width. Returns ``para`` itself."""
+    cls = _CLASSES.get(type(para))
+    if cls is None or not enabled():
+        return para
+    para.__class__ = cls
+    para._reuse_key = (markup, bullet, style_key(style))  # type: ignore[attr-defined]
+    para._reuse_initial = dict(para.__dict__)  # type: ignore[attr-defined]
+    return para
+
+
+# ---- drawing ---------------------------------------------------------------------------------------------------
+
+_DRAWN: dict[Hashable, tuple[list[str], dict[str, Any]]] = {}
+_CANVAS_STATE = frozenset({"_fillColorObj", "_strokeColorObj", "_lineWidth", "_fillAlpha", "_strokeAlpha",
+                           "_fillOverprint", "_strokeOverprint", "_overprintMask", "_lineCap", "_lineJoin",
+                           "_dash", "_miterLimit"})
+
+
+def replay(canv, key: Hashable, draw: Callable[[], None]) -> None:
+    """Call ``draw`` (which only adds operators to ``canv``'s page and sets its graphics state), or
+    add the operators it added before for the same ``key``, and set the same state."""
+    if not enabled():
+        draw()
+        return
+    kept = _DRAWN.get(key)
+    code = canv._code
+    if kept is not None:
+        code.extend(kept[0])
+        canv.__dict__.update(kept[1])
+        return
+    start = len(code)
+    before = dict(canv.__dict__)
+    draw()
+    changed = {name: value for name, value in canv.__dict__.items() if before.get(name, _MISSING) is not value}
+    if changed.keys() <= _CANVAS_STATE and len(code) >= start:
+        if len(_DRAWN) >= _LIMIT:
+            _DRAWN.clear()
+        _DRAWN[key] = (code[start:], changed)
+
+
+# ---- compression -----------------------------------------------------------------------------------------------
+
+# Compressed streams by their bytes: the pages without patient data, and the font subsets seeded
+# alike, are the same bytes in every document of a run, and zlib gives the same output for them.
+# Least recently used first, within a budget of bytes (the streams a patient's data changes age
+# out; the shared ones are met in every document), so memory stays flat over a long day.
+_COMPRESSED: OrderedDict[bytes, bytes] = OrderedDict()
+_COMPRESSED_BUDGET = 6 << 20
+_COMPRESSED_LARGEST = 1 << 20
+_compressed_bytes = 0
+
+
+def _compress(text: bytes | str) -> bytes:
+    import zlib
+
+    if isinstance(text, str):
+        text = text.encode("utf8")
+    if not enabled() or len(text) > _COMPRESSED_LARGEST:
+        return zlib.compress(text)
+    found = _COMPRESSED.get(text)
+    if found is not None:
+        _COMPRESSED.move_to_end(text)
+        return found
+    global _compressed_bytes
+    found = _COMPRESSED[text] = zlib.compress(text)
+    _compressed_bytes += len(text) + len(found)
+    while _compressed_bytes > _COMPRESSED_BUDGET and _COMPRESSED:
+        old, gone = _COMPRESSED.popitem(last=False)
+        _compressed_bytes -= len(old) + len(gone)
+    return found
+
+
+# Font subsets by face and the codes in them: with the subsets seeded alike (a print run), every
+# document of a run embeds the same ones. A code, once given a glyph, keeps it (glyphs.py).
+_SUBSETS: OrderedDict[tuple, tuple[Any, bytes]] = OrderedDict()
+_SUBSETS_LIMIT = 16
+
+
+def _subset_maker(original: Callable[[Any, Any], bytes]) -> Callable[[Any, Any], bytes]:
+    def make_subset(face, subset) -> bytes:
+        if not enabled():
+            return original(face, subset)
+        key = (id(face), tuple(subset))
+        found = _SUBSETS.get(key)
+        if found is not None and found[0] is face:
+            _SUBSETS.move_to_end(key)
+            return found[1]
+        data = original(face, subset)
+        _SUBSETS[key] = (face, data)  # the face kept alive, so its id is never another's
+        if len(_SUBSETS) > _SUBSETS_LIMIT:
+            _SUBSETS.popitem(last=False)
+        return data
+
+    make_subset._kept = True  # type: ignore[attr-defined]
+    return make_subset
+
+
+def install() -> None:
+    """reportlab's one Flate filter compresses through the cache above, and its TrueType faces make
+    their subsets through the one above that (the same calls, kept)."""
+    from reportlab.pdfbase import pdfdoc, ttfonts
+
+    pdfdoc.PDFZCompress.encode = _compress
+    if not getattr(ttfonts.TTFontFace.makeSubset, "_kept", False):
+        ttfonts.TTFontFace.makeSubset = _subset_maker(ttfonts.TTFontFace.makeSubset)

@@ -1,0 +1,262 @@
+"""Reuse of the work that is the same for every patient (issue 16): output is byte for byte what it
+is without it, and nothing that depends on the patient is ever taken from another document.
+
+``PATIENTDOCS_REUSE=0`` turns the reuse off; every comparison here is with it on against it off,
+with SOURCE_DATE_EPOCH set, after the caches were filled by other patients' documents.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import FIXTURES, REPO, TODAY_EPOCH, copy_project, page_texts, replace_line, run_cli
+
+from patientdocs.load.config import load_config
+from patientdocs.load.visit import make_visit
+from patientdocs.render.pdf import reuse
+from patientdocs.render.pipeline import Pipeline
+
+EPOCH = "1764547200"
+ON_DATE = dt.date(2026, 12, 1)
+HOSTILE = ["Zoë O'Brien", "</p><h1>Bobby & \"Tables\"</h1>", "Ana <b>Lima</b> &amp; Co", "Łukasz Wójcik-Brontë",
+           "Nguyễn Thị Minh Khai", "Γιώργος Παπαδόπουλος", "Aoife Ní Bhriain-Fitzgerald-Lindqvist-Popescu-Okafor"]
+RTL_NAMES = ["דוד כהן", "محمد عبد الله", "Ana Lima"]
+
+
+@pytest.fixture(autouse=True)
+def _epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+def _render(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, reuse_on: bool, sections, visit, **kwargs) -> bytes:
+    monkeypatch.setenv(reuse.SWITCH, "1" if reuse_on else "0")
+    return pipeline.render(sections, visit, **kwargs).pdf
+
+
+def _visit(patient: str, **kwargs):
+    base = {"date": "2026-12-01", "dob": "1984-03-09", "therapist": "Sam Patel", "patient_id": "P-1042"}
+    return make_visit(patient=patient, **{**base, **kwargs})
+
+
+@pytest.fixture(scope="module")
+def letter_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = copy_project(tmp_path_factory.mktemp("letter"))
+    replace_line(path, "  paper: A4", "  paper: Letter")
+    replace_line(path, "  locale: en-GB", "  locale: en-US")  # the US English overlay
+    return path
+
+
+@pytest.fixture(scope="module")
+def rtl_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("rtl") / "rtl"
+    shutil.copytree(FIXTURES / "rtl", folder)
+    replace_line(folder / "config.yaml", "templates: ../../../templates", f"templates: {REPO / 'templates'}")
+    return folder / "config.yaml"
+
+
+def _cases(pipeline: Pipeline, treatment: str, languages: list[str], names: list[str]):
+    kinds = pipeline.kinds
+    for i, name in enumerate(names):
+        language = languages[i % len(languages)]
+        for documents in (["info"], ["consent"], ["aftercare"], ["packet"]):
+            sections = kinds.sections(documents)
+            yield (sections, _visit(name, areas=("neck (left)",) if "aftercare" in documents else ()),
+                   {"treatment": treatment, "language": language, "large_print": i % 3 == 2, "duplex": i % 2 == 1})
+    # A form to fill in on screen, and one signed on a tablet.
+    yield (kinds.sections(["consent"], fillable=True), _visit(names[0]),
+           {"treatment": treatment, "language": languages[0], "fillable": True})
+
+
+@pytest.mark.parametrize("which", ["en-A4", "en-Letter", "rtl"])
+def test_every_kind_language_paper_and_size_is_byte_identical(which: str, letter_config: Path, rtl_config: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    config, treatment, languages, names = {
+        "en-A4": (REPO / "config.yaml", "dry-needling", ["en"], HOSTILE),
+        "en-Letter": (letter_config, "dry-needling", ["en"], HOSTILE[:3]),
+        "rtl": (rtl_config, "cupping", ["he", "ar"], RTL_NAMES),
+    }[which]
+    reuse.clear()
+    pipeline = Pipeline(load_config(config), on_date=ON_DATE, shared_fonts=which != "en-Letter")
+    cases = list(_cases(pipeline, treatment, languages, names))
+    without = [_render(pipeline, monkeypatch, False, s, v, **k) for s, v, k in cases]
+    # Twice with reuse: the first fills the caches as it goes, the second takes from them.
+    for _ in range(2):
+        with_reuse = [_render(pipeline, monkeypatch, True, s, v, **k) for s, v, k in cases]
+        for (sections, visit, kwargs), a, b in zip(cases, without, with_reuse, strict=True):
+            assert a == b, f"{visit.patient} {sections} {kwargs}: not byte-identical with reuse"
+    assert reuse.kept()["lines"] > 0  # the reuse did happen
+    if which == "en-A4":
+        assert reuse.kept()["drawings"] > 0  # the consent form's icon arrays
+
+
+def _changed_pages(a: bytes, b: bytes) -> list[int]:
+    with pikepdf.open(io.BytesIO(a)) as pa, pikepdf.open(io.BytesIO(b)) as pb:
+        assert len(pa.pages) == len(pb.pages)
+        return [i for i, (x, y) in enumerate(zip(pa.pages, pb.pages, strict=True))
+                if x.Contents.read_bytes() != y.Contents.read_bytes()]
+
+
+def test_patient_data_is_never_reused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each thing that depends on the patient changed in turn, with the caches warm from a day of
+    other patients: the pages that show it change (and show the new value), the output is what it
+    is without reuse, and the pages without it stay as they were."""
+    from test_signing import drawing
+
+    reuse.clear()
+    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=ON_DATE, shared_fonts=True)
+    kinds = pipeline.kinds
+    common = {"treatment": "dry-needling", "language": "en"}
+    for name in HOSTILE:  # a day of other patients first
+        _render(pipeline, monkeypatch, True, kinds.sections(["packet"]), _visit(name), **common)
+        _render(pipeline, monkeypatch, True, kinds.sections(["aftercare"]), _visit(name, areas=("neck (left)",)),
+                **common)
+
+    packet, consent, aftercare = kinds.sections(["packet"]), kinds.sections(["consent"]), kinds.sections(["aftercare"])
+    base = ("Maeve Kavanagh", {}, packet, {})
+    variants = {
+        "name": ("Maeve Kavanagh-Byrne", {}, packet, {}, "Kavanagh-Byrne"),
+        "date of birth": ("Maeve Kavanagh", {"dob": "1950-02-17"}, packet, {}, "1950"),
+        "therapist": ("Maeve Kavanagh", {"therapist": "Joanna Lis"}, packet, {}, "Joanna Lis"),
+        "therapist's box": ("Maeve Kavanagh", {"condition": "tennis elbow (right)"}, consent, {}, "tennis elbow"),
+    }
+
+    def text_of(pdf: bytes) -> list[str]:
+        return page_texts(pdf)
+
+    def make(name, visit_kwargs, sections, kwargs, reuse_on=True) -> bytes:
+        return _render(pipeline, monkeypatch, reuse_on, sections, _visit(name, **visit_kwargs), **common, **kwargs)
+
+    for what, (name, visit_kwargs, sections, kwargs, shown) in variants.items():
+        before = make(*base[:2], sections, {})
+        after = make(name, visit_kwargs, sections, kwargs)
+        assert after == make(name, visit_kwargs, sections, kwargs, reuse_on=False), what
+        changed = _changed_pages(before, after)
+        texts = text_of(after)
+        showing = [i for i, text in enumerate(texts) if shown in text]
+        assert showing, f"{what}: '{shown}' is on no page"
+        assert set(showing) <= set(changed), f"{what}: pages {showing} show it, only {changed} changed"
+        assert len(changed) < len(texts), f"{what}: every page changed (nothing left to reuse?)"
+
+    # Areas treated, on the aftercare sheet.
+    one = make("Maeve Kavanagh", {"areas": ("neck (left)",)}, aftercare, {})
+    two = make("Maeve Kavanagh", {"areas": ("lower back (right)",)}, aftercare, {})
+    assert two == make("Maeve Kavanagh", {"areas": ("lower back (right)",)}, aftercare, {}, reuse_on=False)
+    assert _changed_pages(one, two)
+    assert any("lower back (right)" in t for t in text_of(two)) and not any("lower back" in t for t in text_of(one))
+
+    # The copy label: the same form as the patient's copy and as the clinic's.
+    labels = pipeline.content("dry-needling", "en").data.labels
+    patient_copy = make("Maeve Kavanagh", {}, [("consent", "patient")], {})
+    clinic_copy = make("Maeve Kavanagh", {}, [("consent", "clinic")], {})
+    assert all(labels["patient_copy"] in t for t in text_of(patient_copy))
+    assert all(labels["clinic_copy"] in t and labels["patient_copy"] not in t for t in text_of(clinic_copy))
+
+    # Page numbers: each document of a packet counts its own pages.
+    texts = text_of(make("Maeve Kavanagh", {}, packet, {}))
+    info_pages = len(text_of(make("Maeve Kavanagh", {}, [("info", "")], {})))
+    assert f"Page 1 of {info_pages}" in texts[0] and f"Page {info_pages} of {info_pages}" in texts[info_pages - 1]
+    assert "Page 1 of" in texts[info_pages]
+
+    # Fillable fields, and answers and a signature given on a tablet.
+    fillable = kinds.sections(["consent"], fillable=True)
+    filled = {"patient_signature": drawing(), "patient_name": "Maeve Kavanagh", "patient_date": "2026-12-01",
+              "screening_blood_thinners": "yes"}
+    empty = make("Maeve Kavanagh", {}, fillable, {"fillable": True})
+    signed = make("Maeve Kavanagh", {}, [("consent", "patient")], {"filled": filled})
+    for reuse_on in (False,):
+        assert empty == make("Maeve Kavanagh", {}, fillable, {"fillable": True}, reuse_on)
+        assert signed == make("Maeve Kavanagh", {}, [("consent", "patient")], {"filled": filled}, reuse_on)
+    with pikepdf.open(io.BytesIO(empty)) as pdf:
+        names = [str(f.T) for f in pdf.Root.AcroForm.Fields]
+    assert "screening_blood_thinners_yes" in names and len(names) == len(set(names))
+    with pikepdf.open(io.BytesIO(signed)) as pdf:
+        assert any(page.get_images() for page in pdf.pages)  # the signature's image
+    assert _changed_pages(signed, patient_copy)
+
+
+def test_the_switch_turns_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    reuse.clear()
+    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=ON_DATE)
+    for name in HOSTILE[:3]:
+        _render(pipeline, monkeypatch, False, pipeline.kinds.sections(["packet"]), _visit(name),
+                treatment="dry-needling", language="en")
+    assert reuse.kept() == {"lines": 0, "drawings": 0, "streams": 0}
+    for value in ("0", "off", "no", "false", " OFF "):
+        monkeypatch.setenv(reuse.SWITCH, value)
+        assert not reuse.enabled()
+    monkeypatch.delenv(reuse.SWITCH)
+    assert reuse.enabled()
+
+
+def _day(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["date", "time", "patient_name", "dob", "patient_id", "therapist", "language", "documents"])
+        for i, (name, language, documents) in enumerate(rows):
+            out.writerow(["2026-12-01", f"{8 + i // 3:02d}:{(i % 3) * 20:02d}", name,
+                          f"19{50 + i}-0{1 + i % 9}-1{i % 9}", f"RP-{100 + i}",
+                          ["Sam Patel", "Joanna Lis"][i % 2], language, documents])
+    return path
+
+
+@pytest.mark.parametrize("which", ["en", "rtl"])
+def test_a_day_list_is_byte_identical_with_and_without_reuse(which: str, tmp_path: Path, rtl_config: Path) -> None:
+    """`generate.py batch` (2 workers) on a day of hostile names in several languages and kinds: English,
+    and Hebrew and Arabic (right to left)."""
+    documents = ["info consent", "packet", "aftercare", "consent", "info"]
+    if which == "en":
+        config = copy_project(tmp_path / "project")
+        names = [(name, "en", documents[i % len(documents)]) for i, name in enumerate(HOSTILE * 2)]
+    else:
+        config = rtl_config
+        names = [(name, ["he", "ar"][i % 2], documents[i % len(documents)]) for i, name in enumerate(RTL_NAMES * 3)]
+    source = _day(tmp_path / "day.csv", names)
+    made = {}
+    for switch in ("0", "1"):
+        out = tmp_path / f"out-{switch}"
+        env = {**os.environ, "SOURCE_DATE_EPOCH": TODAY_EPOCH, reuse.SWITCH: switch}
+        result = run_cli("batch", source, "-o", out, "--config", config, "--workers", "2", cwd=tmp_path, env=env)
+        assert result.returncode == 0, result.stderr
+        made[switch] = {p.name: p.read_bytes() for p in sorted(out.glob("*.pdf"))}
+    assert len(made["1"]) == len(names) + 1  # and print-all.pdf
+    assert made["0"].keys() == made["1"].keys()
+    for name in made["0"]:
+        assert made["0"][name] == made["1"][name], name
+
+
+def _lines(para) -> list:
+    return [(round(line[0], 3), list(line[1])) if isinstance(line, tuple)
+            else (round(line.extraSpace, 3), [getattr(w, "text", "") for w in line.words])
+            for line in para.blPara.lines]
+
+
+@pytest.mark.parametrize("markup", ["plain words, " * 30, "<b>Bold</b> and plain words, " * 12])
+def test_kept_lines_are_not_changed_by_drawing_or_splitting(markup: str) -> None:
+    """Tagging ends each drawn line with a space, and reportlab's split does too, in place: the
+    lines kept for the next patient must stay as they were laid out."""
+    from reportlab.platypus import Paragraph
+
+    from patientdocs.render.pdf import flowables, fonts, tagging
+    from patientdocs.render.pdf.render import _styles
+    from patientdocs.render.pdf.styles import Theme
+
+    fonts.register()
+    reuse.clear()
+    style = _styles(Theme(16, "#1f5f8b", True))["source"]
+    fresh = Paragraph(markup, style)
+    fresh.wrap(300, 10_000)
+    expected = _lines(fresh)
+    for _ in range(4):
+        para = flowables.paragraph(markup, style)
+        para.wrap(300, 10_000)
+        assert _lines(para) == expected
+        tagging._space_line_ends(para, last_too=True)
+        para.split(300, style.leading * 2.5)
+    assert reuse.kept()["lines"] > 0
