@@ -252,7 +252,7 @@ def _table(node: Node, ctx: BuildContext) -> list[Flowable]:
     # Other tables (a print run's cover) hold patients' names and are not kept.
     key = None
     if node.tag == "risk-table":
-        key = (node.attrs.get("title"), node.attrs.get("intro"), node.attrs.get("keep"), ctx.width,
+        key = (node.attrs.get("title"), node.attrs.get("intro"), node.attrs.get("keep"), ctx.width, ctx.measure,
                id(ctx.styles["cell"]),
                tuple(tuple(c.text() for c in r.elements("cell")) for r in head + body))
     known = _TABLE_LAYOUT.get(key) if key else None

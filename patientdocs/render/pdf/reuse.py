@@ -32,6 +32,13 @@ _LIMIT = 1500  # entries per cache: about five times the content paragraphs of a
 # patient lines (a cover sheet's rows are each laid out twice) age out instead of filling memory
 
 
+# Reusing line breaking is off: with the consent form's run-in headings and the sheets' reading
+# measure, a kept paragraph's lines came back without their spaces in a later document
+# ("Otherchoices: exercise,hands-ontreatment", tests/test_batch.py's interrupted run). Until the
+# cause is found, every paragraph is broken into lines afresh; the other reuse stays.
+LINES = False
+
+
 def enabled() -> bool:
     """Reuse is on unless ``PATIENTDOCS_REUSE`` is "0", "off", "no" or "false"."""
     return os.environ.get(SWITCH, "1").strip().lower() not in ("0", "off", "no", "false")
@@ -185,7 +192,7 @@ def keep_lines(para: Paragraph, markup: str, style, bullet: str | None) -> Parag
     """Let ``para`` reuse the line breaking of an earlier paragraph of the same markup, bullet and
     style, laid out at the same width. Returns ``para`` itself."""
     cls = _CLASSES.get(type(para))
-    if cls is None or not enabled():
+    if cls is None or not enabled() or not LINES:
         return para
     para.__class__ = cls
     para._reuse_key = (markup, bullet, style_key(style))  # type: ignore[attr-defined]
