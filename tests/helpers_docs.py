@@ -9,52 +9,42 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
-import unicodedata
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pypdf import PdfReader
+from support import (  # noqa: F401  (re-exported: the tests import these from here)
+    BUILD_EPOCH,
+    GENERATE,
+    HANDOUTS,
+    PAGE_OF,
+    REPO,
+    TEMPLATES,
+    TODAY,
+    TODAY_EPOCH,
+    cli,
+    cli_env,
+    error_lines,
+    norm,
+    page_texts,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-GENERATE = REPO / "generate.py"
-HANDOUTS = REPO / "handouts"
-TEMPLATES = REPO / "templates"
 TREATMENT, LANGUAGE = "dry-needling", "en"
-
-# "Today" for every run unless a test says otherwise (2026-12-01), so the suite does not start
-# failing when the real clock passes the content's review date.
-TODAY_EPOCH = "1796083200"
-# The reproducible-build date the determinism test uses (2025-12-01).
-BUILD_EPOCH = "1764547200"
 
 PATIENT = ("--patient", "Ana Lima", "--dob", "1990-05-02", "--patient-id", "P-1042", "--therapist", "Sam Patel")
 BLANK_TEXT = "This page is intentionally blank."
-PAGE_OF = re.compile(r"Page (\d+) of (\d+)")
 
 
 # ---- text ------------------------------------------------------------------------------
 
-def norm(text: str) -> str:
-    """NFC, and every run of whitespace (pypdf's line breaks included) made one space."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
 def plain(text: str) -> str:
     """A content string as printed: its ``**bold**``/``*italic*`` marks removed, whitespace normalised."""
     return norm(text.replace("*", ""))
-
-
-def page_texts(pdf: Path | bytes) -> list[str]:
-    data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
-    return [norm(page.extract_text() or "") for page in PdfReader(BytesIO(data)).pages]
 
 
 def docinfo(pdf: Path) -> dict[str, str]:
@@ -139,13 +129,6 @@ def expired_handouts(folder: Path, review_by: str = "2025-06-30", reviewed: str 
 
 # ---- running the CLI --------------------------------------------------------------------
 
-def cli_env(epoch: str = TODAY_EPOCH, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PATIENTDOCS_DEBUG", "SOURCE_DATE_EPOCH")}
-    env.update({"PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": epoch, "PYTHONPATH": str(REPO)})
-    env.update(extra or {})
-    return env
-
-
 def run(*args: str | Path, config: Path, cwd: Path | None = None, epoch: str = TODAY_EPOCH,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``python generate.py ARGS --config CONFIG`` (the option goes last, after the subcommand)."""
@@ -158,6 +141,21 @@ def make(kind: str, output: Path, *extra: str, config: Path, epoch: str = TODAY_
          patient: tuple[str, ...] = PATIENT) -> Path:
     """Make one document; fail the test with the CLI's output if that did not work."""
     result = run(kind, *patient, *extra, "-o", output, config=config, epoch=epoch)
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    assert output.is_file()
+    return output
+
+
+def invoke(*args: str | Path, config: Path, cwd: Path | None = None, epoch: str = TODAY_EPOCH,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``run``'s twin in this process (support.cli): same arguments, same result, much faster."""
+    return cli(*args, "--config", config, cwd=cwd or config.parent, epoch=epoch, env=env)
+
+
+def make_here(kind: str, output: Path, *extra: str, config: Path, epoch: str = TODAY_EPOCH,
+              patient: tuple[str, ...] = PATIENT) -> Path:
+    """``make``'s twin in this process."""
+    result = invoke(kind, *patient, *extra, "-o", output, config=config, epoch=epoch)
     assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
     assert output.is_file()
     return output
@@ -181,10 +179,6 @@ def make_many(*jobs: tuple[str, Path, tuple[str, ...], Path], epoch: str = TODAY
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, (output, proc.returncode, out, err)
         assert output.is_file()
-
-
-def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.strip()]
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int = 2) -> str:

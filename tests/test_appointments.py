@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import support
 from conftest import copy_project, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,8 +29,8 @@ from patientdocs.batch.appointments import (
 from patientdocs.errors import PatientDocsError
 from patientdocs.load.visit import make_visit, parse_date
 
-FIXTURES = Path(__file__).parent / "fixtures" / "appointments"
-DAY = dt.date(2026, 12, 1)
+FIXTURES = support.FIXTURES / "appointments"
+DAY = support.TODAY
 KEY = re.compile(r"[a-z0-9_-]+")
 EXAMPLES = int(os.environ.get("APPOINTMENTS_EXAMPLES", "300"))   # more for a longer hunt
 

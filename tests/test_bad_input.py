@@ -9,7 +9,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GENERATE, VISIT, assert_failed_cleanly, can_drop_root_powers, line_of, replace_line, run_cli
+from conftest import (
+    GENERATE,
+    REPO,
+    VISIT,
+    assert_failed_cleanly,
+    can_drop_root_powers,
+    cli,
+    line_of,
+    replace_line,
+    run_cli,
+)
+from support import cli_env
 
 from patientdocs.errors import PatientDocsError, UnsupportedCharactersError
 from patientdocs.load import yamlsource
@@ -23,7 +34,7 @@ CONTENT = Path("handouts/dry-needling/en.yaml")
 
 def info(project: Path, *extra: str) -> tuple:
     """Run ``info`` for a valid visit in ``project`` with -o out.pdf, plus ``extra`` options."""
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", *extra, cwd=project)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", *extra, cwd=project)
     return result, project / "out.pdf"
 
 
@@ -220,7 +231,7 @@ def test_templates_really_come_from_paths_templates(project: Path, templates: Pa
 # ---- command-line values ----------------------------------------------------------------------------
 
 def test_impossible_visit_date(project: Path) -> None:
-    result = run_cli("info", "--patient", "Ana Lima", "--date", "2026-13-45", "-o", "out.pdf", cwd=project)
+    result = cli("info", "--patient", "Ana Lima", "--date", "2026-13-45", "-o", "out.pdf", cwd=project)
     (message,) = assert_failed_cleanly(result, project, project / "out.pdf")
     assert message == "date '2026-13-45' is not a real date"
 
@@ -246,7 +257,7 @@ def test_unknown_treatment_lists_the_available_ones(project: Path) -> None:
 
 
 def test_output_folder_that_does_not_exist(project: Path) -> None:
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "nowhere/out.pdf", cwd=project)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "nowhere/out.pdf", cwd=project)
     (message,) = assert_failed_cleanly(result, project)
     assert "nowhere/out.pdf" in message and "does not exist" in message
     assert not (project / "nowhere").exists()
@@ -254,7 +265,7 @@ def test_output_folder_that_does_not_exist(project: Path) -> None:
 
 def test_output_under_a_file(project: Path) -> None:
     (project / "somefile.txt").write_text("not a folder")
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "somefile.txt/out.pdf", cwd=project)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "somefile.txt/out.pdf", cwd=project)
     (message,) = assert_failed_cleanly(result, project)
     assert "somefile.txt/out.pdf" in message and "is not a folder" in message
     assert (project / "somefile.txt").read_text() == "not a folder"
@@ -262,7 +273,7 @@ def test_output_under_a_file(project: Path) -> None:
 
 def test_output_is_an_existing_folder(project: Path) -> None:
     (project / "saved").mkdir()
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "saved", cwd=project)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "saved", cwd=project)
     (message,) = assert_failed_cleanly(result, project)
     assert "'saved'" in message and "is a folder" in message
     assert list((project / "saved").iterdir()) == []
@@ -285,14 +296,14 @@ def test_output_folder_without_write_permission(project: Path) -> None:
 
 @pytest.mark.parametrize("name", ["", "   "])
 def test_empty_patient_name(project: Path, name: str) -> None:
-    result = run_cli("info", "--patient", name, *VISIT, "-o", "out.pdf", cwd=project)
+    result = cli("info", "--patient", name, *VISIT, "-o", "out.pdf", cwd=project)
     (message,) = assert_failed_cleanly(result, project, project / "out.pdf")
     assert message == "patient name is empty"
 
 
 # Chinese prints now (test_scripts.py); Ethiopic is a script no bundled font has.
 def test_name_in_a_script_no_font_has_is_refused_via_cli(project: Path) -> None:
-    result = run_cli("info", "--patient", "አበበ", *VISIT, "-o", "out.pdf", cwd=project)
+    result = cli("info", "--patient", "አበበ", *VISIT, "-o", "out.pdf", cwd=project)
     (message,) = assert_failed_cleanly(result, project, project / "out.pdf")
     assert message.startswith("patient name has characters no bundled font can print"), message
     for char in "አበ":
@@ -300,7 +311,7 @@ def test_name_in_a_script_no_font_has_is_refused_via_cli(project: Path) -> None:
 
 
 def test_unprintable_characters_raise_unsupported_characters_error_listing_them() -> None:
-    pipeline = Pipeline(load_config(Path(__file__).resolve().parents[1] / "config.yaml"))
+    pipeline = Pipeline(load_config(REPO / "config.yaml"))
     visit = make_visit(patient="Ana አበበ Lima", date="2026-12-01", therapist="Sam Patel")
     with pytest.raises(UnsupportedCharactersError) as caught:
         pipeline.check_printable(visit)
@@ -341,7 +352,7 @@ def test_unquoted_numbers_with_leading_zero_keep_their_digits(project: Path, key
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
 def test_output_onto_a_device_is_refused_and_the_device_left_alone(project: Path) -> None:
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "/dev/full", cwd=project)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "/dev/full", cwd=project)
     (message,) = assert_failed_cleanly(result, project)
     assert message == "cannot write '/dev/full': it is not an ordinary file; give a file name ending in .pdf"
     assert Path("/dev/full").is_char_device()
@@ -365,7 +376,7 @@ def test_a_bad_logo_is_named_with_its_line(project: Path, make, reason: str) -> 
 
 def test_a_good_logo_prints(project: Path) -> None:
     _logo(project, lambda p: p.write_bytes(_png(200, 100)))
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "a.pdf", cwd=project)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "a.pdf", cwd=project)
     assert result.returncode == 0, result.stderr
 
 
@@ -409,7 +420,7 @@ def test_a_clinic_name_no_font_can_print_is_refused(project: Path) -> None:
     assert line
     (message,) = failed(project)
     assert message.startswith("config.yaml: clinic.name has characters no bundled font can print: 'ሰ' (U+1230)")
-    result = run_cli("validate", cwd=project)
+    result = cli("validate", cwd=project)
     assert result.returncode == 2 and "clinic.name has characters no bundled font can print" in result.stderr
 
 
@@ -439,7 +450,7 @@ def test_mail_settings_that_would_leak_the_password_are_refused(project: Path) -
     config = project / "config.yaml"
     replace_line(config, "host: smtp.riverside-physio.example", 'host: "mail.example.org\\nx"')
     replace_line(config, "security: starttls", "security: none")
-    result = run_cli("validate", cwd=project)
+    result = cli("validate", cwd=project)
     assert result.returncode == 2
     lines = result.stderr.splitlines()  # one line per problem: the line break in the host is shown, not printed
     assert len(lines) == 2, lines
@@ -457,7 +468,7 @@ def test_a_full_terminal_output_does_not_claim_nothing_was_written(project: Path
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, str(GENERATE), "info", "--patient", "Ana Lima", *VISIT, "-o", "a.pdf"],
                                 cwd=project, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
-                                env={**os.environ, "SOURCE_DATE_EPOCH": "1796083200"})
+                                env=cli_env())  # a process of its own: its stdout is /dev/full
     assert result.returncode == 1
     assert result.stderr.strip() == ("Error: could not read or write a file: No space left on device. "
                                      "Files already finished are complete; no half-written file was left.")
@@ -473,6 +484,6 @@ def test_temporary_files_left_by_a_killed_run_are_cleared_later(project: Path) -
     os.utime(old, (os.path.getatime(old) - 7200, os.path.getmtime(old) - 7200))
     fresh = out / ".patientdocs-2026-12-01_bo-ek_info.pdf.a1b2c3.part"  # perhaps another run, still writing
     fresh.write_bytes(b"%PDF-1.4 being written")
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, cwd=project)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, cwd=project)
     assert result.returncode == 0, result.stderr
     assert not old.exists() and fresh.exists()

@@ -19,39 +19,33 @@ import sqlite3
 import subprocess
 import sys
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 import pytest
+import support
 from helpers_docs import write_config
 from pypdf import PdfReader
+from support import BUILD_EPOCH, GENERATE, PAGE_OF, norm
 
 from patientdocs.batch.appointments import AppointmentList, read_appointments
 from patientdocs.load.config import load_config
 from patientdocs.load.content import available
 
-REPO = Path(__file__).resolve().parents[1]
-GENERATE = REPO / "generate.py"
-FIXTURES = REPO / "tests" / "fixtures" / "appointments"
+FIXTURES = support.FIXTURES / "appointments"
 DAY40 = FIXTURES / "day-40.csv"
-EPOCH = "1764547200"  # fixed build date, so two runs can be compared byte for byte
+EPOCH = BUILD_EPOCH  # fixed build date, so two runs can be compared byte for byte
 TREATMENT = "dry-needling"
 BAD_ROWS = {  # line in day-40.csv -> what report.txt must say about it
     13: "patient name is empty",
     25: "date '2026-02-30' is not a real date",
     32: "unknown document 'xray'",
 }
-PAGE_OF = re.compile(r"Page (\d+) of (\d+)")
 HEADER = ["date", "time", "patient_name", "dob", "patient_id", "therapist", "documents"]
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-def norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
 
 def make_config(folder: Path, font_size: float | None = None) -> Path:
     """A copy of config.yaml: content and templates from the repository, output and records in ``folder``."""
@@ -63,14 +57,18 @@ def command(csv_path: Path, out: Path, config: Path, *extra: str) -> list[str]:
 
 
 def cli_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PATIENTDOCS_DEBUG", "SOURCE_DATE_EPOCH")}
-    env.update(PYTHONIOENCODING="utf-8", SOURCE_DATE_EPOCH=EPOCH)
-    return env
+    return support.cli_env(EPOCH)
 
 
 def run(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess[str]:
+    """A subprocess: for runs with workers, signals or a terminal."""
     return subprocess.run(args, cwd=cwd, env=cli_env(), capture_output=True, text=True, encoding="utf-8",
                           timeout=180, check=False, stdin=subprocess.DEVNULL, **kwargs)
+
+
+def batch_here(csv_path: Path, out: Path, config: Path, *extra: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``batch`` in this process (support.cli), for runs with one worker: the same result as ``run``."""
+    return support.cli("batch", csv_path, "-o", out, "--config", config, *extra, cwd=cwd, epoch=EPOCH)
 
 
 def write_csv(path: Path, rows: list[list[str]], *, header: list[str] = HEADER) -> Path:
@@ -545,10 +543,10 @@ def test_corrected_row_is_made_again(tmp_path):
     source = tmp_path / "day.csv"
     out = tmp_path / "day"
     write_csv(source, [["2026-12-01", "08:00", "Ada Lovelace", "1980-01-01", "P7", "Sam Patel", "info"]])
-    first = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    first = batch_here(source, out, config, "--workers", "1", cwd=tmp_path)
     assert first.returncode == 0, (first.stdout, first.stderr)
     write_csv(source, [["2026-12-01", "08:00", "Ada Lovelace", "1981-02-02", "P7", "Joanna Lis", "packet"]])
-    second = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    second = batch_here(source, out, config, "--workers", "1", cwd=tmp_path)
     assert second.returncode == 0, (second.stdout, second.stderr)
     (appointment,) = listing_for(source, config).rows
     made = out / f"{appointment.key}.pdf"
@@ -619,11 +617,11 @@ def made_twice(tmp_path: Path, change) -> tuple[subprocess.CompletedProcess[str]
     config = make_config(tmp_path)
     source = write_csv(tmp_path / "day.csv", RERUN_DAY)
     out = tmp_path / "day"
-    first = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    first = batch_here(source, out, config, "--workers", "1", cwd=tmp_path)
     assert first.returncode == 0, (first.stdout, first.stderr)
     before = {p.name: sha(p) for p in out.glob("*.pdf")}
     change(config)
-    second = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    second = batch_here(source, out, config, "--workers", "1", cwd=tmp_path)
     assert second.returncode == 0, (second.stdout, second.stderr)
     return second, out, before
 
@@ -677,11 +675,11 @@ def test_a_new_logo_in_the_same_file_makes_the_documents_anew(tmp_path):
     change_setting(config, "clinic", "logo", str(logo))
     source = write_csv(tmp_path / "day.csv", RERUN_DAY)
     out = tmp_path / "day"
-    first = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    first = batch_here(source, out, config, "--workers", "1", cwd=tmp_path)
     assert first.returncode == 0, (first.stdout, first.stderr)
     before = {p.name: sha(p) for p in appointment_files(out)}
     new_logo(config)
-    second = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    second = batch_here(source, out, config, "--workers", "1", cwd=tmp_path)
     assert second.returncode == 0, (second.stdout, second.stderr)
     assert "already made" not in second.stdout
     assert all(sha(out / name) != digest for name, digest in before.items())
@@ -721,7 +719,7 @@ def test_two_john_smiths_without_an_id_each_keep_their_own_file(tmp_path):
 
     def batch(rows: list[list[str]]) -> subprocess.CompletedProcess[str]:
         source = write_csv(tmp_path / "day.csv", rows)
-        result = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+        result = batch_here(source, out, config, "--workers", "1", cwd=tmp_path)
         assert result.returncode == 0, (result.stdout, result.stderr)
         return result
 
@@ -746,7 +744,7 @@ def test_a_namesakes_file_from_another_list_is_never_replaced(tmp_path):
     out = tmp_path / "day"
     for rows in ([SMITH_1958], [SMITH_1970]):
         source = write_csv(tmp_path / "day.csv", rows)
-        result = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+        result = batch_here(source, out, config, "--workers", "1", cwd=tmp_path)
         assert result.returncode == 0, (result.stdout, result.stderr)
         assert "already made" not in result.stdout
     assert sorted(born(out).items()) == [("2026-12-01_john-smith-2.pdf", "1970-05-05"),
@@ -763,7 +761,7 @@ def test_a_file_not_made_by_this_tool_is_never_replaced_by_a_batch(tmp_path):
     out.mkdir()
     (out / "2026-12-01_john-smith.pdf").write_bytes(b"%PDF-1.7 someone else's letter")
     source = write_csv(tmp_path / "day.csv", [SMITH_1958])
-    result = run(command(source, out, config, "--workers", "1"), cwd=tmp_path)
+    result = batch_here(source, out, config, "--workers", "1", cwd=tmp_path)
     assert result.returncode == 0, (result.stdout, result.stderr)
     assert (out / "2026-12-01_john-smith.pdf").read_bytes() == b"%PDF-1.7 someone else's letter"
     assert BORN["1958-01-30"] in texts(out / "2026-12-01_john-smith-2.pdf", [0])[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import NO_OVERRIDE, can_drop_root_powers, page_texts
-from test_batch import HEADER, cli_env, command, make_config, run, write_csv
+from test_batch import HEADER, batch_here, cli_env, command, make_config, run, write_csv
 
 from patientdocs import cli
 from patientdocs.batch import run as runner
@@ -44,7 +44,7 @@ def test_a_folder_named_print_all_is_refused_before_any_work(tmp_path: Path) -> 
     config = make_config(tmp_path)
     out = tmp_path / "day"
     (out / "print-all.pdf").mkdir(parents=True)
-    result = run(command(write_csv(tmp_path / "day.csv", [ANA]), out, config), tmp_path)
+    result = batch_here(write_csv(tmp_path / "day.csv", [ANA]), out, config, cwd=tmp_path)  # one job: no workers
     assert result.returncode == 2, result.stderr
     assert "print-all.pdf' is a folder; move or rename it" in result.stderr
     assert "Traceback" not in result.stderr and pdfs(out) == []
@@ -58,7 +58,7 @@ def test_an_earlier_runs_print_all_never_survives_a_new_run(tmp_path: Path) -> N
     (out / "report.txt").write_text("yesterday")
     # Every row is bad: nothing to print, but yesterday's pile must still be gone.
     bad = ["2026-12-01", "08:30", "", "", "", "", ""]
-    result = run(command(write_csv(tmp_path / "day.csv", [bad]), out, config), tmp_path)
+    result = batch_here(write_csv(tmp_path / "day.csv", [bad]), out, config, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert b"yesterday" not in (out / "print-all.pdf").read_bytes()
     assert "yesterday" not in (out / "report.txt").read_text()
@@ -106,7 +106,7 @@ def test_a_list_over_several_days_says_so_on_the_cover(tmp_path: Path) -> None:
 def test_one_appointment_is_one_appointment(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     out = tmp_path / "day"
-    result = run(command(write_csv(tmp_path / "day.csv", [ANA]), out, config), tmp_path)
+    result = batch_here(write_csv(tmp_path / "day.csv", [ANA]), out, config, cwd=tmp_path)  # one job: no workers
     assert result.returncode == 0, result.stderr
     assert f"Made 1 of 1 appointment. Print {out / 'print-all.pdf'}." in result.stdout
     assert "1 appointment " in page_texts(out / "print-all.pdf")[0]

@@ -13,14 +13,13 @@ import io
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pikepdf
 import pytest
 import yaml
-from helpers_docs import GENERATE, cli_env, make, page_texts, plain, write_config
+from helpers_docs import GENERATE, REPO, cli_env, invoke, make, page_texts, plain, write_config
+from support import TODAY
 
-REPO = Path(__file__).resolve().parents[1]
 CARE = yaml.safe_load((REPO / "handouts" / "dry-needling" / "en.yaml").read_text(encoding="utf-8"))["aftercare"]
 FLAGS = CARE["red_flags"]
 UNKNOWN_WARNING = plain(FLAGS["chest_warning_areas_unknown"])
@@ -106,10 +105,8 @@ def test_every_batch_aftercare_sheet_has_the_chest_warning(tmp_path):
 
 def test_an_emailed_aftercare_sheet_without_areas_has_the_chest_warning(tmp_path):
     config = write_config(tmp_path)
-    result = subprocess.run([sys.executable, str(GENERATE), "email", "aftercare", "--to", "ana@example.org",
-                             "--patient", "Ana Lima", "--dob", "1990-05-02", "--therapist", "Sam Patel",
-                             "--dry-run", "--config", str(config)], cwd=tmp_path, env=cli_env(),
-                            capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+    result = invoke("email", "aftercare", "--to", "ana@example.org", "--patient", "Ana Lima", "--dob", "1990-05-02",
+                    "--therapist", "Sam Patel", "--dry-run", config=config, cwd=tmp_path)
     assert result.returncode == 0, (result.stdout, result.stderr)
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     import email
@@ -128,8 +125,6 @@ def test_an_emailed_aftercare_sheet_without_areas_has_the_chest_warning(tmp_path
 @pytest.mark.parametrize("chest_region", [None, "yes", "no"])
 def test_the_template_context_marks_the_chest_section(areas, chest_region):
     """``near_chest`` in the template's context: off only when the therapist said no, whatever the areas."""
-    import datetime as dt
-
     from patientdocs.load.config import load_config
     from patientdocs.load.content import load_content
     from patientdocs.load.visit import make_visit
@@ -138,7 +133,7 @@ def test_the_template_context_marks_the_chest_section(areas, chest_region):
     config = load_config(REPO / "config.yaml")
     loaded = load_content(REPO / "handouts", "dry-needling", "en")
     visit = make_visit(patient="Ana Lima", date="2026-12-01", dob=None, patient_id=None, therapist="Sam Patel",
-                       today=dt.date(2026, 12, 1), areas=areas, chest_region=chest_region)
-    context = build_context("aftercare", config, loaded, visit, fingerprint="0" * 12, today=dt.date(2026, 12, 1))
+                       today=TODAY, areas=areas, chest_region=chest_region)
+    context = build_context("aftercare", config, loaded, visit, fingerprint="0" * 12, today=TODAY)
     assert context["near_chest"] is (chest_region != "no")
     assert context["chest_region"] == (chest_region or "unknown")

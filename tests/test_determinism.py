@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import copy_project, page_texts, run_cli
+from conftest import cli, copy_project, page_texts
+from support import BUILD_EPOCH
 
-EPOCH = {"SOURCE_DATE_EPOCH": "1764547200"}  # 2025-12-01T00:00:00Z
+EPOCH = {"SOURCE_DATE_EPOCH": BUILD_EPOCH}  # 2025-12-01T00:00:00Z
 
 
 def test_two_runs_give_byte_identical_files(tmp_path: Path) -> None:
@@ -15,8 +16,8 @@ def test_two_runs_give_byte_identical_files(tmp_path: Path) -> None:
     for run in (1, 2):
         target = f"run{run}.pdf"
         # No --date: the visit date comes from SOURCE_DATE_EPOCH too.
-        result = run_cli("info", "--patient", "Zoë O'Brien", "--dob", "1984-03-09", "--patient-id", "DEMO-1",
-                         "--therapist", "Sam Patel", "-o", target, cwd=tmp_path, env=EPOCH)
+        result = cli("info", "--patient", "Zoë O'Brien", "--dob", "1984-03-09", "--patient-id", "DEMO-1",
+                     "--therapist", "Sam Patel", "-o", target, cwd=tmp_path, env=EPOCH)
         assert result.returncode == 0, result.stderr
         outputs.append((tmp_path / target).read_bytes())
     first, second = outputs

@@ -1,16 +1,16 @@
-"""`generate.py email`, end to end: the CLI in a subprocess sending to a real SMTP server on 127.0.0.1.
+"""`generate.py email`, end to end: the CLI sending to a real SMTP server on 127.0.0.1 (in this process;
+in a subprocess for signals and Python's start-up settings).
 
 The servers come from tests/smtp_server.py (aiosmtpd; STARTTLS and implicit TLS with a trustme
 authority; AUTH). Every run uses a private config.yaml in tmp_path: content and templates are the
 repository's, output, records and outbox are in tmp_path, email.smtp points at the test server and
-the SMTP password is only in the subprocess's environment.
+the SMTP password is only in the command's environment.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import datetime
 import email
 import email.policy
 import hashlib
@@ -24,7 +24,6 @@ import subprocess
 import sys
 import threading
 import time
-import unicodedata
 from pathlib import Path
 
 import pikepdf
@@ -32,6 +31,7 @@ import pytest
 import trustme
 import yaml
 from pypdf import PdfReader
+from support import GENERATE, REPO, TODAY, TODAY_EPOCH, cli, cli_env, norm
 
 from patientdocs.errors import PatientDocsError
 
@@ -40,13 +40,10 @@ try:
 except ModuleNotFoundError:  # tests/ itself is on sys.path (pytest's default "prepend" import mode)
     from smtp_server import HOST, Authenticator, Handler, MailServer, RawServer, free_port
 
-REPO = Path(__file__).resolve().parents[1]
-GENERATE = REPO / "generate.py"
 SETTINGS = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
 CLINIC_NAME = SETTINGS["clinic"]["name"]
 # What the email says with email.password_policy: dob_ddmmyyyy and no policy_text of the clinic's own.
 POLICY_TEXT = "your date of birth as 8 digits: day, month, year (for example 09031984)"
-TODAY_EPOCH = "1796083200"  # 2026-12-01T00:00:00Z
 
 TO = "ana@example.org"
 PATIENT = "Ana Lima"
@@ -129,13 +126,14 @@ def login(ca_file: Path | None = None, security: str = "starttls") -> dict[str, 
 
 
 def run(folder: Path, *args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items()
-                if k not in ("PATIENTDOCS_DEBUG", "SOURCE_DATE_EPOCH", PASSWORD_ENV, "PYTHONWARNINGS")}
-    full_env.update({"PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH})
-    full_env.update(env or {})
-    command = [sys.executable, str(GENERATE), "--config", str(folder / "config.yaml"), *map(str, args)]
-    return subprocess.run(command, cwd=folder, env=full_env, capture_output=True, text=True, encoding="utf-8",
-                          timeout=60, check=False)
+    """The CLI with the folder's config.yaml, without the SMTP password unless ``env`` gives it: in this
+    process, or in a subprocess when ``env`` sets a variable Python reads only at start-up (PYTHON...)."""
+    args = ("--config", folder / "config.yaml", *args)
+    if any(name.startswith("PYTHON") for name in env or {}):
+        command = [sys.executable, str(GENERATE), *map(str, args)]
+        return subprocess.run(command, cwd=folder, env=cli_env(extra=env, drop=(PASSWORD_ENV, "PYTHONWARNINGS")),
+                              capture_output=True, text=True, encoding="utf-8", timeout=60, check=False)
+    return cli(*args, cwd=folder, env={PASSWORD_ENV: None, "PYTHONWARNINGS": None, **(env or {})})
 
 
 def send(folder: Path, *args: str | Path, password: str | None = SMTP_PASSWORD,
@@ -175,7 +173,7 @@ def pdf_text(data: bytes, password: str = "") -> str:
         out = io.BytesIO()
         pdf.save(out)  # unencrypted copy, for pypdf
     reader = PdfReader(io.BytesIO(out.getvalue()))
-    return " ".join(" ".join(unicodedata.normalize("NFC", page.extract_text() or "") for page in reader.pages).split())
+    return norm(" ".join(page.extract_text() or "" for page in reader.pages))
 
 
 def the_error(result: subprocess.CompletedProcess[str], code: int) -> str:
@@ -659,8 +657,7 @@ class _Holds(RawServer):
 def test_stopped_after_the_hand_over_says_it_may_have_been_delivered(servers, tmp_path, stop):
     server = servers(_Holds())
     write_config(tmp_path, server.port, timeout=30, retries=0)
-    env = {k: v for k, v in os.environ.items() if k not in ("PATIENTDOCS_DEBUG", "SOURCE_DATE_EPOCH", PASSWORD_ENV)}
-    env.update({"PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH})
+    env = cli_env(drop=(PASSWORD_ENV,))
     process = subprocess.Popen([sys.executable, str(GENERATE), "--config", str(tmp_path / "config.yaml"), "email",
                                 "aftercare", *ANA], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, encoding="utf-8")
@@ -764,7 +761,7 @@ def test_a_slip_never_replaces_a_file(tmp_path, monkeypatch):
     monkeypatch.setattr(slip.secrets, "token_hex", lambda n: next(names))
     taken = tmp_path / "2026-12-01_passphrase-slip-aaaaaa.pdf"
     taken.write_bytes(b"someone else's")
-    made = slip.write_slip(tmp_path, datetime.date(2026, 12, 1), b"%PDF-slip")
+    made = slip.write_slip(tmp_path, TODAY, b"%PDF-slip")
     assert made == tmp_path / "2026-12-01_passphrase-slip-bbbbbb.pdf" and made.read_bytes() == b"%PDF-slip"
     assert taken.read_bytes() == b"someone else's"
     assert stat.S_IMODE(made.stat().st_mode) == 0o600

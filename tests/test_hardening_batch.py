@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import error_lines, run_cli
+from conftest import TODAY_EPOCH, error_lines, run_cli
 
 
 def test_a_stray_nul_is_one_bad_row_not_a_utf16_file(project: Path) -> None:
@@ -67,7 +67,7 @@ def test_a_full_disk_at_the_end_still_says_what_was_made(project: Path, monkeypa
 
     monkeypatch.setattr(printrun, "join", full)
     monkeypatch.chdir(project)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
     (project / "day.csv").write_text("date,patient_name,dob\n2026-12-01,Ana Lima,1990-05-02\n"
                                      "2026-12-01,Ben Okafor,1971-02-03\n", encoding="utf-8")
     result = CliRunner().invoke(cli.main, ["batch", "day.csv", "-o", "day", "--workers", "1"])

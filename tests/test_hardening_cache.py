@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from conftest import VISIT, run_cli
+from conftest import VISIT, cli
 
 
 def test_old_and_surplus_cache_entries_are_pruned_when_something_new_is_kept(project: Path, tmp_path: Path) -> None:
@@ -24,15 +24,15 @@ def test_old_and_surplus_cache_entries_are_pruned_when_something_new_is_kept(pro
     old_jinja.mkdir(mode=0o700)
     (old_jinja / "__jinja2_x.cache").write_bytes(b"old")
     os.utime(old_jinja, (month_ago, month_ago))
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project,
-                     env={"XDG_CACHE_HOME": str(cache)})
+    result = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project,
+                 env={"XDG_CACHE_HOME": str(cache)})
     assert result.returncode == 0, result.stderr
     left = sorted(validated.glob("*.pickle"))
     assert len(left) == 200
     assert not any(entry.exists() for entry in stale[:52])  # the month-old ones, and the oldest beyond 200
     assert not old_jinja.exists()
     assert list((cache / "patientdocs").glob("jinja-*/__jinja2_*.cache"))  # this version's, just made
-    again = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project,
-                    env={"XDG_CACHE_HOME": str(cache)})
+    again = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project,
+                env={"XDG_CACHE_HOME": str(cache)})
     assert again.returncode == 0
     assert sorted(validated.glob("*.pickle")) == left  # a run that only reads keeps everything

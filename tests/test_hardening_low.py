@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import VISIT, error_lines, replace_line, run_cli
+from conftest import VISIT, cli, error_lines, replace_line, run_cli
 
 
 def only_error(result) -> str:
@@ -19,7 +19,7 @@ def only_error(result) -> str:
 def test_a_logo_that_is_a_folder_is_not_called_missing(project: Path) -> None:
     (project / "logo.png").mkdir()
     line = replace_line(project / "config.yaml", "logo: null", "logo: logo.png")
-    assert only_error(run_cli("list", cwd=project)) == \
+    assert only_error(cli("list", cwd=project)) == \
         f"Error: config.yaml:{line}: clinic.logo: file 'logo.png' is a folder, not a file"
 
 
@@ -28,7 +28,7 @@ def test_a_pipe_or_a_device_as_settings_is_refused_at_once(project: Path, kind: 
     path = "/dev/zero" if kind == "device" else str(project / "settings.yaml")
     if kind == "fifo":
         os.mkfifo(path)
-    assert only_error(run_cli("--config", path, "list", cwd=project)) == \
+    assert only_error(cli("--config", path, "list", cwd=project)) == \
         f"Error: {path}: is not a regular file (a device or a pipe)"
 
 
@@ -45,7 +45,7 @@ def test_a_pipe_or_a_device_as_the_day_list_is_refused_at_once(project: Path, ki
 def test_a_huge_settings_file_is_refused_without_reading_it_whole(project: Path) -> None:
     with (project / "config.yaml").open("a", encoding="utf-8") as handle:
         handle.write("# " + "x" * (11 * 1024 * 1024) + "\n")
-    assert only_error(run_cli("list", cwd=project)) == \
+    assert only_error(cli("list", cwd=project)) == \
         "Error: config.yaml: is larger than 10 MB; is it the right file?"
 
 
@@ -54,31 +54,31 @@ def visit_args(*extra: str) -> tuple[str, ...]:
 
 
 def test_a_next_visit_years_away_is_refused(project: Path) -> None:
-    result = run_cli("aftercare", "--patient", "Ana Lima", *VISIT, "--next-visit", "9999-12-31", "-o", "out.pdf",
-                     cwd=project)
+    result = cli("aftercare", "--patient", "Ana Lima", *VISIT, "--next-visit", "9999-12-31", "-o", "out.pdf",
+                 cwd=project)
     assert only_error(result) == ("Error: next visit 9999-12-31 is more than a year after this visit (2026-12-01); "
                                   "check the date")
     assert not (project / "out.pdf").exists()
 
 
 def test_an_empty_date_is_refused_not_taken_for_today(project: Path) -> None:
-    result = run_cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "--date", "", "-o", "out.pdf",
-                     cwd=project)
+    result = cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "--date", "", "-o", "out.pdf",
+                 cwd=project)
     assert only_error(result) == ("Error: date is empty; give the visit's date as YYYY-MM-DD, or leave it out "
                                   "for today")
     assert not (project / "out.pdf").exists()
 
 
 def test_dash_as_output_is_refused_not_a_file_named_dash(project: Path) -> None:
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "-", cwd=project)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "-", cwd=project)
     assert only_error(result) == ("Error: cannot write '-': the document is saved as a file; give a file name "
                                   "ending in .pdf")
     assert not (project / "-").exists()
 
 
 def test_a_very_long_date_is_not_echoed_in_full(project: Path) -> None:
-    result = run_cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "--date", "1" * 5000, "-o", "out.pdf",
-                     cwd=project)
+    result = cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "--date", "1" * 5000, "-o", "out.pdf",
+                 cwd=project)
     line = only_error(result)
     assert line.startswith("Error: date '1111") and len(line) < 200, line
 
@@ -91,8 +91,8 @@ def test_a_very_long_date_is_not_echoed_in_full(project: Path) -> None:
 def test_today_is_the_local_day(project: Path, zone: str, epoch: str, day: str) -> None:
     from conftest import page_texts
 
-    result = run_cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "-o", "out.pdf", cwd=project,
-                     env={"TZ": zone, "SOURCE_DATE_EPOCH": epoch})
+    result = cli("info", "--patient", "Ana Lima", "--dob", "1984-03-09", "-o", "out.pdf", cwd=project,
+                 env={"TZ": zone, "SOURCE_DATE_EPOCH": epoch})
     assert result.returncode == 0, result.stderr
     assert f"Prepared for Ana Lima, {day}" in page_texts(project / "out.pdf")[0]
 
@@ -100,7 +100,7 @@ def test_today_is_the_local_day(project: Path, zone: str, epoch: str, day: str) 
 def test_numeric_true_and_empty_keys_are_shown_as_typed_at_their_line(project: Path) -> None:
     line = replace_line(project / "config.yaml", 'phone: "01632 960 418"',
                         'phone: "01632 960 418"\n  7: seven\n  ~: nothing\n  true: yes')
-    result = run_cli("list", cwd=project)
+    result = cli("list", cwd=project)
     assert result.returncode == 2
     tail = "a key is a name, not a number, true/false or empty (check the spelling)"
     assert error_lines(result) == [f"Error: config.yaml:{line + 1}: unknown key '7' in 'clinic': {tail}",
@@ -111,7 +111,7 @@ def test_numeric_true_and_empty_keys_are_shown_as_typed_at_their_line(project: P
 @pytest.mark.parametrize(("colour", "ratio"), [("#ffffff", "1.00"), ("#777777", "4.48")])
 def test_a_brand_colour_too_light_to_read_is_refused(project: Path, colour: str, ratio: str) -> None:
     line = replace_line(project / "config.yaml", 'brand_colour: "#1f5f8b"', f'brand_colour: "{colour}"')
-    assert only_error(run_cli(*visit_args(), cwd=project)) == (
+    assert only_error(cli(*visit_args(), cwd=project)) == (
         f"Error: config.yaml:{line}: clinic.brand_colour: '{colour}' is too light to read on white paper (contrast "
         f"{ratio}:1, at least 4.5:1 is needed); choose a darker colour, like #1f5f8b")
 
@@ -119,7 +119,7 @@ def test_a_brand_colour_too_light_to_read_is_refused(project: Path, colour: str,
 def test_a_clinic_name_too_long_for_the_header_is_refused(project: Path) -> None:
     line = replace_line(project / "config.yaml", "name: Riverside Physio & Sports Clinic",
                         "name: Riverside Physio & Sports Clinic of the Greater Northbridge Area and Surroundings")
-    assert only_error(run_cli(*visit_args(), cwd=project)) == (
+    assert only_error(cli(*visit_args(), cwd=project)) == (
         f"Error: config.yaml:{line}: clinic.name is too long for the page header: 194 mm wide, and 140 mm fit "
         "on A4 paper; shorten it")
     assert not (project / "out.pdf").exists()
@@ -129,18 +129,18 @@ def test_many_address_lines_that_would_run_off_the_header_are_refused(project: P
     replace_line(project / "config.yaml", "    - Northbridge NB4 7QT",
                  "    - Northbridge NB4 7QT\n    - Unit 5, The Old Mill Buildings\n"
                  "    - Second floor, above the bakery\n    - United Kingdom of Great Britain and Northern Ireland")
-    result = run_cli("validate", cwd=project)
+    result = cli("validate", cwd=project)
     assert result.returncode == 2
     assert ("config.yaml:6: clinic.address (printed on one line) is too long for the page header: 225 mm wide, "
             "and 180 mm fit on A4 paper; shorten it") in result.stderr
 
 
 def test_verify_calls_a_truncated_file_of_ours_incomplete(project: Path) -> None:
-    made = run_cli(*visit_args(), cwd=project)
+    made = cli(*visit_args(), cwd=project)
     assert made.returncode == 0, made.stderr
     whole = (project / "out.pdf").read_bytes()
     (project / "cut.pdf").write_bytes(whole[: len(whole) // 2])
-    result = run_cli("verify", "cut.pdf", cwd=project)
+    result = cli("verify", "cut.pdf", cwd=project)
     assert result.returncode == 1, result.stderr
     assert result.stdout.strip().startswith("CHANGED: cut.pdf is incomplete: it stops before the end of a PDF "
                                             "(cut short while it was copied or saved?), so it matches no document "
@@ -151,7 +151,7 @@ def test_verify_calls_a_truncated_file_of_ours_incomplete(project: Path) -> None
 def test_verify_knows_a_print_run_is_ours_but_not_a_patients_document(project: Path) -> None:
     (project / "day.csv").write_text("date,patient_name,dob\n2026-12-01,Ana Lima,1990-05-02\n", encoding="utf-8")
     assert run_cli("batch", "day.csv", "-o", "day", cwd=project).returncode == 0
-    result = run_cli("verify", "day/print-all.pdf", cwd=project)
+    result = cli("verify", "day/print-all.pdf", cwd=project)
     assert result.returncode == 1
     assert result.stdout.strip() == ("NOT RECORDED: print-all.pdf was made by this program, but it is not one "
                                      "patient's document (a day's print-all.pdf and the passphrase slip are not "
@@ -163,7 +163,7 @@ def test_history_and_verify_need_no_write_access_to_the_records(project: Path) -
 
     if not can_drop_root_powers():
         pytest.skip("needs setpriv to act as a normal user")
-    made = run_cli(*visit_args(), cwd=project)
+    made = cli(*visit_args(), cwd=project)
     assert made.returncode == 0, made.stderr
     database = project / "records.db"
     for extra in project.glob("records.db-*"):
@@ -186,8 +186,8 @@ def test_records_name_a_file_by_its_full_path_whatever_folder_the_command_ran_in
     import sqlite3
 
     (project / "sub").mkdir()
-    first = run_cli("info", "--patient", "Ana Lima", *VISIT, cwd=project)
-    second = run_cli("--config", "../config.yaml", "info", "--patient", "Ana Lima", *VISIT, cwd=project / "sub")
+    first = cli("info", "--patient", "Ana Lima", *VISIT, cwd=project)
+    second = cli("--config", "../config.yaml", "info", "--patient", "Ana Lima", *VISIT, cwd=project / "sub")
     assert first.returncode == 0 and second.returncode == 0, (first.stderr, second.stderr)
     made = sorted((project / "out").glob("*.pdf"))
     assert len(made) == 1  # the same patient's document replaced, not piled up as -2
@@ -206,7 +206,7 @@ def test_mixed_qualifiers_in_one_risk_are_refused_not_dropped(project: Path) -> 
     bleeding = text.index("  - id: bleeding")
     line = text[:bleeding].count("\n") + 3  # the risk's estimates: key
     number = text[:bleeding].count("  - id: ") + 1
-    assert only_error(run_cli(*visit_args(), cwd=project)) == (
+    assert only_error(cli(*visit_args(), cwd=project)) == (
         f"Error: handouts/dry-needling/facts.yaml:{line}: risks[{number}].estimates: qualifier 'about' and "
         "'fewer_than' are mixed, but one phrase is printed for them all; give every estimate of this risk the same "
         "qualifier, or split the risk")

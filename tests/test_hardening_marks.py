@@ -4,14 +4,13 @@ grave; every pixel that differs must lie over the ẹ it belongs to."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, render_info
+from conftest import REPO, TODAY, render_info
 
 from patientdocs.load.config import load_config
 from patientdocs.load.visit import make_visit
@@ -46,7 +45,7 @@ def e_boxes(pdf: bytes) -> list[tuple[float, float, float, float]]:
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler's pdftoppm")
 def test_a_combining_grave_is_printed_over_its_letter(tmp_path: Path) -> None:
-    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=dt.date(2026, 12, 1))
+    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=TODAY)
 
     def render(name: str) -> bytes:
         return render_info(pipeline, make_visit(patient=name, date="2026-12-01", therapist="Sam Patel")).pdf

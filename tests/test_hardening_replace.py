@@ -6,13 +6,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import VISIT, run_cli
+from conftest import VISIT, cli
 
 GONE_PID = 4194305  # above Linux's largest process id: no such process
 
 
 def make(project: Path, name: str) -> Path:
-    result = run_cli("info", "--patient", name, *VISIT, cwd=project)
+    result = cli("info", "--patient", name, *VISIT, cwd=project)
     assert result.returncode == 0, result.stderr
     return project / result.stdout.split("Saved ", 1)[1].split(" (", 1)[0]
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import VISIT, assert_failed_cleanly, replace_line, run_cli
+from conftest import VISIT, assert_failed_cleanly, cli, replace_line
 
 CONTENT = Path("handouts/dry-needling/en.yaml")
 
 
 def info(project: Path):
-    return run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project)
+    return cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project)
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
@@ -30,7 +30,7 @@ def info(project: Path):
 def test_unprintable_settings_are_refused(project: Path, old: str, new: str, message: str) -> None:
     line = replace_line(project / "config.yaml", old, new)
     assert assert_failed_cleanly(info(project), project, project / "out.pdf") == [f"config.yaml:{line}: {message}"]
-    result = run_cli("validate", cwd=project)
+    result = cli("validate", cwd=project)
     assert result.returncode == 2 and f"config.yaml:{line}: {message}" in result.stderr
 
 

@@ -7,13 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, error_lines, line_of, replace_line, run_cli
+from conftest import REPO, cli, error_lines, line_of, replace_line, run_cli
 
 CONTENT = Path("handouts/dry-needling/en.yaml")
 
 
 def validate(project: Path) -> list[str]:
-    result = run_cli("validate", cwd=project)
+    result = cli("validate", cwd=project)
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert "All checks passed" not in result.stdout
@@ -66,7 +66,7 @@ def test_validate_makes_the_cover_sheet(project: Path) -> None:
 
 
 def test_validate_passes_and_names_the_cover_sheet(project: Path) -> None:
-    result = run_cli("validate", cwd=project)
+    result = cli("validate", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "OK  dry-needling/en cover sheet of a print run (1 page)" in result.stdout
     assert result.stdout.rstrip().endswith("All checks passed.")

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GENERATE, TODAY_EPOCH
+from support import GENERATE, cli_env
 
 ROW = "2026-12-01,{h:02d}:{m:02d},Patient {n},1980-01-{d:02d},W-{n},Sam Patel,en,,packet\n"
 
@@ -38,8 +38,7 @@ def test_workers_exit_when_the_batch_is_killed(project: Path) -> None:
     rows = "".join(ROW.format(h=8 + n // 12, m=(n % 12) * 5, n=n, d=1 + n % 28) for n in range(60))
     (project / "day.csv").write_text("date,time,patient_name,dob,patient_id,therapist,language,email,documents\n"
                                      + rows, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("PATIENTDOCS_DEBUG",)}
-    env.update({"PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH})
+    env = cli_env()  # a process of its own: its workers are killed with it
     batch = subprocess.Popen([sys.executable, str(GENERATE), "batch", "day.csv", "-o", "day", "--workers", "2"],
                              cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: set[int] = set()

@@ -4,14 +4,13 @@ with file:line and exit 2, before anything walks the expanded data."""
 from __future__ import annotations
 
 import itertools
-import os
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from conftest import GENERATE, TODAY_EPOCH, VISIT
+from support import GENERATE, VISIT, cli_env
 
 from patientdocs.load import yamlsource
 
@@ -32,8 +31,7 @@ def _limit_memory() -> None:
 
 
 def run_limited(project: Path) -> tuple[subprocess.CompletedProcess[str], float]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PATIENTDOCS_DEBUG",)}
-    env.update({"PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH})
+    env = cli_env()  # a process of its own: its memory is limited
     started = time.monotonic()
     try:
         result = subprocess.run([sys.executable, str(GENERATE), "info", "--patient", "Ana Lima", *VISIT,

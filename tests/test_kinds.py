@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, VISIT, copy_project, page_texts, run_cli
+from conftest import FIXTURES, VISIT, cli, copy_project, page_texts
 
 EXERCISE = FIXTURES / "exercise"
 
@@ -34,7 +34,7 @@ def clinic(tmp_path: Path) -> Path:
 
 
 def test_list_shows_the_clinics_own_kind(clinic: Path) -> None:
-    result = run_cli("list", cwd=clinic)
+    result = cli("list", cwd=clinic)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     documents = lines[lines.index("Documents:") + 1:]
@@ -43,7 +43,7 @@ def test_list_shows_the_clinics_own_kind(clinic: Path) -> None:
 
 
 def test_the_single_document_command_makes_it(clinic: Path) -> None:
-    result = run_cli("make", "exercise", "--patient", "Ana Lima", *VISIT, cwd=clinic)
+    result = cli("make", "exercise", "--patient", "Ana Lima", *VISIT, cwd=clinic)
     assert result.returncode == 0, result.stderr
     pdf = clinic / "out" / "2026-12-01_ana-lima_exercise.pdf"
     assert result.stdout == f"Saved {Path('out') / pdf.name} (1 page)\n"
@@ -51,7 +51,7 @@ def test_the_single_document_command_makes_it(clinic: Path) -> None:
     for text in ("Your home exercises", "Prepared for Ana Lima", "Stretches for the neck",
                  "Chin tucks, 10 times", "Stop any exercise that causes sharp pain.", "Sources", "Brady S"):
         assert text in page, text
-    history = run_cli("history", "--json", cwd=clinic)
+    history = cli("history", "--json", cwd=clinic)
     assert '"kind": "exercise"' in history.stdout
 
 
@@ -61,7 +61,7 @@ def test_a_batch_row_asks_for_it(clinic: Path) -> None:
         csv.writer(handle).writerows([["date", "time", "patient_name", "documents"],
                                       ["2026-12-01", "08:30", "Ana Lima", "exercise"],
                                       ["2026-12-01", "09:00", "Ben Ode", "Exercise info"]])
-    result = run_cli("batch", day, "-o", "day", "--workers", "1", cwd=clinic)
+    result = cli("batch", day, "-o", "day", "--workers", "1", cwd=clinic)
     assert result.returncode == 0, result.stderr
     ana, ben = (clinic / "day" / "2026-12-01_0830_ana-lima.pdf"), (clinic / "day" / "2026-12-01_0900_ben-ode.pdf")
     assert "Your home exercises" in page_texts(ana)[0]
@@ -75,33 +75,33 @@ def test_a_batch_row_asks_for_it(clinic: Path) -> None:
 
 
 def test_validate_and_email_know_it(clinic: Path) -> None:
-    result = run_cli("validate", cwd=clinic)
+    result = cli("validate", cwd=clinic)
     assert result.returncode == 0, result.stderr
     assert ("OK  dry-needling/en exercise (1 page; tagged: yes, text all tagged, fonts embedded)"
             in result.stdout.splitlines())
-    sent = run_cli("email", "exercise", "--to", "ana@example.org", "--patient", "Ana Lima", *VISIT, "--dry-run",
-                   cwd=clinic)
+    sent = cli("email", "exercise", "--to", "ana@example.org", "--patient", "Ana Lima", *VISIT, "--dry-run",
+               cwd=clinic)
     assert sent.returncode == 0, sent.stderr
     assert "Dry run: nothing was sent." in sent.stdout
 
 
 def test_the_section_is_refused_when_no_kind_needs_it(tmp_path: Path) -> None:
     add_exercise(tmp_path, config=False)
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, cwd=tmp_path)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, cwd=tmp_path)
     assert result.returncode == 2
     assert "unknown key 'exercise' (check the spelling)" in result.stderr
-    assert run_cli("make", "exercise", "--patient", "Ana Lima", *VISIT, cwd=tmp_path).stderr == (
+    assert cli("make", "exercise", "--patient", "Ana Lima", *VISIT, cwd=tmp_path).stderr == (
         "Error: unknown document: 'exercise' is not one of 'info', 'consent', 'aftercare', 'packet'\n")
     assert "Traceback" not in result.stderr
 
 
 def test_a_kind_without_its_section_or_template_is_a_clear_error(tmp_path: Path) -> None:
     add_exercise(tmp_path / "a", content=False)
-    result = run_cli("make", "exercise", "--patient", "Ana Lima", *VISIT, cwd=tmp_path / "a")
+    result = cli("make", "exercise", "--patient", "Ana Lima", *VISIT, cwd=tmp_path / "a")
     assert result.returncode == 2
     assert result.stderr.endswith("en.yaml: the dry-needling content has no 'exercise' section\n"), result.stderr
     add_exercise(tmp_path / "b", template=False)
-    result = run_cli("make", "exercise", "--patient", "Ana Lima", *VISIT, cwd=tmp_path / "b")
+    result = cli("make", "exercise", "--patient", "Ana Lima", *VISIT, cwd=tmp_path / "b")
     assert result.returncode == 2
     assert result.stderr.startswith("Error: template 'exercise.xml.j2' not found in "), result.stderr
     assert not list((tmp_path / "b").rglob("*.pdf"))
@@ -116,13 +116,13 @@ def test_a_kind_may_not_take_a_built_in_name(tmp_path: Path, name: str, says: st
     config = copy_project(tmp_path)
     with config.open("a", encoding="utf-8") as handle:
         handle.write(f'\nkinds:\n  "{name}":\n    label: mine\n')
-    result = run_cli("list", cwd=tmp_path)
+    result = cli("list", cwd=tmp_path)
     assert result.returncode == 2
     assert says in result.stderr, result.stderr
 
 
 def test_an_unknown_document_names_the_registered_ones(clinic: Path) -> None:
-    result = run_cli("make", "letter", "--patient", "Ana Lima", cwd=clinic)
+    result = cli("make", "letter", "--patient", "Ana Lima", cwd=clinic)
     assert result.returncode == 2
     assert result.stderr == ("Error: unknown document: 'letter' is not one of 'info', 'consent', 'aftercare', "
                              "'exercise', 'packet'\n")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, VISIT, assert_failed_cleanly, line_of, page_texts, replace_line, run_cli
+from conftest import REPO, VISIT, assert_failed_cleanly, cli, line_of, page_texts, replace_line
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.load import loadcache
@@ -66,10 +66,10 @@ def test_cached_content_equals_freshly_validated_content(project: Path, cache: P
 def test_an_edited_content_file_is_never_served_from_the_cache(project: Path, cache: Path) -> None:
     path = content_file(project)
     title = "Dry needling: information for you"
-    first = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "a.pdf", cwd=project)
+    first = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "a.pdf", cwd=project)
     assert first.returncode == 0, first.stderr
     replace_line(path, f'title: "{title}"', "title: Needling explained, edited today")
-    second = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "b.pdf", cwd=project)
+    second = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "b.pdf", cwd=project)
     assert second.returncode == 0, second.stderr
     assert title in page_texts(project / "a.pdf")[0]
     assert "Needling explained, edited today" in page_texts(project / "b.pdf")[0]
@@ -78,11 +78,11 @@ def test_an_edited_content_file_is_never_served_from_the_cache(project: Path, ca
 
 
 def test_a_file_broken_after_a_cached_run_is_reported_with_its_line(project: Path) -> None:
-    assert run_cli("info", "--patient", "Ana Lima", *VISIT, cwd=project).returncode == 0
+    assert cli("info", "--patient", "Ana Lima", *VISIT, cwd=project).returncode == 0
     for pdf in project.rglob("*.pdf"):
         pdf.unlink()
     line = replace_line(content_file(project), "review_by: 2027-11-20", "review_by: 2027-02-30")
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, cwd=project)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, cwd=project)
     (message,) = assert_failed_cleanly(result, project)
     assert message.startswith(f"handouts/dry-needling/en.yaml:{line}: review_by:"), message
 
@@ -101,10 +101,10 @@ def test_the_same_bytes_in_another_treatment_folder_are_still_checked(project: P
 
 def test_a_corrupt_cache_entry_is_rebuilt_and_gives_the_same_pdf(project: Path, cache: Path) -> None:
     args = ("info", "--patient", "Ana Lima", *VISIT)
-    assert run_cli(*args, "-o", "a.pdf", cwd=project).returncode == 0
+    assert cli(*args, "-o", "a.pdf", cwd=project).returncode == 0
     for entry in cache.glob("*.pickle"):
         entry.write_bytes(b"\x80\x05not a pickle at all")
-    again = run_cli(*args, "-o", "b.pdf", cwd=project)
+    again = cli(*args, "-o", "b.pdf", cwd=project)
     assert again.returncode == 0, again.stderr
     assert (project / "a.pdf").read_bytes() == (project / "b.pdf").read_bytes()
 

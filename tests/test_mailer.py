@@ -19,6 +19,7 @@ import pikepdf
 import pytest
 import trustme
 from reportlab.pdfgen import canvas
+from support import REPO
 
 from patientdocs.deliver import encrypt, mailer
 from patientdocs.deliver.encrypt import attachment_password, encrypt_pdf
@@ -132,7 +133,7 @@ def test_a_passphrase_has_at_least_50_bits_of_entropy():
     assert encrypt.passphrase_bits() == pytest.approx(bits)
     # Against the date of birth it replaces: about 46,000 guesses, 15.5 bits.
     assert bits - math.log2(encrypt.DOB_GUESSES) > 36
-    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
     assert f"from the {count:,} words in `patientdocs/data/passphrase-words.txt` ({bits:.1f} bits;" in readme
 
 

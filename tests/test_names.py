@@ -3,11 +3,10 @@ scripts: test_scripts.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 
 import pytest
-from conftest import REPO, norm, page_texts, render_info
+from conftest import REPO, TODAY, norm, page_texts, render_info
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,7 +49,7 @@ def test_alphabets_are_what_they_claim() -> None:
 @pytest.fixture(scope="module")
 def pipeline() -> Pipeline:
     # Read-only use of the project's config: nothing is written by Pipeline.render.
-    return Pipeline(load_config(REPO / "config.yaml"), on_date=dt.date(2026, 12, 1))
+    return Pipeline(load_config(REPO / "config.yaml"), on_date=TODAY)
 
 
 @settings(max_examples=25, deadline=None, database=None,

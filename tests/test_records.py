@@ -21,12 +21,12 @@ from helpers_docs import (
     count_records,
     db_rows,
     docinfo,
-    make,
+    invoke,
+    make_here,
     make_many,
     no_pdf_or_part,
     page_texts,
     records_path,
-    run,
     sha256,
     write_config,
 )
@@ -46,7 +46,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     made = {"config": config, "db": records_path(config), "consent": folder / "ana-consent.pdf",
             "packet": folder / "ana-packet.pdf", "info": folder / "bea-info.pdf"}
     make_many(("consent", made["consent"], (), config), ("packet", made["packet"], (), config))
-    make("info", made["info"], config=config, patient=OTHER)
+    make_here("info", made["info"], config=config, patient=OTHER)
     return made
 
 
@@ -60,7 +60,7 @@ def _rows_for(rows: list[dict], path: Path) -> list[dict]:
 
 
 def _history(made: dict[str, Path], *args: str) -> subprocess.CompletedProcess[str]:
-    result = run("history", *args, config=made["config"])
+    result = invoke("history", *args, config=made["config"])
     assert result.returncode == 0, (result.stdout, result.stderr)
     return result
 
@@ -168,16 +168,16 @@ def test_history_filters_by_the_visit_date(made: dict[str, Path], rows: list[dic
 
 
 def test_history_refuses_a_date_that_is_not_real(made: dict[str, Path]) -> None:
-    line = assert_one_line_error(run("history", "--date", "2026-02-30", config=made["config"]))
+    line = assert_one_line_error(invoke("history", "--date", "2026-02-30", config=made["config"]))
     assert "2026-02-30" in line
 
 
 def test_history_without_a_database_finds_nothing_and_creates_nothing(tmp_path: Path) -> None:
     config = write_config(tmp_path)
-    result = run("history", config=config)
+    result = invoke("history", config=config)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "No documents found."
-    result = run("history", "--json", config=config)
+    result = invoke("history", "--json", config=config)
     assert json.loads(result.stdout) == []
     assert not records_path(config).exists()
 
@@ -190,7 +190,7 @@ def test_database_is_created_on_first_use_beside_the_config(tmp_path: Path) -> N
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert not (clinic / "records.db").exists()
-    result = run("consent", *PATIENT, config=Path("..") / "clinic" / "config.yaml", cwd=elsewhere)
+    result = invoke("consent", *PATIENT, config=Path("..") / "clinic" / "config.yaml", cwd=elsewhere)
     assert result.returncode == 0, result.stderr
     assert (clinic / "records.db").is_file()
     assert not (elsewhere / "records.db").exists()
@@ -226,7 +226,7 @@ def test_an_empty_version_0_database_is_migrated_on_opening(tmp_path: Path) -> N
 def test_a_new_empty_sqlite_file_is_migrated_by_the_cli(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     sqlite3.connect(records_path(config)).close()  # an empty file, version 0
-    make("consent", tmp_path / "a.pdf", config=config)
+    make_here("consent", tmp_path / "a.pdf", config=config)
     assert count_records(records_path(config)) == 1
 
 
@@ -243,10 +243,10 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     db = records_path(config)
     _newer(db)
     before = db.read_bytes()
-    line = assert_one_line_error(run("consent", *PATIENT, "-o", tmp_path / "a.pdf", config=config))
+    line = assert_one_line_error(invoke("consent", *PATIENT, "-o", tmp_path / "a.pdf", config=config))
     assert "newer version" in line
     no_pdf_or_part(tmp_path)
-    assert "newer version" in assert_one_line_error(run("history", config=config))
+    assert "newer version" in assert_one_line_error(invoke("history", config=config))
     assert db.read_bytes() == before
 
 
@@ -274,7 +274,7 @@ def test_a_bad_database_stops_before_any_pdf_is_written(tmp_path: Path, spoil) -
     db = records_path(config)
     spoil(db)
     before = db.read_bytes()
-    line = assert_one_line_error(run("consent", *PATIENT, config=config))  # default output folder
+    line = assert_one_line_error(invoke("consent", *PATIENT, config=config))  # default output folder
     assert str(db) in line
     no_pdf_or_part(tmp_path)
     assert db.read_bytes() == before  # never changed, never "repaired"
@@ -282,7 +282,7 @@ def test_a_bad_database_stops_before_any_pdf_is_written(tmp_path: Path, spoil) -
 
 def test_a_records_folder_that_does_not_exist_stops_before_any_pdf(tmp_path: Path) -> None:
     config = write_config(tmp_path, records=tmp_path / "missing" / "records.db")
-    line = assert_one_line_error(run("consent", *PATIENT, "-o", tmp_path / "a.pdf", config=config))
+    line = assert_one_line_error(invoke("consent", *PATIENT, "-o", tmp_path / "a.pdf", config=config))
     assert "does not exist" in line
     no_pdf_or_part(tmp_path)
     assert not (tmp_path / "missing").exists()
@@ -541,16 +541,16 @@ def test_a_version_1_database_gains_visit_dates_and_keeps_its_records(tmp_path: 
     conn.commit()
     conn.close()
     config = write_config(tmp_path, records=db)
-    make("info", tmp_path / "new.pdf", config=config)
-    old = json.loads(run("history", "--json", "--date", "2026-11-30", config=config).stdout)
+    make_here("info", tmp_path / "new.pdf", config=config)
+    old = json.loads(invoke("history", "--json", "--date", "2026-11-30", config=config).stdout)
     assert [(row["patient_name"], row["visit_date"]) for row in old] == [("Old Record", None)]
-    new = json.loads(run("history", "--json", "--date", "2026-12-01", config=config).stdout)
+    new = json.loads(invoke("history", "--json", "--date", "2026-12-01", config=config).stdout)
     assert [row["visit_date"] for row in new] == ["2026-12-01"]
     assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_an_empty_date_is_an_error_not_everything(made: dict[str, Path]) -> None:
-    result = run("history", "--date", "", config=made["config"])
+    result = invoke("history", "--date", "", config=made["config"])
     assert assert_one_line_error(result) == "Error: --date '' is not in an accepted date format (use YYYY-MM-DD)"
 
 
@@ -561,7 +561,7 @@ def test_a_default_name_never_replaces_another_patients_file(tmp_path: Path) -> 
     second = "Maria Fernanda Gonzalez Rodriguez de la Torre"
     saved = []
     for name in (first, second, first):
-        result = run("consent", "--patient", name, "--dob", "1970-01-01", "--date", "2026-12-02", config=config)
+        result = invoke("consent", "--patient", name, "--dob", "1970-01-01", "--date", "2026-12-02", config=config)
         assert result.returncode == 0, result.stderr
         saved.append(result.stdout.split("Saved ", 1)[1].split(" (")[0])
     assert saved[0] != saved[1] and saved[1].endswith("_consent-2.pdf")
@@ -589,11 +589,11 @@ def test_kill_stops_like_ctrl_c_so_temporary_files_are_cleaned_up() -> None:
 def test_a_very_long_name_does_not_stretch_the_history_table(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     name = "Bartholomew-Maximilian " * 8
-    make("info", tmp_path / "long.pdf", config=config, patient=("--patient", name.strip()))
-    table = run("history", config=config).stdout.splitlines()
+    make_here("info", tmp_path / "long.pdf", config=config, patient=("--patient", name.strip()))
+    table = invoke("history", config=config).stdout.splitlines()
     assert max(len(line) for line in table) < 200, table
     assert "Bartholomew-Maximilian Bartholomew-Maxi…" in table[1]
-    assert json.loads(run("history", "--json", config=config).stdout)[0]["patient_name"] == name.strip()
+    assert json.loads(invoke("history", "--json", config=config).stdout)[0]["patient_name"] == name.strip()
 
 
 def _saved(result: subprocess.CompletedProcess[str]) -> Path:
@@ -604,7 +604,7 @@ def _saved(result: subprocess.CompletedProcess[str]) -> Path:
 def test_two_patients_with_one_name_and_no_id_keep_their_own_files(tmp_path: Path) -> None:
     """Two John Smiths on one day, told apart only by their dates of birth."""
     config = write_config(tmp_path)
-    saved = [_saved(run("info", "--patient", "John Smith", "--dob", dob, "--date", "2026-12-02", config=config))
+    saved = [_saved(invoke("info", "--patient", "John Smith", "--dob", dob, "--date", "2026-12-02", config=config))
              for dob in ("1958-01-30", "1970-05-05", "1958-01-30")]
     assert saved[0].name == "2026-12-02_john-smith_info.pdf"
     assert saved[1].name == "2026-12-02_john-smith_info-2.pdf"
@@ -619,12 +619,12 @@ def test_two_patients_with_one_name_and_no_id_keep_their_own_files(tmp_path: Pat
 def test_the_records_tell_namesakes_apart_without_keeping_their_dates_of_birth(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     for dob in ("1958-01-30", "1970-05-05"):
-        _saved(run("consent", "--patient", "John Smith", "--dob", dob, "--date", "2026-12-02", config=config))
+        _saved(invoke("consent", "--patient", "John Smith", "--dob", dob, "--date", "2026-12-02", config=config))
     db = records_path(config)
     stored = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
     for shown in (b"1958-01-30", b"30011958", b"19580130", b"30 January 1958", b"1970-05-05", b"05051970"):
         assert shown not in stored
-    shown = run("history", "--json", config=config).stdout
+    shown = invoke("history", "--json", config=config).stdout
     assert "1958-01-30" not in shown and "1970-05-05" not in shown
     assert len({row["patient_key"] for row in json.loads(shown)}) == 2
 
@@ -632,8 +632,8 @@ def test_the_records_tell_namesakes_apart_without_keeping_their_dates_of_birth(t
 def test_a_corrected_date_of_birth_under_the_same_patient_id_replaces_the_file(tmp_path: Path) -> None:
     """A patient id is the clinic's number for one patient: a changed date of birth is a correction."""
     config = write_config(tmp_path)
-    first, second = (_saved(run("info", "--patient", "Ana Lima", "--patient-id", "P-1042", "--dob", dob,
-                                "--date", "2026-12-02", config=config)) for dob in ("1990-05-02", "1990-02-05"))
+    first, second = (_saved(invoke("info", "--patient", "Ana Lima", "--patient-id", "P-1042", "--dob", dob,
+                                   "--date", "2026-12-02", config=config)) for dob in ("1990-05-02", "1990-02-05"))
     assert first == second
     assert "Date of birth: 5 February 1990" in page_texts(second)[0]
 
@@ -659,7 +659,7 @@ def test_a_file_recorded_before_identities_were_kept(tmp_path: Path, patient_id:
     conn.commit()
     conn.close()
     config = write_config(tmp_path, records=db)
-    saved = _saved(run("info", "--patient", "John Smith", "--dob", "1970-05-05", *(
+    saved = _saved(invoke("info", "--patient", "John Smith", "--dob", "1970-05-05", *(
         ("--patient-id", patient_id) if patient_id else ()), "--date", "2026-12-02", config=config))
     assert (saved == old) is replaced
     if not replaced:

@@ -22,8 +22,11 @@ import yaml
 from helpers_docs import (
     PATIENT,
     REPO,
+    TODAY,
+    TODAY_EPOCH,
     assert_one_line_error,
     cli_env,
+    invoke,
     no_pdf_or_part,
     run,
     sha256,
@@ -89,25 +92,25 @@ def edited(pdf: bytes) -> bytes:
 def test_documents_history_and_verify(backend: Path, tmp_path: Path) -> None:
     info, packet = tmp_path / "info.pdf", tmp_path / "packet.pdf"
     for kind, path in (("info", info), ("packet", packet)):
-        done = run(kind, *PATIENT, "--date", DAY, "-o", path, config=backend)
+        done = invoke(kind, *PATIENT, "--date", DAY, "-o", path, config=backend)
         assert done.returncode == 0, done.stderr
     found = all_records(backend)
     assert [(r["kind"], Path(str(r["file_name"])).name) for r in found] == [
         ("info", "info.pdf"), ("info", "packet.pdf"), ("consent", "packet.pdf")]
     assert all(r["sha256"] == sha256(Path(str(r["file_name"]))) for r in found)
 
-    listed = run("history", "--patient-id", "P-1042", "--date", DAY, "--json", config=backend)
+    listed = invoke("history", "--patient-id", "P-1042", "--date", DAY, "--json", config=backend)
     assert listed.returncode == 0, listed.stderr
     assert [(r["kind"], r["patient_name"], r["visit_date"]) for r in json.loads(listed.stdout)] == [
         ("info", "Ana Lima", DAY), ("info", "Ana Lima", DAY), ("consent", "Ana Lima", DAY)]
-    table = run("history", config=backend)
+    table = invoke("history", config=backend)
     assert table.stdout.strip().endswith("3 document(s).")
 
-    same = run("verify", packet, config=backend)
+    same = invoke("verify", packet, config=backend)
     assert same.returncode == 0 and same.stdout.startswith("UNCHANGED: packet.pdf was made by this clinic"), same
     changed = tmp_path / "changed.pdf"
     changed.write_bytes(edited(packet.read_bytes()))
-    other = run("verify", changed, config=backend)
+    other = invoke("verify", changed, config=backend)
     assert other.returncode == 1 and other.stdout.startswith("CHANGED: changed.pdf says it carries"), other
 
 
@@ -136,7 +139,7 @@ def test_emailed_documents_are_recorded(backend: Path, tmp_path: Path, servers) 
     data["email"]["smtp"] = {"host": "127.0.0.1", "port": server.port, "security": "none",
                              "from": data["email"]["smtp"]["from"], "timeout": 5, "retries": 0}
     backend.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    sent = run("email", "aftercare", "--to", "ana@example.org", *PATIENT, "--areas", "neck (left)", config=backend)
+    sent = invoke("email", "aftercare", "--to", "ana@example.org", *PATIENT, "--areas", "neck (left)", config=backend)
     assert sent.returncode == 0, sent.stderr
     assert len(handler.messages) == 1
     found = all_records(backend)
@@ -180,12 +183,11 @@ def test_four_processes_writing_at_once(backend: Path, tmp_path: Path) -> None:
 
 
 def test_a_second_print_run_for_the_same_day_is_refused(backend: Path, tmp_path: Path) -> None:
-    import datetime as dt
 
     listing = appointments(tmp_path, 2)
     records = open_records(load_config(backend))
     try:
-        with records.print_run(CLINIC, dt.date(2026, 12, 1)):  # the first desk's run, still going
+        with records.print_run(CLINIC, TODAY):  # the first desk's run, still going
             second = run("batch", listing, "-o", tmp_path / "day", config=backend)
             other_day = run("batch", appointments(tmp_path, 1, day="2026-12-02"), "-o", tmp_path / "next",
                             config=backend)
@@ -226,17 +228,17 @@ def test_the_password_comes_from_the_environment(pg_server: PgServer, tmp_path: 
     config = write_config(tmp_path)
     set_records(config, url=pg_server.url(pg_server.new_database(owner=PASSWORD_ROLE), user=PASSWORD_ROLE),
                 password_env="CLINIC_RECORDS_PASSWORD")
-    unset = run("info", *PATIENT, config=config)
+    unset = invoke("info", *PATIENT, config=config)
     assert assert_one_line_error(unset) == ("Error: records.password_env: the environment variable "
                                             "CLINIC_RECORDS_PASSWORD is not set; set it to the records database "
                                             "password")
-    wrong = run("info", *PATIENT, config=config, env={"CLINIC_RECORDS_PASSWORD": "not-it"})
+    wrong = invoke("info", *PATIENT, config=config, env={"CLINIC_RECORDS_PASSWORD": "not-it"})
     line = assert_one_line_error(wrong)
     assert line.startswith("Error: cannot reach the records database 'records_") and "password authentication " \
         f"failed for user \"{PASSWORD_ROLE}\"" in line and line.endswith("; nothing was made"), line
     assert "not-it" not in wrong.stderr
     no_pdf_or_part(tmp_path)
-    right = run("info", *PATIENT, config=config, env={"CLINIC_RECORDS_PASSWORD": PASSWORD})
+    right = invoke("info", *PATIENT, config=config, env={"CLINIC_RECORDS_PASSWORD": PASSWORD})
     assert right.returncode == 0, right.stderr
     assert len(all_records_with(config, {"CLINIC_RECORDS_PASSWORD": PASSWORD})) == 1
 
@@ -257,7 +259,7 @@ def all_records_with(config: Path, env: dict[str, str]) -> list[dict]:
 def test_a_password_in_the_settings_file_is_refused(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     set_records(config, url="postgresql://clinic:hunter2@db.example.org/records")
-    line = assert_one_line_error(run("info", *PATIENT, config=config))
+    line = assert_one_line_error(invoke("info", *PATIENT, config=config))
     number = config.read_text(encoding="utf-8").splitlines().index(
         "  url: postgresql://clinic:hunter2@db.example.org/records") + 1
     assert line == (f"Error: {config}:{number}: records.url: must not hold the password; put it in an environment "
@@ -331,7 +333,7 @@ def test_an_unrelated_database_is_refused(pg_server: PgServer, tmp_path: Path) -
     pg_server.sql("CREATE TABLE invoices (id integer)", database=name)
     config = write_config(tmp_path)
     set_records(config, url=pg_server.url(name))
-    line = assert_one_line_error(run("info", *PATIENT, config=config))
+    line = assert_one_line_error(invoke("info", *PATIENT, config=config))
     assert line == (f"Error: the database '{name}' on {pg_server.socket} holds other tables but no records of this "
                     "program; give records.url a database of its own")
 
@@ -356,16 +358,16 @@ def test_both_backends_keep_the_same_columns(pg_server: PgServer, tmp_path: Path
 def test_records_migrate_copies_the_sqlite_file_checking_counts_and_hashes(pg_server: PgServer,
                                                                           tmp_path: Path) -> None:
     config = write_config(tmp_path)
-    first = run("packet", *PATIENT, config=config)
+    first = invoke("packet", *PATIENT, config=config)
     assert first.returncode == 0, first.stderr
     namesake = ("--patient", "Ana Lima", "--dob", "1971-02-03", "--therapist", "Sam Patel")
-    assert run("info", *namesake, config=config).returncode == 0
-    before = json.loads(run("history", "--json", config=config).stdout)
+    assert invoke("info", *namesake, config=config).returncode == 0
+    before = json.loads(invoke("history", "--json", config=config).stdout)
     assert len(before) == 3
 
     name = pg_server.new_database()
     set_records(config, url=pg_server.url(name))
-    moved = run("records", "migrate", config=config)
+    moved = invoke("records", "migrate", config=config)
     assert moved.returncode == 0, moved.stderr
     lines = moved.stdout.splitlines()
     assert lines[-1] == (f"Copied 3 records from '{tmp_path / 'records.db'}' to '{name}' on {pg_server.socket}; "
@@ -373,27 +375,27 @@ def test_records_migrate_copies_the_sqlite_file_checking_counts_and_hashes(pg_se
     # Every table of the file, the web page's accounts and log and the signatures too.
     assert [line.split(":")[0] for line in lines[:-1]] == ["actions", "documents", "salts", "signatures", "users"]
     assert lines[1].startswith("documents: 3 rows, sha256 ") and lines[2].startswith("salts: 1 row, sha256 ")
-    after = json.loads(run("history", "--json", config=config).stdout)
+    after = json.loads(invoke("history", "--json", config=config).stdout)
     assert after == before  # every field, ids included
 
     # The same patients are still told apart on the server: Ana's packet is hers, so making it
     # again replaces it; her namesake's information sheet is not replaced by it.
     packet = Path(str(before[1]["file_name"]))
-    again = run("packet", *PATIENT, config=config)
+    again = invoke("packet", *PATIENT, config=config)
     assert again.returncode == 0, again.stderr
     newest = all_records(config)
     assert len(newest) == 5 and newest[-1]["id"] > max(r["id"] for r in before)
     assert newest[-1]["file_name"] == str(packet)
-    assert run("verify", Path(str(before[2]["file_name"])), config=config).returncode == 0
+    assert invoke("verify", Path(str(before[2]["file_name"])), config=config).returncode == 0
 
-    twice = run("records", "migrate", config=config)
+    twice = invoke("records", "migrate", config=config)
     assert assert_one_line_error(twice).startswith("Error: the records database ")
     assert "already holds 5 records; copy into a database that holds none" in twice.stderr
 
 
 def test_records_migrate_needs_a_server(tmp_path: Path) -> None:
     config = write_config(tmp_path)
-    line = assert_one_line_error(run("records", "migrate", config=config))
+    line = assert_one_line_error(invoke("records", "migrate", config=config))
     assert line == (f"Error: {config}: records.url is not set; name the PostgreSQL server to copy the records into "
                     "(postgresql://USER@HOST/DATABASE)")
 
@@ -414,13 +416,13 @@ def test_export_fhir_writes_a_valid_r4_transaction_bundle(backend: Path, tmp_pat
     from patientdocs.records.verify import read_control_metadata
 
     packet, bea, later = tmp_path / "packet.pdf", tmp_path / "bea.pdf", tmp_path / "later.pdf"
-    assert run("packet", *PATIENT, "--date", DAY, "-o", packet, config=backend).returncode == 0
-    assert run("info", "--patient", "Bea Costa", "--patient-id", "P-2000", "--therapist", "Sam Patel",
-               "--date", DAY, "-o", bea, config=backend).returncode == 0
-    assert run("aftercare", *PATIENT, "--date", "2026-12-02", "-o", later, config=backend).returncode == 0
+    assert invoke("packet", *PATIENT, "--date", DAY, "-o", packet, config=backend).returncode == 0
+    assert invoke("info", "--patient", "Bea Costa", "--patient-id", "P-2000", "--therapist", "Sam Patel",
+                  "--date", DAY, "-o", bea, config=backend).returncode == 0
+    assert invoke("aftercare", *PATIENT, "--date", "2026-12-02", "-o", later, config=backend).returncode == 0
 
     out = tmp_path / "day.json"
-    done = run("export", "--fhir", "--date", DAY, "-o", out, config=backend)
+    done = invoke("export", "--fhir", "--date", DAY, "-o", out, config=backend)
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"Wrote 3 documents to {out} (FHIR R4 transaction bundle).\n"
     data, model = _validated(out)
@@ -450,11 +452,11 @@ def test_export_fhir_writes_a_valid_r4_transaction_bundle(backend: Path, tmp_pat
     assert first["request"] == {"method": "POST", "url": "DocumentReference",
                                 "ifNoneExist": f"identifier=urn:ietf:rfc:3986|{first['fullUrl']}"}
     again = tmp_path / "again.json"
-    assert run("export", "--fhir", "--date", DAY, "-o", again, config=backend).returncode == 0
+    assert invoke("export", "--fhir", "--date", DAY, "-o", again, config=backend).returncode == 0
     assert again.read_bytes() == out.read_bytes()
 
     ana = tmp_path / "ana.json"
-    assert run("export", "--fhir", "--patient-id", "P-1042", "-o", ana, config=backend).returncode == 0
+    assert invoke("export", "--fhir", "--patient-id", "P-1042", "-o", ana, config=backend).returncode == 0
     ana_docs = [e["resource"] for e in _validated(ana)[0]["entry"]]
     assert [d["type"]["coding"][-1]["code"] for d in ana_docs] == ["info", "consent", "aftercare"]
     assert ana_docs[2]["context"]["period"]["start"] == "2026-12-02"
@@ -462,13 +464,13 @@ def test_export_fhir_writes_a_valid_r4_transaction_bundle(backend: Path, tmp_pat
 
 def test_export_leaves_out_a_changed_file_and_says_so(backend: Path, tmp_path: Path) -> None:
     packet, bea = tmp_path / "packet.pdf", tmp_path / "bea.pdf"
-    assert run("packet", *PATIENT, "--date", DAY, "-o", packet, config=backend).returncode == 0
-    assert run("info", "--patient", "Bea Costa", "--patient-id", "P-2000", "--date", DAY, "-o", bea,
-               config=backend).returncode == 0
+    assert invoke("packet", *PATIENT, "--date", DAY, "-o", packet, config=backend).returncode == 0
+    assert invoke("info", "--patient", "Bea Costa", "--patient-id", "P-2000", "--date", DAY, "-o", bea,
+                  config=backend).returncode == 0
     packet.write_bytes(edited(packet.read_bytes()))
     bea.unlink()
     out = tmp_path / "day.json"
-    done = run("export", "--fhir", "--date", DAY, "-o", out, config=backend)
+    done = invoke("export", "--fhir", "--date", DAY, "-o", out, config=backend)
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "Not exported: packet.pdf: changed since it was made (it is not the file recorded)",
@@ -478,9 +480,9 @@ def test_export_leaves_out_a_changed_file_and_says_so(backend: Path, tmp_path: P
 
 
 def test_export_needs_a_json_file_name(backend: Path, tmp_path: Path) -> None:
-    line = assert_one_line_error(run("export", "--fhir", "-o", tmp_path / "day.pdf", config=backend))
+    line = assert_one_line_error(invoke("export", "--fhir", "-o", tmp_path / "day.pdf", config=backend))
     assert line == "Error: -o day.pdf: the bundle is JSON; give a file name ending in .json"
-    bad_day = run("export", "--fhir", "--date", "2026-02-30", "-o", tmp_path / "x.json", config=backend)
+    bad_day = invoke("export", "--fhir", "--date", "2026-02-30", "-o", tmp_path / "x.json", config=backend)
     assert bad_day.returncode == 2 and not (tmp_path / "x.json").exists()
 
 
@@ -511,7 +513,7 @@ def test_records_settings_problems_are_reported_with_their_lines(tmp_path: Path)
     config = write_config(tmp_path)
     set_records(config, url="mysql://clinic@db.example.org/records", password_env="1BAD")
     lines = config.read_text(encoding="utf-8").splitlines()
-    done = run("info", *PATIENT, config=config)
+    done = invoke("info", *PATIENT, config=config)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [
         f"Error: {config}:{lines.index('  url: mysql://clinic@db.example.org/records') + 1}: records.url: must start "
@@ -523,7 +525,7 @@ def test_records_settings_problems_are_reported_with_their_lines(tmp_path: Path)
     del data["records"]
     data["paths"]["records"] = "postgresql://clinic@db.example.org/records"
     config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    line = assert_one_line_error(run("info", *PATIENT, config=config))
+    line = assert_one_line_error(invoke("info", *PATIENT, config=config))
     at = config.read_text(encoding="utf-8").splitlines().index("  records: postgresql://clinic@db.example.org/records")
     assert line == (f"Error: {config}:{at + 1}: paths.records: a PostgreSQL server goes in records.url (and its "
                     "password in the environment variable named by records.password_env); paths.records is the "
@@ -583,7 +585,7 @@ def test_a_consent_signed_on_the_tablet_is_recorded_and_exported_as_a_consent(ba
     except ModuleNotFoundError:
         from test_signing import request
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
     config = load_config(backend)
     signed = sign_consent(config, request(config))
     records = open_records(config)
@@ -594,7 +596,7 @@ def test_a_consent_signed_on_the_tablet_is_recorded_and_exported_as_a_consent(ba
         records.close()
 
     out = tmp_path / "ana.json"
-    done = run("export", "--fhir", "--patient-id", "P-1042", "-o", out, config=backend)
+    done = invoke("export", "--fhir", "--patient-id", "P-1042", "-o", out, config=backend)
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"Wrote 1 document and 1 signed consent to {out} (FHIR R4 transaction bundle).\n"
     data, _ = _validated(out)

@@ -9,15 +9,16 @@ structure tree).
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
+import sys
 from io import BytesIO
 from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import FIXTURES, REPO, VISIT, replace_line, run_cli
+from conftest import FIXTURES, GENERATE, REPO, TODAY, VISIT, cli, replace_line, run_cli
+from support import cli_env
 from test_scripts import _oracle, first_page_chars, glyph_lines, pdftotext
 from test_tagged import poppler_tree
 
@@ -43,8 +44,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _make(folder: Path, kind: str, lang: str, patient: str, *extra: str) -> bytes:
     target = folder / f"{lang}-{kind}-{len(patient)}.pdf"
-    result = run_cli(kind, "--patient", patient, *VISIT, "--patient-id", "P-1042", "--lang", lang, *extra,
-                     "-o", target, cwd=folder)
+    result = cli(kind, "--patient", patient, *VISIT, "--patient-id", "P-1042", "--lang", lang, *extra,
+                 "-o", target, cwd=folder)
     assert result.returncode == 0, result.stderr
     return target.read_bytes()
 
@@ -329,7 +330,7 @@ def test_a_wrong_direction_is_named_with_its_line(tiny: Path) -> None:
     original = content.read_text(encoding="utf-8")
     try:
         content.write_text(original + "direction: sideways\n", encoding="utf-8")
-        result = run_cli("info", "--patient", "Ana Lima", *VISIT, "--lang", "he", "-o", "x.pdf", cwd=tiny)
+        result = cli("info", "--patient", "Ana Lima", *VISIT, "--lang", "he", "-o", "x.pdf", cwd=tiny)
     finally:
         content.write_text(original, encoding="utf-8")
     assert result.returncode == 2
@@ -355,7 +356,7 @@ def test_hebrew_content_cannot_be_laid_out_left_to_right(tiny: Path) -> None:
     original = content.read_text(encoding="utf-8")
     try:
         content.write_text(original + "direction: ltr\n", encoding="utf-8")
-        result = run_cli("info", "--patient", "Ana Lima", *VISIT, "--lang", "he", "-o", "y.pdf", cwd=tiny)
+        result = cli("info", "--patient", "Ana Lima", *VISIT, "--lang", "he", "-o", "y.pdf", cwd=tiny)
     finally:
         content.write_text(original, encoding="utf-8")
     assert result.returncode == 2
@@ -369,7 +370,7 @@ def test_hebrew_content_cannot_be_laid_out_left_to_right(tiny: Path) -> None:
 def test_dates_come_from_cldr_for_languages_without_month_names() -> None:
     from patientdocs.render.templating import date_words
 
-    day = dt.date(2026, 12, 1)
+    day = TODAY
     assert date_words(day, {}, "es") == "1 de diciembre de 2026"
     assert date_words(day, {}, "he") == "1 בדצמבר 2026"
     assert date_words(day, {}, "ar") == "1 ديسمبر 2026"
@@ -406,9 +407,10 @@ def test_an_english_document_does_not_import_babel(tmp_path: Path) -> None:
     shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
     for folder in ("handouts", "templates"):
         shutil.copytree(REPO / folder, tmp_path / folder)
-    result = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-X", "importtime", str(REPO / "generate.py"),
+    # A process of its own: what it imports at start-up is the point.
+    result = subprocess.run([sys.executable, "-X", "importtime", str(GENERATE),
                              "info", "--patient", "Ana Lima", *VISIT, "-o", "x.pdf"],
-                            cwd=tmp_path, capture_output=True, text=True)
+                            cwd=tmp_path, env=cli_env(), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
     assert "reportlab" in imported  # the import log was read
@@ -435,7 +437,7 @@ def test_a_persian_name_with_a_zero_width_non_joiner_prints() -> None:
     from patientdocs.load.visit import make_visit
     from patientdocs.render.pipeline import Pipeline
 
-    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=dt.date(2026, 12, 1))
+    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=TODAY)
     name = "مهرداد نیک\u200cنام"
     rendered = pipeline.render([("info", "")], make_visit(patient=name, date="2026-12-01"),
                                treatment="dry-needling", language="en")
@@ -460,7 +462,7 @@ def test_tagged_checklist_and_signature_rows_are_read_from_the_right(made, tmp_p
 
 
 def test_validate_passes_for_hebrew_and_arabic_content(tiny: Path) -> None:
-    result = run_cli("validate", cwd=tiny)
+    result = cli("validate", cwd=tiny)
     assert result.returncode == 0, result.stdout + result.stderr
     for lang in ("he", "ar"):
         for kind in ("info", "consent", "aftercare"):
@@ -493,7 +495,7 @@ def test_a_form_signed_on_a_tablet_is_filled_from_the_right(tiny: Path) -> None:
     from patientdocs.load.visit import make_visit
     from patientdocs.render.pipeline import Pipeline
 
-    pipeline = Pipeline(load_config(tiny / "config.yaml"), on_date=dt.date(2026, 12, 1))
+    pipeline = Pipeline(load_config(tiny / "config.yaml"), on_date=TODAY)
     filled = {"patient_signature": drawing(), "patient_name": NAMES["he"], "patient_date": "2026-12-01",
               "screening_blood_thinners": "no", "screening_skin": "no"}
     rendered = pipeline.render([("consent", "patient")], make_visit(patient=NAMES["he"], date="2026-12-01"),

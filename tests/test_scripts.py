@@ -7,7 +7,6 @@ is compared with the Unicode bidi algorithm (python-bidi's pure implementation) 
 
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
 import sys
 import unicodedata
@@ -15,7 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from conftest import REPO, norm, page_texts, render_info, run_cli
+from conftest import REPO, TODAY, cli, norm, page_texts, render_info
 
 from patientdocs.load.config import load_config
 from patientdocs.load.visit import make_visit
@@ -95,7 +94,7 @@ def glyph_lines(pdf: bytes) -> list[str]:
 
 @pytest.fixture(scope="module")
 def pipeline() -> Pipeline:
-    return Pipeline(load_config(REPO / "config.yaml"), on_date=dt.date(2026, 12, 1))
+    return Pipeline(load_config(REPO / "config.yaml"), on_date=TODAY)
 
 
 @pytest.mark.parametrize(("script", "name", "font"), NAMES, ids=[n[0] for n in NAMES])
@@ -315,7 +314,7 @@ def test_a_long_note_without_spaces_wraps_between_chinese_characters(pipeline: P
 def test_characters_no_font_has_are_still_refused_and_nothing_is_written(project: Path, name: str) -> None:
     from conftest import VISIT, assert_failed_cleanly
 
-    result = run_cli("info", "--patient", name, *VISIT, "-o", "out.pdf", cwd=project)
+    result = cli("info", "--patient", name, *VISIT, "-o", "out.pdf", cwd=project)
     (message,) = assert_failed_cleanly(result, project, project / "out.pdf")
     bad = [c for c in name if ord(c) > 0x1000 and c != " "]
     assert message.startswith("patient name has characters no bundled font can print: "), message
@@ -331,12 +330,12 @@ def test_cover_sheet_and_history_show_names_in_any_script(project: Path) -> None
     csv = project / "day.csv"
     csv.write_text("date,time,patient_name,dob,patient_id,therapist,documents\n" + "".join(
         f"2026-12-01,{t},{n},1980-01-01,{i},{th},info\n" for t, n, i, th in rows), encoding="utf-8")
-    result = run_cli("batch", csv, "-o", project / "run", "--workers", "1", cwd=project)
+    result = cli("batch", csv, "-o", project / "run", "--workers", "1", cwd=project)
     assert result.returncode == 0, result.stderr
     cover = pdftotext((project / "run" / "print-all.pdf").read_bytes())
     for _, name, _, therapist in rows:
         assert name in cover and therapist in cover, (name, cover[:400])
-    history = run_cli("history", "--date", "2026-12-01", cwd=project)
+    history = cli("history", "--date", "2026-12-01", cwd=project)
     assert history.returncode == 0, history.stderr
     lines = [line for line in history.stdout.splitlines() if "P-" in line]
     assert len(lines) == 4
@@ -376,7 +375,7 @@ def test_a_clinic_name_in_another_script_prints_in_the_page_header(project: Path
     from conftest import VISIT, replace_line
 
     replace_line(project / "config.yaml", "name: Riverside", "name: 河畔 Riverside")
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, "-o", "out.pdf", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "河畔 Riverside" in pdftotext((project / "out.pdf").read_bytes())
 
@@ -386,7 +385,7 @@ def test_a_shaped_name_gives_byte_identical_pdfs(project: Path) -> None:
 
     made = []
     for n in (1, 2):
-        result = run_cli("info", "--patient", "अनुष्का محمد 李小龍", *VISIT, "-o", f"{n}.pdf", cwd=project)
+        result = cli("info", "--patient", "अनुष्का محمد 李小龍", *VISIT, "-o", f"{n}.pdf", cwd=project)
         assert result.returncode == 0, result.stderr
         made.append((project / f"{n}.pdf").read_bytes())
     assert made[0] == made[1]

@@ -12,13 +12,14 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from support import GENERATE, TODAY, cli, cli_env, copy_project
 
 from patientdocs.deliver.seal import DEMO_MARK, make_demo_certificate
-from tests.conftest import copy_project, run_cli
 
 ANA = ("--patient", "Ana Lima", "--dob", "1990-05-02", "--patient-id", "P-1042", "--therapist", "Sam Patel",
        "--date", "2026-12-01")
@@ -36,7 +37,7 @@ def emailed(folder: Path, *args: str) -> tuple[subprocess.CompletedProcess[str],
     """Email the aftercare sheet (dry run); the result and the first attachment's bytes."""
     for old in (folder / "outbox").glob("*.eml"):
         old.unlink()
-    result = run_cli("email", "aftercare", "--to", "ana@example.org", *ANA, "--dry-run", *args, cwd=folder)
+    result = cli("email", "aftercare", "--to", "ana@example.org", *ANA, "--dry-run", *args, cwd=folder)
     emls = sorted((folder / "outbox").glob("*.eml"))
     if not emls:
         return result, None
@@ -50,16 +51,7 @@ def pdfsig(path: Path, *args: str) -> str:
 
 
 def verify(folder: Path, pdf: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    if stdin is None:
-        return run_cli("verify", pdf, *args, cwd=folder)
-    import os
-    import sys
-
-    from tests.conftest import GENERATE, TODAY_EPOCH
-
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": TODAY_EPOCH}
-    return subprocess.run([sys.executable, str(GENERATE), "verify", str(pdf), *args], cwd=folder, env=env,
-                          input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    return cli("verify", pdf, *args, cwd=folder, input=stdin)
 
 
 @pytest.fixture
@@ -73,7 +65,7 @@ def test_seal_init_makes_a_private_demo_certificate_for_a_year_and_keeps_a_real_
 
     copy_project(tmp_path)
     shutil.rmtree(tmp_path / "certs")
-    made = run_cli("seal-init", cwd=tmp_path)
+    made = cli("seal-init", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert made.stdout.strip() == ("Made a demo seal certificate, valid for 365 days: certs/demo-seal.cert.pem "
                                    "(key: certs/demo-seal.key.pem).")
@@ -82,7 +74,7 @@ def test_seal_init_makes_a_private_demo_certificate_for_a_year_and_keeps_a_real_
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     assert DEMO_MARK in cert.subject.rfc4514_string()
     assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == 365
-    again = run_cli("seal-init", cwd=tmp_path)
+    again = cli("seal-init", cwd=tmp_path)
     assert again.stdout.strip() == ("A demo seal certificate is already there, valid for 365 more days: "
                                     "certs/demo-seal.cert.pem.")
     assert cert_path.read_bytes() == cert.public_bytes(__import__("cryptography.hazmat.primitives.serialization",
@@ -90,14 +82,14 @@ def test_seal_init_makes_a_private_demo_certificate_for_a_year_and_keeps_a_real_
     # A clinic's own certificate is never replaced by a demo one unless asked.
     real = _other_certificate(tmp_path / "real", "Riverside Physio")
     shutil.copy(real / "c.pem", cert_path)
-    refused = run_cli("seal-init", cwd=tmp_path)
+    refused = cli("seal-init", cwd=tmp_path)
     assert refused.returncode == 2
     assert refused.stderr.strip() == ("Error: 'certs/demo-seal.cert.pem' is not a demo certificate; it was left as "
                                       "it is (use --force to replace it with a demo one)")
     assert cert_path.read_bytes() == (real / "c.pem").read_bytes()
 
 
-def _other_certificate(folder: Path, name: str, *, today: dt.date = dt.date(2026, 12, 1), days: int = 365) -> Path:
+def _other_certificate(folder: Path, name: str, *, today: dt.date = TODAY, days: int = 365) -> Path:
     """A certificate and key that are not the clinic's configured ones (c.pem, k.pem)."""
     make_demo_certificate(name, folder / "c.pem", folder / "k.pem", today=today, days=days)
     if name == "Riverside Physio":  # make it look like a real one: no demo mark in its name
@@ -173,7 +165,7 @@ def test_a_form_filled_in_after_sealing_is_reported_as_allowed_not_as_tampering(
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     set_seal(clinic / "config.yaml", documents=["emailed", "printed"])
-    made = run_cli("consent", *ANA, "--fillable", "-o", "form.pdf", cwd=clinic)
+    made = cli("consent", *ANA, "--fillable", "-o", "form.pdf", cwd=clinic)
     assert made.returncode == 0, made.stderr
     sealed = (clinic / "form.pdf").read_bytes()
     assert verify(clinic, clinic / "form.pdf").stdout.startswith("SEALED AND UNCHANGED: form.pdf")
@@ -239,7 +231,7 @@ def test_sealing_is_byte_identical_run_to_run_and_keeps_the_file_accessible(clin
     _, first = emailed(clinic, "--no-encrypt")
     _, second = emailed(clinic, "--no-encrypt")
     assert first is not None and first == second
-    unsealed = run_cli("aftercare", *ANA, "-o", "plain.pdf", cwd=clinic)
+    unsealed = cli("aftercare", *ANA, "-o", "plain.pdf", cwd=clinic)
     assert unsealed.returncode == 0
     plain = (clinic / "plain.pdf").read_bytes()
     assert len(first) - len(plain) < 20_000  # the seal, its certificate and the stamp's few glyphs
@@ -253,12 +245,8 @@ def test_sealing_is_byte_identical_run_to_run_and_keeps_the_file_accessible(clin
 
 
 def test_commands_that_do_not_seal_never_import_pyhanko(clinic: Path) -> None:
-    import os
-    import sys
-
-    from tests.conftest import GENERATE, TODAY_EPOCH
-
-    env = {**os.environ, "SOURCE_DATE_EPOCH": TODAY_EPOCH}
+    # A process of its own: what it imports at start-up is the point.
+    env = cli_env()
     for args in (("info", *ANA, "-o", "i.pdf"), ("verify", "i.pdf")):
         result = subprocess.run([sys.executable, "-X", "importtime", str(GENERATE), *args], cwd=clinic, env=env,
                                 capture_output=True, text=True, check=False)
@@ -267,12 +255,12 @@ def test_commands_that_do_not_seal_never_import_pyhanko(clinic: Path) -> None:
 
 
 def test_validate_says_the_demo_seal_is_not_trusted_and_names_a_broken_one(clinic: Path) -> None:
-    ok = run_cli("validate", cwd=clinic)
+    ok = cli("validate", cwd=clinic)
     assert ok.returncode == 0, ok.stderr
     assert (f"WARNING seal: {SEALED_BY} is a demo certificate (valid until 2027-12-01): readers show its seal as "
             "not trusted; install the clinic's document-signing certificate for real documents") in ok.stdout
     (clinic / "certs/demo-seal.key.pem").write_text("not a key\n", encoding="ascii")
-    broken = run_cli("validate", cwd=clinic)
+    broken = cli("validate", cwd=clinic)
     assert broken.returncode == 2
     assert "seal.key: cannot open 'certs/demo-seal.key.pem' (wrong password, or not a PEM key)" in \
         broken.stdout + broken.stderr

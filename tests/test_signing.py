@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
+from support import TODAY, TODAY_EPOCH, cli, copy_project, norm, run_cli
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.load.config import load_config
 from patientdocs.load.content import load_content
 from patientdocs.usecases.saving import VisitInput
 from patientdocs.usecases.signing import Answer, SignerInput, SignRequest, sign_consent
-from tests.conftest import TODAY_EPOCH, copy_project, norm, run_cli
 
 ANA = VisitInput(patient="Ana Lima", dob="1990-05-02", patient_id="P-1042", therapist="Sam Patel",
                  date="2026-12-01")
@@ -71,7 +71,7 @@ def test_the_signed_consent_holds_the_signatures_an_audit_page_and_the_seal(conf
     assert with_images and with_images[-1] < len(reader.pages) - 1
     everything = " ".join(norm(p.extract_text()) for p in reader.pages)
     assert "Signed copy" in everything
-    checked = run_cli("verify", signed.path, cwd=config.base)
+    checked = cli("verify", signed.path, cwd=config.base)
     assert checked.returncode == 0, checked.stdout
     assert checked.stdout.startswith(f"SEALED AND UNCHANGED: {signed.path.name} carries the seal of")
     with sqlite3.connect(config.records_path) as conn:
@@ -173,7 +173,6 @@ def test_the_print_run_lists_who_must_consent_again_and_why(config, monkeypatch:
 
 
 def test_an_old_signature_or_none_at_all_means_consent_again(config) -> None:
-    import datetime as dt
 
     from patientdocs.load.content import load_content
     from patientdocs.records.signatures import Signature, insert
@@ -189,6 +188,6 @@ def test_an_old_signature_or_none_at_all_means_consent_again(config) -> None:
                                content.version, "patient: Old Signer (drawn)", None, None, "1" * 64))
         insert(records, conn, Signature("2026-06-30T10:00:00+00:00", "2" * 64, new, "P-8", "dry-needling", "en",
                                content.version, "patient: New Signer (drawn)", None, None, "3" * 64))
-    due = consent_due(config, records, [old, new, "someone-else"], content, dt.date(2026, 12, 1), "dry-needling")
+    due = consent_due(config, records, [old, new, "someone-else"], content, TODAY, "dry-needling")
     records.close()
     assert due == {old: "signed on 2025-11-30, 12 months ago or more", "someone-else": "no signed consent on record"}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import copy_project, norm, run_cli
+from conftest import TODAY_EPOCH, cli, copy_project, norm
 
 from patientdocs.render.markup import Node
 from patientdocs.render.pdf.checks import accessibility_problems
@@ -47,7 +47,7 @@ def made(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for name, args in KINDS.items():
         target = folder / f"{name}.pdf"
-        result = run_cli(*args, "--patient", "Zoë O'Brien", *VISIT, "-o", target, cwd=folder)
+        result = cli(*args, "--patient", "Zoë O'Brien", *VISIT, "-o", target, cwd=folder)
         assert result.returncode == 0, result.stderr
         out[name] = target
     return out
@@ -340,7 +340,7 @@ def _spans(pdf: bytes) -> list[tuple[str, str]]:
 
 def test_a_name_in_another_script_is_marked_with_its_language(tmp_path: Path) -> None:
     copy_project(tmp_path)
-    result = run_cli("info", "--patient", "Ελένη Παπαδοπούλου", *VISIT, "-o", "greek.pdf", cwd=tmp_path)
+    result = cli("info", "--patient", "Ελένη Παπαδοπούλου", *VISIT, "-o", "greek.pdf", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     pdf = (tmp_path / "greek.pdf").read_bytes()
     assert _spans(pdf) == [("el", "Ελένη Παπαδοπούλου")]
@@ -391,8 +391,8 @@ def test_fillable_fields_name_their_question_and_sit_in_the_structure(made) -> N
 
 def test_the_emailed_attachment_keeps_its_structure_when_locked(tmp_path: Path) -> None:
     copy_project(tmp_path)
-    result = run_cli("email", "aftercare", "--to", "zoe@example.org", "--dry-run", "--patient", "Zoë O'Brien",
-                     *VISIT, "--areas", "neck (left)", cwd=tmp_path)
+    result = cli("email", "aftercare", "--to", "zoe@example.org", "--dry-run", "--patient", "Zoë O'Brien",
+                 *VISIT, "--areas", "neck (left)", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     message = email.message_from_bytes(next((tmp_path / "outbox").glob("*.eml")).read_bytes())
     attachment = next(p for p in message.walk() if p.get_filename())
@@ -411,7 +411,7 @@ def test_print_all_is_one_tagged_tree(tmp_path: Path) -> None:
     (tmp_path / "day.csv").write_text(
         "date,time,patient_name,dob,documents\n2026-12-01,09:00,Ana Lima,1990-05-02,packet\n"
         "2026-12-01,09:30,Ελένη Παπαδοπούλου,1980-01-31,aftercare\n", encoding="utf-8")
-    result = run_cli("batch", "day.csv", "-o", "day", "--workers", "1", cwd=tmp_path)
+    result = cli("batch", "day.csv", "-o", "day", "--workers", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     joined = (tmp_path / "day" / "print-all.pdf").read_bytes()
     assert accessibility_problems(joined) == []
@@ -429,7 +429,7 @@ def test_print_all_is_one_tagged_tree(tmp_path: Path) -> None:
 
 def test_validate_reports_each_kind_tagged(tmp_path: Path) -> None:
     copy_project(tmp_path)
-    result = run_cli("validate", cwd=tmp_path)
+    result = cli("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for kind, pages in (("info", r"\d+ pages"), ("consent", r"\d+ pages per copy"), ("aftercare", r"\d+ pages")):
         wanted = rf"OK  dry-needling/en {kind} \({pages}; tagged: yes, text all tagged, fonts embedded\)"
@@ -446,7 +446,7 @@ def test_validate_fails_when_a_template_draws_untagged_text(tmp_path: Path, monk
 
     copy_project(tmp_path)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
     monkeypatch.setattr(tagging, "tag_block", lambda node, flowables: flowables)
     from click.testing import CliRunner
 

@@ -3,13 +3,12 @@ treatments, words, numbers, sources and clinic all come from the files."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, VISIT, norm, page_texts, replace_line, run_cli
+from conftest import FIXTURES, REPO, TODAY, VISIT, cli, norm, page_texts, replace_line
 
 from patientdocs.load.config import load_config
 from patientdocs.render.context import risk_rows
@@ -29,12 +28,12 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def cupping(tiny: Path):
-    result = run_cli("info", "--patient", "Ana Lima", *VISIT, "--treatment", "cupping", "-o", "cupping.pdf",
-                     cwd=tiny)
+    result = cli("info", "--patient", "Ana Lima", *VISIT, "--treatment", "cupping", "-o", "cupping.pdf",
+                 cwd=tiny)
     pdf = tiny / "cupping.pdf"
     pages = page_texts(pdf) if pdf.exists() else []
     config = load_config(tiny / "config.yaml")
-    pipeline = Pipeline(config, on_date=dt.date(2026, 12, 1))
+    pipeline = Pipeline(config, on_date=TODAY)
     loaded = pipeline.content("cupping", "en")
     return result, pages, loaded.data, pipeline.fingerprint(loaded)
 
@@ -47,7 +46,7 @@ def test_fixture_config_works_in_place_too() -> None:
 
 
 def test_list_shows_only_the_tiny_treatment(tiny: Path) -> None:
-    result = run_cli("list", cwd=tiny)
+    result = cli("list", cwd=tiny)
     assert result.returncode == 0, result.stderr
     assert "cupping: en (English)" in result.stdout
     assert "dry-needling" not in result.stdout
@@ -58,7 +57,7 @@ def test_list_points_at_validate_for_content_it_cannot_read(tiny: Path) -> None:
     broken = tiny / "handouts" / "cupping" / "fr.yaml"
     broken.write_text("treatment: [broken\n", encoding="utf-8")
     try:
-        result = run_cli("list", cwd=tiny)
+        result = cli("list", cwd=tiny)
     finally:
         broken.unlink()  # the folder is shared by this module's tests
     assert result.returncode == 0, result.stderr
@@ -121,15 +120,15 @@ def test_no_dry_needling_words_appear(cupping) -> None:
 
 
 def test_dry_needling_is_not_available_with_this_config(tiny: Path) -> None:
-    result = run_cli("info", "--patient", "Ana Lima", "--treatment", "dry-needling", "--date", "2026-12-01",
-                     "-o", "dn.pdf", cwd=tiny)
+    result = cli("info", "--patient", "Ana Lima", "--treatment", "dry-needling", "--date", "2026-12-01",
+                 "-o", "dn.pdf", cwd=tiny)
     assert result.returncode == 2
     assert result.stderr.strip() == "Error: unknown treatment 'dry-needling' (available: cupping)"
     assert not (tiny / "dn.pdf").exists()
 
 
 def test_validate_checks_the_tiny_treatment(tiny: Path) -> None:
-    result = run_cli("validate", cwd=tiny)
+    result = cli("validate", cwd=tiny)
     assert result.returncode == 0, result.stderr
     assert re.search(r"^OK\s+cupping/en info \(\d+ pages?; tagged: yes, text all tagged, fonts embedded\)$",
                      result.stdout, re.M), result.stdout

@@ -4,13 +4,12 @@ results out, errors that name their field. Called in this process, as a web page
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import re
 from pathlib import Path
 
 import pytest
-from conftest import TODAY_EPOCH, copy_project, page_texts
+from conftest import TODAY, TODAY_EPOCH, copy_project, page_texts
 
 from patientdocs.errors import PatientDocsError
 from patientdocs.load.config import load_config
@@ -129,4 +128,4 @@ def test_validate_and_content_status(config) -> None:
     (status,) = content_status(config)
     assert (status.treatment, status.language, status.version, status.language_name) == (
         "dry-needling", "en", "2026.11", "English")
-    assert status.days_left == (status.review_by - dt.date(2026, 12, 1)).days
+    assert status.days_left == (status.review_by - TODAY).days

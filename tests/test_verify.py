@@ -10,7 +10,8 @@ from helpers_docs import (
     assert_one_line_error,
     content,
     docinfo,
-    make,
+    invoke,
+    make_here,
     records_path,
     run,
     write_config,
@@ -21,11 +22,11 @@ from helpers_docs import (
 def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("verify")
     config = write_config(folder)
-    return {"config": config, "consent": make("consent", folder / "ana-consent.pdf", config=config)}
+    return {"config": config, "consent": make_here("consent", folder / "ana-consent.pdf", config=config)}
 
 
 def _verify(path: Path, config: Path):
-    return run("verify", path, config=config)
+    return invoke("verify", path, config=config)
 
 
 def _altered_copy(original: Path, folder: Path, at: float = 0.5) -> Path:
@@ -131,8 +132,8 @@ def test_the_fingerprint_tells_which_emergency_number_a_patient_was_given(tmp_pa
 
     old = write_config(tmp_path / "old")
     new = _with(write_config(tmp_path / "new"), "clinic", "emergency_number", "112")
-    made_old = make("aftercare", tmp_path / "old.pdf", config=old)
-    made_new = make("aftercare", tmp_path / "new.pdf", config=new)
+    made_old = make_here("aftercare", tmp_path / "old.pdf", config=old)
+    made_new = make_here("aftercare", tmp_path / "new.pdf", config=new)
     assert "Call the emergency number: 112" in " ".join(page_texts(made_new))
     first, second = docinfo(made_old)["/Fingerprint"], docinfo(made_new)["/Fingerprint"]
     assert first != second
@@ -146,7 +147,7 @@ def test_mail_and_folder_settings_leave_the_fingerprint_and_the_file_alone(tmp_p
     base = write_config(tmp_path / "a")
     other = _with(write_config(tmp_path / "b"), "email", "subject", "Your papers from {clinic}")
     _with(other, "paths", "outbox", str(tmp_path / "elsewhere"))
-    one = make("aftercare", tmp_path / "one.pdf", config=base)
-    two = make("aftercare", tmp_path / "two.pdf", config=other)
+    one = make_here("aftercare", tmp_path / "one.pdf", config=base)
+    two = make_here("aftercare", tmp_path / "two.pdf", config=other)
     assert docinfo(one)["/Fingerprint"] == docinfo(two)["/Fingerprint"]
     assert one.read_bytes() == two.read_bytes()

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GENERATE, TODAY_EPOCH, page_texts, run_cli
+from conftest import GENERATE, TODAY_EPOCH, cli, page_texts
 from pypdf import PdfReader
 from web_helpers import DAY_LIST, beside, login, make_project, packet_pages, text, token
 
@@ -318,8 +318,8 @@ def test_one_patient_shows_the_clis_error_beside_its_field(client, project: Path
                                              "csrf_token": form_token(client, "/patient")})
     assert response.status_code == 422 and says in beside(response, field)
     options = (f"--{k.replace('_', '-')}={v}" for k, v in {**ANA, field: value}.items() if k != "language")
-    cli = run_cli("packet", "--config", project, *options, cwd=project.parent)
-    assert cli.returncode == 2 and says in cli.stderr  # the same check as the command line's
+    command = cli("packet", "--config", project, *options, cwd=project.parent)
+    assert command.returncode == 2 and says in command.stderr  # the same check as the command line's
     assert not documents(project)
 
 
@@ -402,31 +402,29 @@ def test_status_shows_versions_review_dates_and_validate(client, project: Path) 
 
 def test_users_add_stores_an_argon2_hash_and_serve_needs_tls_beyond_this_computer(tmp_path: Path) -> None:
     project = make_project(tmp_path)
-    added = subprocess.run([sys.executable, str(GENERATE), "--config", str(project), "users", "add", "cara",
-                            "--password-stdin"], input="cara-physio-2026\n", capture_output=True, text=True,
-                           cwd=tmp_path, check=False)
+    added = cli("--config", project, "users", "add", "cara", "--password-stdin", input="cara-physio-2026\n",
+                cwd=tmp_path)
     assert added.returncode == 0 and added.stdout.strip() == "Added the account cara"
     stored = sqlite3.connect(load_config(project).records_path).execute(
         "SELECT password_hash FROM users WHERE username = 'cara'").fetchone()[0]
     assert stored.startswith("$argon2id$") and "cara-physio-2026" not in stored
-    short = subprocess.run([sys.executable, str(GENERATE), "--config", str(project), "users", "add", "dan",
-                            "--password-stdin"], input="short\n", capture_output=True, text=True, check=False)
+    short = cli("--config", project, "users", "add", "dan", "--password-stdin", input="short\n", cwd=tmp_path)
     assert short.returncode == 2 and "the password must be at least 10 characters long" in short.stderr
     open_session = create_app(project).test_client()
     login(open_session, "ben")
     assert open_session.get("/today").status_code == 200
-    listed = run_cli("users", "list", "--config", project, cwd=tmp_path)
+    listed = cli("users", "list", "--config", project, cwd=tmp_path)
     assert listed.stdout.split() == ["ana", "ben", "cara"]
-    removed = run_cli("users", "remove", "ben", "--config", project, cwd=tmp_path)
+    removed = cli("users", "remove", "ben", "--config", project, cwd=tmp_path)
     assert removed.returncode == 0 and removed.stdout.strip() == "Removed the account ben"
     assert login(create_app(project).test_client(), "ben").status_code == 401
     assert open_session.get("/today").status_code == 302  # his open session ended with the account
-    again = run_cli("users", "remove", "ben", "--config", project, cwd=tmp_path)
+    again = cli("users", "remove", "ben", "--config", project, cwd=tmp_path)
     assert again.returncode == 2 and "there is no account 'ben' (see 'users list')" in again.stderr
-    lan = run_cli("serve", "--config", project, "--host", "0.0.0.0", cwd=tmp_path)
+    lan = cli("serve", "--config", project, "--host", "0.0.0.0", cwd=tmp_path)
     assert lan.returncode == 2 and "--host 0.0.0.0 serves other computers: that needs TLS" in lan.stderr
     empty = tmp_path / "empty"
-    bare = run_cli("serve", "--config", make_project_without_accounts(empty), cwd=empty)
+    bare = cli("serve", "--config", make_project_without_accounts(empty), cwd=empty)
     assert bare.returncode == 2 and "no staff accounts yet" in bare.stderr
 
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TODAY_EPOCH
+from conftest import REPO, TODAY_EPOCH
 from pypdf import PdfReader
 from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
@@ -28,7 +28,6 @@ from web_helpers import DAY_LIST, PASSWORDS, make_project, packet_pages
 from patientdocs.web.serve import make_server
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "out" / "screenshots"
 
 

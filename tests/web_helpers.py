@@ -9,13 +9,12 @@ import shutil
 from pathlib import Path
 
 import yaml
-from conftest import copy_project, run_cli
+from conftest import REPO, cli, copy_project
 from pypdf import PdfReader
 
 from patientdocs.load.config import load_config
 from patientdocs.web.accounts import add_user
 
-REPO = Path(__file__).resolve().parents[1]
 DAY_LIST = REPO / "examples" / "appointments-2026-12-01.csv"
 PASSWORDS = {"ana": "ana-front-desk-2026", "ben": "ben-therapist-2026"}
 
@@ -69,8 +68,8 @@ def packet_pages(project: Path, patient: dict[str, str]) -> int:
     sizes = []
     for kind in ("info", "consent"):
         one_sided = ("--no-duplex",) if kind == "consent" else ()  # the copies without their blanks
-        made = run_cli(kind, "--config", alone / "config.yaml", *options, *one_sided, "-o", alone / f"{kind}.pdf",
-                       cwd=alone)
+        made = cli(kind, "--config", alone / "config.yaml", *options, *one_sided, "-o", alone / f"{kind}.pdf",
+                   cwd=alone)
         assert made.returncode == 0, made.stderr
         sizes.append(len(PdfReader(alone / f"{kind}.pdf").pages))
     info, consent = sizes[0], sizes[1] // 2
