@@ -254,6 +254,10 @@ class Words:
     risks: dict[str, RiskWords]
     words: dict[str, str] = field(default_factory=dict)
     direction: Literal["ltr", "rtl"] | None = None  # passed on to Content (see language.py)
+    # A translation: the version of the English it was made from, and who reviewed it (a
+    # native-speaking clinician); empty while nobody has, and the documents then say so.
+    translated_from: str | None = None
+    reviewed_by: str | None = None
     info: InfoSheet | None = None
     consent: ConsentForm | None = None
     aftercare: Aftercare | None = None
@@ -280,6 +284,8 @@ class Content:
     changes: list[Change] = field(default_factory=list)
     # Left to right or right to left; without it, the language decides (patientdocs/language.py).
     direction: Literal["ltr", "rtl"] | None = None
+    translated_from: str | None = None  # the English version a translation was made from
+    reviewed_by: str | None = None  # who reviewed the translation; empty: nobody yet
     words: dict[str, str] = field(default_factory=dict)  # shared phrases, after any locale overlay
     facts: Facts | None = None  # the language-neutral facts the numbers came from
     locale: str | None = None  # the overlay applied ("en-US"), None for the language file alone
@@ -502,6 +508,7 @@ def _content(words: Words, facts: Facts, locale: str | None,
         risks=[_risk(r, risk_words, words.units, tuple(dict.fromkeys(by_risk.get(r.id, ())))) for r in facts.risks],
         info=words.info, consent=words.consent, aftercare=words.aftercare, changes=words.changes,
         words=words.words, facts=facts, locale=locale, direction=words.direction,
+        translated_from=words.translated_from, reviewed_by=words.reviewed_by,
         prose_sources={part: list(dict.fromkeys(found)) for part, found in by_part.items()})
 
 
