@@ -392,6 +392,7 @@ def _lookup(facts: Facts, data: dict, words: dict) -> Callable[[str, str], str |
     from patientdocs.load.facts import format_number, rate_phrase
 
     labels: dict[str, str] = data["labels"] if isinstance(data.get("labels"), dict) else {}
+    language = data["language"] if isinstance(data.get("language"), str) else "en"
     units: dict[str, str] = data["units"] if isinstance(data.get("units"), dict) else {}
     tables = facts.tables
     risks = {r.id: r for r in facts.risks}
@@ -404,12 +405,12 @@ def _lookup(facts: Facts, data: dict, words: dict) -> Callable[[str, str], str |
             if kind == "fact" and name in facts.facts:
                 fact = facts.facts[name]
                 if fact.value is not None:
-                    return format_number(fact.value)
-                return rate_phrase(fact).text(labels).strip()
+                    return format_number(fact.value, language=language)
+                return rate_phrase(fact).text(labels, language=language).strip()
             if kind == "risk" and name in risks:
                 risk = _risk(risks[name], {}, units)
                 phrase = risk.phrase(tables[risk.table].per)
-                return phrase.text(labels) if phrase else None
+                return phrase.text(labels, language=language) if phrase else None
         except (KeyError, TypeError):  # a label missing: reported by the checks of labels
             return None
         return None
