@@ -36,6 +36,19 @@ if TYPE_CHECKING:
 NOT_PRINTED = frozenset({"paths", "email", "batch", "source", "document.duplex"})
 
 
+def translation_note(content: content_mod.Content) -> str:
+    """The footer's second line on a translated document (one with ``translated_from``): who
+    reviewed the translation, or, while nobody has, that it is not reviewed, in its language.
+    Nothing on the original language's documents, and never a review that did not happen."""
+    if not content.translated_from:
+        return ""
+    labels = content.labels
+    if content.reviewed_by:
+        return labels.get("reviewed_translation", "Translation reviewed by {name}.").replace(
+            "{name}", content.reviewed_by)
+    return labels.get("unreviewed", "This translation has not been reviewed by a health professional.")
+
+
 @frozen
 class Rendered:
     """A finished PDF and the facts the record keeps about it."""
@@ -184,6 +197,7 @@ class Pipeline:
                                                                            clinic.website) if x)),
             brand=clinic.brand_colour,
             footer_left=footer,
+            footer_note=translation_note(loaded.data),
             page_word=labels.get("page", "Page"),
             of_word=labels.get("of", "of"),
             copy_label=copy_label,

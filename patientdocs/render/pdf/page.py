@@ -50,6 +50,8 @@ class PageMeta:
     page_offset: int = 0
     page_total: int | None = None
     rtl: bool = False  # a right-to-left document: header and footer mirrored
+    # A second footer line: whether a translated document's translation was reviewed.
+    footer_note: str = ""
     key: object = field(default_factory=object, compare=False)
 
 
@@ -239,6 +241,8 @@ def _draw_footer(canv: Canvas, meta: PageMeta, number: int, total: int) -> None:
     width, _ = canv._pagesize
     canv.saveState()
     _text(canv, meta.footer_left, MARGIN, MARGIN - 6 * mm, fonts.MAIN, 9, "#333333")
+    if meta.footer_note:
+        _text(canv, meta.footer_note, MARGIN, MARGIN - 10 * mm, fonts.MAIN, 8, "#333333")
     canv.setFont(fonts.MAIN + "-Bold", 10)
     canv.drawRightString(width - MARGIN, MARGIN - 6 * mm, f"{meta.page_word} {number} {meta.of_word} {total}")
     canv.restoreState()
@@ -327,6 +331,8 @@ def _draw_footer_rtl(canv: Canvas, meta: PageMeta, number: int, total: int) -> N
     width, _ = canv._pagesize
     canv.saveState()
     _text_rtl(canv, meta.footer_left, width - MARGIN, MARGIN - 6 * mm, fonts.MAIN, 9, "#333333")
+    if meta.footer_note:
+        _text_rtl(canv, meta.footer_note, width - MARGIN, MARGIN - 10 * mm, fonts.MAIN, 8, "#333333")
     shaping.draw_line(canv, f"{meta.page_word} {number} {meta.of_word} {total}", MARGIN, MARGIN - 6 * mm,
                       fonts.MAIN + "-Bold", 10, base=bidi.RTL)
     canv.restoreState()
