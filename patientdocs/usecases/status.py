@@ -107,6 +107,7 @@ def run_problems(config: Config) -> list[str]:
 
 def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLine]:
     """Check the settings, all content and every template with a sample patient; one line per check."""
+    from patientdocs.load import translation
     from patientdocs.load.content import available
     from patientdocs.load.visit import make_visit
     from patientdocs.render.pdf.checks import accessibility_problems
@@ -121,6 +122,10 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
     sample = make_visit(patient="Sample Patient", date=pipeline.today, dob="1980-01-31", patient_id="SAMPLE-1",
                         therapist="Sample Therapist", areas=("neck (left)",), note="Sample note")
     for treatment, languages in available(config.handouts_dir).items():
+        # Each translation against its English: nothing missing (an error), not out of date.
+        missing, stale = translation.check_treatment(config.handouts_dir / treatment, languages)
+        lines += [CheckLine(False, "ERROR", str(problem)) for problem in missing]
+        lines += [CheckLine(True, "WARNING", warning) for warning in stale]
         for language in languages:
             try:
                 loaded = pipeline.content(treatment, language)
