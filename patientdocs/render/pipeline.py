@@ -171,6 +171,25 @@ class Pipeline:
             context.update(extra)
         return templating.render(self.env_for(loaded), kind.template, context)
 
+    def other_languages(self, loaded: LoadedContent) -> list[dict[str, str]]:
+        """On an English document, one line per other language the clinic has this treatment in,
+        written in that language (its ``labels.also_available``): the list is the content files
+        that exist. A translation that does not load (validate reports why) is left out."""
+        content = loaded.data
+        if not language_mod.is_english(content.language) or content.translated_from:
+            return []
+        found = []
+        for language in content_mod.available(self.config.handouts_dir).get(content.treatment, []):
+            if language_mod.is_english(language):
+                continue
+            try:
+                text = self.content(content.treatment, language).data.labels.get("also_available", "")
+            except PatientDocsError:
+                continue
+            if text:
+                found.append({"language": language, "text": text})
+        return found
+
     def part(self, name: str, visit: Visit, treatment: str, language: str, *, copy_label: str = "",
              extra: dict | None = None, large_print: bool = False):
         from patientdocs.render.pdf.page import PageMeta
@@ -198,6 +217,7 @@ class Pipeline:
             brand=clinic.brand_colour,
             footer_left=footer,
             footer_note=translation_note(loaded.data),
+            languages_note=" · ".join(other["text"] for other in self.other_languages(loaded)),
             page_word=labels.get("page", "Page"),
             of_word=labels.get("of", "of"),
             copy_label=copy_label,

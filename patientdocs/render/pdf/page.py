@@ -52,6 +52,9 @@ class PageMeta:
     rtl: bool = False  # a right-to-left document: header and footer mirrored
     # A second footer line: whether a translated document's translation was reviewed.
     footer_note: str = ""
+    # Under the copy label on a document's first page: the other languages it is available in,
+    # each in its own language ("Este documento también está disponible en español.").
+    languages_note: str = ""
     key: object = field(default_factory=object, compare=False)
 
 
@@ -227,6 +230,11 @@ def _draw_header(canv: Canvas, meta: PageMeta, document=None, slim: bool = False
         with _once(canv, document, "P"):
             canv.setFillColor(colors.HexColor(meta.brand))
             canv.drawCentredString(width - MARGIN - label_w / 2, top - 4.6 * mm, meta.copy_label)
+    if meta.languages_note and not slim:
+        with _once(canv, document, "P"):
+            canv.setFillColor(colors.HexColor("#333333"))
+            canv.setFont(fonts.MAIN, meta.label_size * 0.75)  # 9 pt; 12 pt or more in large print
+            canv.drawRightString(width - MARGIN, top - 11 * mm, meta.languages_note)
     if meta.banner:
         with _once(canv, document, "P"):
             _text(canv, meta.banner, MARGIN, height - MARGIN - HEADER_H + 3.5 * mm, fonts.MAIN + "-Bold", 10,
