@@ -32,7 +32,7 @@ ALSO_IN_SPANISH = "Este documento también está disponible en español."
 ENGLISH = ("Dry needling: information for you", "Dry needling: consent form", "After dry needling",
            "Prepared for", "Key points", "What is dry needling?", "Questions about your health", "Your agreement",
            "When to get help", "Page 1 of", "Review by", "about 52 in 100", "people", "Patient copy",
-           "Clinic copy", "Soreness usually goes", "Call the clinic")
+           "Clinic copy", "Soreness usually goes", "Call the clinic", "Your therapist is", "Out of hours")
 
 
 def _config(folder: Path, paper: str = "A4", handouts: Path | None = None) -> Path:

@@ -198,6 +198,10 @@ def build_context(kind: Kind | str, config: Config, loaded: LoadedContent, visit
     content = loaded.data
     direction = language_direction(content.language, content.direction)
     clinic, visit_values = config.clinic_dict(), visit.as_context()
+    # The clinic's own sentences in the document's language, where config.yaml gives them.
+    own = config.clinic.translations.get(content.language, {})
+    clinic.update({key: value for key, value in own.items() if value})
+    clinic.pop("translations", None)
     if direction == "rtl":
         clinic, visit_values = _embedded(clinic), _embedded(visit_values)
     return {
