@@ -375,6 +375,27 @@ def available(handouts: Path) -> dict[str, list[str]]:
     return found
 
 
+def label_of(path: Path, key: str) -> str:
+    """One label of a language file, read from its own line (``  also_available: "..."``) without
+    loading the file; "" when the file or the line is missing or the value is not plain text."""
+    import re
+
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    found = re.search(rf"(?m)^  {re.escape(key)}:[ \t]*(\S.*)$", text)
+    if found is None:
+        return ""
+    try:
+        value = yaml.safe_load(found.group(1))
+    except yaml.YAMLError:
+        return ""
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
 def content_path(handouts: Path, treatment: str, language: str) -> Path:
     """The content file for a treatment and language, or an error that lists what exists."""
     found = available(handouts)

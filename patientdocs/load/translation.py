@@ -42,11 +42,17 @@ def _name(loc: Loc) -> str:
     return dotted(loc) if loc else "the file"
 
 
+# The parts compared; a clinic's own kinds of document (config.yaml ``kinds:``) may be in English only.
+_COMPARED = ("labels", "bands", "units", "risk_tables", "risks", "words", "info", "consent", "aftercare")
+
+
 def missing(original: Any, translated: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
     """What ``original`` has that ``translated`` lacks: (where, message), in the original's order."""
     found: list[tuple[Loc, str]] = []
     if _exempt(loc):
         return found
+    if not loc and isinstance(original, dict):
+        original = {key: value for key, value in original.items() if key in _COMPARED}
     if isinstance(original, dict):
         if not isinstance(translated, dict):
             return [(loc, f"{_name(loc)}: should be a group of keys, as in {ORIGINAL}.yaml")]

@@ -174,7 +174,8 @@ class Pipeline:
     def other_languages(self, loaded: LoadedContent) -> list[dict[str, str]]:
         """On an English document, one line per other language the clinic has this treatment in,
         written in that language (its ``labels.also_available``): the list is the content files
-        that exist. A translation that does not load (validate reports why) is left out."""
+        that exist. The label is read from the file's line alone, so an English document never
+        loads (or waits for) another language's content; validate checks that file in full."""
         content = loaded.data
         if not language_mod.is_english(content.language) or content.translated_from:
             return []
@@ -182,10 +183,8 @@ class Pipeline:
         for language in content_mod.available(self.config.handouts_dir).get(content.treatment, []):
             if language_mod.is_english(language):
                 continue
-            try:
-                text = self.content(content.treatment, language).data.labels.get("also_available", "")
-            except PatientDocsError:
-                continue
+            text = content_mod.label_of(self.config.handouts_dir / content.treatment / f"{language}.yaml",
+                                        "also_available")
             if text:
                 found.append({"language": language, "text": text})
         return found

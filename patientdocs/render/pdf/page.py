@@ -231,7 +231,7 @@ def _draw_header(canv: Canvas, meta: PageMeta, document=None, slim: bool = False
             canv.setFillColor(colors.HexColor(meta.brand))
             canv.drawCentredString(width - MARGIN - label_w / 2, top - 4.6 * mm, meta.copy_label)
     if meta.languages_note and not slim:
-        with _once(canv, document, "P"):
+        with tagging.artifact(canv, "Pagination", "Header"):
             canv.setFillColor(colors.HexColor("#333333"))
             canv.setFont(fonts.MAIN, meta.label_size * 0.75)  # 9 pt; 12 pt or more in large print
             canv.drawRightString(width - MARGIN, top - 11 * mm, meta.languages_note)
