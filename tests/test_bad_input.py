@@ -248,7 +248,7 @@ def test_birth_after_the_visit(project: Path) -> None:
 
 def test_unknown_language_lists_the_available_ones(project: Path) -> None:
     (message,) = failed(project, "--lang", "xx")
-    assert message == "no 'xx' version of dry-needling (available languages: en)"
+    assert message == "no 'xx' version of dry-needling (available languages: en, es)"
 
 
 def test_unknown_treatment_lists_the_available_ones(project: Path) -> None:

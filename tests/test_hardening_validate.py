@@ -23,7 +23,7 @@ def validate(project: Path) -> list[str]:
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("templates: templates", "templates: nothing", "paths.templates: folder 'nothing' not found"),
     ("handouts: handouts", "handouts: nothing", "paths.handouts: folder 'nothing' not found"),
-    ("language: en", "language: xx", "defaults.language: 'xx' has no content for dry-needling (found: en)"),
+    ("language: en", "language: xx", "defaults.language: 'xx' has no content for dry-needling (found: en, es)"),
     ("treatment: dry-needling", "treatment: nope",
      "defaults.treatment: 'nope' has no content in 'handouts' (found: dry-needling)"),
     ("records: records.db", "records: handouts", "paths.records: records database 'handouts' is a folder, not a file"),

@@ -118,14 +118,15 @@ def test_validate_and_content_status(config) -> None:
     assert not [line for line in lines if "is typed into the text" in line.text]  # no number typed in prose
     assert all(line.ok for line in lines)
     # The demo config's seal uses a demo certificate, which validate warns about (test_seal.py); then each
-    # kind in normal and in large print, then the print run's cover sheet.
-    assert [line.level for line in lines] == ["OK", "WARNING", *["OK"] * 7]
+    # kind in normal and in large print, then the print run's cover sheet; in English, then in Spanish.
+    assert [line.level for line in lines] == ["OK", "WARNING", *["OK"] * 14]
     assert lines[1].text.startswith("seal: ")
     assert re.fullmatch(r"dry-needling/en consent \(\d+ pages per copy; tagged: yes, text all tagged, fonts embedded\)",
                         lines[4].text), lines[4].text
     assert re.fullmatch(r"dry-needling/en consent in large print \(\d+ pages per copy; tagged: yes\)", lines[5].text)
     assert lines[8].text == "dry-needling/en cover sheet of a print run (1 page)"
-    (status,) = content_status(config)
+    status, spanish = content_status(config)
+    assert (spanish.language, spanish.language_name) == ("es", "Español")
     assert (status.treatment, status.language, status.version, status.language_name) == (
         "dry-needling", "en", "2026.11", "English")
     assert status.days_left == (status.review_by - TODAY).days

@@ -34,7 +34,8 @@ from patientdocs.deliver.output import slug
 from patientdocs.errors import DeliveryError, PatientDocsError, shown
 from patientdocs.load.address import check_address, needs_smtputf8
 
-__all__ = ["Attachment", "build_message", "check_address", "check_sender", "compose_body", "send", "smtp_password"]
+__all__ = ["Attachment", "build_message", "check_address", "check_sender", "compose_body", "send", "smtp_password",
+           "translated_email"]
 
 if TYPE_CHECKING:
     from patientdocs.load.config import Smtp
@@ -151,6 +152,50 @@ def compose_body(
     closing = signature.strip("\n").rstrip()
     lines += closing.splitlines() if closing else ["Kind regards,", " ".join(clinic_name.split())]
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+# The words of the email in a language other than English, from its content's labels; the
+# email in English is compose_body's own. Each may hold {clinic}, {name}, {phone}, {count}, {rule}.
+EMAIL_LABELS = ("email_subject", "email_dear", "email_hello", "email_attached_one", "email_attached_many",
+                "email_reader_one", "email_reader_many", "email_locked_one", "email_locked_many",
+                "email_passphrase", "email_rule", "email_questions", "email_closing", "email_attachment")
+
+
+def translated_email(labels: dict[str, str], language: str, *, clinic_name: str, clinic_phone: str,
+                     encrypted: bool, password_rule: str | None = None, signature: str = "",
+                     documents: int = 1, patient_first_name: str | None = None) -> tuple[str, str] | None:
+    """The subject and body in the content's language, from its ``email_*`` labels; None when
+    the language has none of them (the English email is then sent, as before). Same content as
+    compose_body: nothing about what the documents are about, never the password itself."""
+    if not all(key in labels for key in EMAIL_LABELS):
+        return None
+    from patientdocs import language as lang
+    from patientdocs.deliver.encrypt import PASSPHRASE_WORDS
+
+    clinic, phone = " ".join(clinic_name.split()), " ".join(clinic_phone.split())
+    first = " ".join((patient_first_name or "").split())
+    several = documents > 1
+
+    def fill(key: str, **more: str) -> str:
+        text = labels[key]
+        for name, value in {"clinic": clinic, "phone": phone, "name": first, **more}.items():
+            text = text.replace("{" + name + "}", value)
+        return " ".join(text.split())
+
+    subject = fill("email_subject")
+    lines = [fill("email_dear") if first else fill("email_hello"), "",
+             fill("email_attached_many" if several else "email_attached_one"), "",
+             fill("email_reader_many" if several else "email_reader_one")]
+    if encrypted:
+        if password_rule is None:
+            told = fill("email_passphrase", count=lang.number(PASSPHRASE_WORDS, language))
+        else:
+            told = fill("email_rule", rule=_sentence(password_rule))
+        lines += ["", f"{fill('email_locked_many' if several else 'email_locked_one')} {told}"]
+    lines += ["", fill("email_questions"), ""]
+    closing = signature.strip("\n").rstrip()
+    lines += closing.splitlines() if closing else [fill("email_closing"), clinic]
+    return subject, "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def safe_filenames(names: list[str]) -> list[str]:

@@ -36,6 +36,9 @@ class Clinic:
     # Checked with the other keys, so every problem in the file is reported in one go.
     brand_colour: str = spec(default="#1f5f8b", pattern=r"#[0-9a-fA-F]{6}", like="a colour like #1f5f8b")
     training_statement: str = ""
+    # The clinic's own sentences in another content language, by language code: a document in
+    # that language prints these instead (``es: {training_statement: ..., out_of_hours: ...}``).
+    translations: dict[str, dict[Literal["training_statement", "out_of_hours"], str]] = field(default_factory=dict)
     # Which country's words (en-GB, en-US): a treatment's overlay of that name (handouts/<treatment>/
     # en-US.yaml) is merged over its language file. None: the language file as it is.
     locale: str | None = spec(default=None, pattern=r"[a-z]{2,3}-[A-Z]{2}", like="a locale like en-GB or en-US")

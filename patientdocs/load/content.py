@@ -254,6 +254,10 @@ class Words:
     risks: dict[str, RiskWords]
     words: dict[str, str] = field(default_factory=dict)
     direction: Literal["ltr", "rtl"] | None = None  # passed on to Content (see language.py)
+    # A translation: the version of the English it was made from, and who reviewed it (a
+    # native-speaking clinician); empty while nobody has, and the documents then say so.
+    translated_from: str | None = None
+    reviewed_by: str | None = None
     info: InfoSheet | None = None
     consent: ConsentForm | None = None
     aftercare: Aftercare | None = None
@@ -280,6 +284,8 @@ class Content:
     changes: list[Change] = field(default_factory=list)
     # Left to right or right to left; without it, the language decides (patientdocs/language.py).
     direction: Literal["ltr", "rtl"] | None = None
+    translated_from: str | None = None  # the English version a translation was made from
+    reviewed_by: str | None = None  # who reviewed the translation; empty: nobody yet
     words: dict[str, str] = field(default_factory=dict)  # shared phrases, after any locale overlay
     facts: Facts | None = None  # the language-neutral facts the numbers came from
     locale: str | None = None  # the overlay applied ("en-US"), None for the language file alone
@@ -369,6 +375,27 @@ def available(handouts: Path) -> dict[str, list[str]]:
     return found
 
 
+def label_of(path: Path, key: str) -> str:
+    """One label of a language file, read from its own line (``  also_available: "..."``) without
+    loading the file; "" when the file or the line is missing or the value is not plain text."""
+    import re
+
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    found = re.search(rf"(?m)^  {re.escape(key)}:[ \t]*(\S.*)$", text)
+    if found is None:
+        return ""
+    try:
+        value = yaml.safe_load(found.group(1))
+    except yaml.YAMLError:
+        return ""
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
 def content_path(handouts: Path, treatment: str, language: str) -> Path:
     """The content file for a treatment and language, or an error that lists what exists."""
     found = available(handouts)
@@ -386,6 +413,7 @@ def _lookup(facts: Facts, data: dict, words: dict) -> Callable[[str, str], str |
     from patientdocs.load.facts import format_number, rate_phrase
 
     labels: dict[str, str] = data["labels"] if isinstance(data.get("labels"), dict) else {}
+    language = data["language"] if isinstance(data.get("language"), str) else "en"
     units: dict[str, str] = data["units"] if isinstance(data.get("units"), dict) else {}
     tables = facts.tables
     risks = {r.id: r for r in facts.risks}
@@ -398,12 +426,12 @@ def _lookup(facts: Facts, data: dict, words: dict) -> Callable[[str, str], str |
             if kind == "fact" and name in facts.facts:
                 fact = facts.facts[name]
                 if fact.value is not None:
-                    return format_number(fact.value)
-                return rate_phrase(fact).text(labels).strip()
+                    return format_number(fact.value, language=language)
+                return rate_phrase(fact).text(labels, language=language).strip()
             if kind == "risk" and name in risks:
                 risk = _risk(risks[name], {}, units)
                 phrase = risk.phrase(tables[risk.table].per)
-                return phrase.text(labels) if phrase else None
+                return phrase.text(labels, language=language) if phrase else None
         except (KeyError, TypeError):  # a label missing: reported by the checks of labels
             return None
         return None
@@ -502,6 +530,7 @@ def _content(words: Words, facts: Facts, locale: str | None,
         risks=[_risk(r, risk_words, words.units, tuple(dict.fromkeys(by_risk.get(r.id, ())))) for r in facts.risks],
         info=words.info, consent=words.consent, aftercare=words.aftercare, changes=words.changes,
         words=words.words, facts=facts, locale=locale, direction=words.direction,
+        translated_from=words.translated_from, reviewed_by=words.reviewed_by,
         prose_sources={part: list(dict.fromkeys(found)) for part, found in by_part.items()})
 
 

@@ -123,8 +123,13 @@ class Facts:
     facts: dict[str, Fact] = field(default_factory=dict)
 
 
-def format_number(value: float, separator: str = ",", decimal: str = ".") -> str:
-    """1.5 stays 1.5, 7629.0 prints 7,629: as written, grouped by thousands."""
+def format_number(value: float, separator: str = ",", decimal: str = ".", language: str = "en") -> str:
+    """1.5 stays 1.5, 7629.0 prints 7,629: as written, grouped by thousands. In another language
+    than English, grouped and with the decimal sign of CLDR ("1,5" and "7.629" in Spanish)."""
+    from patientdocs import language as lang
+
+    if not lang.is_english(language):
+        return lang.number(value, language)
     if float(value).is_integer():
         return frequency.format_int(int(value), separator)
     whole, _, fraction = repr(float(value)).partition(".")

@@ -56,6 +56,14 @@ def format_int(value: int, separator: str = ",") -> str:
     return f"{value:,}".replace(",", separator)
 
 
+def format_count(value: int, language: str = "en") -> str:
+    """A whole number grouped as ``language`` does it: "100,000" in English (no Babel), "100.000"
+    in Spanish (CLDR through Babel)."""
+    from patientdocs import language as lang
+
+    return format_int(value) if lang.is_english(language) else lang.number(value, language)
+
+
 @frozen
 class Phrase:
     """The parts of "about 5 to 16 in 100 treatments", kept apart so each language can join them."""
@@ -66,9 +74,32 @@ class Phrase:
     denominator: int
     of: str
 
-    def text(self, labels: dict[str, str], separator: str = ",") -> str:
-        count = format_int(self.low, separator)
+    def text(self, labels: dict[str, str], separator: str = ",", language: str = "en") -> str:
+        """English order ("about 5 to 16 in 100 treatments") unless the language gives a pattern:
+        ``phrase_<category>`` for the CLDR plural category of the count (the highest of a
+        range), else ``phrase``, with the fields {qualifier}, {count}, {in}, {per} and {of}; the
+        qualifier may have a form per category too (``about_few``). Numbers are grouped per the
+        language (CLDR) unless it is English, which never loads Babel."""
+        from patientdocs import language as lang
+
+        english = lang.is_english(language)
+
+        def fmt(value: int) -> str:
+            return format_int(value, separator) if english else lang.number(value, language)
+
+        count = fmt(self.low)
         if self.high is not None and self.high != self.low:
-            count += f" {labels['to']} {format_int(self.high, separator)}"
+            count += f" {labels['to']} {fmt(self.high)}"
         qualifier = labels[self.qualifier]
-        return f"{qualifier} {count} {labels['in']} {format_int(self.denominator, separator)} {self.of}"
+        pattern = None
+        if not english:
+            category = lang.plural_category(self.high if self.high is not None else self.low, language)
+            pattern = labels.get(f"phrase_{category}") or labels.get("phrase")
+        if pattern is None:
+            return f"{qualifier} {count} {labels['in']} {fmt(self.denominator)} {self.of}"
+        words = {"qualifier": labels.get(f"{self.qualifier}_{category}", qualifier), "count": count,
+                 "in": labels["in"], "per": fmt(self.denominator), "of": self.of}
+        text = pattern
+        for key, value in words.items():
+            text = text.replace("{" + key + "}", value)
+        return " ".join(text.split())

@@ -21,7 +21,8 @@ Loc = tuple[Any, ...]
 # as warnings only. None are left; a new treatment's content may use it while it is written.
 PENDING: tuple[str, ...] = ()
 
-_NOT_PROSE_TOP = {"treatment", "language", "language_name", "name", "version", "reviewed", "review_by", "changes"}
+_NOT_PROSE_TOP = {"treatment", "language", "language_name", "name", "version", "reviewed", "review_by", "changes",
+                  "translated_from", "reviewed_by"}
 _NOT_PROSE_KEYS = {"id", "table", "sources", "kind"}
 _NOT_PROSE_PATHS = {("aftercare", "chest_areas")}
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")

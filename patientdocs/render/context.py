@@ -35,7 +35,7 @@ def risk_rows(content: Content) -> list[dict[str, Any]]:
             rows.append({
                 "id": risk.id,
                 "effect": risk.effect,
-                "how_many": phrase.text(labels) if phrase else labels["reports_only"],
+                "how_many": phrase.text(labels, language=content.language) if phrase else labels["reports_only"],
                 "band": risk.band,
                 # An upper bound ("fewer than 4 in 10,000") says how often at most: so does its band.
                 "band_word": (labels["band_at_most"].replace("{band}", content.bands[risk.band])
@@ -52,7 +52,7 @@ def risk_rows(content: Content) -> list[dict[str, Any]]:
                 "unit": phrase.of if phrase else "",
             })
         unit = next((r["unit"] for r in rows if r["unit"]), "")
-        per_line = f"{labels['out_of_every']} {frequency.format_int(table.per)} {unit}." \
+        per_line = f"{labels['out_of_every']} {frequency.format_count(table.per, content.language)} {unit}." \
             if "out_of_every" in labels and unit else ""
         intro = " ".join(part for part in (table.counted, per_line, table.intro) if part)
         tables.append({"id": table_id, "title": table.title, "intro": intro, "counted": table.counted,
@@ -85,7 +85,7 @@ def course_of_care(content: Content) -> dict[str, Any] | None:
         # Per 1,000 both, so the two figures compare at a glance ("about 1" and "about 6").
         per = 1000 if rate * 1000 >= Fraction(1, 2) else frequency.denominator_for(rate, 1000)
         count = frequency.round_count(rate * per)
-        return frequency.Phrase("about", count, None, per, "").text(labels).strip()
+        return frequency.Phrase("about", count, None, per, "").text(labels, language=content.language).strip()
 
     return {"sessions": sessions, "each": phrase(each), "course": phrase(over),
             "each_rate": float(each), "course_rate": float(over)}
@@ -201,6 +201,10 @@ def build_context(kind: Kind | str, config: Config, loaded: LoadedContent, visit
     content = loaded.data
     direction = language_direction(content.language, content.direction)
     clinic, visit_values = config.clinic_dict(), visit.as_context()
+    # The clinic's own sentences in the document's language, where config.yaml gives them.
+    own = config.clinic.translations.get(content.language, {})
+    clinic.update({key: value for key, value in own.items() if value})
+    clinic.pop("translations", None)
     if direction == "rtl":
         clinic, visit_values = _embedded(clinic), _embedded(visit_values)
     return {

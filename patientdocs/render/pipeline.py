@@ -36,6 +36,19 @@ if TYPE_CHECKING:
 NOT_PRINTED = frozenset({"paths", "email", "batch", "source", "document.duplex"})
 
 
+def translation_note(content: content_mod.Content) -> str:
+    """The footer's second line on a translated document (one with ``translated_from``): who
+    reviewed the translation, or, while nobody has, that it is not reviewed, in its language.
+    Nothing on the original language's documents, and never a review that did not happen."""
+    if not content.translated_from:
+        return ""
+    labels = content.labels
+    if content.reviewed_by:
+        return labels.get("reviewed_translation", "Translation reviewed by {name}.").replace(
+            "{name}", content.reviewed_by)
+    return labels.get("unreviewed", "This translation has not been reviewed by a health professional.")
+
+
 @frozen
 class Rendered:
     """A finished PDF and the facts the record keeps about it."""
@@ -158,6 +171,24 @@ class Pipeline:
             context.update(extra)
         return templating.render(self.env_for(loaded), kind.template, context)
 
+    def other_languages(self, loaded: LoadedContent) -> list[dict[str, str]]:
+        """On an English document, one line per other language the clinic has this treatment in,
+        written in that language (its ``labels.also_available``): the list is the content files
+        that exist. The label is read from the file's line alone, so an English document never
+        loads (or waits for) another language's content; validate checks that file in full."""
+        content = loaded.data
+        if not language_mod.is_english(content.language) or content.translated_from:
+            return []
+        found = []
+        for language in content_mod.available(self.config.handouts_dir).get(content.treatment, []):
+            if language_mod.is_english(language):
+                continue
+            text = content_mod.label_of(self.config.handouts_dir / content.treatment / f"{language}.yaml",
+                                        "also_available")
+            if text:
+                found.append({"language": language, "text": text})
+        return found
+
     def part(self, name: str, visit: Visit, treatment: str, language: str, *, copy_label: str = "",
              extra: dict | None = None, large_print: bool = False):
         from patientdocs.render.pdf.page import PageMeta
@@ -184,6 +215,8 @@ class Pipeline:
                                                                            clinic.website) if x)),
             brand=clinic.brand_colour,
             footer_left=footer,
+            footer_note=translation_note(loaded.data),
+            languages_note=" · ".join(other["text"] for other in self.other_languages(loaded)),
             page_word=labels.get("page", "Page"),
             of_word=labels.get("of", "of"),
             copy_label=copy_label,

@@ -123,6 +123,15 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
     body = mailer.compose_body(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
                                encrypted=encrypted, password_rule=settings.password_rule,
                                signature=settings.signature, documents=len(kinds))
+    # In the patient's language when its content gives the email's words (labels email_*).
+    labels = pipeline.content(treatment, language).data.labels
+    attachment_word = "document"
+    translated = mailer.translated_email(
+        labels, language, clinic_name=config.clinic.name, clinic_phone=config.clinic.phone, encrypted=encrypted,
+        password_rule=_translated_rule(labels, settings), signature=settings.signature, documents=len(kinds))
+    if translated is not None:
+        subject, body = translated
+        attachment_word = mailer.safe_filenames([labels["email_attachment"]])[0][:-4]
     sealer = None
     if config.seal is not None and config.seal.seals("emailed"):
         from patientdocs.deliver.seal import load_sealer
@@ -138,7 +147,7 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                                     channel="saved", username=user)
             data = _locked_and_sealed(rendered.pdf, password, sealer, now())
             # A neutral name: mail programs show it, and it should not say what the document is about.
-            attachments.append(mailer.Attachment(f"document-{number}.pdf", data))
+            attachments.append(mailer.Attachment(f"{attachment_word}-{number}.pdf", data))
             saved.append((path, rendered, data))
         message = mailer.build_message(sender=sender, to=address, subject=subject, body=body,
                                        attachments=attachments)
@@ -247,6 +256,15 @@ def _clear_old_dry_runs(outbox: Path) -> None:
             if _DRY_RUN_NAME.fullmatch(old.name) and old.is_file() and not old.is_symlink() \
                     and old.stat().st_mtime < cutoff:
                 old.unlink()
+
+
+def _translated_rule(labels: dict[str, str], settings) -> str | None:
+    """The date-of-birth password rule in the content's language (``email_rule_<policy>``) unless
+    the clinic wrote its own (``policy_text``, printed as written); None for a passphrase."""
+    rule = settings.password_rule
+    if rule is None or settings.policy_text is not None:
+        return rule
+    return labels.get(f"email_rule_{settings.password_policy}", rule)
 
 
 def _hand_over(config: Config, day: dt.date, passphrase: str, slip_pdf: bytes | None, note: str) -> Handover:

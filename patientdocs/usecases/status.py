@@ -107,6 +107,7 @@ def run_problems(config: Config) -> list[str]:
 
 def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLine]:
     """Check the settings, all content and every template with a sample patient; one line per check."""
+    from patientdocs.load import translation
     from patientdocs.load.content import available
     from patientdocs.load.visit import make_visit
     from patientdocs.render.pdf.checks import accessibility_problems
@@ -121,6 +122,16 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
     sample = make_visit(patient="Sample Patient", date=pipeline.today, dob="1980-01-31", patient_id="SAMPLE-1",
                         therapist="Sample Therapist", areas=("neck (left)",), note="Sample note")
     for treatment, languages in available(config.handouts_dir).items():
+        # Each translation against its English: nothing missing (an error), not out of date.
+        # Only against an English that loads itself: its own problems are reported below.
+        try:
+            english_ok = "en" in languages and pipeline.content(treatment, "en") is not None
+        except PatientDocsError:
+            english_ok = False
+        missing, stale = translation.check_treatment(config.handouts_dir / treatment, languages) \
+            if english_ok else ([], [])
+        lines += [CheckLine(False, "ERROR", str(problem)) for problem in missing]
+        lines += [CheckLine(True, "WARNING", warning) for warning in stale]
         for language in languages:
             try:
                 loaded = pipeline.content(treatment, language)
@@ -156,7 +167,11 @@ def validate_all(config: Config, *, allow_expired: bool = False) -> list[CheckLi
                                                        f"({count_of(pages, 'page')})"))
             except PatientDocsError as exc:
                 lines.append(CheckLine(False, "ERROR", str(exc)))
-    return lines
+    # A problem of a shared file (facts.yaml) is found by every language: said once.
+    once: dict[tuple[str, str], CheckLine] = {}
+    for line in lines:
+        once.setdefault((line.level, line.text), line)
+    return list(once.values())
 
 
 def _large_print_check(pipeline, config: Config, kind: Kind, sample, treatment: str, language: str) -> CheckLine:

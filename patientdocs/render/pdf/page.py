@@ -50,6 +50,11 @@ class PageMeta:
     page_offset: int = 0
     page_total: int | None = None
     rtl: bool = False  # a right-to-left document: header and footer mirrored
+    # A second footer line: whether a translated document's translation was reviewed.
+    footer_note: str = ""
+    # Under the copy label on a document's first page: the other languages it is available in,
+    # each in its own language ("Este documento también está disponible en español.").
+    languages_note: str = ""
     key: object = field(default_factory=object, compare=False)
 
 
@@ -225,6 +230,11 @@ def _draw_header(canv: Canvas, meta: PageMeta, document=None, slim: bool = False
         with _once(canv, document, "P"):
             canv.setFillColor(colors.HexColor(meta.brand))
             canv.drawCentredString(width - MARGIN - label_w / 2, top - 4.6 * mm, meta.copy_label)
+    if meta.languages_note and not slim:
+        with tagging.artifact(canv, "Pagination", "Header"):
+            canv.setFillColor(colors.HexColor("#333333"))
+            canv.setFont(fonts.MAIN, meta.label_size * 0.75)  # 9 pt; 12 pt or more in large print
+            canv.drawRightString(width - MARGIN, top - 11 * mm, meta.languages_note)
     if meta.banner:
         with _once(canv, document, "P"):
             _text(canv, meta.banner, MARGIN, height - MARGIN - HEADER_H + 3.5 * mm, fonts.MAIN + "-Bold", 10,
@@ -239,6 +249,8 @@ def _draw_footer(canv: Canvas, meta: PageMeta, number: int, total: int) -> None:
     width, _ = canv._pagesize
     canv.saveState()
     _text(canv, meta.footer_left, MARGIN, MARGIN - 6 * mm, fonts.MAIN, 9, "#333333")
+    if meta.footer_note:
+        _text(canv, meta.footer_note, MARGIN, MARGIN - 10 * mm, fonts.MAIN, 8, "#333333")
     canv.setFont(fonts.MAIN + "-Bold", 10)
     canv.drawRightString(width - MARGIN, MARGIN - 6 * mm, f"{meta.page_word} {number} {meta.of_word} {total}")
     canv.restoreState()
@@ -327,6 +339,8 @@ def _draw_footer_rtl(canv: Canvas, meta: PageMeta, number: int, total: int) -> N
     width, _ = canv._pagesize
     canv.saveState()
     _text_rtl(canv, meta.footer_left, width - MARGIN, MARGIN - 6 * mm, fonts.MAIN, 9, "#333333")
+    if meta.footer_note:
+        _text_rtl(canv, meta.footer_note, width - MARGIN, MARGIN - 10 * mm, fonts.MAIN, 8, "#333333")
     shaping.draw_line(canv, f"{meta.page_word} {number} {meta.of_word} {total}", MARGIN, MARGIN - 6 * mm,
                       fonts.MAIN + "-Bold", 10, base=bidi.RTL)
     canv.restoreState()
