@@ -140,10 +140,7 @@ def run(*args: str | Path, config: Path, cwd: Path | None = None, epoch: str = T
 def make(kind: str, output: Path, *extra: str, config: Path, epoch: str = TODAY_EPOCH,
          patient: tuple[str, ...] = PATIENT) -> Path:
     """Make one document; fail the test with the CLI's output if that did not work."""
-    result = run(kind, *patient, *extra, "-o", output, config=config, epoch=epoch)
-    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
-    assert output.is_file()
-    return output
+    return _made(run(kind, *patient, *extra, "-o", output, config=config, epoch=epoch), output)
 
 
 def invoke(*args: str | Path, config: Path, cwd: Path | None = None, epoch: str = TODAY_EPOCH,
@@ -155,7 +152,10 @@ def invoke(*args: str | Path, config: Path, cwd: Path | None = None, epoch: str 
 def make_here(kind: str, output: Path, *extra: str, config: Path, epoch: str = TODAY_EPOCH,
               patient: tuple[str, ...] = PATIENT) -> Path:
     """``make``'s twin in this process."""
-    result = invoke(kind, *patient, *extra, "-o", output, config=config, epoch=epoch)
+    return _made(invoke(kind, *patient, *extra, "-o", output, config=config, epoch=epoch), output)
+
+
+def _made(result: subprocess.CompletedProcess[str], output: Path) -> Path:
     assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
     assert output.is_file()
     return output

@@ -19,7 +19,7 @@ import pikepdf
 import pytest
 from conftest import FIXTURES, GENERATE, REPO, TODAY, VISIT, cli, replace_line, run_cli
 from support import cli_env
-from test_scripts import _oracle, first_page_chars, glyph_lines, pdftotext
+from test_scripts import _oracle, first_page_chars, glyph_lines, page_chars, pdftotext
 from test_tagged import poppler_tree
 
 from patientdocs import language
@@ -515,25 +515,10 @@ def test_a_form_signed_on_a_tablet_is_filled_from_the_right(tiny: Path) -> None:
         assert image["x0"] > MARGIN + 10
     # Only the patient's column: the therapist's, on the left, has lines at the same heights.
     lines = [line for i in range(rendered.pages)
-             for line in _group([c for c in _page_chars(rendered.pdf, i) if c.x0 > MARGIN + column])]
+             for line in _group([c for c in page_chars(rendered.pdf, i) if c.x0 > MARGIN + column])]
     name = next(line for line in lines if "".join(c.get_text() for c in line) == _shown(NAMES["he"])
                 and line[-1].x1 < line_right + 1)
     assert line_right - 12 < name[-1].x1  # the typed name against the line's right end
-
-
-def _page_chars(pdf: bytes, index: int) -> list:
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTChar
-
-    pages = list(extract_pages(BytesIO(pdf)))
-    chars, stack = [], list(pages[index]) if index < len(pages) else []
-    while stack:
-        item = stack.pop()
-        if isinstance(item, LTChar):
-            chars.append(item)
-        elif hasattr(item, "__iter__"):
-            stack.extend(item)
-    return chars
 
 
 def test_the_warning_of_expired_content_is_mirrored_too(tiny: Path) -> None:
@@ -561,7 +546,7 @@ def test_a_double_sided_packets_blank_page_says_so_in_hebrew(tiny: Path) -> None
 
 
 def glyph_lines_of(pdf: bytes, index: int) -> list[str]:
-    return ["".join(c.get_text() for c in line) for line in _group(_page_chars(pdf, index))]
+    return ["".join(c.get_text() for c in line) for line in _group(page_chars(pdf, index))]
 
 
 def test_large_print_stacks_the_risk_rows_from_the_right(tiny: Path) -> None:

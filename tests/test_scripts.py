@@ -63,13 +63,14 @@ def pdffonts(pdf: bytes, tmp_path: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def first_page_chars(pdf: bytes) -> list:
-    """Every glyph drawn on the first page, as pdfminer sees it (text, font, position)."""
+def page_chars(pdf: bytes, index: int = 0) -> list:
+    """Every glyph drawn on a page (the first by default), as pdfminer sees it (text, font,
+    position); none past the last page."""
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LTChar
 
-    chars = []
-    stack = list(next(iter(extract_pages(BytesIO(pdf)))))
+    pages = list(extract_pages(BytesIO(pdf)))
+    chars, stack = [], list(pages[index]) if index < len(pages) else []
     while stack:
         item = stack.pop()
         if isinstance(item, LTChar):
@@ -77,6 +78,10 @@ def first_page_chars(pdf: bytes) -> list:
         elif hasattr(item, "__iter__"):
             stack.extend(item)
     return chars
+
+
+def first_page_chars(pdf: bytes) -> list:
+    return page_chars(pdf, 0)
 
 
 def glyph_lines(pdf: bytes) -> list[str]:

@@ -128,6 +128,14 @@ def log_in(driver: webdriver.Chrome, url: str, name: str = "ana") -> None:
     wait_for_text(driver, "Today's appointments", 10)
 
 
+def open_page(driver: webdriver.Chrome, url: str, page: str) -> None:
+    """Open ``page`` of the site at ``url``, logging in first when the page asks for it."""
+    driver.get(url + page)
+    if driver.current_url.endswith("/login"):
+        log_in(driver, url)
+        driver.get(url + page)
+
+
 def downloaded(folder: Path, name: str, timeout: float = 30) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -184,10 +192,7 @@ def test_the_day_printed_with_javascript_off_then_again_with_it_on(site, chrome,
 def test_one_patients_packet(site, chrome) -> None:
     server, _, folder = site
     driver, downloads = chrome
-    driver.get(server.url + "patient")
-    if driver.current_url.endswith("/login"):
-        log_in(driver, server.url)
-        driver.get(server.url + "patient")
+    open_page(driver, server.url, "patient")
     Select(driver.find_element(By.ID, "f-kind")).select_by_value("packet")
     type_into(driver, "patient", "Ana Lima")
     type_into(driver, "dob", "1990-02-30")
@@ -209,10 +214,7 @@ def test_one_patients_packet(site, chrome) -> None:
 def test_an_aftercare_sheet_emailed_to_a_real_mail_server(site, chrome) -> None:
     server, handler, _ = site
     driver, _ = chrome
-    driver.get(server.url + "after-session")
-    if driver.current_url.endswith("/login"):
-        log_in(driver, server.url)
-        driver.get(server.url + "after-session")
+    open_page(driver, server.url, "after-session")
     type_into(driver, "patient", "Ana Lima")
     type_into(driver, "patient_id", "P-1042")
     type_into(driver, "areas", "neck (left)")
@@ -232,10 +234,7 @@ def test_an_aftercare_sheet_emailed_to_a_real_mail_server(site, chrome) -> None:
 def test_logged_out_when_idle(site, chrome) -> None:
     server, _, _ = site
     driver, _ = chrome
-    driver.get(server.url + "status")
-    if driver.current_url.endswith("/login"):
-        log_in(driver, server.url)
-        driver.get(server.url + "status")
+    open_page(driver, server.url, "status")
     shot(driver, "status")
     sessions = server.app.extensions["patientdocs.sessions"]
     sessions.idle_seconds = 1.0

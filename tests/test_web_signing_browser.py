@@ -13,7 +13,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.interaction import POINTER_TOUCH
 from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
-from test_web_browser import button, chrome, log_in, shot, site, type_into, wait_for_text  # noqa: F401 (fixtures)
+from test_web_browser import button, chrome, open_page, shot, site, type_into, wait_for_text  # noqa: F401 (fixtures)
 
 from patientdocs.load.config import load_config
 
@@ -37,10 +37,7 @@ def mouse_signature(driver, canvas) -> None:
 def test_a_consent_signed_with_a_finger_and_countersigned(site, chrome) -> None:  # noqa: F811 (the fixtures)
     server, _, folder = site
     driver, _ = chrome
-    driver.get(server.url + "sign")
-    if driver.current_url.endswith("/login"):
-        log_in(driver, server.url)
-        driver.get(server.url + "sign")
+    open_page(driver, server.url, "sign")
     for field, value in (("patient", "Ana Lima"), ("dob", "1990-05-02"), ("patient_id", "P-1042")):
         type_into(driver, field, value)
     button(driver, "Hand the tablet to the patient").click()

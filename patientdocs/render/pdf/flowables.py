@@ -374,6 +374,11 @@ SIGNATURE_H = 15.5 * mm
 BOX_GAP = 6.5 * mm
 
 
+def _pair_width(yes: str, no: str, size: float, label_size: float) -> float:
+    """A Yes/No pair: two columns, each as wide as the longer word, a gap and its box."""
+    return 2 * (size + 6 + stringWidth(max(yes, no, key=len), fonts.MAIN, label_size))
+
+
 def _tick_size(ctx: BuildContext) -> float:
     return max(TICK_MIN, ctx.styles["body"].fontSize * 0.6)
 
@@ -385,7 +390,7 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
     label_size = ctx.styles["body"].fontSize
     yes, no = node.attrs.get("yes", "Yes"), node.attrs.get("no", "No")
     details, action, stop = node.attrs.get("details", ""), node.attrs.get("action", ""), node.attrs.get("stop", "")
-    pair_w = 2 * (size + 6 + stringWidth(max(yes, no, key=len), fonts.MAIN, label_size))
+    pair_w = _pair_width(yes, no, size, label_size)
     # Wide enough for the STOP mark in bold at any size: a word wider than its cell cannot be laid out.
     action_w = max(ctx.width * 0.11, stringWidth(stop, fonts.MAIN + "-Bold", label_size) + 3 * _CELL_PADDING,
                    stringWidth(action, fonts.MAIN, ctx.styles["small"].fontSize) + 3 * _CELL_PADDING) if action else 0
@@ -532,7 +537,7 @@ def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
     spans: list[tuple] = []
     inner = ctx.width - 16
     label_w = inner * 0.45
-    pair_w = 2 * (size + 6 + stringWidth(max(yes, no, key=len), fonts.MAIN, label_size))
+    pair_w = _pair_width(yes, no, size, label_size)
     for entry in node.elements("entry"):
         label = paragraph(fonts.inline(entry.attrs.get("label", "")), ctx.styles["cell_head"])
         name = "box_" + _field_name(entry, ctx)

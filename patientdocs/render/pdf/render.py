@@ -74,6 +74,7 @@ LINE_CHARACTERS = 71
 _SAMPLE = "the evidence for dry needling comes from small studies, and soreness is common. "
 
 
+@functools.cache
 def reading_measure(theme: Theme) -> float:
     """The width of a line of about LINE_CHARACTERS characters of ordinary text in the body font."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
