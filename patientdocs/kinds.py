@@ -32,7 +32,8 @@ class Kind:
     cites_risks: bool = False  # prints the risk tables, so their sources are cited too
     fillable_copy: str | None = None  # the copy made with --fillable (None: cannot be made fillable)
     # Reading text: lines of about 70 characters and 1.45 line spacing. A form (the consent form,
-    # which must keep to two pages) uses the full width and 1.3.
+    # which must keep to two pages) uses the full width and 1.3, except for the reading text its
+    # template puts in a <beside> block (see README, "The consent form").
     prose: bool = True
 
     def sections(self, *, fillable: bool = False, first_copy_only: bool = False) -> list[tuple[str, str]]:

@@ -1,6 +1,7 @@
 """Reading text for older patients (issue 10): lines of 60 to 75 characters and about 1.45 line
-spacing in the information and aftercare sheets; the consent form, a form kept to two pages,
-uses the full width."""
+spacing in the information and aftercare sheets. The consent form, kept to two pages, has its
+first page's reading text in a column of the same length with the icon arrays beside it; its
+second page (the questions, the declaration, the signatures) is a form at the full width."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+import yaml
 from helpers_docs import make, write_config
 
 MM = 72 / 25.4
@@ -76,7 +78,66 @@ def test_reading_text_is_spaced_at_about_1_45(tmp_path: Path, kind: str) -> None
     assert gaps.most_common(1)[0][0] == pytest.approx(12 * 1.45, abs=0.2)
 
 
-def test_the_consent_form_keeps_the_full_width(tmp_path: Path) -> None:
-    pdf = make("consent", tmp_path / "consent.pdf", *VISIT, config=write_config(tmp_path))
-    full = [len(text) for _, _, text in _body_lines(pdf) if len(text) >= 50]
-    assert statistics.median(full) > 80  # a form: its sentences run the width of the page
+def _paper(folder: Path, paper: str) -> Path:
+    config = write_config(folder, font_size=12)
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["document"]["paper"] = paper
+    data["document"]["large_print"] = False
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return config
+
+
+def _page_lines(page) -> list[tuple[float, float, float, str]]:
+    """(top, left, right, text) of each row of 12 pt text starting at the left margin."""
+    rows: dict[float, list[dict]] = {}
+    for char in page.chars:
+        if abs(char["size"] - 12) < 0.01 and 90 < char["top"] < 780:
+            rows.setdefault(round(char["top"], 1), []).append(char)
+    lines = []
+    for top, chars in sorted(rows.items()):
+        chars.sort(key=lambda c: c["x0"])
+        segment = [chars[0]]
+        for char in chars[1:]:
+            if char["x0"] - segment[-1]["x1"] > 6:  # a column's gap, not a word space
+                break
+            segment.append(char)
+        if segment[0]["x0"] < 15 * MM + 30:
+            lines.append((top, segment[0]["x0"], segment[-1]["x1"], _spaced(segment)))
+    return lines
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_consent_forms_reading_text_holds_60_to_75_characters_beside_its_figures(
+        tmp_path: Path, paper: str, lang: str) -> None:
+    pdf = make("consent", tmp_path / "consent.pdf", *VISIT, "--lang", lang, config=_paper(tmp_path, paper))
+    with pdfplumber.open(pdf) as doc:
+        assert len(doc.pages) == 4  # two pages a copy, still
+        for first in (doc.pages[0], doc.pages[2]):  # the patient's copy and the clinic's
+            # The figures' people (small curves) stand in a column at the right of the text.
+            people = [c for c in first.curves if c["x1"] - c["x0"] < 12]
+            assert len(people) >= 300
+            top, bottom = min(c["top"] for c in people), max(c["bottom"] for c in people)
+            beside = [line for line in _page_lines(first) if top <= line[0] <= bottom]
+            full = [len(text) for *_, text in beside if len(text) >= 50]
+            assert len(full) >= 12
+            assert max(full) <= 80, max(full)
+            assert 60 <= statistics.median(full) <= 76, statistics.median(full)
+            assert min(c["x0"] for c in people) > max(right for _, _, right, _ in beside) + 5
+
+
+def test_the_consent_forms_second_page_is_a_form_at_the_full_width(tmp_path: Path) -> None:
+    pdf = make("consent", tmp_path / "consent.pdf", *VISIT, config=_paper(tmp_path, "A4"))
+    with pdfplumber.open(pdf) as doc:
+        full = [len(text) for *_, text in _page_lines(doc.pages[1]) if len(text) >= 50]
+    assert full and statistics.median(full) > 80
+
+
+def test_in_large_print_the_consent_forms_figures_go_under_the_text(tmp_path: Path) -> None:
+    # At 16 pt a 70-character line takes the page's width: no room beside it, so the figures
+    # stand at the left margin, between the paragraphs.
+    pdf = make("consent", tmp_path / "consent.pdf", *VISIT, "--large-print", config=write_config(tmp_path))
+    with pdfplumber.open(pdf) as doc:
+        people = [c for page in doc.pages for c in page.curves if c["x1"] - c["x0"] < 20]
+    assert len(people) >= 300
+    assert min(c["x0"] for c in people) < 15 * MM + 10

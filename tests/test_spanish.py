@@ -11,6 +11,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pdfplumber
 import pikepdf
 import pytest
 import yaml
@@ -292,3 +293,14 @@ def test_english_phrases_are_unchanged() -> None:
     phrase = frequency.Phrase("about", 5, 16, 100000, "treatments")
     assert phrase.text({"about": "about", "to": "to", "in": "in"}) == "about 5 to 16 in 100,000 treatments"
     assert frequency.format_count(100000, "es") == "100.000"
+
+
+def test_the_spanish_consent_form_shows_the_icon_arrays(tmp_path: Path) -> None:
+    # The figures are chosen by the facts' unit ("person"), not by its word in the language:
+    # the Spanish form once had none, because its unit word is "personas".
+    pdf = make("consent", tmp_path / "c.pdf", "--lang", "es", config=write_config(tmp_path))
+    first = page_texts(pdf)[0]
+    for words in ("52 de cada 100", "33 de cada 100", "22 de cada 100"):
+        assert words in first, words
+    with pdfplumber.open(pdf) as doc:
+        assert len([c for c in doc.pages[0].curves if c["x1"] - c["x0"] < 12]) >= 300

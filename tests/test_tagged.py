@@ -180,6 +180,8 @@ def expected_tree(node: Node, fillable: bool = False, large: bool = False) -> li
                 else:
                     kids.append(("Form", "", widget))
             out.append(("Div", None, kids))
+        elif tag == "beside":  # layout only: its blocks read as if they stood alone
+            out += expected_tree(block, fillable, large)
         elif tag == "signatures":  # blocks side by side: a group of their groups
             out.append(("Div", None, expected_tree(block, fillable, large)))
         elif tag == "signature-block":

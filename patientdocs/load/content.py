@@ -68,6 +68,7 @@ class Estimate:
     source: str = spec(min_length=1)
     count_high: float | None = spec(default=None, ge=0)
     qualifier: Literal["about", "fewer_than"] = "about"
+    unit: str = ""  # the facts file's unit id ("person"); ``of`` is its word in the language
 
     @property
     def high(self) -> float:
@@ -443,7 +444,7 @@ def _risk(found: facts_mod.RiskFacts, words: dict[str, RiskWords], units: dict,
           more: tuple[str, ...] = ()) -> Risk:
     wording = words.get(found.id)
     estimates = [Estimate(count=e.count, per=e.per, of=str(units.get(e.unit, e.unit)), source=e.source,
-                          count_high=e.count_high, qualifier=e.qualifier) for e in found.estimates]
+                          count_high=e.count_high, qualifier=e.qualifier, unit=e.unit) for e in found.estimates]
     return Risk(id=found.id, table=found.table, effect=wording.effect if wording else found.id,
                 estimates=estimates, note=wording.note if wording else None, more_sources=more)
 

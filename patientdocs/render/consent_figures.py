@@ -16,7 +16,7 @@ def icon_arrays(content: Content) -> list[dict[str, Any]]:
     """The most common effects counted per person, out of 100, highest first."""
     found: list[dict[str, Any]] = []
     for risk in content.risks:
-        if risk.reports_only or not risk.estimates or risk.estimates[0].of != "people":
+        if risk.reports_only or not risk.estimates or risk.estimates[0].unit != "person":
             continue
         count = round(float(risk.rate) * 100) if risk.rate is not None else 0
         if 1 <= count <= 100:

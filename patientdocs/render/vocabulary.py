@@ -31,7 +31,8 @@ def _any(*names: str) -> dict[str, frozenset[str] | None]:
 
 INLINE = frozenset({"b", "i", "br"})
 _BLOCK_CHILDREN = frozenset({"h1", "h2", "h3", "p", "ul", "callout", "risk-table", "table", "sources",
-                             "checklist", "signature-block", "signatures", "page-break", "icon-arrays", "record-box"})
+                             "checklist", "signature-block", "signatures", "page-break", "icon-arrays", "record-box",
+                             "beside"})
 
 VOCABULARY: dict[str, Tag] = {
     "document": Tag(_any("title", "copy"), _BLOCK_CHILDREN, empty=False, max_text=0),
@@ -64,6 +65,8 @@ VOCABULARY: dict[str, Tag] = {
     "question": Tag(_any("name", "kind"), INLINE, text=True, empty=False),
     # Icon arrays side by side; alt is the words a screen reader says for the whole picture.
     "icon-arrays": Tag(_any("alt"), frozenset({"icon-array"}), builder="icon-arrays"),
+    # Blocks whose icon arrays stand in a column beside their text where the page has room.
+    "beside": Tag({}, _BLOCK_CHILDREN - {"beside"}, empty=False, builder="beside"),
     "icon-array": Tag(_any("count", "per", "label"), INLINE, text=True),
     # The therapist's box on the consent form: entries filled from options, or blank to write in.
     "record-box": Tag(_any("title", "yes", "no"), frozenset({"entry"}), empty=False, builder="record-box"),

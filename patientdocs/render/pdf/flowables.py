@@ -46,6 +46,10 @@ class BuildContext:
     # Reading text (not a form): paragraphs and list items are at most this wide, so a line holds
     # about 70 characters (clear-print guidance: 60 to 75); tables and boxes keep the full width.
     measure: float | None = None
+    # The reading measure even where the page is a form (measure None): a <beside> block's column.
+    reading: float | None = None
+    # Icon arrays in a column beside text are drawn smaller, so the column is no taller than the text.
+    figure_scale: float = 1.0
 
 
 Builder = Callable[[Node, BuildContext], list[Flowable]]
@@ -495,7 +499,7 @@ def _icon_array(node: Node, ctx: BuildContext, columns: int = 10) -> tuple[IconA
         raise PatientDocsError(f"<icon-array count=\"{node.attrs.get('count', '')}\" "
                                f"per=\"{node.attrs.get('per', '')}\"> needs whole numbers, count from 0 to per, "
                                f"per up to 100 (line {node.line} of the rendered document)", source=ctx.template)
-    figure = IconArray(count, per, ctx.styles["body"].fontSize, ctx.styles["brand"], columns)
+    figure = IconArray(count, per, ctx.styles["body"].fontSize * ctx.figure_scale, ctx.styles["brand"], columns)
     # The number first, then the effect, in one paragraph under the figure.
     effect = f" {inline_markup(node)}" if node.children else ""
     text = [paragraph(f"<b>{fonts.inline(node.attrs.get('label', ''))}</b>{effect}", ctx.styles["cell"])]
@@ -514,16 +518,67 @@ def _icon_arrays(node: Node, ctx: BuildContext) -> list[Flowable]:
     wide = IconArray(0, 100, ctx.styles["body"].fontSize, None, 20).wrap(column, 10_000)[0] <= column - 8
     made = [_icon_array(child, ctx, 20 if wide else 10) for child in children]
     fw = made[0][0].wrap(column, 10_000)[0]
-    if fw > column - 8:  # large print: one under the other
-        rows = [[figure, text] for figure, text in made]
-        widths = [fw + 10, ctx.width - fw - 10]
+    if fw + 10 + 8 * ctx.styles["body"].fontSize > ctx.width:  # a narrow column beside text: figure over words
+        rows = [[[figure, Spacer(1, 2), *text]] for figure, text in made]
+        widths = [ctx.width]
+        padding = [("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                   ("RIGHTPADDING", (0, 0), (-1, -1), 0)]
     else:
-        rows = [[[figure, Spacer(1, 4), *text] for figure, text in made]]
-        widths = [column] * len(made)
+        padding = [("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
+        if fw > column - 8:  # large print: one under the other
+            rows = [[figure, text] for figure, text in made]
+            widths = [fw + 10, ctx.width - fw - 10]
+        else:
+            rows = [[[figure, Spacer(1, 4), *text] for figure, text in made]]
+            widths = [column] * len(made)
     table = Table(rows, colWidths=widths, hAlign="LEFT",
                   style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+                                    *padding]))
     return [table]
+
+
+# Between the reading column and the figures beside it; the figures' size there.
+_BESIDE_GAP = 10.0
+_SIDE_FIGURES = 0.8
+
+
+# Blocks that need the page's width: in a <beside> block they sit under both columns.
+_WIDE = frozenset({"record-box", "table", "risk-table", "checklist", "callout", "signatures", "signature-block"})
+
+
+def _beside(node: Node, ctx: BuildContext) -> list[Flowable]:
+    """Text in the reading column, its icon arrays in the column the shorter lines leave free,
+    and what needs the full width (the therapist's box) under both, all on one page (beside.py).
+    One under the other where there is no such column (large print, right to left) or no room."""
+    children = node.elements()
+    at = next((i for i, child in enumerate(children) if child.tag == "icon-arrays"), None)
+    wide = next((i for i, child in enumerate(children) if child.tag in _WIDE), len(children))
+
+    def inline() -> list[Flowable]:
+        return _children(node, ctx)
+
+    measure = ctx.measure or ctx.reading
+    if at is None or at > wide or measure is None or ctx.rtl:
+        return inline()
+    side_w = ctx.width - measure - _BESIDE_GAP
+    if IconArray(0, 100, ctx.styles["body"].fontSize * _SIDE_FIGURES, None).wrap(side_w, 10_000)[0] > side_w:
+        return inline()
+    from patientdocs.render.pdf.beside import Beside
+
+    column = replace(ctx, width=measure, measure=None)
+    main: list[Flowable] = []
+    for child in children[:at]:
+        main.extend(build_block(child, column))
+    after = len(main)
+    for child in children[at + 1:wide]:
+        main.extend(build_block(child, column))
+    side = build_block(children[at], replace(ctx, width=side_w, measure=None, figure_scale=_SIDE_FIGURES))
+    tail = [f for child in children[wide:] for f in build_block(child, ctx)]
+    # Space after the last block is not part of what must fit on the page.
+    trailing: list[Flowable] = []
+    while tail and isinstance(tail[-1], Spacer):
+        trailing.insert(0, tail.pop())
+    return [Beside(main, after, side, tail, measure, _BESIDE_GAP, inline), *trailing]
 
 
 def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
@@ -659,6 +714,7 @@ BUILDERS: dict[str, Builder] = {
     "signature-block": _signature_block,
     "signatures": _signatures,
     "icon-arrays": _icon_arrays,
+    "beside": _beside,
     "record-box": _record_box,
     "heading": _heading,
     "paragraph": _paragraph,

@@ -139,7 +139,8 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
                                                          # Not yet right to left: reportlab's bullets there
                                                          # place an item's text from its full width.
                                                          measure=reading_measure(theme)
-                                                         if part.prose and not rtl_pages else None)))
+                                                         if part.prose and not rtl_pages else None,
+                                                         reading=None if rtl_pages else reading_measure(theme))))
     tags = TagSettings(lang=info.lang, title=info.title, author=info.author, parts=len(parts), rtl=rtl_pages)
     doc.build(story, canvasmaker=functools.partial(StampingCanvas, custom_info=info.custom, seed=seed,
                                                         seed_fill=shared_fonts, tags=tags,

@@ -471,6 +471,7 @@ ROLES: dict[str, Role] = {
     "checklist": Role("Div", "group"),
     "signature-block": Role("Div", "group"),
     "page-break": Role("", "none"),
+    "beside": Role("", "none"),  # layout only: what is inside is tagged as if it stood alone
 }
 GROUP = Role("Div", "group")
 FIGURE = Role("Figure", "figure")
