@@ -455,8 +455,10 @@ class IconArray(Flowable):
     Sized from the body font, so large print draws larger people (one figure is about as wide
     as a digit is tall)."""
 
-    def __init__(self, count: int, per: int, font_size: float, colour: object, columns: int = 10):
+    def __init__(self, count: int, per: int, font_size: float, colour: object, columns: int = 10,
+                 rtl: bool = False):
         super().__init__()
+        self.rtl = rtl  # filled from the top right, as a right-to-left reader counts
         self.count, self.per = count, per
         self.cell = font_size * 0.62
         self.colour = colour
@@ -470,7 +472,8 @@ class IconArray(Flowable):
 
     def draw(self) -> None:
         # The same figures for every patient: drawn once a run (see reuse.py).
-        reuse.replay(self.canv, ("icon-array", self.count, self.per, self.cell, self.columns, repr(self.colour)),
+        reuse.replay(self.canv, ("icon-array", self.count, self.per, self.cell, self.columns, repr(self.colour),
+                                 self.rtl),
                      self._draw)
 
     def _draw(self) -> None:
@@ -481,7 +484,7 @@ class IconArray(Flowable):
         canv.setStrokeColor(self.colour)
         for i in range(self.per):
             row, col = divmod(i, self.columns)
-            x = col * c + c / 2
+            x = ((self.columns - 1 - col) if self.rtl else col) * c + c / 2
             y = (rows - 1 - row) * c * 1.35  # the first figures at the top left, read like text
             filled = i < self.count
             canv.setFillColor(self.colour if filled else colors.white)
@@ -499,7 +502,8 @@ def _icon_array(node: Node, ctx: BuildContext, columns: int = 10) -> tuple[IconA
         raise PatientDocsError(f"<icon-array count=\"{node.attrs.get('count', '')}\" "
                                f"per=\"{node.attrs.get('per', '')}\"> needs whole numbers, count from 0 to per, "
                                f"per up to 100 (line {node.line} of the rendered document)", source=ctx.template)
-    figure = IconArray(count, per, ctx.styles["body"].fontSize * ctx.figure_scale, ctx.styles["brand"], columns)
+    figure = IconArray(count, per, ctx.styles["body"].fontSize * ctx.figure_scale, ctx.styles["brand"], columns,
+                       rtl=ctx.rtl)
     # The number first, then the effect, in one paragraph under the figure.
     effect = f" {inline_markup(node)}" if node.children else ""
     text = [paragraph(f"<b>{fonts.inline(node.attrs.get('label', ''))}</b>{effect}", ctx.styles["cell"])]
@@ -531,9 +535,9 @@ def _icon_arrays(node: Node, ctx: BuildContext) -> list[Flowable]:
         else:
             rows = [[[figure, Spacer(1, 4), *text] for figure, text in made]]
             widths = [column] * len(made)
-    table = Table(rows, colWidths=widths, hAlign="LEFT",
-                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                    *padding]))
+    # Right to left, the first figure is on the right and each stands against its column's right edge.
+    table = _table_of(rows, widths, ctx, [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                          *padding])
     return [table]
 
 
@@ -599,12 +603,11 @@ def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
         row = len(rows)
         if entry.attrs.get("kind") == "yesno":
             answer = entry.attrs.get("answer", "")
-            pair = [TickBox(yes, name + "_yes", size, ctx.fillable, label_size, ticked=answer == "yes"),
-                    TickBox(no, name + "_no", size, ctx.fillable, label_size, ticked=answer == "no")]
-            cell: Flowable = Table([pair], colWidths=[pair_w / 2] * 2, hAlign="LEFT",
-                                   style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                                     ("TOPPADDING", (0, 0), (-1, -1), 0),
-                                                     ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+            pair = [TickBox(yes, name + "_yes", size, ctx.fillable, label_size, ticked=answer == "yes", rtl=ctx.rtl),
+                    TickBox(no, name + "_no", size, ctx.fillable, label_size, ticked=answer == "no", rtl=ctx.rtl)]
+            cell: Flowable = _table_of([pair], [pair_w / 2] * 2, ctx, [("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                                                      ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                                                      ("BOTTOMPADDING", (0, 0), (-1, -1), 0)])
             rows.append([label, "", cell])
             spans.append(("SPAN", (0, row), (1, row)))
             continue
@@ -615,9 +618,22 @@ def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
             cell = WriteLine(inner - label_w - 12, BOX_GAP, name, ctx.fillable)
         rows.append([label, cell, ""])
         spans.append(("SPAN", (1, row), (2, row)))
-    table = Table(rows, colWidths=[label_w, inner - label_w - pair_w, pair_w], hAlign="LEFT",
-                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 0),
-                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1), *spans]))
+    widths = [label_w, inner - label_w - pair_w, pair_w]
+    style = [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 0),
+             ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]
+    if ctx.rtl:
+        # The label on the right. A spanned cell shows its leftmost cell's content, so each span's
+        # content moves to what is now its left end.
+        rows = [row[::-1] for row in rows]
+        mirrored = []
+        for _, (a, r), (b, _) in spans:
+            left, right = 2 - b, 2 - a
+            rows[r][left], rows[r][right] = rows[r][right], rows[r][left]
+            mirrored.append(("SPAN", (left, r), (right, r)))
+        table = Table(rows, colWidths=widths[::-1], hAlign="RIGHT",
+                      style=TableStyle([*style, ("ALIGN", (0, 0), (-1, -1), "RIGHT"), *mirrored]))
+    else:
+        table = Table(rows, colWidths=widths, hAlign="LEFT", style=TableStyle([*style, *spans]))
     parts: list[Flowable] = []
     if node.attrs.get("title"):
         parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
