@@ -92,8 +92,7 @@ def test_every_kind_language_paper_and_size_is_byte_identical(which: str, letter
         for (sections, visit, kwargs), a, b in zip(cases, without, with_reuse, strict=True):
             assert a == b, f"{visit.patient} {sections} {kwargs}: not byte-identical with reuse"
     assert reuse.kept()["streams"] > 0  # the reuse did happen
-    if not reuse.LINES:
-        assert reuse.kept()["lines"] == 0  # reusing line breaking is off (reuse.LINES)
+    assert reuse.kept()["lines"] > 0  # paragraphs' line breaking (reuse.LINES)
     if which == "en-A4":
         assert reuse.kept()["drawings"] > 0  # the consent form's icon arrays
 
@@ -239,7 +238,6 @@ def _lines(para) -> list:
             for line in para.blPara.lines]
 
 
-@pytest.mark.skipif(not reuse.LINES, reason="reusing line breaking is off (reuse.LINES): see its comment")
 @pytest.mark.parametrize("markup", ["plain words, " * 30, "<b>Bold</b> and plain words, " * 12])
 def test_kept_lines_are_not_changed_by_drawing_or_splitting(markup: str) -> None:
     """Tagging ends each drawn line with a space, and reportlab's split does too, in place: the
@@ -262,4 +260,72 @@ def test_kept_lines_are_not_changed_by_drawing_or_splitting(markup: str) -> None
         assert _lines(para) == expected
         tagging._space_line_ends(para, last_too=True)
         para.split(300, style.leading * 2.5)
+    assert reuse.kept()["lines"] > 0
+
+
+RUN_IN = ("<b>Other choices:</b> exercise, hands-on treatment, advice, pain medicine from your doctor, or no "
+          "treatment. Without treatment, pain may get better, stay the same or get worse.")
+
+
+def _words_of_lines(para) -> list[str]:
+    return ["".join(getattr(w, "text", "") for w in line.words) for line in para.blPara.lines]
+
+
+def test_the_parts_of_a_split_kept_paragraph_keep_their_spaces() -> None:
+    """A run-in heading's paragraph split over two pages, as the consent form's "Other choices" at
+    14 pt: each part is laid out again in its frame, and must read as the paragraph does."""
+    from reportlab.platypus import Paragraph
+
+    from patientdocs.render.pdf import flowables, fonts
+    from patientdocs.render.pdf.render import _styles
+    from patientdocs.render.pdf.styles import Theme
+
+    fonts.register()
+    reuse.clear()
+    style = _styles(Theme(14, "#1f5f8b", True))["body"]
+
+    def parts(para) -> list[list[str]]:
+        para.wrap(300, 10_000)
+        out = []
+        for part in para.split(300, style.leading * 2.5):
+            part.wrap(300, 10_000)
+            out.append(_words_of_lines(part))
+        return out
+
+    expected = parts(Paragraph(RUN_IN, style))
+    assert len(expected) == 2 and expected[0][0].startswith("Other choices: exercise, hands-on")
+    for _ in range(3):  # met before: its line breaking is kept, then taken from the cache
+        assert parts(flowables.paragraph(RUN_IN, style)) == expected
+    assert reuse.kept()["lines"] > 0
+
+
+@pytest.fixture(scope="module")
+def large_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = copy_project(tmp_path_factory.mktemp("large"))
+    replace_line(path, "  font_size: 12", "  font_size: 14")  # "Other choices" then runs onto the next page
+    return path
+
+
+def test_a_run_in_paragraph_split_over_pages_reads_the_same_in_every_document(
+        large_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The consent form's "Other choices: ..." (a bold run-in heading, split over two pages at
+    14 pt) in the documents of several patients of one run: the later documents, made with what
+    the earlier ones kept, keep its spaces, and are what they are without reuse."""
+    reuse.clear()
+    pipeline = Pipeline(load_config(large_config), on_date=ON_DATE)
+    common = {"treatment": "dry-needling", "language": "en"}
+    # Its two parts, as on the page (pypdf's text, whitespace made single spaces).
+    first = "Other choices: exercise, hands-on treatment, advice, pain medicine from your doctor"
+    second = "treatment. Without treatment, pain may get better, stay the same or"
+    for name in HOSTILE[:3]:
+        for documents in (["consent"], ["packet"]):
+            sections = pipeline.kinds.sections(documents)
+            made = _render(pipeline, monkeypatch, True, sections, _visit(name), **common)
+            pages = page_texts(made)
+            text = " ".join(pages)
+            starts = next(i for i, page in enumerate(pages) if first in page)
+            assert second in pages[starts] and "get worse." in pages[starts + 1]  # split over two pages
+            # Once on the patient's copy, once on the clinic's.
+            assert text.count(first) == 2 and text.count(second) == 2, f"{name} {documents}"
+            assert made == _render(pipeline, monkeypatch, False, sections, _visit(name), **common), name
     assert reuse.kept()["lines"] > 0

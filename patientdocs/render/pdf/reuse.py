@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from reportlab.platypus import Paragraph
-from reportlab.platypus.paragraph import FragLine
+from reportlab.platypus.paragraph import FragLine, _SplitWordHY
 
 from patientdocs.render.pdf.shaping import ScriptParagraph
 
@@ -32,11 +32,9 @@ _LIMIT = 1500  # entries per cache: about five times the content paragraphs of a
 # patient lines (a cover sheet's rows are each laid out twice) age out instead of filling memory
 
 
-# Reusing line breaking is off: with the consent form's run-in headings and the sheets' reading
-# measure, a kept paragraph's lines came back without their spaces in a later document
-# ("Otherchoices: exercise,hands-ontreatment", tests/test_batch.py's interrupted run). Until the
-# cause is found, every paragraph is broken into lines afresh; the other reuse stays.
-LINES = False
+# Reusing line breaking can be turned off on its own (the other reuse stays), should a case be met
+# where a kept paragraph's lines differ from fresh ones; the tests compare the two either way.
+LINES = True
 
 
 def enabled() -> bool:
@@ -122,11 +120,27 @@ def _plain_frags(frags: Any) -> bool:
     return isinstance(frags, list) and all(type(f).__name__ in _PLAIN_FRAGS for f in frags)
 
 
+def _plain_words(lines: Any) -> bool:
+    """One-frag lines whose words reportlab's split never changes in place: it re-classes a
+    hyphenated word that ends a part (_split_blParaSimple), and the words are shared with the
+    cache, so those paragraphs are left out (hyphenation is off; a soft hyphen can bring one)."""
+    if getattr(lines, "kind", 1) != 0:
+        return True
+    return not any(isinstance(w, _SplitWordHY) for line in lines.lines if isinstance(line, tuple) for w in line[1])
+
+
 def _own(item: Any) -> Any:
     """A private copy of a frag, or of a word's list of frags (reportlab changes them in place)."""
     if isinstance(item, list):
-        return [_own(x) for x in item]
-    if isinstance(item, tuple):
+        # The list's class is part of the word: reportlab marks a word followed by a space as an
+        # _HSFrag (and a split or soft-hyphenated one by other subclasses, some with attributes).
+        # A plain list here lost every space of a split paragraph when its parts were laid out
+        # again ("Otherchoices: exercise,hands-ontreatment").
+        out = type(item)(_own(x) for x in item)
+        if getattr(item, "__dict__", None):
+            out.__dict__.update(item.__dict__)
+        return out
+    if type(item) is tuple:
         return tuple(_own(x) for x in item)
     return item.clone() if hasattr(item, "clone") else item
 
@@ -155,7 +169,8 @@ class _Reused:
             return result
         changed = {name: value for name, value in state.items()
                    if name not in _PLACEMENT and initial.get(name, _MISSING) is not value}
-        if changed.keys() <= _WRAP_STATE and "blPara" in changed and _plain_frags(state.get("frags")):
+        if (changed.keys() <= _WRAP_STATE and "blPara" in changed and _plain_frags(state.get("frags"))
+                and _plain_words(state["blPara"])):
             if len(_WRAPS) >= _LIMIT:
                 _WRAPS.popitem(last=False)
             _WRAPS[whole] = {name: _copy(name, value) for name, value in changed.items()}
