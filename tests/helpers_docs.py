@@ -91,7 +91,8 @@ def repo_config() -> dict[str, Any]:
 
 def write_config(folder: Path, *, handouts: Path | None = None, records: str | Path | None = None,
                  output: str | Path | None = None, duplex: bool | None = None,
-                 font_size: float | None = None) -> Path:
+                 font_size: float | None = None, paper: str | None = None,
+                 large_print: bool | None = None) -> Path:
     """A copy of config.yaml in ``folder``; records and output default to files inside ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     data = repo_config()
@@ -103,8 +104,9 @@ def write_config(folder: Path, *, handouts: Path | None = None, records: str | P
     paths["outbox"] = str(folder / "outbox")
     if duplex is not None:
         data.setdefault("document", {})["duplex"] = duplex
-    if font_size is not None:
-        data.setdefault("document", {})["font_size"] = font_size
+    for key, value in (("font_size", font_size), ("paper", paper), ("large_print", large_print)):
+        if value is not None:
+            data.setdefault("document", {})[key] = value
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

@@ -17,12 +17,7 @@ DEMO = ("--patient", "Zoë O'Brien", "--dob", "1984-03-09", "--patient-id", "DEM
 
 
 def _config(folder: Path, paper: str) -> Path:
-    config = write_config(folder, font_size=12)
-    data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    data["document"]["paper"] = paper
-    data["document"]["large_print"] = False
-    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return config
+    return write_config(folder, font_size=12, paper=paper, large_print=False)
 
 
 def _copies(pdf: Path) -> list[list[str]]:

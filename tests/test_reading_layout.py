@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-import yaml
 from helpers_docs import make, write_config
 
 MM = 72 / 25.4
@@ -79,12 +78,7 @@ def test_reading_text_is_spaced_at_about_1_45(tmp_path: Path, kind: str) -> None
 
 
 def _paper(folder: Path, paper: str) -> Path:
-    config = write_config(folder, font_size=12)
-    data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    data["document"]["paper"] = paper
-    data["document"]["large_print"] = False
-    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return config
+    return write_config(folder, font_size=12, paper=paper, large_print=False)
 
 
 def _page_lines(page) -> list[tuple[float, float, float, str]]:

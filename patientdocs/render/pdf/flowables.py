@@ -362,7 +362,20 @@ def _table_of(rows: list[list], widths: list[float], ctx: BuildContext, style: l
     from patientdocs.render.pdf import rtl
 
     rows, widths = rtl.mirror_columns(rows, widths, "")
-    return Table(rows, colWidths=widths, style=TableStyle([*style, ("ALIGN", (0, 0), (-1, -1), "RIGHT")]),
+    last = len(widths) - 1
+    mirrored = []
+    for command in style:
+        if command[0] != "SPAN" or min(command[1][0], command[2][0]) < 0:
+            mirrored.append(command)
+            continue
+        # A spanned cell shows its leftmost cell's content: that content, now at the span's
+        # right end, moves to its new left end.
+        (a, r0), (b, r1) = command[1], command[2]
+        left, right = last - b, last - a
+        for r in range(r0, r1 + 1):
+            rows[r][left], rows[r][right] = rows[r][right], rows[r][left]
+        mirrored.append(("SPAN", (left, r0), (right, r1)))
+    return Table(rows, colWidths=widths, style=TableStyle([*mirrored, ("ALIGN", (0, 0), (-1, -1), "RIGHT")]),
                  hAlign="RIGHT", **kwargs)
 
 
@@ -618,22 +631,9 @@ def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
             cell = WriteLine(inner - label_w - 12, BOX_GAP, name, ctx.fillable)
         rows.append([label, cell, ""])
         spans.append(("SPAN", (1, row), (2, row)))
-    widths = [label_w, inner - label_w - pair_w, pair_w]
-    style = [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 0),
-             ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]
-    if ctx.rtl:
-        # The label on the right. A spanned cell shows its leftmost cell's content, so each span's
-        # content moves to what is now its left end.
-        rows = [row[::-1] for row in rows]
-        mirrored = []
-        for _, (a, r), (b, _) in spans:
-            left, right = 2 - b, 2 - a
-            rows[r][left], rows[r][right] = rows[r][right], rows[r][left]
-            mirrored.append(("SPAN", (left, r), (right, r)))
-        table = Table(rows, colWidths=widths[::-1], hAlign="RIGHT",
-                      style=TableStyle([*style, ("ALIGN", (0, 0), (-1, -1), "RIGHT"), *mirrored]))
-    else:
-        table = Table(rows, colWidths=widths, hAlign="LEFT", style=TableStyle([*style, *spans]))
+    table = _table_of(rows, [label_w, inner - label_w - pair_w, pair_w], ctx,
+                      [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                       ("BOTTOMPADDING", (0, 0), (-1, -1), 1), *spans])
     parts: list[Flowable] = []
     if node.attrs.get("title"):
         parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
