@@ -155,7 +155,7 @@ def test_the_day_printed_with_javascript_off_then_again_with_it_on(site, chrome,
         type_into(plain, "username", "ana")
         type_into(plain, "password", "not-her-password")
         button(plain, "Log in").click()
-        assert "That name and password do not match an account." in body(plain)
+        wait_for_text(plain, "That name and password do not match an account.", 10)  # not read off the old page
         log_in(plain, server.url)
         shot(plain, "today")
         plain.find_element(By.ID, "f-appointments").send_keys(str(DAY_LIST))
