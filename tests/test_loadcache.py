@@ -159,3 +159,40 @@ def test_a_relative_cache_home_is_ignored(project: Path, monkeypatch: pytest.Mon
     load_config(project / "config.yaml")
     assert not (project / "relative-cache").exists()
     assert list((project / "home" / ".cache" / "patientdocs" / "validated").glob("config-*.pickle"))
+
+
+def test_an_english_document_made_from_the_cache_reads_no_yaml(project: Path, cache: Path) -> None:
+    """The line offering the Spanish documents is read from es.yaml's own line, without PyYAML."""
+    out = project / "info.pdf"
+    probe = (
+        "import sys\n"
+        "from patientdocs.cli import main\n"
+        f"sys.argv = ['generate.py', 'info', '--config', {str(project / 'config.yaml')!r}, '--patient', 'Ana Lima',"
+        f" '--dob', '1990-05-02', '-o', {str(out)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('yaml' in sys.modules)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache.parents[1])}
+    runs = [subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
+                           check=True) for _ in range(2)]
+    assert [run.stdout.split()[-1] for run in runs] == ["True", "False"], runs[0].stderr
+    assert "Este documento también está disponible en español." in page_texts(out)[0]
+
+
+@pytest.mark.parametrize("value", [
+    '"Este documento también está disponible en español."', "'It''s in Polish too'", "'plain'",
+    '"tab\\there"', '"a \\u00e9 b"', '"x" # a comment', "'x' # it's a comment", "plain words", '"a": b',
+    '"quoted" and more', "'unclosed", '"unclosed', '"\\x41 YAML-only escape"', '"\\e"', "''", '""',
+])
+def test_a_label_line_means_what_yaml_says_it_means(tmp_path: Path, value: str) -> None:
+    import yaml
+
+    from patientdocs.load.content import label_of
+
+    path = tmp_path / "es.yaml"
+    path.write_text(f"labels:\n  also_available: {value}\n", encoding="utf-8")
+    try:
+        expected = yaml.safe_load(value)
+    except yaml.YAMLError:
+        expected = None
+    assert label_of(path, "also_available") == (" ".join(expected.split()) if isinstance(expected, str) else "")

@@ -381,8 +381,6 @@ def label_of(path: Path, key: str) -> str:
     loading the file; "" when the file or the line is missing or the value is not plain text."""
     import re
 
-    import yaml
-
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -390,11 +388,34 @@ def label_of(path: Path, key: str) -> str:
     found = re.search(rf"(?m)^  {re.escape(key)}:[ \t]*(\S.*)$", text)
     if found is None:
         return ""
-    try:
-        value = yaml.safe_load(found.group(1))
-    except yaml.YAMLError:
-        return ""
+    value = _simple_scalar(found.group(1))
+    if value is None:
+        import yaml  # about 8 ms of a cold run: only for a line the simple reading cannot take
+
+        try:
+            value = yaml.safe_load(found.group(1))
+        except yaml.YAMLError:
+            return ""
     return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _simple_scalar(line: str) -> str | None:
+    """The string a one-line YAML value means, for the two common shapes (a double-quoted string
+    without YAML-only escapes, and a single-quoted one); None for anything else, which PyYAML
+    reads. Every English document reads these lines, and importing PyYAML for them alone would
+    cost the cold start more than the rest of the content does."""
+    import json
+
+    line = line.rstrip()
+    if len(line) >= 2 and line[0] == line[-1] == "'" and "'" not in line[1:-1].replace("''", ""):
+        return line[1:-1].replace("''", "'")
+    if len(line) >= 2 and line[0] == line[-1] == '"' and "\\" not in line:
+        try:
+            value = json.loads(line)
+        except ValueError:
+            return None
+        return value if isinstance(value, str) else None
+    return None
 
 
 def content_path(handouts: Path, treatment: str, language: str) -> Path:
