@@ -7,6 +7,7 @@ is compared with the Unicode bidi algorithm (python-bidi's pure implementation) 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import unicodedata
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, TODAY, cli, norm, page_texts, render_info
+from hypothesis import given
+from hypothesis import strategies as st
 
 from patientdocs.load.config import load_config
 from patientdocs.load.visit import make_visit
@@ -375,6 +378,50 @@ print(type(sys.modules.get('uharfbuzz')).__name__ == 'module', 'bidi.algorithm' 
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False", "True", "True"], result.stdout + result.stderr
+
+
+def test_an_english_document_compiles_no_pattern_it_does_not_use() -> None:
+    """reportlab's web-address and CJK-wrapping patterns, and the non-Latin letters pattern, take
+    about 25 ms of a cold start to compile: an English document never needs them."""
+    code = """
+import datetime as dt, sys
+from pathlib import Path
+from patientdocs.load.config import load_config
+from patientdocs.load.visit import make_visit
+from patientdocs.render.pipeline import Pipeline
+from patientdocs.render.pdf import scripts
+from reportlab.lib import textsplit
+from reportlab.platypus import paragraph
+p = Pipeline(load_config(Path('config.yaml')), on_date=dt.date(2026, 12, 1))
+p.render([('info', '')], make_visit(patient="Zoë O'Brien", date='2026-12-01'), treatment='dry-needling', language='en')
+print(type(paragraph.uri_pat).__name__, paragraph.uri_pat._compiled is None, textsplit.rx._compiled is None,
+      scripts._non_latin.cache_info().currsize)
+p.render([('info', '')], make_visit(patient='Ζωή Παπαδοπούλου', date='2026-12-01'),
+         treatment='dry-needling', language='en')
+print(scripts._non_latin.cache_info().currsize)
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["DeferredPattern", "True", "True", "0", "1"], result.stdout + result.stderr
+
+
+def test_a_deferred_pattern_matches_as_the_compiled_one_does() -> None:
+    from reportlab.platypus import paragraph
+
+    from patientdocs.render.pdf.lazypatterns import DeferredPattern
+
+    deferred = DeferredPattern(paragraph.uri_pat.pattern, paragraph.uri_pat.flags)
+    compiled = re.compile(paragraph.uri_pat.pattern, paragraph.uri_pat.flags & ~re.UNICODE)
+    for uri in ("https://riverside-physio.example/consent/v2026.11", "www.nhs.uk", "not a web address",
+                "HTTP://EXAMPLE.ORG:8080/a/b?c=d", "ftp://[::1]/x", "http://例え.テスト/パス"):
+        assert bool(deferred.match(uri)) == bool(compiled.match(uri))
+    assert deferred.sub("-", "a://b") == compiled.sub("-", "a://b")
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0xFFFF, blacklist_categories=("Cs",)), max_size=40))
+def test_the_quick_latin_check_agrees_with_the_pattern(text: str) -> None:
+    from patientdocs.render.pdf import scripts
+
+    assert scripts.has_non_latin(text) == (re.search(scripts._NON_LATIN, text) is not None)
 
 
 def test_a_clinic_name_in_another_script_prints_in_the_page_header(project: Path) -> None:

@@ -29,3 +29,9 @@ def _defer(name: str) -> None:
 
 
 _defer("uharfbuzz")
+
+# Every module of this package draws with reportlab's platypus or sits beside one that does:
+# import it here, once, with the patterns it never uses left uncompiled (lazypatterns.py).
+from patientdocs.render.pdf.lazypatterns import import_platypus  # noqa: E402 (after the deferral above)
+
+import_platypus()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 # The script of each language the project could ship (BCP 47 primary subtag); others are Latin.
 LANGUAGE_SCRIPT = {
@@ -26,8 +27,24 @@ SCRIPT_LANGUAGE = {
     "BENGALI": "bn", "TAMIL": "ta", "GUJARATI": "gu", "GURMUKHI": "pa", "ETHIOPIC": "am",
 }
 # Letters outside Latin, IPA and the combining marks: only such text is looked at more closely.
-_NON_LATIN = re.compile(r"[\u0370-\u1dbf\u1f00-\u1fff\u2c00-\u2dff\u2e80-\ua6ff\ua800-\uab2f\uac00-\ud7ff"
-                        r"\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufeff]")
+_NON_LATIN = (r"[\u0370-\u1dbf\u1f00-\u1fff\u2c00-\u2dff\u2e80-\ua6ff\ua800-\uab2f\uac00-\ud7ff"
+              r"\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufeff]")
+# Dashes, quotes, arrows and other symbols (U+2000 to U+2BFF) are in most English text and are
+# not letters: without them, most text is seen to be Latin before the pattern above is needed,
+# which takes about 3 ms to compile.
+_SYMBOLS = dict.fromkeys(range(0x2000, 0x2C00))
+
+
+@cache
+def _non_latin() -> re.Pattern[str]:
+    return re.compile(_NON_LATIN)
+
+
+def has_non_latin(text: str) -> bool:
+    """Whether ``text`` has a letter outside Latin, IPA and the combining marks."""
+    if text.isascii() or max(text.translate(_SYMBOLS), default=" ") < "\u0370":
+        return False
+    return _non_latin().search(text) is not None
 
 
 def script_of(char: str) -> str | None:
@@ -42,7 +59,7 @@ def script_of(char: str) -> str | None:
 def language_runs(text: str) -> list[tuple[str | None, str]]:
     """``text`` cut into (language or None, text): a run of letters in a script other than Latin
     gets that script's language; spaces and punctuation between letters of one script stay in it."""
-    if _NON_LATIN.search(text) is None:
+    if not has_non_latin(text):
         return [(None, text)]
     out: list[tuple[str | None, str]] = []
     start, current, last = 0, None, 0  # start of the open run, its language, index after its last letter
