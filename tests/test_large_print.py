@@ -32,7 +32,7 @@ REQUESTS = {
                       note="Heat for 10 minutes tonight", next_visit="2026-12-08"),
     "packet": dict(kind="packet"),
 }
-HEADER_BOTTOM, FOOTER_ROOM = 95, 60  # the running header and the footer (artifacts) are small print
+HEADER_BOTTOM, FOOTER_ROOM = 95, 60  # the running header and the footer
 
 
 def set_document(config_path: Path, **settings) -> Path:
@@ -67,14 +67,33 @@ def body_chars(page) -> list[dict]:
 
 # --- size and spacing ------------------------------------------------------------------------------------
 
+def small_print(pdf_path: Path | bytes) -> list[tuple[float, str]]:
+    """Every character under 16 pt on any page: the letterhead and the footer included."""
+    data = pdf_path.read_bytes() if isinstance(pdf_path, Path) else pdf_path
+    with pdfplumber.open(BytesIO(data)) as pdf:
+        return sorted({(round(c["size"], 1), c["text"]) for page in pdf.pages for c in page.chars
+                       if c["text"].strip() and c["size"] < 15.95})
+
+
 @pytest.mark.parametrize("name", REQUESTS)
-def test_every_character_of_the_body_is_16_pt_or_more(large, name):
+def test_every_character_is_16_pt_or_more(large, name):
     with pdfplumber.open(large[name]) as pdf:
         sizes = collections.Counter(round(c["size"], 1) for page in pdf.pages for c in body_chars(page))
-        small = sorted({(round(c["size"], 1), c["text"]) for page in pdf.pages for c in body_chars(page)
-                        if c["size"] < 15.95})
     assert sizes.most_common(1)[0][0] == 16.0
-    assert small == []
+    assert small_print(large[name]) == []
+
+
+def test_the_letterhead_and_footer_are_at_the_body_size(large):
+    with pdfplumber.open(large["consent"]) as pdf:
+        first, later = pdf.pages[0], pdf.pages[1]
+        head = [w for w in first.extract_words(extra_attrs=["size"]) if w["top"] < 150]
+        foot = [w for w in later.extract_words(extra_attrs=["size"]) if w["top"] > later.height - 80]
+        text = " ".join(w["text"] for w in head)
+    assert "01632 960 418" in text and "frontdesk@riverside-physio.example" in text  # the phone at body size
+    assert "Este documento también está disponible en español." in text
+    assert {round(w["size"]) for w in head} == {16, 18}  # the clinic's name 2 pt larger
+    assert " ".join(w["text"] for w in foot).startswith("Version 2026.11")
+    assert {round(w["size"]) for w in foot} == {16} and "2 of" in " ".join(w["text"] for w in foot)
 
 
 def test_the_copy_label_is_in_large_print_too(large):
@@ -155,6 +174,74 @@ def overlapping_words(pdf_path: Path | bytes) -> list[tuple[int, str, str]]:
 def test_no_text_outside_the_page_and_no_words_overlap(large, name):
     assert outside_the_page(large[name]) == []
     assert overlapping_words(large[name]) == []
+
+
+def _logo(path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (200, 100), "#1f5f8b").save(path)
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_a_tall_letterhead_with_a_logo_and_a_warning_stays_clear_of_the_text(tmp_path, monkeypatch, paper):
+    """The bands grow with what they hold: a logo, a long warning (content past its review date,
+    on every page) and the version line, all at 16 pt, wrapped, never under the text."""
+    from helpers_docs import expired_handouts
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    config_path = set_document(copy_project(tmp_path), paper=paper)
+    _logo(tmp_path / "logo.png")
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    data["clinic"]["logo"] = "logo.png"
+    data["paths"]["handouts"] = str(expired_handouts(tmp_path / "expired"))
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    config = load_config(config_path)
+    visit = VisitInput(**ANA, large_print=True)
+    saved = make_document(config, DocumentRequest(kind="consent", visit=visit, allow_expired=True))
+    assert small_print(saved.path) == []
+    assert outside_the_page(saved.path) == [] and overlapping_words(saved.path) == []
+    pages = page_texts(saved.path)
+    assert all("past its review date" in norm(text) for text in pages)  # the warning on every page
+    with pdfplumber.open(saved.path) as pdf:
+        page = pdf.pages[0]
+        image = page.images[0]
+        words = page.extract_words()
+        title = next(w for w in words if w["text"] == "Dry")
+        warning = [w for w in words if w["text"] in ("past", "review")]
+    assert image["x0"] < 60 and image["bottom"] < title["top"]  # the logo at the left, above the title
+    assert all(w["bottom"] < title["top"] for w in warning)  # the warning above the text, not over it
+
+
+def test_a_right_to_left_letterhead_in_large_print_is_mirrored(tmp_path):
+    import shutil
+
+    from conftest import FIXTURES, REPO, VISIT, cli, replace_line
+
+    folder = tmp_path / "rtl"
+    shutil.copytree(FIXTURES / "rtl", folder)
+    replace_line(folder / "config.yaml", "templates: ../../../templates", f"templates: {REPO / 'templates'}")
+    target = folder / "he.pdf"
+    result = cli("consent", "--patient", "Ana Lima", *VISIT, "--lang", "he", "--large-print", "-o", target,
+                 cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert small_print(target) == []
+    assert outside_the_page(target) == [] and overlapping_words(target) == []
+    with pdfplumber.open(target) as pdf:
+        page = pdf.pages[0]
+        words = page.extract_words()
+    right = page.width - 15 * 72 / 25.4  # the right margin
+    details = [w for w in words if w["top"] < 85 and w["x0"] > page.width / 2]
+    rows = collections.defaultdict(list)
+    for w in details:
+        rows[round(w["top"])].append(w)
+    # The clinic's name, address and phone each end at the right margin ...
+    assert len(rows) == 3 and all(abs(max(w["x1"] for w in row) - right) < 1 for row in rows.values())
+    # ... the copy label is at the left one ...
+    label = [w for w in words if w["top"] < 40 and w["x1"] < page.width / 2]
+    assert label and min(w["x0"] for w in label) < 60
+    # ... and the footer's "page 1 of 2" at the left margin, its version line from the right one.
+    foot = [w for w in words if w["top"] > page.height - 60]
+    assert min(w["x0"] for w in foot) < 50 and abs(max(w["x1"] for w in foot) - right) < 1
 
 
 def test_the_layout_checks_find_what_they_look_for():

@@ -221,6 +221,7 @@ class Pipeline:
             of_word=labels.get("of", "of"),
             copy_label=copy_label,
             label_size=self.theme(True).font_size if large_print else 12,
+            large_print=large_print,
             banner=labels.get("expired_warning", "Warning: this content is past its review date.")
             if expired else "",
             logo=self.logo(),

@@ -55,6 +55,7 @@ class PageMeta:
     # Under the copy label on a document's first page: the other languages it is available in,
     # each in its own language ("Este documento también está disponible en español.").
     languages_note: str = ""
+    large_print: bool = False  # header and footer at the body size (page_large.py)
     key: object = field(default_factory=object, compare=False)
 
 
@@ -199,6 +200,11 @@ def _once(canv: Canvas, document, role: str, alt: str | None = None) -> Iterator
 def _draw_header(canv: Canvas, meta: PageMeta, document=None, slim: bool = False) -> None:
     """The clinic's letterhead; ``document`` is the structure element of a document's first page.
     ``slim``: the running header of a later page (name and copy label only)."""
+    if meta.large_print:
+        from patientdocs.render.pdf import page_large
+
+        page_large.draw_header(canv, meta, document, slim)
+        return
     if meta.rtl:
         _draw_header_rtl(canv, meta, document, slim)
         return
@@ -243,6 +249,11 @@ def _draw_header(canv: Canvas, meta: PageMeta, document=None, slim: bool = False
 
 
 def _draw_footer(canv: Canvas, meta: PageMeta, number: int, total: int) -> None:
+    if meta.large_print:
+        from patientdocs.render.pdf import page_large
+
+        page_large.draw_footer(canv, meta, number, total)
+        return
     if meta.rtl:
         _draw_footer_rtl(canv, meta, number, total)
         return

@@ -98,10 +98,20 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
     fonts.register()
     pagesize = PAPER[paper]
     buffer = io.BytesIO()
+    # A warning banner sits under the full letterhead on every page; without one, the pages after
+    # a document's first have the running header and a taller frame (page.SLIM_GAIN).
+    slim = not any(p.meta.banner for p in parts)
+    top, bottom = MARGIN + HEADER_H - (TOP_GAIN[paper] if slim else 0), MARGIN + FOOTER_H - BOTTOM_GAIN[paper]
+    later_gain = SLIM_GAIN if slim else 0
+    if any(p.meta.large_print for p in parts):  # bands as tall as their lines at the body size
+        from patientdocs.render.pdf import page_large
+
+        top = max(page_large.header_height(p.meta, pagesize[0], slim=False) for p in parts)
+        if slim:
+            later_gain = top - max(page_large.header_height(p.meta, pagesize[0], slim=True) for p in parts)
+        bottom = max(page_large.footer_height(p.meta, pagesize[0]) for p in parts)
     doc = BaseDocTemplate(
-        buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN + HEADER_H - (0 if any(p.meta.banner for p in parts) else TOP_GAIN[paper]),
-        bottomMargin=MARGIN + FOOTER_H - BOTTOM_GAIN[paper],
+        buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=top, bottomMargin=bottom,
         title=info.title, author=info.author, subject=info.subject, keywords=info.keywords,
         creator="patientdocs", producer="patientdocs",
         # Every page would otherwise start with reportlab's Helvetica, a font not embedded.
@@ -109,10 +119,7 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    # A warning banner sits under the full letterhead on every page; without one, the pages after
-    # a document's first have the running header and a taller frame (page.SLIM_GAIN).
-    slim = not any(p.meta.banner for p in parts)
-    later = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height + (SLIM_GAIN if slim else 0),
+    later = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height + later_gain,
                   id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="first", frames=[frame]), PageTemplate(id="later", frames=[later])])
     rtl_pages = info.direction == "rtl"
