@@ -4,7 +4,8 @@
 
 Warm: renders the project's information sheet and the baseline leaflet alternately in this
 one process, a different patient name each time, and compares milliseconds per page; the sheet
-is also made with the reuse of issue 16 turned off (PATIENTDOCS_REUSE=0), in the same rotation.
+is also made with the reuse of issue 16 turned off (PATIENTDOCS_REUSE=0), and without tagging
+(no structure tree, no marked content), in the same rotation.
 This is repeated ROUNDS times (default 3); the median ratio is printed with its min and max.
 Cold: runs `python generate.py info ...` and the baseline's one-document process alternately,
 the same number of times, and compares median wall times (process start to file written), and
@@ -17,6 +18,7 @@ Targets (issue 16): warm ratio <= 0.8, cold ratio <= 1.4.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from common import FONT_BOLD, FONT_REGULAR, ROOT, bench_config, load_baseline
@@ -42,9 +45,10 @@ def warm(n: int, baseline_dir: Path, config_path: Path, rounds: int = 3) -> dict
     content, baseline, styles = load_baseline(baseline_dir)
     pipeline = Pipeline(load_config(config_path))
     ratios, off_ratios, base_pages_ms, ours_pages_ms, off_pages_ms = [], [], [], [], []
+    tagging_costs: list[float] = []
     ours_pages = base_pages = 0
     for _ in range(max(1, rounds)):
-        ours_ms, base_ms, off_ms = [], [], []
+        ours_ms, base_ms, off_ms, plain_ms = [], [], [], []
         for i in range(n + 5):  # the first five of each round warm up caches and are not counted
             person = content.patient(i)
             visit = make_visit(patient=person["name"], date="2026-12-01", therapist="Sam Patel")
@@ -59,11 +63,15 @@ def warm(n: int, baseline_dir: Path, config_path: Path, rounds: int = 3) -> dict
             finally:
                 del os.environ[reuse.SWITCH]
             t3 = time.perf_counter()
+            with untagged():
+                pipeline.render([("info", "")], visit, treatment="dry-needling", language="en")
+            t4 = time.perf_counter()
             ours_pages = rendered.pages
             if i >= 5:
                 base_ms.append((t1 - t0) * 1000)
                 ours_ms.append((t2 - t1) * 1000)
                 off_ms.append((t3 - t2) * 1000)
+                plain_ms.append((t4 - t3) * 1000)
         base_per_page = statistics.median(base_ms) / base_pages
         ours_per_page = statistics.median(ours_ms) / ours_pages
         off_per_page = statistics.median(off_ms) / ours_pages
@@ -72,12 +80,31 @@ def warm(n: int, baseline_dir: Path, config_path: Path, rounds: int = 3) -> dict
         off_pages_ms.append(off_per_page)
         ratios.append(ours_per_page / base_per_page)
         off_ratios.append(off_per_page / base_per_page)
+        tagging_costs.append(statistics.median(ours_ms) / statistics.median(plain_ms))
     return {"docs": n, "rounds": len(ratios), "baseline_pages": base_pages, "project_pages": ours_pages,
             "baseline_ms_per_page": round(statistics.median(base_pages_ms), 2),
             "project_ms_per_page": round(statistics.median(ours_pages_ms), 2),
             "project_no_reuse_ms_per_page": round(statistics.median(off_pages_ms), 2),
             "warm_ratio": round(statistics.median(ratios), 3), "warm_ratio_min": round(min(ratios), 3),
-            "warm_ratio_max": round(max(ratios), 3), "warm_ratio_no_reuse": round(statistics.median(off_ratios), 3)}
+            "warm_ratio_max": round(max(ratios), 3), "warm_ratio_no_reuse": round(statistics.median(off_ratios), 3),
+            "tagged_vs_untagged": round(statistics.median(tagging_costs), 3),
+            "tagged_vs_untagged_min": round(min(tagging_costs), 3),
+            "tagged_vs_untagged_max": round(max(tagging_costs), 3)}
+
+
+@contextlib.contextmanager
+def untagged() -> Iterator[None]:
+    """The same sheet without its structure tree or marked content, to weigh tagging (issue 12:
+    at most 10% of the warm time). Only this benchmark makes untagged PDFs."""
+    from patientdocs.render.pdf import render, tagging
+
+    settings, tag_block = render.TagSettings, tagging.tag_block
+    render.TagSettings = lambda **_: None  # type: ignore[assignment,misc]
+    tagging.tag_block = lambda node, flowables: flowables  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        render.TagSettings, tagging.tag_block = settings, tag_block
 
 
 def cold(runs: int, baseline_dir: Path, config_path: Path, tmp: Path) -> dict[str, float]:
@@ -135,6 +162,9 @@ def main() -> None:
           f"-> ratio {result['warm_ratio']} median of {result['rounds']} rounds (min {result['warm_ratio_min']}, "
           f"max {result['warm_ratio_max']}; target <= 0.8); without reuse {result['project_no_reuse_ms_per_page']} "
           f"ms/page, ratio {result['warm_ratio_no_reuse']}")
+    print(f"tagging: the tagged sheet takes {result['tagged_vs_untagged']} times the untagged one's warm time "
+          f"(median of {result['rounds']} rounds; min {result['tagged_vs_untagged_min']}, "
+          f"max {result['tagged_vs_untagged_max']}; target <= 1.10)")
     print(f"cold: {result['project_cold_s']} s vs baseline {result['baseline_cold_s']} s "
           f"-> ratio {result['cold_ratio']} (pairs: min {result['cold_ratio_min']}, max {result['cold_ratio_max']}; "
           f"target <= 1.4)")

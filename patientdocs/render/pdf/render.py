@@ -95,6 +95,13 @@ def render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo
     """Lay out every part, each starting on a new page (on a front side when ``duplex``).
 
     Returns the PDF and its page count."""
+    with reuse.rendering():
+        return _render_pdf(parts, paper=paper, theme=theme, info=info, duplex=duplex, fillable=fillable, seed=seed,
+                           shared_fonts=shared_fonts, filled=filled)
+
+
+def _render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInfo, duplex: bool, fillable: bool,
+                seed: str, shared_fonts: bool, filled: Mapping[str, str | bytes] | None) -> tuple[bytes, int]:
     fonts.register()
     pagesize = PAPER[paper]
     buffer = io.BytesIO()

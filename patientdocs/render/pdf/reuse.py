@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from reportlab.platypus import Paragraph
@@ -37,9 +38,28 @@ _LIMIT = 1500  # entries per cache: about five times the content paragraphs of a
 LINES = True
 
 
+def _switched_on() -> bool:
+    return os.environ.get(SWITCH, "1").strip().lower() not in ("0", "off", "no", "false")
+
+
+_during: bool | None = None  # the switch as read when the PDF being made was started
+
+
 def enabled() -> bool:
     """Reuse is on unless ``PATIENTDOCS_REUSE`` is "0", "off", "no" or "false"."""
-    return os.environ.get(SWITCH, "1").strip().lower() not in ("0", "off", "no", "false")
+    # Asked some 750 times a document: read once a PDF (``rendering``), not from the environment each time.
+    return _switched_on() if _during is None else _during
+
+
+@contextmanager
+def rendering() -> Iterator[None]:
+    """While a PDF is made, ``enabled`` answers what the switch said when it started."""
+    global _during
+    previous, _during = _during, _switched_on()
+    try:
+        yield
+    finally:
+        _during = previous
 
 
 def clear() -> None:
