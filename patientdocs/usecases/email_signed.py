@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from patientdocs.records.base import Record, RecordsBase
     from patientdocs.usecases.email import Sent
 
-__all__ = ["SignedCopy", "SignedEmailRequest", "find_signed", "send_signed"]
+__all__ = ["SignedCopy", "SignedEmailRequest", "find_signed", "send_signed", "signed_file"]
 
 SIGNED_KIND = "consent"  # the record kind sign_consent gives the signed form (channel "saved")
 
@@ -31,7 +31,7 @@ SIGNED_KIND = "consent"  # the record kind sign_consent gives the signed form (c
 class SignedEmailRequest:
     to: str
     signed: Path | None = None  # the signed consent's file, as typed (the command line)
-    record_id: int | None = None  # or its record's id (the page keeps it in the session, never a path)
+    sha256: str | None = None  # or its SHA-256, as signing recorded it (the page keeps it in the session)
     dob: str | None = None  # needed only when the clinic locks with a date-of-birth password
     dry_run: bool = False
     encrypt: bool | None = None  # None: the clinic's setting (email.encrypt)
@@ -60,17 +60,16 @@ def _signed_record(records: RecordsBase, digest: str) -> dict[str, object] | Non
 
 
 def find_signed(config: Config, records: RecordsBase, request: SignedEmailRequest) -> SignedCopy:
-    """The signed consent named by path or by record id, checked: inside the output folder, a
+    """The signed consent named by path or by its SHA-256, checked: inside the output folder, a
     file, and in the records as a consent signed here with exactly these bytes."""
     from patientdocs.records.verify import MAX_BYTES
 
-    if request.record_id is not None:
-        rows = records.query("SELECT * FROM documents WHERE id = ?", [request.record_id])
-        if not rows or rows[0]["kind"] != SIGNED_KIND or not rows[0]["file_name"] \
-                or not _signed_record(records, str(rows[0]["sha256"])):
-            raise PatientDocsError("the signed consent is no longer in the records; sign it again or email it "
-                                   "from the command line", field="signed")
-        typed = Path(str(rows[0]["file_name"]))
+    if request.sha256 is not None:
+        # Only a hash from the page: the records say where the file is, the checks below that it still is.
+        row = _signed_record(records, request.sha256)
+        if row is None or not row["file_name"]:
+            raise PatientDocsError("the signed consent is not in the records; sign it again", field="signed")
+        typed = Path(str(row["file_name"]))
     elif request.signed is not None:
         typed = request.signed
     else:
@@ -97,6 +96,20 @@ def find_signed(config: Config, records: RecordsBase, request: SignedEmailReques
     if record is None:
         raise _not_signed(typed)
     return SignedCopy(path, data, record)
+
+
+def signed_file(config: Config, sha256: str) -> Path | None:
+    """Where the consent signed with these bytes was saved (for the page's buttons), or None."""
+    from patientdocs.records.store import open_records, records_exist
+
+    if not records_exist(config):
+        return None
+    records = open_records(config, read_only=True)
+    try:
+        row = _signed_record(records, sha256)
+    finally:
+        records.close()
+    return Path(str(row["file_name"])) if row is not None and row["file_name"] else None
 
 
 def send_signed(config: Config, request: SignedEmailRequest, *, user: str | None = None) -> Sent:
