@@ -59,13 +59,13 @@ def clinic(folder: Path, port: int) -> Path:
     return config_path
 
 
-def signed_consent(config_path: Path, language: str = "en") -> Path:
+def signed_consent(config_path: Path, language: str = "en", patient_id: str | None = "P-1042") -> Path:
     """Ana's consent signed on the tablet, as the page signs it."""
     config = load_config(config_path)
     questions = load_content(config.handouts_dir, "dry-needling", language).data.consent.screening.questions
     answers = {q.id: Answer("no") for q in questions}
     answers["blood-thinners"] = Answer("yes", "apixaban 5 mg twice a day")
-    visit = VisitInput(patient="Ana Lima", dob="1990-05-02", patient_id="P-1042", therapist="Sam Patel",
+    visit = VisitInput(patient="Ana Lima", dob="1990-05-02", patient_id=patient_id, therapist="Sam Patel",
                        date="2026-12-01", language=language)
     return sign_consent(config, SignRequest(visit=visit, dob_confirmed="1990-05-02", answers=answers,
                                             signers=(SignerInput("patient", "Ana Lima", drawing()),
@@ -236,3 +236,20 @@ def test_without_a_document_or_signed_the_command_says_what_to_give(tmp_path: Pa
         cli("email", "--to", TO, "--dry-run", cwd=tmp_path), 2)
     assert the_error(cli("email", "info", "--to", TO, "--dry-run", cwd=tmp_path), 2) == (
         "--patient is needed: the patient's full name, as it is to be printed")
+
+
+def test_a_date_of_birth_password_needs_the_patients_own_date_of_birth(folder: Path, handler: Handler) -> None:
+    config_path = folder / "config.yaml"
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    data["email"]["password_policy"] = "dob_ddmmyyyy"
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    signed = signed_consent(config_path, patient_id=None)  # known to the records by name and date of birth
+    assert "a date of birth is needed to lock the emailed document" in the_error(
+        cli("email", "--signed", signed, "--to", TO, cwd=folder), 2)
+    assert the_error(cli("email", "--signed", signed, "--to", TO, "--dob", "1990-02-05", cwd=folder), 2) == (
+        "the date of birth is not that of the patient who signed this consent")
+    assert not handler.messages and not records(folder, "emailed")
+    sent = cli("email", "--signed", signed, "--to", TO, "--dob", "1990-05-02", cwd=folder)
+    assert sent.returncode == 0, (sent.stdout, sent.stderr)
+    _, _, attached = the_attachment(handler)
+    assert "Record of signing" in norm(opened(attached, "02051990").pages[-1].extract_text())
