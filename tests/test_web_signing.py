@@ -231,5 +231,5 @@ def test_a_signed_consent_changed_after_signing_is_not_emailed_from_the_page(tmp
     signed.write_bytes(signed.read_bytes() + b"% changed\n")
     refused = client.post("/sign/email", data={"to": "ana@example.org", "csrf_token": token(html)})
     assert refused.status_code == 422
-    assert "is not a consent signed here" in text(refused)
+    assert f"{signed.name}: has changed since it was signed, so it is not sent" in text(refused)
     assert not handler.messages and not emailed_rows(project)

@@ -92,7 +92,11 @@ def find_signed(config: Config, records: RecordsBase, request: SignedEmailReques
         data = path.read_bytes()
     except OSError as exc:
         raise PatientDocsError(f"cannot read file ({exc.strerror})", source=typed, field="signed") from None
-    record = _signed_record(records, hashlib.sha256(data).hexdigest())
+    digest = hashlib.sha256(data).hexdigest()
+    if request.sha256 is not None and digest != request.sha256:
+        raise PatientDocsError("has changed since it was signed, so it is not sent; sign the consent again",
+                               source=path.name, field="signed")
+    record = _signed_record(records, digest)
     if record is None:
         raise _not_signed(typed)
     return SignedCopy(path, data, record)
