@@ -253,3 +253,23 @@ def test_a_date_of_birth_password_needs_the_patients_own_date_of_birth(folder: P
     assert sent.returncode == 0, (sent.stdout, sent.stderr)
     _, _, attached = the_attachment(handler)
     assert "Record of signing" in norm(opened(attached, "02051990").pages[-1].extract_text())
+
+
+def test_taking_the_seal_off_gives_back_exactly_the_form_that_was_sealed(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from patientdocs.deliver.seal import load_sealer, unsealed
+    from patientdocs.errors import PatientDocsError
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    config = load_config(copy_project(tmp_path))
+    made = cli("consent", "--patient", "Ana Lima", "-o", tmp_path / "form.pdf", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    form = (tmp_path / "form.pdf").read_bytes()
+    sealer = load_sealer(config, dt.date(2026, 12, 1))
+    sealed = sealer.seal(form, when=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    assert unsealed(sealed) == form
+    for not_sealed in (form, b"%PDF-1.7\n% not a PDF at all\n"):
+        with pytest.raises(PatientDocsError):
+            unsealed(not_sealed)
