@@ -11,10 +11,14 @@ from patientdocs.cli import config_option, load_config, main
 from patientdocs.termtext import count_of
 
 
-def visit_options(func):
-    """The options that describe one patient's visit, shared by every document command."""
+def visit_options(func=None, *, patient_required: bool = True):
+    """The options that describe one patient's visit, shared by every document command.
+    ``patient_required=False``: for a command that can also work without a visit (email --signed),
+    which then asks for --patient itself."""
+    if func is None:
+        return lambda func: visit_options(func, patient_required=patient_required)
     options = [
-        click.option("--patient", "-p", required=True, metavar="NAME",
+        click.option("--patient", "-p", required=patient_required, metavar="NAME",
                      help="The patient's full name, exactly as it should be printed."),
         click.option("--dob", metavar="YYYY-MM-DD", help="Date of birth, for example 1984-03-09."),
         click.option("--patient-id", metavar="ID", help="The clinic's patient number."),

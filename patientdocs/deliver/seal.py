@@ -259,6 +259,35 @@ def is_sealed(data: bytes) -> bool:
     return b"/ByteRange" in data
 
 
+def unsealed(data: bytes) -> bytes:
+    """The PDF as it was before the clinic's seal was added: the seal is an incremental update, so
+    the bytes up to the end of the revision before it are that file, unchanged. Locking a sealed
+    file rewrites it and breaks its seal; this is what is locked (and sealed again) instead."""
+    import re
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        seal = next((s for s in reader.embedded_signatures if s.field_name == FIELD), None)
+        if seal is None or seal.signed_revision < 1:
+            raise PatientDocsError("it does not carry the clinic's seal as an update of the signed form")
+        start = reader.xrefs.get_startxref_for_revision(seal.signed_revision - 1)
+        end = re.compile(rb"%%EOF(\r\n|\r|\n)?").search(data, start)
+        if end is None:
+            raise PatientDocsError("its revision before the seal has no end")
+        before = data[:end.end()]
+        # The cut must be a whole PDF of exactly the revisions before the seal, with no seal in it.
+        earlier = PdfFileReader(io.BytesIO(before), strict=False)
+        if earlier.xrefs.total_revisions != seal.signed_revision or is_sealed(before):
+            raise PatientDocsError("its revision before the seal cannot be told apart")
+    except PatientDocsError:
+        raise
+    except Exception as exc:  # pyHanko raises many kinds on a damaged file
+        raise PatientDocsError(f"it cannot be read as a sealed PDF ({type(exc).__name__})") from None
+    return before
+
+
 def check_seal(data: bytes, trusted: list[bytes], *, password: str | None = None) -> SealCheck:
     """Whether the seal in ``data`` is intact, made with a certificate the clinic trusts
     (``trusted``: PEM certificates), and whether anything changed after it was made."""

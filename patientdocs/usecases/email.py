@@ -26,11 +26,15 @@ from patientdocs.usecases.saving import (
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable
 
     from patientdocs.deliver.seal import Sealer
     from patientdocs.load.config import Config
+    from patientdocs.records.base import Record, RecordsBase
+    from patientdocs.render.pipeline import Pipeline
 
-__all__ = ["EmailRequest", "Handover", "Sent", "VisitInput", "send_documents"]
+__all__ = ["Attached", "EmailRequest", "Handover", "Mailing", "Sent", "VisitInput", "deliver", "prepare_mailing",
+           "send_documents"]
 
 
 # The server answer recorded for an email handed over but never confirmed (the connection broke, or
@@ -80,13 +84,40 @@ def _checked_address(check, value: str, field: str) -> str:
         raise
 
 
-def send_documents(config: Config, request: EmailRequest, *, user: str | None = None) -> Sent:
-    import ssl
+@frozen
+class Attached:
+    """One attachment as it leaves the clinic: the file kept in the output folder, the bytes sent
+    (locked and sealed), and its records as emailed, made once the server has answered
+    (``emailed(server_response=...)``)."""
 
-    from patientdocs.deliver import encrypt, mailer
-    from patientdocs.deliver.output import slug
+    path: Path
+    data: bytes
+    emailed: Callable[..., list[Record]]
+
+
+@frozen
+class Mailing:
+    """What every email checks and words before anything is made: the addresses, the patient's
+    password, the mail server's login, the subject and body in the patient's language, the seal."""
+
+    address: str
+    sender: str
+    subject: str
+    body: str
+    attachment_word: str  # the attachments' neutral name, e.g. "document" (document-1.pdf)
+    encrypted: bool
+    policy: str  # "passphrase", "dob_ddmmyyyy", ... or "none"
+    password: str | None
+    passphrase: str | None  # shown once to the sender
+    login: str | None
+    context: Any  # ssl.SSLContext | None
+    sealer: Sealer | None
+
+
+def send_documents(config: Config, request: EmailRequest, *, user: str | None = None) -> Sent:
+    from functools import partial
+
     from patientdocs.load.visit import now
-    from patientdocs.records.store import open_records
     from patientdocs.render.pipeline import Pipeline
 
     pipeline = Pipeline(config, allow_expired=request.allow_expired)
@@ -95,25 +126,60 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
         raise PatientDocsError("name at least one document to send", field="documents")
     visit = build_visit(config, request.visit, pipeline.today)
     treatment, language = treatment_and_language(config, request.visit)
+    mailing = prepare_mailing(config, pipeline, to=request.to, dry_run=request.dry_run, encrypt=request.encrypt,
+                              slip=request.slip, dob=visit.dob, treatment=treatment, language=language,
+                              documents=len(kinds))
+    care = pipeline.content(treatment, language).data.aftercare
+    hints = (chest_hints(visit, care.chest_areas)
+             if care is not None and any(kind.name == "aftercare" for kind in kinds) else ())
+
+    def make(records: RecordsBase) -> list[Attached]:
+        made = []
+        for kind in kinds:
+            rendered = pipeline.render(kind.sections(first_copy_only=True), visit, treatment=treatment,
+                                       language=language, large_print=request.visit.large_print)
+            path, _ = save_document(config, pipeline.kinds, records, rendered, visit, output=None,
+                                    channel="saved", username=user)
+            data = _locked_and_sealed(rendered.pdf, mailing.password, mailing.sealer, now())
+            made.append(Attached(path, data, partial(
+                records_for, rendered, visit, channel="emailed", file_name=str(path), patient_key=None,
+                sha256=hashlib.sha256(data).hexdigest(), recipient=mailing.address, encryption=mailing.policy,
+                username=user)))
+        return made
+
+    return deliver(config, pipeline, mailing, make, patient=visit.patient, day=visit.date,
+                   label="-".join(k.name for k in kinds), slip=request.slip, large_print=request.visit.large_print,
+                   dry_run=request.dry_run, hints=hints)
+
+
+def prepare_mailing(config: Config, pipeline: Pipeline, *, to: str, dry_run: bool, encrypt: bool | None,
+                    slip: bool, dob: dt.date | None, treatment: str, language: str, documents: int) -> Mailing:
+    """Check every setting and input an email needs, and word it; nothing is made or recorded yet."""
+    import ssl
+
+    from patientdocs.deliver import encrypt as lock
+    from patientdocs.deliver import mailer
+    from patientdocs.deliver.output import slug
+
     settings = config.email
     smtp = settings.smtp
-    if smtp is None and not request.dry_run:
+    if smtp is None and not dry_run:
         raise PatientDocsError(f"{config.source}: email.smtp is not set; add the mail server settings first")
-    address = _checked_address(mailer.check_address, request.to, "to")
+    address = _checked_address(mailer.check_address, to, "to")
     sender = smtp.from_ if smtp is not None else f"noreply@{slug(config.clinic.name)}.invalid"
     mailer.check_sender(sender)
-    encrypted = settings.encrypt if request.encrypt is None else request.encrypt
+    encrypted = settings.encrypt if encrypt is None else encrypt
     policy = settings.password_policy if encrypted else "none"
-    if request.slip and policy != encrypt.PASSPHRASE:
+    if slip and policy != lock.PASSPHRASE:
         why = ("the documents are not locked" if not encrypted
                else f"email.password_policy is {policy}, which the email explains")
         raise PatientDocsError(f"--slip prints a one-time passphrase for the patient, but {why}; "
                                "leave out --slip", field="slip")
-    password = encrypt.attachment_password(visit.dob, settings.password_policy) if encrypted else None
-    passphrase = password if policy == encrypt.PASSPHRASE else None
-    login = mailer.smtp_password(smtp) if smtp is not None and not request.dry_run else None
+    password = lock.attachment_password(dob, settings.password_policy) if encrypted else None
+    passphrase = password if policy == lock.PASSPHRASE else None
+    login = mailer.smtp_password(smtp) if smtp is not None and not dry_run else None
     context = None
-    if smtp is not None and smtp.ca_file and not request.dry_run:
+    if smtp is not None and smtp.ca_file and not dry_run:
         try:
             context = ssl.create_default_context(cafile=str(config.resolve(smtp.ca_file)))
         except (OSError, ssl.SSLError) as exc:
@@ -122,13 +188,13 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
     subject = mailer.format_subject(settings.subject, config.clinic.name)
     body = mailer.compose_body(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
                                encrypted=encrypted, password_rule=settings.password_rule,
-                               signature=settings.signature, documents=len(kinds))
+                               signature=settings.signature, documents=documents)
     # In the patient's language when its content gives the email's words (labels email_*).
     labels = pipeline.content(treatment, language).data.labels
     attachment_word = "document"
     translated = mailer.translated_email(
         labels, language, clinic_name=config.clinic.name, clinic_phone=config.clinic.phone, encrypted=encrypted,
-        password_rule=_translated_rule(labels, settings), signature=settings.signature, documents=len(kinds))
+        password_rule=_translated_rule(labels, settings), signature=settings.signature, documents=documents)
     if translated is not None:
         subject, body = translated
         attachment_word = mailer.safe_filenames([labels["email_attachment"]])[0][:-4]
@@ -137,63 +203,65 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
         from patientdocs.deliver.seal import load_sealer
 
         sealer = load_sealer(config, pipeline.today)  # before anything is made: a bad key stops here
+    return Mailing(address, sender, subject, body, attachment_word, encrypted, policy, password, passphrase,
+                   login, context, sealer)
+
+
+def deliver(config: Config, pipeline: Pipeline, mailing: Mailing, make: Callable[[RecordsBase], list[Attached]], *,
+            patient: str, day: dt.date, label: str, slip: bool, large_print: bool | None, dry_run: bool,
+            hints: tuple[str, ...] = ()) -> Sent:
+    """Make the attachments (``make``, with the records open), then send them, or write the email
+    to the outbox on a dry run; record them as emailed. ``label`` names the dry run's .eml."""
+    from patientdocs.deliver import mailer
+    from patientdocs.deliver.output import slug
+    from patientdocs.records.store import open_records
+
+    smtp = config.email.smtp
+    address, passphrase, policy = mailing.address, mailing.passphrase, mailing.policy
     records = open_records(config)
     try:
-        attachments, saved = [], []
-        for number, kind in enumerate(kinds, start=1):
-            rendered = pipeline.render(kind.sections(first_copy_only=True), visit, treatment=treatment,
-                                       language=language, large_print=request.visit.large_print)
-            path, _ = save_document(config, pipeline.kinds, records, rendered, visit, output=None,
-                                    channel="saved", username=user)
-            data = _locked_and_sealed(rendered.pdf, password, sealer, now())
-            # A neutral name: mail programs show it, and it should not say what the document is about.
-            attachments.append(mailer.Attachment(f"{attachment_word}-{number}.pdf", data))
-            saved.append((path, rendered, data))
-        message = mailer.build_message(sender=sender, to=address, subject=subject, body=body,
-                                       attachments=attachments)
+        made = make(records)
+        # A neutral name: mail programs show it, and it should not say what the document is about.
+        attachments = [mailer.Attachment(f"{mailing.attachment_word}-{number}.pdf", one.data)
+                       for number, one in enumerate(made, start=1)]
+        message = mailer.build_message(sender=mailing.sender, to=address, subject=mailing.subject,
+                                       body=mailing.body, attachments=attachments)
         slip_pdf = None
-        if request.slip and passphrase is not None:
+        if slip and passphrase is not None:
             from patientdocs.deliver.slip import render_slip
 
             # Made before sending: a problem with it stops here, not after the email has gone.
             slip_pdf = render_slip(clinic_name=config.clinic.name, clinic_phone=config.clinic.phone,
                                    brand_colour=config.clinic.brand_colour, paper=config.document.paper,
-                                   patient=visit.patient, recipient=address, passphrase=passphrase,
-                                   day=pipeline.today, documents=len(kinds),
-                                   large_print=pipeline.large_print(request.visit.large_print))
+                                   patient=patient, recipient=address, passphrase=passphrase,
+                                   day=pipeline.today, documents=len(made),
+                                   large_print=pipeline.large_print(large_print))
 
         def hand_over(note: str = "") -> Handover | None:
             if passphrase is None:
                 return None
             return _hand_over(config, pipeline.today, passphrase, slip_pdf, note)
 
-        paths = tuple(path for path, _, _ in saved)
-        care = pipeline.content(treatment, language).data.aftercare
-        hints = (chest_hints(visit, care.chest_areas)
-                 if care is not None and any(kind.name == "aftercare" for kind in kinds) else ())
-        if request.dry_run:
+        paths = tuple(one.path for one in made)
+        if dry_run:
             from patientdocs.deliver.output import atomic_write, ensure_folder, inside
 
             outbox = ensure_folder(config.outbox_dir)
             _clear_old_dry_runs(outbox)
-            name = f"{visit.date.isoformat()}_{slug(visit.patient)}_{'-'.join(k.name for k in kinds)}.eml"
-            target = inside(outbox, name)
+            target = inside(outbox, f"{day.isoformat()}_{slug(patient)}_{label}.eml")
             atomic_write(target, bytes(message))
-            return Sent(address, len(attachments), paths, target, encrypted, passphrase, policy,
+            return Sent(address, len(attachments), paths, target, mailing.encrypted, passphrase, policy,
                         hand_over(" (opens the attachments of this email)"), hints=hints)
         def record(reply: str) -> None:
             with records.transaction() as conn:
-                for path, rendered, data in saved:
-                    for made in records_for(rendered, visit, channel="emailed", file_name=str(path),
-                                            patient_key=None, sha256=hashlib.sha256(data).hexdigest(),
-                                            recipient=address, server_response=reply, encryption=policy,
-                                            username=user):
-                        records.insert(conn, made)
+                for one in made:
+                    for emailed in one.emailed(server_response=reply):
+                        records.insert(conn, emailed)
 
-        assert smtp is not None  # refused above unless a dry run, which has returned
+        assert smtp is not None  # refused by prepare_mailing unless a dry run, which has returned
         caught: tuple[type[BaseException], ...] = (*records.errors, PatientDocsError, KeyboardInterrupt)
         try:
-            reply = mailer.send(message, smtp, password=login, ssl_context=context)
+            reply = mailer.send(message, smtp, password=mailing.login, ssl_context=mailing.context)
         except PatientDocsError as exc:
             kept = ", ".join(str(path) for path in paths)
             maybe_sent = getattr(exc, "maybe_sent", False)
@@ -220,7 +288,8 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
                                   f"({reason}); do not send it again, and note it by hand")
             error.handover = hand_over()  # the email went: the patient needs it all the same
             raise error from None
-        return Sent(address, len(attachments), paths, None, encrypted, passphrase, policy, hand_over(), hints=hints)
+        return Sent(address, len(attachments), paths, None, mailing.encrypted, passphrase, policy, hand_over(),
+                    hints=hints)
     finally:
         records.close()
 

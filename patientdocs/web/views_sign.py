@@ -13,9 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g, request, session
 
-from patientdocs.errors import PatientDocsError
+from patientdocs.errors import DeliveryError, PatientDocsError
 from patientdocs.web.app import audit, config, page
 from patientdocs.web.choices import choices
 from patientdocs.web.forms import VISIT_FIELDS, error_place, relative, visit_from_form
@@ -113,4 +113,47 @@ def submit():
                     error=None if field else message, large=values.get("large_print") == "on")
     audit("consent-signed", f"patient id {visit.patient_id or '-'}, version {signed.version}, "
                             f"sha256 {signed.sha256[:16]}")
-    return page("sign_done.html", signed=signed, saved_path=relative(cfg, signed.path))
+    # The form to email the copy names the file by this session, never by a path from the browser.
+    session["signed"] = signed.sha256
+    return _done(signed=signed, saved_path=relative(cfg, signed.path))
+
+
+def _done(status: int = 200, **values):
+    from patientdocs.deliver.encrypt import is_dob_policy
+
+    cfg = config()
+    values.setdefault("values", {})
+    values.setdefault("errors", {})
+    values.setdefault("error", None)
+    values.setdefault("sent", None)
+    # A date-of-birth password needs the date of birth, which the records do not keep.
+    ask_dob = cfg.email.encrypt and is_dob_policy(cfg.email.password_policy)
+    return page("sign_done.html", status, can_email=bool(session.get("signed")), ask_dob=ask_dob, **values)
+
+
+@pages.post("/sign/email")
+def email():
+    """Email the patient their copy of the consent just signed, locked, as After a session does."""
+    from patientdocs.usecases.email_signed import SignedEmailRequest, send_signed, signed_file
+
+    cfg = config()
+    values = request.form.to_dict()
+    digest = session.get("signed")
+    if not digest:
+        return _done(422, error="There is no signed consent to email in this session; sign one first, or email it "
+                                "with: python generate.py email --signed FILE")
+    path = signed_file(cfg, digest)
+    saved_path = relative(cfg, path) if path is not None else None
+    try:
+        sent = send_signed(cfg, SignedEmailRequest(to=request.form.get("to", ""), sha256=digest,
+                                                   dob=request.form.get("dob") or None, slip="slip" in request.form),
+                           user=g.user)
+    except DeliveryError as exc:
+        audit("email-failed", "consent-signed")
+        return _done(502, values=values, saved_path=saved_path, error=f"Not sent: {exc}", handover=exc.handover)
+    except PatientDocsError as exc:
+        errors, error = error_place(exc, ("to", "dob", "slip"))
+        return _done(422, values=values, saved_path=saved_path, errors=errors, error=error)
+    audit("email-sent", f"consent-signed, sha256 {digest[:16]}, locked: {sent.encryption}")
+    slip = sent.handover.slip if sent.handover else None
+    return _done(sent=sent, saved_path=saved_path, slip=relative(cfg, slip) if slip else None)
