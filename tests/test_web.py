@@ -585,3 +585,11 @@ def test_large_print_from_the_form(client) -> None:
     large = client.post("/patient", data={**ANA, "kind": "aftercare", "action": "preview", "large_print": "yes",
                                           "csrf_token": form_token(client, "/patient")})
     assert len(PdfReader(io.BytesIO(large.data)).pages) > len(PdfReader(io.BytesIO(normal.data)).pages)
+
+
+def test_a_page_that_does_not_exist_says_so_when_logged_in(client) -> None:
+    """An address no page answers (a mistyped bookmark) is a plain "not found", never a crash."""
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    text = response.get_data(as_text=True)
+    assert "There is nothing here." in text and "Today" in text  # the page, with its menu
