@@ -128,7 +128,8 @@ def send_documents(config: Config, request: EmailRequest, *, user: str | None = 
     attachment_word = "document"
     translated = mailer.translated_email(
         labels, language, clinic_name=config.clinic.name, clinic_phone=config.clinic.phone, encrypted=encrypted,
-        password_rule=_translated_rule(labels, settings), signature=settings.signature, documents=len(kinds))
+        password_rule=_translated_rule(labels, settings), signature=config.email_signature(language),
+        documents=len(kinds))
     if translated is not None:
         subject, body = translated
         attachment_word = mailer.safe_filenames([labels["email_attachment"]])[0][:-4]
