@@ -20,7 +20,7 @@ import pytest
 from conftest import FIXTURES, GENERATE, REPO, TODAY, VISIT, cli, replace_line, run_cli
 from support import cli_env
 from test_scripts import _oracle, first_page_chars, glyph_lines, page_chars, pdftotext
-from test_tagged import poppler_tree
+from test_tagged import _own_languages, poppler_tree
 
 from patientdocs import language
 from patientdocs.render.pdf.checks import accessibility_problems
@@ -349,6 +349,41 @@ def test_direction_rtl_in_the_content_mirrors_the_page(tiny: Path) -> None:
     lines = _group(first_page_chars(pdf))
     clinic = next(line for line in lines if "Harbour" in "".join(c.get_text() for c in line))
     assert abs(clinic[-1].x1 - (A4_WIDTH - MARGIN)) < 1  # the clinic's name on the right
+
+
+OFFERS = {"ar": "هذا المستند متوفر أيضًا بالعربية.", "he": "המסמך הזה זמין גם בעברית."}
+
+
+@pytest.mark.parametrize("direction", ["ltr", "rtl"])
+def test_an_english_document_offers_hebrew_and_arabic_each_read_in_its_own_language(tiny: Path,
+                                                                                   direction: str) -> None:
+    # The offer at the top of an English document, in right-to-left languages; and on an English
+    # document laid out right to left (direction: rtl), against the left margin under the copy label.
+    folder = tiny / "handouts" / "cupping"
+    originals = {name: (folder / name).read_text(encoding="utf-8") for name in ("en.yaml", "he.yaml", "ar.yaml")}
+    try:
+        for lang, offer in OFFERS.items():
+            (folder / f"{lang}.yaml").write_text(originals[f"{lang}.yaml"].replace(
+                "\nlabels:\n", f'\nlabels:\n  also_available: "{offer}"\n', 1), encoding="utf-8")
+        if direction == "rtl":
+            (folder / "en.yaml").write_text(originals["en.yaml"] + "direction: rtl\n", encoding="utf-8")
+        pdf = _make(tiny, "info", "en", f"Ana Lima {direction}")
+    finally:
+        for name, text in originals.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    assert accessibility_problems(pdf) == []
+    assert _own_languages(pdf) == [("/P", "ar", 0), ("/P", "he", 0)]  # before the title, in the tree
+    # (9 pt: the clinic's address, at about the same height on the other side, is 9.5 pt.)
+    line = next(line for line in _group([c for c in first_page_chars(pdf) if abs(c.size - 9) < 0.1])
+                if _shown(OFFERS["he"]).replace(" ", "") in "".join(c.get_text() for c in line).replace(" ", ""))
+    text = "".join(c.get_text() for c in line).replace(" ", "")
+    # Each sentence in its own direction; the first language on the side the page starts from.
+    first, second = (_shown(OFFERS["ar"]), _shown(OFFERS["he"]))[::1 if direction == "ltr" else -1]
+    assert text == f"{first}·{second}".replace(" ", "")
+    if direction == "rtl":
+        assert abs(min(c.x0 for c in line) - MARGIN) < 1
+    else:
+        assert abs(max(c.x1 for c in line) - (A4_WIDTH - MARGIN)) < 1
 
 
 def test_hebrew_content_cannot_be_laid_out_left_to_right(tiny: Path) -> None:
