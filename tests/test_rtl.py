@@ -20,7 +20,7 @@ import pytest
 from conftest import FIXTURES, GENERATE, REPO, TODAY, VISIT, cli, replace_line, run_cli
 from support import cli_env
 from test_scripts import _oracle, first_page_chars, glyph_lines, page_chars, pdftotext
-from test_tagged import poppler_tree
+from test_tagged import _own_languages, poppler_tree
 
 from patientdocs import language
 from patientdocs.render.pdf.checks import accessibility_problems
@@ -351,6 +351,41 @@ def test_direction_rtl_in_the_content_mirrors_the_page(tiny: Path) -> None:
     assert abs(clinic[-1].x1 - (A4_WIDTH - MARGIN)) < 1  # the clinic's name on the right
 
 
+OFFERS = {"ar": "هذا المستند متوفر أيضًا بالعربية.", "he": "המסמך הזה זמין גם בעברית."}
+
+
+@pytest.mark.parametrize("direction", ["ltr", "rtl"])
+def test_an_english_document_offers_hebrew_and_arabic_each_read_in_its_own_language(tiny: Path,
+                                                                                   direction: str) -> None:
+    # The offer at the top of an English document, in right-to-left languages; and on an English
+    # document laid out right to left (direction: rtl), against the left margin under the copy label.
+    folder = tiny / "handouts" / "cupping"
+    originals = {name: (folder / name).read_text(encoding="utf-8") for name in ("en.yaml", "he.yaml", "ar.yaml")}
+    try:
+        for lang, offer in OFFERS.items():
+            (folder / f"{lang}.yaml").write_text(originals[f"{lang}.yaml"].replace(
+                "\nlabels:\n", f'\nlabels:\n  also_available: "{offer}"\n', 1), encoding="utf-8")
+        if direction == "rtl":
+            (folder / "en.yaml").write_text(originals["en.yaml"] + "direction: rtl\n", encoding="utf-8")
+        pdf = _make(tiny, "info", "en", f"Ana Lima {direction}")
+    finally:
+        for name, text in originals.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    assert accessibility_problems(pdf) == []
+    assert _own_languages(pdf) == [("/P", "ar", 0), ("/P", "he", 0)]  # before the title, in the tree
+    # (9 pt: the clinic's address, at about the same height on the other side, is 9.5 pt.)
+    line = next(line for line in _group([c for c in first_page_chars(pdf) if abs(c.size - 9) < 0.1])
+                if _shown(OFFERS["he"]).replace(" ", "") in "".join(c.get_text() for c in line).replace(" ", ""))
+    text = "".join(c.get_text() for c in line).replace(" ", "")
+    # Each sentence in its own direction; the first language on the side the page starts from.
+    first, second = (_shown(OFFERS["ar"]), _shown(OFFERS["he"]))[::1 if direction == "ltr" else -1]
+    assert text == f"{first}·{second}".replace(" ", "")
+    if direction == "rtl":
+        assert abs(min(c.x0 for c in line) - MARGIN) < 1
+    else:
+        assert abs(max(c.x1 for c in line) - (A4_WIDTH - MARGIN)) < 1
+
+
 def test_hebrew_content_cannot_be_laid_out_left_to_right(tiny: Path) -> None:
     content = tiny / "handouts" / "cupping" / "he.yaml"
     original = content.read_text(encoding="utf-8")
@@ -448,20 +483,48 @@ def test_a_persian_name_with_a_zero_width_non_joiner_prints() -> None:
     assert line.replace(" ", "") == shown.replace(" ", "")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: right to left, a question's No is read before its Yes (the Yes/No "
-                   "pair, a table inside the row, is tagged in drawing order); and this test still looks for the "
-                   "question first in its group, where the new rows put the column heads")
-def test_tagged_checklist_and_signature_rows_are_read_from_the_right(made, tmp_path: Path) -> None:
+def _kids(element: tuple) -> list[tuple[str, str]]:
+    return [(k[0], (k[1] or "").strip()) for k in element[2]]
+
+
+@pytest.mark.parametrize("copy", [0, 1], ids=["patient", "clinic"])
+def test_tagged_checklist_box_and_signature_rows_are_read_from_the_right(made, tmp_path: Path, copy: int) -> None:
+    # Issue 11: each row of a mirrored table is drawn from the left; tagging puts its cells back
+    # in reading order one by one, so a Yes/No pair inside a row (a table of its own, already in
+    # order) is not reversed again.
     path = tmp_path / "doc.pdf"
     path.write_bytes(made["he", "consent", "latin"])
-    tree = poppler_tree(path)
-    divs = [d for d in _find(tree, "Div") if d[2]]
-    checklist = next(d for d in divs if [k[0] for k in d[2]][:3] == ["P", "Form", "Form"])
-    # Question, then Yes, then No: the order they are read in, though No is drawn first.
-    assert [(k[0], (k[1] or "").strip()) for k in checklist[2][:3]] == \
-        [("P", _shown("האם אתם לוקחים תרופות לדילול הדם?")), ("Form", _shown("כן")), ("Form", _shown("לא"))]
-    signature = next(d for d in divs if len(d[2]) > 1 and (d[2][1][1] or "").strip() == _shown("חתימה"))
-    assert [k[0] for k in signature[2]] == ["H3"] + ["P", "Form"] * 3  # each label before its line
+    part = _find(poppler_tree(path), "Part")[copy]  # the clinic's copy has the therapist's action column
+    divs = _find(part, "Div")
+    yes, no = ("Form", _shown("כן")), ("Form", _shown("לא"))
+    questions = [("P", _shown(q))
+                 for q in ("האם אתם לוקחים תרופות לדילול הדם?", "האם יש לכם פצע או כוויה באזור הטיפול?")]
+    checklist = next(_kids(d) for d in divs if questions[0] in _kids(d))
+    heads = [("P", _shown("סמנו כן או לא ליד כל שאלה.")), ("P", _shown("פרטים"))]
+    if copy:
+        heads.append(("P", _shown("פעולה")))
+    assert checklist[:len(heads)] == heads  # the heading row from the right too
+    rows = checklist[len(heads):]
+    # Question, Yes, No, then the details line: the order they are read in, though No is drawn first.
+    # (The clinic's copy puts the STOP mark last, in the action column.)
+    stop = [("P", _shown("עצור"))] if copy else []
+    assert rows == [questions[0], yes, no, ("Form", ""), *stop, questions[1], yes, no, ("Form", "")]
+
+    box = next(_kids(d) for d in divs if d[2] and d[2][0][0] == "H3"
+               and (d[2][0][1] or "").strip() == _shown("למילוי על ידי המטפל יחד איתך"))
+    labels = ["הבעיה שמטופלת", "אזורים לטיפול", "טיפול ליד בית החזה מתוכנן", "גירוי חשמלי מתוכנן",
+              "גורמי סיכון שנמצאו, ומה סוכם", "סיכונים שדוברו"]
+    # The therapist's box: its title, then each label before its line or its Yes, No.
+    expected = [("H3", _shown("למילוי על ידי המטפל יחד איתך"))]
+    for label in labels:
+        expected += [("P", _shown(label)), *([yes, no] if "מתוכנן" in label else [("Form", "")])]
+    assert box == expected
+
+    signature = next(d for d in divs if d[2] and d[2][0][0] == "H3"
+                     and (d[2][0][1] or "").strip() == _shown("מטופל / הורה או אפוטרופוס"))
+    # Each label before its line.
+    assert [k[0] for k in signature[2]] == ["H3"] + ["P", "Form"] * 4
+    assert _kids(signature)[1] == ("P", _shown("חתימה"))
 
 
 def test_validate_passes_for_hebrew_and_arabic_content(tiny: Path) -> None:

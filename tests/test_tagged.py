@@ -235,6 +235,16 @@ def _xml(project: Path, kind: str, copy: str = "", **visit) -> Node:
     return markup.parse(xml, kind), loaded.data.labels
 
 
+def _offered(project: Path) -> list[tuple]:
+    """The other languages an English document offers at its top: a P each, after the copy label."""
+    from patientdocs.load.config import load_config
+    from patientdocs.render.pipeline import Pipeline
+
+    pipeline = Pipeline(load_config(project / "config.yaml"))
+    english = pipeline.content("dry-needling", "en")
+    return [("P", norm(other["text"]), []) for other in pipeline.other_languages(english)]
+
+
 def _as_tuples(tree: list[tuple]) -> list[tuple]:
     # A figure's text is compared without spaces: its words are drawn in narrow columns.
     return [(role, "".join(text.split()) if role == "Figure" and text else text, _as_tuples(kids))
@@ -258,7 +268,7 @@ def test_the_tree_follows_the_documents_xml(made, tmp_path: Path, kind, xml_kind
     for copy in copies:
         # Each copy its own XML: the clinic copy adds the therapist's column and the STOP marks.
         tree, labels = _xml(tmp_path, xml_kind, copy, **visit)
-        header = [("P", labels[f"{copy}_copy"], [])] if copy else []
+        header = ([("P", labels[f"{copy}_copy"], [])] if copy else []) + _offered(tmp_path)
         documents.append(_as_tuples(header + expected_tree(tree, fillable=kind == "fillable",
                                                            large=kind.endswith("-large"))))
     got = poppler_tree(made[kind])
@@ -276,8 +286,10 @@ def test_the_packet_keeps_each_documents_structure(made, tmp_path: Path) -> None
     consent, _ = _xml(tmp_path, "consent", "patient")
     got = poppler_tree(made["packet"])
     assert [role for role, _, _ in got[2]] == ["Part", "Part", "Part"]
-    assert _as_tuples(got[2][0][2]) == _as_tuples(expected_tree(info))
-    assert _as_tuples(got[2][1][2]) == _as_tuples([("P", labels["patient_copy"], []), *expected_tree(consent)])
+    offered = _offered(tmp_path)
+    assert _as_tuples(got[2][0][2]) == _as_tuples([*offered, *expected_tree(info)])
+    assert _as_tuples(got[2][1][2]) == _as_tuples([("P", labels["patient_copy"], []), *offered,
+                                                   *expected_tree(consent)])
 
 
 def test_line_ends_are_spaces_in_the_text(made) -> None:
@@ -355,6 +367,65 @@ def test_a_latin_name_has_no_span_of_its_own(made) -> None:
     assert _spans(made["info"].read_bytes()) == []
 
 
+def _own_languages(pdf: bytes) -> list[tuple[str, str, int]]:
+    """(role, /Lang, page index) of each structure element with a /Lang of its own, in tree order."""
+    found = []
+    with pikepdf.open(BytesIO(pdf)) as doc:
+        pages = {page.objgen: i for i, page in enumerate(doc.pages)}
+
+        def walk(element) -> None:
+            if not isinstance(element, pikepdf.Dictionary):
+                return
+            if "/Lang" in element and "/S" in element:
+                found.append((str(element.S), str(element.Lang), pages.get(element.Pg.objgen, -1)))
+            kids = element.get("/K")
+            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+                walk(kid)
+
+        walk(doc.Root.StructTreeRoot.K)
+        assert str(doc.Root.Lang) == "en"
+    return found
+
+
+ALSO_IN_SPANISH = "Este documento también está disponible en español."
+
+
+@needs_poppler
+@pytest.mark.parametrize("kind", ["info", "consent", "packet", "info-large"])
+def test_the_offer_of_spanish_is_read_in_spanish_on_each_documents_first_page(made, kind: str) -> None:
+    # Page furniture once (an artifact, which a screen reader skips): now a P in Spanish, read
+    # after the copy label and before the title.
+    import pdfplumber
+
+    pdf = made[kind].read_bytes()
+    tree = poppler_tree(made[kind])
+    documents = [kids for role, _, kids in tree[2] if role == "Part"] or [tree[2]]
+    for kids in documents:
+        texts = [text for _, text, _ in kids]
+        at = texts.index(ALSO_IN_SPANISH)
+        assert texts.count(ALSO_IN_SPANISH) == 1
+        assert [role for role, _, _ in kids[:at + 2]] == ["P"] * (at + 1) + ["H1"] and at <= 1  # a copy label
+    with pdfplumber.open(BytesIO(pdf)) as doc:
+        firsts = [i for i, page in enumerate(doc.pages) if "Page 1 of" in (page.extract_text() or "")]
+    # Its /Lang: on later pages of a long document it is an artifact (the checks: nothing else untagged).
+    assert _own_languages(pdf) == [("/P", "es", i) for i in firsts] and len(firsts) == len(documents)
+    assert accessibility_problems(pdf) == []
+
+
+def test_the_offer_of_spanish_keeps_its_place(made) -> None:
+    import pdfplumber
+
+    with pdfplumber.open(made["consent"]) as doc:
+        page = doc.pages[0]
+        words = page.extract_words(extra_attrs=["size"])
+        line = [w for w in words if abs(w["top"] - next(w2["top"] for w2 in words if w2["text"] == "Este")) < 1]
+        label = min((w for w in words if w["text"] == "Patient"), key=lambda w: w["top"])  # "Patient copy"
+    assert " ".join(w["text"] for w in line) == ALSO_IN_SPANISH
+    # Under the copy label, against the right margin, at three quarters of the label's size.
+    assert abs(line[-1]["x1"] - (page.width - 15 * 72 / 25.4)) < 0.5
+    assert line[0]["top"] > label["bottom"] and {round(w["size"], 2) for w in line} == {9}
+
+
 def test_script_detection() -> None:
     from patientdocs.render.pdf.scripts import language_runs
 
@@ -421,7 +492,8 @@ def test_print_all_is_one_tagged_tree(tmp_path: Path) -> None:
         parts = list(pdf.Root.StructTreeRoot.K.K)
         # The cover, the packet's three documents, the aftercare sheet.
         assert [str(p.S) for p in parts] == ["/Part"] * 5
-        assert str(parts[1].K[0].S) == "/H1"
+        # The packet's first document: the offer of Spanish, then the heading.
+        assert [str(e.S) for e in list(parts[1].K)[:2]] == ["/P", "/H1"] and str(parts[1].K[0].Lang) == "es"
     assert ("el", "Ελένη Παπαδοπούλου") in _spans(joined)
     from pdfua import validate
 

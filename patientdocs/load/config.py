@@ -37,8 +37,10 @@ class Clinic:
     brand_colour: str = spec(default="#1f5f8b", pattern=r"#[0-9a-fA-F]{6}", like="a colour like #1f5f8b")
     training_statement: str = ""
     # The clinic's own sentences in another content language, by language code: a document in
-    # that language prints these instead (``es: {training_statement: ..., out_of_hours: ...}``).
-    translations: dict[str, dict[Literal["training_statement", "out_of_hours"], str]] = field(default_factory=dict)
+    # that language prints these instead (``es: {training_statement: ..., out_of_hours: ...}``),
+    # and an email in it ends with ``email_signature`` instead of ``email.signature``.
+    translations: dict[str, dict[Literal["training_statement", "out_of_hours", "email_signature"], str]] = \
+        field(default_factory=dict)
     # Which country's words (en-GB, en-US): a treatment's overlay of that name (handouts/<treatment>/
     # en-US.yaml) is merged over its language file. None: the language file as it is.
     locale: str | None = spec(default=None, pattern=r"[a-z]{2,3}-[A-Z]{2}", like="a locale like en-GB or en-US")
@@ -338,6 +340,11 @@ class Config:
         if self.document.date_order is not None:
             return self.document.date_order
         return "MDY" if self.clinic.locale in _MONTH_FIRST else "DMY"
+
+    def email_signature(self, language: str) -> str:
+        """``email.signature`` in ``language``: the clinic's own translation, else as written (like
+        the clinic's other words, a language without one gets the English)."""
+        return self.clinic.translations.get(language, {}).get("email_signature") or self.email.signature
 
     def clinic_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self.clinic)

@@ -203,7 +203,8 @@ def build_context(kind: Kind | str, config: Config, loaded: LoadedContent, visit
     clinic, visit_values = config.clinic_dict(), visit.as_context()
     # The clinic's own sentences in the document's language, where config.yaml gives them.
     own = config.clinic.translations.get(content.language, {})
-    clinic.update({key: value for key, value in own.items() if value})
+    # (Only the clinic's own keys: email_signature is the email's, not a document's.)
+    clinic.update({key: value for key, value in own.items() if value and key in clinic})
     clinic.pop("translations", None)
     if direction == "rtl":
         clinic, visit_values = _embedded(clinic), _embedded(visit_values)

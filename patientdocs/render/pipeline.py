@@ -216,7 +216,7 @@ class Pipeline:
             brand=clinic.brand_colour,
             footer_left=footer,
             footer_note=translation_note(loaded.data),
-            languages_note=" · ".join(other["text"] for other in self.other_languages(loaded)),
+            languages=tuple((other["language"], other["text"]) for other in self.other_languages(loaded)),
             page_word=labels.get("page", "Page"),
             of_word=labels.get("of", "of"),
             copy_label=copy_label,

@@ -194,7 +194,8 @@ def prepare_mailing(config: Config, pipeline: Pipeline, *, to: str, dry_run: boo
     attachment_word = "document"
     translated = mailer.translated_email(
         labels, language, clinic_name=config.clinic.name, clinic_phone=config.clinic.phone, encrypted=encrypted,
-        password_rule=_translated_rule(labels, settings), signature=settings.signature, documents=documents)
+        password_rule=_translated_rule(labels, settings), signature=config.email_signature(language),
+        documents=documents)
     if translated is not None:
         subject, body = translated
         attachment_word = mailer.safe_filenames([labels["email_attachment"]])[0][:-4]

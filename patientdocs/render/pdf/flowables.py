@@ -375,8 +375,8 @@ def _table_of(rows: list[list], widths: list[float], ctx: BuildContext, style: l
         for r in range(r0, r1 + 1):
             rows[r][left], rows[r][right] = rows[r][right], rows[r][left]
         mirrored.append(("SPAN", (left, r0), (right, r1)))
-    return Table(rows, colWidths=widths, style=TableStyle([*mirrored, ("ALIGN", (0, 0), (-1, -1), "RIGHT")]),
-                 hAlign="RIGHT", **kwargs)
+    style = [*mirrored, ("ALIGN", (0, 0), (-1, -1), "RIGHT")]
+    return rtl.MirroredTable(rows, colWidths=widths, style=TableStyle(style), hAlign="RIGHT", **kwargs)
 
 
 def _page_break(node: Node, ctx: BuildContext) -> list[Flowable]:
@@ -438,12 +438,17 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
                          ticked=answer == "yes", rtl=ctx.rtl),
                  TickBox(no, f"screening_{name}_no", size, ctx.fillable, label_size, f"{text} {no}",
                          ticked=answer == "no", rtl=ctx.rtl)]
+        pair_class = Table
         if ctx.rtl:  # Yes first for the reader: on the right of a right-to-left page
+            from patientdocs.render.pdf import rtl
+
+            # Mirrored by hand, not by _table_of, so the boxes keep their place in their cells.
             boxes.reverse()
-        pair = Table([boxes],
-                     colWidths=[pair_w / 2] * 2, style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 2),
-                                                                   ("TOPPADDING", (0, 0), (-1, -1), 0),
-                                                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+            pair_class = rtl.MirroredTable
+        pair = pair_class([boxes],
+                          colWidths=[pair_w / 2] * 2, style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 2),
+                                                                        ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                                                        ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
         row: list = [paragraph(markup, ctx.styles["cell"]), pair]
         if details:
             value = ctx.filled.get(f"screening_{name}_details")

@@ -53,8 +53,9 @@ class PageMeta:
     # A second footer line: whether a translated document's translation was reviewed.
     footer_note: str = ""
     # Under the copy label on a document's first page: the other languages it is available in,
-    # each in its own language ("Este documento también está disponible en español.").
-    languages_note: str = ""
+    # each as (language code, a sentence in that language: "Este documento también está
+    # disponible en español.").
+    languages: tuple[tuple[str, str], ...] = ()
     large_print: bool = False  # header and footer at the body size (page_large.py)
     key: object = field(default_factory=object, compare=False)
 
@@ -183,9 +184,9 @@ class _InfoWithCustomKeys(PDFInfo):
 
 
 @contextmanager
-def _once(canv: Canvas, document, role: str, alt: str | None = None) -> Iterator[None]:
+def _once(canv: Canvas, document, role: str, alt: str | None = None, lang: str | None = None) -> Iterator[None]:
     """Header content that is read on a document's first page (before its body) and is an
-    artifact on the pages after it."""
+    artifact on the pages after it. ``lang``: it is written in another language than the document."""
     tagger = tagging.tagger_of(canv)
     if tagger is None:
         yield
@@ -193,8 +194,37 @@ def _once(canv: Canvas, document, role: str, alt: str | None = None) -> Iterator
         with tagger.artifact(canv, "Pagination", "Header"):
             yield
     else:
-        with tagger.element(canv, tagging.Element(role, document, alt=alt), first=True):
+        element = tagging.Element(role, document, alt=alt)
+        element.lang = lang
+        with tagger.element(canv, element, first=True):
             yield
+
+
+_LANGUAGES_GAP = " · "
+
+
+def _draw_languages(canv: Canvas, meta: PageMeta, document, edge: float, baseline: float) -> None:
+    """The other languages a document is offered in, on one line against ``edge``: the right
+    margin, or the left one of a right-to-left page (there the first language is on the right).
+
+    Not page furniture: on the first page each sentence is a P with the /Lang it is written in, so
+    a screen reader reads the offer, in that language's voice; the dots between are artifacts."""
+    from patientdocs.render.pdf import bidi, shaping
+
+    font, size = fonts.MAIN, meta.label_size * 0.75  # 9 pt; 12 pt or more in large print
+    canv.setFillColor(colors.HexColor("#333333"))
+    pieces: list[tuple[str | None, str]] = []
+    for offered in meta.languages:
+        pieces += [(None, _LANGUAGES_GAP), offered] if pieces else [offered]
+    # Each sentence in the direction of its own first letter (a Hebrew offer on an English page).
+    widths = [shaping.line_pieces_width(text, font, size, bidi.AUTO) for _, text in pieces]
+    x = edge + sum(widths) if meta.rtl else edge - sum(widths)  # where the first piece starts
+    for (language, text), w in zip(pieces, widths, strict=True):
+        left = x - w if meta.rtl else x
+        with _once(canv, document, "P", lang=language) if language else \
+                tagging.artifact(canv, "Pagination", "Header"):
+            shaping.draw_line(canv, text, left, baseline, font, size, base=bidi.AUTO)
+        x = left if meta.rtl else x + w
 
 
 def _draw_header(canv: Canvas, meta: PageMeta, document=None, slim: bool = False) -> None:
@@ -236,11 +266,8 @@ def _draw_header(canv: Canvas, meta: PageMeta, document=None, slim: bool = False
         with _once(canv, document, "P"):
             canv.setFillColor(colors.HexColor(meta.brand))
             canv.drawCentredString(width - MARGIN - label_w / 2, top - 4.6 * mm, meta.copy_label)
-    if meta.languages_note and not slim:
-        with tagging.artifact(canv, "Pagination", "Header"):
-            canv.setFillColor(colors.HexColor("#333333"))
-            canv.setFont(fonts.MAIN, meta.label_size * 0.75)  # 9 pt; 12 pt or more in large print
-            canv.drawRightString(width - MARGIN, top - 11 * mm, meta.languages_note)
+    if meta.languages and not slim:
+        _draw_languages(canv, meta, document, width - MARGIN, top - 11 * mm)
     if meta.banner:
         with _once(canv, document, "P"):
             _text(canv, meta.banner, MARGIN, height - MARGIN - HEADER_H + 3.5 * mm, fonts.MAIN + "-Bold", 10,
@@ -336,6 +363,8 @@ def _draw_header_rtl(canv: Canvas, meta: PageMeta, document=None, slim: bool = F
         with _once(canv, document, "P"):
             _text_rtl(canv, meta.copy_label, MARGIN + label_w - 3 * mm, top - 4.6 * mm, bold, meta.label_size,
                       meta.brand)
+    if meta.languages and not slim:  # an English document laid out right to left (direction: rtl)
+        _draw_languages(canv, meta, document, MARGIN, top - 11 * mm)
     if meta.banner:
         with _once(canv, document, "P"):
             _text_rtl(canv, meta.banner, width - MARGIN, height - MARGIN - HEADER_H + 3.5 * mm, fonts.MAIN + "-Bold",

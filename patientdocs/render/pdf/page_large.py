@@ -33,6 +33,7 @@ class Line:
     indent: float = 0.0  # from the margin on the reading side (past the logo)
     own_direction: bool = False  # the clinic's details keep the direction of their first letter
     role: str = ""  # "P": read on the document's first page; "": an artifact
+    lang: str | None = None  # written in another language than the document (the offer of Spanish)
 
 
 def _width(text: str, font: str, size: float, rtl: bool) -> float:
@@ -91,9 +92,12 @@ def header_lines(meta: PageMeta, page_width: float, slim: bool) -> tuple[list[Li
             for text in wrap(detail, fonts.MAIN, size, width - logo_w, meta.rtl):
                 lines.append(Line(text, y, fonts.MAIN, size, "#333333", logo_w, own_direction=True))
                 y += lead
-        for text in wrap(meta.languages_note, fonts.MAIN, size, width - logo_w, meta.rtl):
-            lines.append(Line(text, y, fonts.MAIN, size, "#333333", logo_w))
-            y += lead
+        # One offer a line, each read in its own language (page._draw_languages in normal print).
+        for language, sentence in meta.languages:
+            for text in wrap(sentence, fonts.MAIN, size, width - logo_w, meta.rtl):
+                lines.append(Line(text, y, fonts.MAIN, size, "#333333", logo_w, own_direction=True, role="P",
+                                  lang=language))
+                y += lead
     if logo_w:
         y = max(y, TOP + LOGO_H + size)  # nothing below runs into the logo
     for text in wrap(meta.banner, bold, size, width, meta.rtl):
@@ -129,14 +133,17 @@ def footer_height(meta: PageMeta, page_width: float) -> float:
 
 
 def _draw(canv: Canvas, meta: PageMeta, line: Line, baseline: float) -> None:
-    from patientdocs.render.pdf.page import _text, _text_rtl
+    from patientdocs.render.pdf import bidi, shaping
+    from patientdocs.render.pdf.page import _text_rtl
 
     width = canv._pagesize[0]
     if meta.rtl:
         _text_rtl(canv, line.text, width - MARGIN - line.indent, baseline, line.font, line.size, line.colour,
                   line.own_direction)
     else:
-        _text(canv, line.text, MARGIN + line.indent, baseline, line.font, line.size, line.colour)
+        canv.setFillColor(colors.HexColor(line.colour))
+        shaping.draw_line(canv, line.text, MARGIN + line.indent, baseline, line.font, line.size,
+                          base=bidi.AUTO if line.own_direction else bidi.LTR)
 
 
 def draw_header(canv: Canvas, meta: PageMeta, document=None, slim: bool = False) -> None:
@@ -174,7 +181,7 @@ def draw_header(canv: Canvas, meta: PageMeta, document=None, slim: bool = False)
                               fonts.MAIN + "-Bold", meta.label_size, base=bidi.RTL if meta.rtl else bidi.LTR)
     for line in lines:
         if line.role:
-            with _once(canv, document, line.role):
+            with _once(canv, document, line.role, lang=line.lang):
                 _draw(canv, meta, line, height - line.y)
     canv.restoreState()
 

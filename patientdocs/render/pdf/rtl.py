@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Table
 
 from patientdocs.render.pdf import bidi
 
@@ -38,6 +39,12 @@ def mirror_styles(styles: dict[str, object]) -> dict[str, object]:
                 out[name] = style
         _MIRRORED[key] = (styles, out)
     return _MIRRORED[key][1]
+
+
+class MirroredTable(Table):
+    """A table whose columns were put in from the right (``mirror_columns``): reportlab draws
+    each row from the left, so tagging puts its cells back in reading order (tagging.py).
+    A table split over two pages keeps the class (reportlab makes the parts with ``__class__``)."""
 
 
 def mirror_columns(rows: Sequence[Sequence[T]], widths: Sequence[float],

@@ -74,8 +74,8 @@ class Tagger:
 
     def __init__(self, lang: str, parts: int = 1, *, rtl: bool = False):
         self.lang = lang
-        # A right-to-left document draws each table row from its last column: the row's
-        # elements are put back in reading order (from the right) when the row ends.
+        # A right-to-left document draws each mirrored table's row from its last column: the
+        # row's cells are put back in reading order (from the right) when the row ends.
         self.rtl = rtl
         self.script = LANGUAGE_SCRIPT.get(lang.split("-")[0].lower(), "LATIN")
         self.root = Element("Document")
@@ -393,7 +393,7 @@ def _table_callback(table: Table, command: str, *args) -> None:
     """reportlab's table drawing hook: rules and background as artifacts, cells as TH/TD."""
     tagger, wrapper = table._tag
     canv = table.canv
-    if tagger.rtl and command in ("startRow", "endRow"):
+    if tagger.rtl and command in ("startRow", "startCell", "endRow") and _mirrored(table):
         _reading_order(table, wrapper, command)
     if command in ("startBG", "startLines"):
         table._tag_artifact = tagger.artifact(canv)
@@ -430,18 +430,33 @@ def _table_callback(table: Table, command: str, *args) -> None:
         tagger.end(canv)
 
 
+def _mirrored(table: Table) -> bool:
+    from patientdocs.render.pdf.rtl import MirroredTable  # only right-to-left documents import it
+
+    return isinstance(table, MirroredTable)
+
+
 def _reading_order(table: Table, wrapper: Tagged, command: str) -> None:
-    """Right to left: the elements a row added, reversed when it ends (cells are drawn from the
-    left, the last column first)."""
-    if command == "startRow":
-        table._tag_rtl_mark = len(wrapper.element.kids) if wrapper.kind == "layout" else None
+    """A mirrored table's row back in reading order: its cells are drawn from the left, the last
+    column first, so when the row ends its cells are reversed.
+
+    Cell by cell, each keeping the order of the elements it added: a cell may hold a mirrored
+    table of its own (a question's Yes/No pair), already in reading order; reversing the whole row
+    would undo that and read No before Yes. Tables not mirrored (a box round a block, one cell
+    wide) are read in the order drawn."""
+    if wrapper.kind == "table":
+        if command == "endRow" and not table._tag_repeat:
+            table._tag_row.kids.reverse()  # a TR's kids are its cells, one TH or TD each
         return
-    mark = getattr(table, "_tag_rtl_mark", None)
-    if wrapper.kind == "layout" and mark is not None:
-        kids = wrapper.element.kids
-        kids[mark:] = kids[mark:][::-1]
-    elif wrapper.kind == "table" and not table._tag_repeat:
-        table._tag_row.kids.reverse()
+    kids = wrapper.element.kids
+    if command == "startRow":
+        table._tag_rtl_cells = []
+    elif command == "startCell":
+        table._tag_rtl_cells.append(len(kids))
+    elif command == "endRow" and table._tag_rtl_cells:
+        starts = table._tag_rtl_cells
+        cells = [kids[a:b] for a, b in zip(starts, [*starts[1:], len(kids)], strict=True)]
+        kids[starts[0]:] = [kid for cell in reversed(cells) for kid in cell]
 
 
 # ---------------------------------------------------------------------------------------------
