@@ -234,7 +234,7 @@ def test_sealing_is_byte_identical_run_to_run_and_keeps_the_file_accessible(clin
     unsealed = cli("aftercare", *ANA, "-o", "plain.pdf", cwd=clinic)
     assert unsealed.returncode == 0
     plain = (clinic / "plain.pdf").read_bytes()
-    assert len(first) - len(plain) < 20_000  # the seal, its certificate and the stamp's few glyphs
+    assert len(first) - len(plain) < 14_000  # the seal, its certificate and the stamp's few glyphs, unhinted
     assert accessibility_problems(first) == []
     path = clinic / "sealed.pdf"
     path.write_bytes(first)

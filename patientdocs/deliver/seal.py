@@ -158,12 +158,11 @@ def seal_pdf(pdf: bytes, sealer: Sealer, *, when: dt.datetime, owner_password: s
         field_name=FIELD, certify=True, docmdp_permissions=fields.MDPPerm.FILL_FORMS,
         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason="Issued by the clinic; unchanged since", name=sealer.name)
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
 
     # The stamp's text in the documents' own embedded font: a standard font would be the one
     # font of the file that is not embedded.
-    text_style = TextBoxStyle(font=GlyphAccumulatorFactory(str(STAMP_FONT)), font_size=6)
+    text_style = TextBoxStyle(font=_stamp_font_factory()(str(STAMP_FONT)), font_size=6)
     style = TextStampStyle(stamp_text="Sealed by %(signer)s\n%(ts)s", border_width=0,
                            timestamp_format="%Y-%m-%d %H:%M UTC", text_box_style=text_style)
     fields.append_signature_field(writer, fields.SigFieldSpec(FIELD, box=STAMP_BOX, on_page=0))
@@ -425,3 +424,25 @@ def demo_certificate_days_left(cert_path: Path, today: dt.date) -> int | None:
     except (OSError, ValueError):
         return None
     return (cert.not_valid_after_utc.date() - today).days
+
+
+def _stamp_font_factory():
+    """pyHanko's font engine for the stamp, embedding its few glyphs without TrueType hinting:
+    hints (instructions for small sizes on screen) were over half of the subset, 3 KB of every
+    seal, for one 6 pt line."""
+    from fontTools import subset
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+
+    class _Unhinted(GlyphAccumulator):
+        def _extract_subset(self, options=None):  # pyHanko's own options, and no hinting
+            options = subset.Options(layout_closure=False, hinting=False)
+            options.drop_tables += ["GPOS", "GDEF", "GSUB"]
+            super()._extract_subset(options)
+
+    class _Factory(GlyphAccumulatorFactory):
+        def create_font_engine(self, writer, obj_stream=None):
+            engine = super().create_font_engine(writer, obj_stream)
+            engine.__class__ = _Unhinted
+            return engine
+
+    return _Factory
