@@ -26,6 +26,7 @@ import yaml
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 from support import TODAY_EPOCH, cli, copy_project, norm
+from test_email_cli import the_error
 
 from patientdocs.load.config import load_config
 from patientdocs.load.content import load_content
@@ -92,14 +93,6 @@ def opened(data: bytes, password: str) -> PdfReader:
         out = io.BytesIO()
         pdf.save(out)
     return PdfReader(io.BytesIO(out.getvalue()))
-
-
-def the_error(result: subprocess.CompletedProcess[str], code: int) -> str:
-    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "Traceback" not in result.stderr and "Sent" not in result.stdout
-    return lines[0][len("Error: "):]
 
 
 @pytest.fixture

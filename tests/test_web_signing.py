@@ -143,13 +143,9 @@ def emailed_rows(project: Path) -> list[tuple]:
                             "WHERE channel = 'emailed'").fetchall()
 
 
-def test_after_signing_the_patient_gets_their_copy_by_email(tmp_path: Path, servers,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    import email
-    import email.policy
-    import hashlib
-
-    import pikepdf
+def signed_with_a_mail_server(tmp_path: Path, servers, monkeypatch: pytest.MonkeyPatch):
+    """A project whose mail goes to a real SMTP server here, logged in, a consent just signed:
+    (the server's handler, the project, the client, the signed page)."""
     from smtp_server import Handler, MailServer
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
@@ -157,7 +153,18 @@ def test_after_signing_the_patient_gets_their_copy_by_email(tmp_path: Path, serv
     project = make_project(tmp_path, smtp_port=servers(MailServer(handler)).port)
     client = create_app(project).test_client()
     assert login(client).status_code == 302
-    done = signed_page(client, project)
+    return handler, project, client, signed_page(client, project)
+
+
+def test_after_signing_the_patient_gets_their_copy_by_email(tmp_path: Path, servers,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import email
+    import email.policy
+    import hashlib
+
+    import pikepdf
+
+    handler, project, client, done = signed_with_a_mail_server(tmp_path, servers, monkeypatch)
     html = done.get_data(as_text=True)
     assert "Email the patient their copy" in text(done) and 'action="/sign/email"' in html
     # The form names no file: the session knows which consent was just signed.
@@ -219,14 +226,8 @@ def test_the_signed_copy_cannot_be_emailed_without_a_consent_signed_in_this_sess
 
 def test_a_signed_consent_changed_after_signing_is_not_emailed_from_the_page(tmp_path: Path, servers,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from smtp_server import Handler, MailServer
-
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
-    handler = Handler()
-    project = make_project(tmp_path, smtp_port=servers(MailServer(handler)).port)
-    client = create_app(project).test_client()
-    assert login(client).status_code == 302
-    html = signed_page(client, project).get_data(as_text=True)
+    handler, project, client, done = signed_with_a_mail_server(tmp_path, servers, monkeypatch)
+    html = done.get_data(as_text=True)
     (signed,) = (project.parent / "out").glob("*-signed.pdf")
     signed.write_bytes(signed.read_bytes() + b"% changed\n")
     refused = client.post("/sign/email", data={"to": "ana@example.org", "csrf_token": token(html)})
