@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO, TODAY_EPOCH
 from pypdf import PdfReader
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -103,9 +103,11 @@ def body(driver: webdriver.Chrome) -> str:
 
 
 def wait_for_text(driver: webdriver.Chrome, words: str, timeout: float = 120) -> None:
-    # The page may be reloading itself (the print run's progress) while it is read.
+    # The page may be loading or reloading itself (the print run's progress) while it is read:
+    # Chromium then answers with a stale element or "node does not belong to the document".
     WebDriverWait(driver, timeout, poll_frequency=0.2,
-                  ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+                  ignored_exceptions=(StaleElementReferenceException, NoSuchElementException,
+                                      WebDriverException)).until(
         lambda d: words in body(d))
 
 
