@@ -110,7 +110,7 @@ def test_the_box_is_left_blank_to_write_in_when_nothing_is_known(tmp_path: Path)
                           "Electrical stimulation to be used Yes No Risk factors, and what was agreed "
                           "Risks and questions discussed")
     assert _ticks(pdf, 0) == []
-    assert "Electrical stimulation: a current through the needles" in first  # not said: its risks printed
+    assert "Electrical stimulation: the skin under the clips may get sore" in first  # not said: its risks printed
 
 
 def test_the_therapists_box_is_filled_from_an_appointment_row(tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_the_therapists_box_is_filled_from_an_appointment_row(tmp_path: Path) ->
     assert "Risk factors, and what was agreed None found" in box
     assert "Risks and questions discussed Soreness; fainting" in box
     assert len(_ticks(pdf, 0)) == 2  # chest region: no; electrical stimulation: yes
-    assert "Electrical stimulation: a current through the needles" in first
+    assert "Electrical stimulation: the skin under the clips may get sore" in first
 
 
 @pytest.mark.parametrize("size", ["16", "18"])

@@ -302,21 +302,22 @@ def test_the_parts_of_a_split_kept_paragraph_keep_their_spaces() -> None:
 @pytest.fixture(scope="module")
 def large_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = copy_project(tmp_path_factory.mktemp("large"))
-    replace_line(path, "  font_size: 12", "  font_size: 14")  # "Other choices" then runs onto the next page
+    # "It is your choice" then runs onto the next page, its last line alone there.
+    replace_line(path, "  font_size: 12", "  font_size: 13.7")
     return path
 
 
 def test_a_run_in_paragraph_split_over_pages_reads_the_same_in_every_document(
         large_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The consent form's "Other choices: ..." (a bold run-in heading, split over two pages at
-    14 pt) in the documents of several patients of one run: the later documents, made with what
+    """The consent form's "It is your choice: ..." (a bold run-in heading, split over two pages at
+    13.7 pt) in the documents of several patients of one run: the later documents, made with what
     the earlier ones kept, keep its spaces, and are what they are without reuse."""
     reuse.clear()
     pipeline = Pipeline(load_config(large_config), on_date=ON_DATE)
     common = {"treatment": "dry-needling", "language": "en"}
     # Its two parts, as on the page (pypdf's text, whitespace made single spaces).
-    first = "Other choices: exercise, hands-on treatment, advice, pain medicine from your doctor"
-    second = "treatment. Without treatment, pain may get better, stay the same or"
+    first = "It is your choice: you can say no, or stop at any time, and your other care will not"
+    second = "change. You can ask for a chaperone. Your therapist is a registered physiotherapist"
     for name in HOSTILE[:3]:
         for documents in (["consent"], ["packet"]):
             sections = pipeline.kinds.sections(documents)
@@ -324,7 +325,7 @@ def test_a_run_in_paragraph_split_over_pages_reads_the_same_in_every_document(
             pages = page_texts(made)
             text = " ".join(pages)
             starts = next(i for i, page in enumerate(pages) if first in page)
-            assert second in pages[starts] and "get worse." in pages[starts + 1]  # split over two pages
+            assert second in pages[starts] and "with up-to-date training" in pages[starts + 1]  # split over two pages
             # Once on the patient's copy, once on the clinic's.
             assert text.count(first) == 2 and text.count(second) == 2, f"{name} {documents}"
             assert made == _render(pipeline, monkeypatch, False, sections, _visit(name), **common), name

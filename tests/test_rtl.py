@@ -518,6 +518,16 @@ def test_tagged_checklist_box_and_signature_rows_are_read_from_the_right(made, t
     expected = [("H3", _shown("למילוי על ידי המטפל יחד איתך"))]
     for label in labels:
         expected += [("P", _shown(label)), *([yes, no] if "מתוכנן" in label else [("Form", "")])]
+    if copy:  # then the clinic's rows for later sessions: headings and cells from the right too
+        assert box[-1][0] == "Table"
+        box = box[:-1]
+        (later,) = [t for t in _find(part, "Table") if _find(t, "TH")
+                    and (_find(t, "TH")[0][1] or "").strip() == _shown("פגישה נוספת: תאריך")]
+        rows = _find(later, "TR")
+        assert [(k[1] or "").strip() for k in rows[0][2]] == [
+            _shown(h) for h in ("פגישה נוספת: תאריך", "אזורים שטופלו", "חזה", "גירוי חשמלי", "מסכים/ה")]
+        assert [[_kids(td) for td in row[2]] for row in rows[1:]] == [
+            [[("Form", "")], [("Form", "")], [yes, no], [yes, no], [("Form", "")]]] * 2
     assert box == expected
 
     signature = next(d for d in divs if d[2] and d[2][0][0] == "H3"

@@ -179,6 +179,11 @@ def expected_tree(node: Node, fillable: bool = False, large: bool = False) -> li
                     kids.append(("P", _text(entry), []))
                 else:
                     kids.append(("Form", "", widget))
+            for later in block.elements("sessions"):  # the clinic copy's rows for later sessions
+                heads = [("TH", norm(later.attrs[k]), []) for k in ("date", "areas", "chest", "estim", "initials")]
+                line, pair = [("Form", "", widget)], [("Form", attrs["yes"], widget), ("Form", attrs["no"], widget)]
+                row = [("TD", "", line), ("TD", "", line), ("TD", "", pair), ("TD", "", pair), ("TD", "", line)]
+                kids.append(("Table", None, [("TR", None, heads)] + [("TR", None, row)] * int(later.attrs["rows"])))
             out.append(("Div", None, kids))
         elif tag == "beside":  # layout only: its blocks read as if they stood alone
             out += expected_tree(block, fillable, large)

@@ -69,7 +69,10 @@ VOCABULARY: dict[str, Tag] = {
     "beside": Tag({}, _BLOCK_CHILDREN - {"beside"}, empty=False, builder="beside"),
     "icon-array": Tag(_any("count", "per", "label"), INLINE, text=True),
     # The therapist's box on the consent form: entries filled from options, or blank to write in.
-    "record-box": Tag(_any("title", "yes", "no"), frozenset({"entry"}), empty=False, builder="record-box"),
+    "record-box": Tag(_any("title", "yes", "no"), frozenset({"entry", "sessions"}), empty=False,
+                      builder="record-box"),
+    # Rows for later sessions in the therapist's box (the clinic copy): the column headings.
+    "sessions": Tag({**_any("date", "areas", "chest", "estim", "initials"), "rows": frozenset("123456")}),
     "entry": Tag({"label": None, "name": None, "kind": frozenset({"yesno"}), "answer": frozenset({"yes", "no", ""})},
                  INLINE, text=True),
     # statement: what the signer confirms, printed under the title; columns="2": the fields two a row.

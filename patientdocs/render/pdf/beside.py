@@ -35,15 +35,16 @@ class Beside(Flowable):
 
     The side column is drawn where it stands in the document, before ``main[at:]``, so the
     structure tree reads the figures where the template put them. The whole stays on one page:
-    where it does not fit, it gives way to ``inline()``, the same blocks one under the other at
-    the full width, which is shorter (a long name on Letter paper, a therapist's box filled in)."""
+    where it does not fit, it gives way to the first of ``fallbacks`` that does (or the last):
+    the same blocks one under the other at the full width, which is shorter (a long name on
+    Letter paper, a therapist's box filled in), then the same with closer lines."""
 
     def __init__(self, main: Sequence[Flowable], at: int, side: Sequence[Flowable], tail: Sequence[Flowable],
-                 main_width: float, gap: float, inline: Callable[[], list[Flowable]]):
+                 main_width: float, gap: float, fallbacks: Sequence[Callable[[], list[Flowable]]]):
         super().__init__()
         self.main, self.at, self.side, self.tail = list(main), at, list(side), list(tail)
         self.main_width, self.gap = main_width, gap
-        self.inline = inline
+        self.fallbacks = tuple(fallbacks)
         self._laid: tuple[Laid, Laid, Laid, float] | None = None
         first = (self.main or self.tail or [None])[0]
         last = (self.tail or self.main or [None])[-1]
@@ -65,7 +66,13 @@ class Beside(Flowable):
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         _, height = self.wrap(avail_width, avail_height)
-        return [self] if height <= avail_height else self.inline()
+        if height <= avail_height:
+            return [self]
+        for fallback in self.fallbacks[:-1]:
+            flowables = fallback()
+            if _spaced(flowables, avail_width)[1] <= avail_height:
+                return flowables
+        return self.fallbacks[-1]()
 
     def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 (reportlab's)
         if self._laid is None:

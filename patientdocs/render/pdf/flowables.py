@@ -48,6 +48,9 @@ class BuildContext:
     measure: float | None = None
     # The reading measure even where the page is a form (measure None): a <beside> block's column.
     reading: float | None = None
+    # Reading text's styles (about 1.45 line spacing) where the page is a form kept short (1.3):
+    # a <beside> block is reading text.
+    reading_styles: dict[str, Any] | None = None
     # Icon arrays in a column beside text are drawn smaller, so the column is no taller than the text.
     figure_scale: float = 1.0
 
@@ -400,6 +403,20 @@ def _tick_size(ctx: BuildContext) -> float:
     return max(TICK_MIN, ctx.styles["body"].fontSize * 0.6)
 
 
+def _yes_no_pair(boxes: list[Flowable], pair_w: float, ctx: BuildContext) -> Table:
+    """A Yes box and a No box side by side, in a cell of a table of questions."""
+    pair_class = Table
+    if ctx.rtl:  # Yes first for the reader: on the right of a right-to-left page
+        from patientdocs.render.pdf import rtl
+
+        # Mirrored by hand, not by _table_of, so the boxes keep their place in their cells.
+        boxes = boxes[::-1]
+        pair_class = rtl.MirroredTable
+    return pair_class([boxes], colWidths=[pair_w / 2] * 2, style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 2),
+                                                                             ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                                                             ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+
+
 def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
     """Health questions: one Yes/No pair a question, an optional details line beside it, and an
     optional narrow column for the therapist's action (the clinic copy)."""
@@ -438,18 +455,7 @@ def _checklist(node: Node, ctx: BuildContext) -> list[Flowable]:
                          ticked=answer == "yes", rtl=ctx.rtl),
                  TickBox(no, f"screening_{name}_no", size, ctx.fillable, label_size, f"{text} {no}",
                          ticked=answer == "no", rtl=ctx.rtl)]
-        pair_class = Table
-        if ctx.rtl:  # Yes first for the reader: on the right of a right-to-left page
-            from patientdocs.render.pdf import rtl
-
-            # Mirrored by hand, not by _table_of, so the boxes keep their place in their cells.
-            boxes.reverse()
-            pair_class = rtl.MirroredTable
-        pair = pair_class([boxes],
-                          colWidths=[pair_w / 2] * 2, style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 2),
-                                                                        ("TOPPADDING", (0, 0), (-1, -1), 0),
-                                                                        ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
-        row: list = [paragraph(markup, ctx.styles["cell"]), pair]
+        row: list = [paragraph(markup, ctx.styles["cell"]), _yes_no_pair(boxes, pair_w, ctx)]
         if details:
             value = ctx.filled.get(f"screening_{name}_details")
             row.append(WriteLine(details_w - 2 * _CELL_PADDING, size, f"screening_{name}_details", ctx.fillable,
@@ -561,7 +567,7 @@ def _icon_arrays(node: Node, ctx: BuildContext) -> list[Flowable]:
 
 # Between the reading column and the figures beside it; the figures' size there.
 _BESIDE_GAP = 10.0
-_SIDE_FIGURES = 0.8
+_SIDE_FIGURES = 0.7
 
 
 # Blocks that need the page's width: in a <beside> block they sit under both columns.
@@ -575,6 +581,9 @@ def _beside(node: Node, ctx: BuildContext) -> list[Flowable]:
     children = node.elements()
     at = next((i for i, child in enumerate(children) if child.tag == "icon-arrays"), None)
     wide = next((i for i, child in enumerate(children) if child.tag in _WIDE), len(children))
+    form = ctx
+    if ctx.reading_styles is not None:
+        ctx = replace(ctx, styles=ctx.reading_styles)
 
     def inline() -> list[Flowable]:
         return _children(node, ctx)
@@ -600,7 +609,11 @@ def _beside(node: Node, ctx: BuildContext) -> list[Flowable]:
     trailing: list[Flowable] = []
     while tail and isinstance(tail[-1], Spacer):
         trailing.insert(0, tail.pop())
-    return [Beside(main, after, side, tail, measure, _BESIDE_GAP, inline), *trailing]
+    # A form that must keep to its pages gives way on line spacing first (the same columns at the
+    # form's spacing), then on line length (that one under the other).
+    fallbacks = (inline,) if form is ctx else (lambda: _beside(node, replace(form, reading_styles=None)),
+                                               lambda: _children(node, form))
+    return [Beside(main, after, side, tail, measure, _BESIDE_GAP, fallbacks), *trailing]
 
 
 def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
@@ -643,11 +656,59 @@ def _record_box(node: Node, ctx: BuildContext) -> list[Flowable]:
     if node.attrs.get("title"):
         parts.append(paragraph(fonts.inline(node.attrs["title"]), ctx.styles["h3"]))
     parts.append(table)
+    for sessions in node.elements("sessions"):
+        later = [_later_sessions(sessions, ctx, inner, yes, no)]
+        parts.extend(ctx.tag(sessions, later) if ctx.tag else later)
     box = Table([[parts]], colWidths=[ctx.width], hAlign="LEFT",
                 style=TableStyle([("BOX", (0, 0), (-1, -1), 1.2, ctx.styles["brand"]),
                                   ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
                                   ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
     return [Spacer(1, 2), box, Spacer(1, 4)]
+
+
+def _longest_word(text: str, font: str, size: float) -> float:
+    return max((stringWidth(word, font, size) for word in text.split()), default=0.0)
+
+
+def _later_sessions(node: Node, ctx: BuildContext, width: float, yes: str, no: str) -> Flowable:
+    """Rows for the sessions after the first (consent is ongoing, GMC): the date, the areas, the
+    chest region and electrical stimulation ticked, and the patient's initials to say they still
+    agree. The therapist writes the rows at a desk, so they are as close as the box's lines."""
+    size = _tick_size(ctx)
+    label_size = ctx.styles["body"].fontSize
+    head_style = ctx.styles["cell_small"]
+    pair_w = _pair_width(yes, no, size, label_size)
+    # The headings on one line where they fit: the rows are what the page has room for.
+    # Where a heading cannot have one line (large print), its column is as narrow as its longest
+    # word allows, so the areas keep room for theirs: a word is never broken.
+    def heading_w(key: str, least: float) -> float:
+        text, bold, size = node.attrs.get(key, ""), fonts.MAIN + "-Bold", head_style.fontSize
+        whole = max(least, stringWidth(text, bold, size) + 2 * _CELL_PADDING)
+        return whole if whole <= width * 0.22 else max(least, _longest_word(text, bold, size) + 2 * _CELL_PADDING)
+
+    date_w = heading_w("date", stringWidth("00/00/0000", fonts.MAIN, label_size) + 3 * _CELL_PADDING)
+    initials_w = heading_w("initials", width * 0.12)
+    areas_w = width - date_w - 2 * (pair_w + _CELL_PADDING) - initials_w
+    # The pair's own table stands inside the cell's padding.
+    widths = [date_w, areas_w, pair_w + _CELL_PADDING, pair_w + _CELL_PADDING, initials_w]
+    names = ("date", "areas", "chest", "estim", "initials")
+    rows: list[list] = [[paragraph(f"<b>{fonts.inline(node.attrs.get(key, ''))}</b>", head_style) for key in names]]
+    for n in range(2, 2 + int(node.attrs.get("rows", "2"))):  # the vocabulary allows 1 to 6
+        row: list = []
+        for key, w in zip(names, widths, strict=True):
+            name = f"box_session{n}_{key}"
+            tooltip = f"{node.attrs.get(key, key)}, session {n}"
+            if key in ("chest", "estim"):
+                pair = [TickBox(yes, f"{name}_yes", size, ctx.fillable, label_size, f"{tooltip}: {yes}", rtl=ctx.rtl),
+                        TickBox(no, f"{name}_no", size, ctx.fillable, label_size, f"{tooltip}: {no}", rtl=ctx.rtl)]
+                row.append(_yes_no_pair(pair, pair_w, ctx))
+            else:
+                row.append(WriteLine(w - 2 * _CELL_PADDING, BOX_GAP, name, ctx.fillable, tooltip=tooltip))
+        rows.append(row)
+    return _table_of(rows, widths, ctx, [("VALIGN", (0, 0), (-1, 0), "BOTTOM"), ("VALIGN", (0, 1), (-1, -1), "BOTTOM"),
+                                         ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                                         ("LINEABOVE", (0, 0), (-1, 0), 0.4, colors.HexColor("#b0b0b0"))],
+                     spaceBefore=4, repeatRows=1)
 
 
 def _field_name(node: Node, ctx: BuildContext) -> str:
@@ -685,8 +746,11 @@ def _signature_parts(node: Node, ctx: BuildContext) -> list[Flowable]:
     elif title or statement:
         parts.append(paragraph(fonts.inline(title or statement), ctx.styles["h3" if title else "cell"]))
     columns = 2 if node.attrs.get("columns") == "2" else 1
-    # The label column fits the longest label of a few words; the line takes the rest.
-    label_w = min(ctx.width / columns * 0.45, max(ctx.width * 0.22 / columns, 106))
+    # The label column fits the longest label of a few words, and its longest word (a date's
+    # "(DD/MM/YYYY)" in large print); the line takes the rest.
+    longest = max((_longest_word(f.attrs.get("label", ""), fonts.MAIN, ctx.styles["cell"].fontSize)
+                   for f in node.elements("field")), default=0.0)
+    label_w = min(ctx.width / columns * 0.5, max(ctx.width * 0.22 / columns, 106, longest + _CELL_PADDING))
     line_w = ctx.width / columns - label_w - _CELL_PADDING
     cells = _field_cells(block, node, ctx, line_w)
     rows: list[list[Flowable | str]] = []

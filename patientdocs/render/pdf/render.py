@@ -150,6 +150,7 @@ def _render_pdf(parts: Sequence[Part], *, paper: str, theme: Theme, info: PdfInf
         story.extend(build_story(part.tree, BuildContext(styles_for(part.prose), doc.width, part.template, fillable,
                                                          reflow=theme.large_print, tag=tagging.tag_block,
                                                          filled=filled or {}, rtl=rtl_pages,
+                                                         reading_styles=None if part.prose else styles_for(True),
                                                          # Not yet right to left: reportlab's bullets there
                                                          # place an item's text from its full width.
                                                          measure=reading_measure(theme)

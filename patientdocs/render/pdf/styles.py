@@ -65,6 +65,9 @@ def make_styles(theme: Theme, *, prose: bool = False) -> dict[str, object]:
         "cell": ParagraphStyle("cell", parent=body, leading=size * cell_spacing, spaceAfter=0),
         "cell_head": ParagraphStyle("cell_head", parent=body, fontName=bold, leading=size * max(cell_spacing, 1.2),
                                     spaceAfter=0),
+        # Column headings of a table of lines to write on (the consent's later sessions).
+        "cell_small": ParagraphStyle("cell_small", parent=body, fontSize=small, leading=small * max(cell_spacing, 1.2),
+                                     spaceAfter=0),
         # A row of a table reflowed in large print: a block of "Heading: value" lines.
         "stack_first": ParagraphStyle("stack_first", parent=body, spaceBefore=size * 0.5, spaceAfter=0,
                                       keepWithNext=1),

@@ -448,7 +448,9 @@ def _reading_order(table: Table, wrapper: Tagged, command: str) -> None:
         if command == "endRow" and not table._tag_repeat:
             table._tag_row.kids.reverse()  # a TR's kids are its cells, one TH or TD each
         return
-    kids = wrapper.element.kids
+    # A layout table of its own element, or one inside a cell (a Yes/No pair): the cell's.
+    holder = wrapper.element if wrapper.element is not None else table._tag[0].stack[-1]
+    kids = holder.kids
     if command == "startRow":
         table._tag_rtl_cells = []
     elif command == "startCell":
@@ -483,6 +485,7 @@ ROLES: dict[str, Role] = {
     "callout": Role("Sect", "group", title="H2"),
     "risk-table": Role("Table", "table"),
     "table": Role("Table", "table"),
+    "sessions": Role("Table", "table"),  # the consent's rows for later sessions, in the therapist's box
     "checklist": Role("Div", "group"),
     "signature-block": Role("Div", "group"),
     "page-break": Role("", "none"),
@@ -567,6 +570,9 @@ def _table(flowables: list[Flowable], node_role: Role) -> list[Flowable]:
             def cell(value: Flowable) -> Flowable:
                 if _is_field(value):
                     return _field_form(value, None)
+                if isinstance(value, Table):  # a Yes/No pair in a cell: each box a Form of the cell
+                    _wrap_cells(value, cell, space_strings=True)
+                    return Tagged(value, None, "layout")  # read in order when mirrored (right to left)
                 # The cell's own TH/TD holds the text; the wrapper only spaces its line ends.
                 return Tagged(value, None, "plain") if isinstance(value, Paragraph) else value
 
