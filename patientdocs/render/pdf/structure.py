@@ -11,6 +11,7 @@ the finished file costs a fraction of a millisecond instead of a third of the do
 from __future__ import annotations
 
 import functools
+import types
 
 from reportlab import rl_config
 from reportlab.lib.rl_accel import fp_str
@@ -129,6 +130,8 @@ def write(canv, tagger: Tagger, *, title: str, author: str, page_annotations: li
 
     if reuse.enabled() and not rl_config.pdfMultiLine and type(doc.encrypt) is pdfdoc.NoEncryption:
         root_ref = _write_tree_fast(doc, tagger, find_widgets, widgets)
+        if rl_config.invariant or not rl_config.pdfComments:  # else reportlab writes a comment per object
+            doc.format = types.MethodType(_format_document, doc)
     else:
         root_ref = _write_tree(doc, tagger, find_widgets, widgets)
 
@@ -265,6 +268,55 @@ def _register(doc, obj: _Formatted) -> int:
     doc.numberToId[number] = name
     doc.idToObject[name] = obj
     return number
+
+
+def _format_document(doc) -> bytes:
+    """reportlab's PDFDocument.format (reportlab 5.1), line for line, but an object already
+    formatted (the tree's ~300) is written straight out instead of through PDFIndirectObject,
+    the general format() and PDFFile.add: the same bytes and offsets."""
+    doc.encrypt.prepare(doc)
+    cat = doc.Catalog
+    info = doc.info
+    doc.Reference(cat)
+    doc.Reference(info)
+    encryptref = None
+    encryptinfo = doc.encrypt.info()
+    if encryptinfo:
+        encryptref = doc.Reference(encryptinfo)
+    counter = 0
+    ids = []
+    numbertoid = doc.numberToId
+    id_to_object = doc.idToObject
+    id_to_offset = doc.idToOffset
+    doc.__accum__ = file = pdfdoc.PDFFile(doc._pdfVersion)
+    write = file.write
+    while True:
+        counter += 1
+        if counter not in numbertoid:
+            break
+        oid = numbertoid[counter]
+        obj = id_to_object[oid]
+        if type(obj) is _Formatted:  # numbered by _register: version 0, and no encryption
+            formatted = b"%d 0 obj\n" % counter + obj.data + b"\nendobj\n"
+            id_to_offset[oid] = file.offset
+            file.offset += len(formatted)
+            write(formatted)
+        else:
+            id_to_offset[oid] = file.add(pdfdoc.PDFIndirectObject(oid, obj).format(doc))
+        ids.append(oid)
+    del doc.__accum__
+    lno = len(numbertoid)
+    if counter - 1 != lno:
+        raise ValueError(f"counter {counter} doesn't match number to id dictionary {lno}")
+    xref = pdfdoc.PDFCrossReferenceTable()
+    xref.addsection(0, ids)
+    xrefoffset = file.add(xref.format(doc))
+    trailer = pdfdoc.PDFTrailer(startxref=xrefoffset, Size=lno + 1, Root=doc.Reference(cat),
+                                Info=doc.Reference(info), Encrypt=encryptref, ID=doc.ID())
+    file.add(trailer.format(doc))
+    for ds in getattr(doc, "_digiSigs", []):
+        ds.sign(file)
+    return file.format(doc)
 
 
 def _write_tree_fast(doc, tagger: Tagger, find_widgets, widgets) -> PDFObjectReference:
