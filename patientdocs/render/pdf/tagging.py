@@ -371,8 +371,12 @@ class Tagged(Flowable):
         if self.kind == "item":
             self._draw_item(tagger, canvas, x, y, _sW)
             return
-        with tagger.element(canvas, self.element):
+        # tagger.element's begin and end, without a context manager: once for every block drawn
+        tagger.begin(canvas, self.element)
+        try:
             inner.drawOn(canvas, x, y, _sW)
+        finally:
+            tagger.end(canvas)
 
     def _draw_item(self, tagger: Tagger, canvas, x, y, _sW) -> None:  # noqa: N803
         """A bulleted paragraph: its bullet and its text are two text objects, drawn in that order;
