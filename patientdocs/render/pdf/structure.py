@@ -11,6 +11,7 @@ the finished file costs a fraction of a millisecond instead of a third of the do
 from __future__ import annotations
 
 import functools
+import types
 
 from reportlab import rl_config
 from reportlab.lib.rl_accel import fp_str
@@ -115,6 +116,42 @@ def write(canv, tagger: Tagger, *, title: str, author: str, page_annotations: li
 
     ``page_annotations``: per page, the references of its annotations (form fields' widgets)."""
     doc = canv._doc
+    # Widgets by field name, with the page each is on (reportlab names every widget's page the
+    # first one, because this canvas lays pages out before it writes any).
+    widgets: dict[str, tuple[PDFObjectReference, PDFDictionary, int]] = {}
+
+    def find_widgets() -> None:
+        for index, names in enumerate(page_annotations):
+            for ref in names:
+                annotation = doc.idToObject.get(ref.name)
+                if isinstance(annotation, PDFDictionary) and "T" in annotation:
+                    annotation["P"] = _page(index)
+                    widgets[str(annotation["T"].s)] = (doc.Reference(annotation), annotation, index)
+
+    if reuse.enabled() and not rl_config.pdfMultiLine and type(doc.encrypt) is pdfdoc.NoEncryption:
+        root_ref = _write_tree_fast(doc, tagger, find_widgets, widgets)
+        if rl_config.invariant or not rl_config.pdfComments:  # else reportlab writes a comment per object
+            doc.format = types.MethodType(_format_document, doc)
+    else:
+        root_ref = _write_tree(doc, tagger, find_widgets, widgets)
+
+    for index, page in enumerate(doc.Pages.pages):
+        extra = ["Tabs"] + (["StructParents"] if index < len(tagger.pages) else [])
+        page.__NoDefault__ = [*type(page).__NoDefault__, *extra]
+        page.Tabs = _pdf_name("S")
+        if index < len(tagger.pages):
+            page.StructParents = index
+
+    catalog = doc.Catalog
+    catalog.StructTreeRoot = root_ref
+    catalog.MarkInfo = PDFDictionary({"Marked": "true"})
+    catalog.Lang = PDFString(tagger.lang)
+    catalog.Metadata = _Metadata(xmp(title, author, tagger.lang))
+    canv.setViewerPreference("DisplayDocTitle", "true")
+
+
+def _write_tree(doc, tagger: Tagger, find_widgets, widgets) -> PDFObjectReference:
+    """The tree as reportlab objects, formatted when the file is written (PATIENTDOCS_REUSE=0)."""
     refs: dict[int, PDFObjectReference] = {}
     dicts: list[tuple[Element, PDFDictionary]] = []
 
@@ -129,16 +166,7 @@ def write(canv, tagger: Tagger, *, title: str, author: str, page_annotations: li
     register(tagger.root)
     root = _Dict({"Type": _pdf_name("StructTreeRoot"), "K": refs[id(tagger.root)]})
     root_ref = doc.Reference(root)
-
-    # Widgets by field name, with the page each is on (reportlab names every widget's page the
-    # first one, because this canvas lays pages out before it writes any).
-    widgets: dict[str, tuple[PDFObjectReference, PDFDictionary, int]] = {}
-    for index, names in enumerate(page_annotations):
-        for ref in names:
-            annotation = doc.idToObject.get(ref.name)
-            if isinstance(annotation, PDFDictionary) and "T" in annotation:
-                annotation["P"] = _page(index)
-                widgets[str(annotation["T"].s)] = (doc.Reference(annotation), annotation, index)
+    find_widgets()
 
     next_key = len(tagger.pages)
     field_parents: list[tuple[int, PDFObjectReference]] = []
@@ -177,17 +205,180 @@ def write(canv, tagger: Tagger, *, title: str, author: str, page_annotations: li
         nums += [key, ref]
     root["ParentTree"] = doc.Reference(_Dict({"Nums": _Array(nums)}))
     root["ParentTreeNextKey"] = next_key
+    return root_ref
 
-    for index, page in enumerate(doc.Pages.pages):
-        extra = ["Tabs"] + (["StructParents"] if index < len(tagger.pages) else [])
-        page.__NoDefault__ = [*type(page).__NoDefault__, *extra]
-        page.Tabs = _pdf_name("S")
-        if index < len(tagger.pages):
-            page.StructParents = index
 
-    catalog = doc.Catalog
-    catalog.StructTreeRoot = root_ref
-    catalog.MarkInfo = PDFDictionary({"Marked": "true"})
-    catalog.Lang = PDFString(tagger.lang)
-    catalog.Metadata = _Metadata(xmp(title, author, tagger.lang))
-    canv.setViewerPreference("DisplayDocTitle", "true")
+# ---- the same bytes, formatted once while the tree is written ------------------------------------------------
+# reportlab formats each object when the file is written, looking every reference up and
+# dispatching on every value's type; the tree's ~300 objects were most of what tagging added to
+# saving a file. Here every object number is known when the tree is written (the pages were laid
+# out first), so each element's dictionary is put together from pre-formatted pieces, exactly as
+# _Dict and _Array above would write it (tests/test_reuse.py compares the two).
+
+
+class _Formatted(PDFObject):
+    """An object whose bytes are already known."""
+
+    __slots__ = ("__InternalName__", "data")
+
+    def __init__(self, data: bytes = b""):
+        self.data = data
+
+    def format(self, document) -> bytes:
+        return self.data
+
+
+def _array(items: list[bytes]) -> bytes:
+    if len(items) > 10:
+        items = list(items)
+        for i in reversed(range(10, len(items), 10)):
+            items.insert(i, b"\n ")
+    return b"[ " + b" ".join(items) + b" ]"
+
+
+def _dict(entries: list[bytes]) -> bytes:
+    """``entries``: b"/Key value", in the order of their keys."""
+    if len(entries) > 6:
+        entries = list(entries)
+        for i in reversed(range(6, len(entries), 6)):
+            entries.insert(i, b"\n ")
+    return b"<<\n" + b" ".join(entries) + b"\n>>"
+
+
+@functools.cache
+def _role(role: str) -> bytes:
+    return b"/S " + _name(role)
+
+
+@functools.cache
+def _attributes(items: tuple[tuple[str, str], ...]) -> bytes:
+    return b"/A " + _dict([_name(k) + b" " + _pdf_name(v).encode("extpdfdoc") for k, v in sorted(items)])
+
+
+def _register(doc, obj: _Formatted) -> int:
+    """``doc.Reference(obj)`` for a new object, without its general checks; returns its number."""
+    number = doc.objectcounter + 1
+    name = "R" + repr(number)
+    if name in doc.idToObject:  # not expected: let reportlab say what is wrong
+        doc.Reference(obj)
+        return doc.idToObjectNumberAndVersion[name][0]
+    doc.objectcounter = number
+    obj.__InternalName__ = name
+    doc.idToObjectNumberAndVersion[name] = (number, 0)
+    doc.numberToId[number] = name
+    doc.idToObject[name] = obj
+    return number
+
+
+def _format_document(doc) -> bytes:
+    """reportlab's PDFDocument.format (reportlab 5.1), line for line, but an object already
+    formatted (the tree's ~300) is written straight out instead of through PDFIndirectObject,
+    the general format() and PDFFile.add: the same bytes and offsets."""
+    doc.encrypt.prepare(doc)
+    cat = doc.Catalog
+    info = doc.info
+    doc.Reference(cat)
+    doc.Reference(info)
+    encryptref = None
+    encryptinfo = doc.encrypt.info()
+    if encryptinfo:
+        encryptref = doc.Reference(encryptinfo)
+    counter = 0
+    ids = []
+    numbertoid = doc.numberToId
+    id_to_object = doc.idToObject
+    id_to_offset = doc.idToOffset
+    doc.__accum__ = file = pdfdoc.PDFFile(doc._pdfVersion)
+    write = file.write
+    while True:
+        counter += 1
+        if counter not in numbertoid:
+            break
+        oid = numbertoid[counter]
+        obj = id_to_object[oid]
+        if type(obj) is _Formatted:  # numbered by _register: version 0, and no encryption
+            formatted = b"%d 0 obj\n" % counter + obj.data + b"\nendobj\n"
+            id_to_offset[oid] = file.offset
+            file.offset += len(formatted)
+            write(formatted)
+        else:
+            id_to_offset[oid] = file.add(pdfdoc.PDFIndirectObject(oid, obj).format(doc))
+        ids.append(oid)
+    del doc.__accum__
+    lno = len(numbertoid)
+    if counter - 1 != lno:
+        raise ValueError(f"counter {counter} doesn't match number to id dictionary {lno}")
+    xref = pdfdoc.PDFCrossReferenceTable()
+    xref.addsection(0, ids)
+    xrefoffset = file.add(xref.format(doc))
+    trailer = pdfdoc.PDFTrailer(startxref=xrefoffset, Size=lno + 1, Root=doc.Reference(cat),
+                                Info=doc.Reference(info), Encrypt=encryptref, ID=doc.ID())
+    file.add(trailer.format(doc))
+    for ds in getattr(doc, "_digiSigs", []):
+        ds.sign(file)
+    return file.format(doc)
+
+
+def _write_tree_fast(doc, tagger: Tagger, find_widgets, widgets) -> PDFObjectReference:
+    numbers = doc.idToObjectNumberAndVersion
+    objects: list[tuple[Element, _Formatted]] = []
+    refs: dict[int, bytes] = {}
+    stack = [tagger.root]
+    while stack:  # the order of reportlab's: each element before its kids, the kids in order
+        element = stack.pop()
+        obj = _Formatted()
+        refs[id(element)] = b"%d 0 R" % _register(doc, obj)
+        objects.append((element, obj))
+        stack.extend(reversed([kid for kid in element.kids if isinstance(kid, Element)]))
+    root = _Dict({"Type": _pdf_name("StructTreeRoot"), "K": PDFObjectReference(objects[0][1].__InternalName__)})
+    root_ref = doc.Reference(root)
+    root_bytes = b"%d %d R" % numbers[root_ref.name]
+    find_widgets()
+    pages = [b"%d %d R" % numbers[f"Page{i + 1}"] for i in range(len(doc.Pages.pages))]
+
+    next_key = len(tagger.pages)
+    field_parents: list[tuple[int, bytes]] = []
+    for element, obj in objects:
+        kids: list[bytes] = []
+        first_page = None
+        for kid in element.kids:
+            if type(kid) is tuple:
+                if first_page is None:
+                    first_page = kid[0]
+                if kid[0] == first_page:
+                    kids.append(b"%d" % kid[1])
+                else:
+                    kids.append(b"<<\n/MCID %d /Pg %s /Type /MCR\n>>" % (kid[1], pages[kid[0]]))
+            else:
+                kids.append(refs[id(kid)])
+        if element.field is not None and element.field in widgets:
+            widget_ref, widget, index = widgets[element.field]
+            widget["StructParent"] = next_key
+            field_parents.append((next_key, refs[id(element)]))
+            next_key += 1
+            kids.append(b"<<\n/Obj %d %d R /Pg %s /Type /OBJR\n>>" % (*numbers[widget_ref.name], pages[index]))
+        entries = []
+        if element.attributes:
+            entries.append(_attributes(tuple(element.attributes.items())))
+        if element.alt is not None:
+            entries.append(b"/Alt " + PDFString(element.alt).format(doc))
+        if kids:
+            entries.append(b"/K " + (kids[0] if len(kids) == 1 else _array(kids)))
+        if element.lang is not None:
+            entries.append(b"/Lang " + PDFString(element.lang).format(doc))
+        entries.append(b"/P " + (refs[id(element.parent)] if element.parent is not None else root_bytes))
+        if first_page is not None:
+            entries.append(b"/Pg " + pages[first_page])
+        entries.append(_role(element.role))
+        entries.append(b"/Type /StructElem")
+        obj.data = _dict(entries)
+
+    nums: list[bytes] = []
+    for index, elements in enumerate(tagger.pages):
+        nums += [b"%d" % index, _array([refs[id(element)] for element in elements])]
+    for key, ref in field_parents:
+        nums += [b"%d" % key, ref]
+    parent_tree = _Formatted(_dict([b"/Nums " + _array(nums)]))
+    root["ParentTree"] = PDFObjectReference(f"R{_register(doc, parent_tree)}")
+    root["ParentTreeNextKey"] = next_key
+    return root_ref

@@ -115,35 +115,45 @@ class Tagger:
             parent.kids.append(element)
         element.attached = True
 
+    # Called a few hundred times a page: the page's operators are appended to canv._code directly
+    # (what canv.addLiteral does), and the page number read from canv._pageNumber (getPageNumber).
+
     def mcid(self, canv, element: Element) -> int:
-        page = canv.getPageNumber() - 1
-        while len(self.pages) <= page:
-            self.pages.append([])
-        numbers = self.pages[page]
+        page = canv._pageNumber - 1
+        pages = self.pages
+        while len(pages) <= page:
+            pages.append([])
+        numbers = pages[page]
+        number = len(numbers)
         numbers.append(element)
-        element.kids.append((page, len(numbers) - 1))
-        return len(numbers) - 1
+        element.kids.append((page, number))
+        return number
 
     def bdc(self, canv, element: Element) -> str:
         return f"/{element.role} <</MCID {self.mcid(canv, element)}>> BDC"
 
     def begin(self, canv, element: Element, *, first: bool = False) -> None:
         """Open ``element``'s content; an element already open is closed meanwhile (no nesting of MCIDs)."""
-        self.attach(element, first=first)
+        if not element.attached:
+            self.attach(element, first=first)
+        code = canv._code
         if self.open:
-            canv.addLiteral("EMC")
+            code.append("EMC")
         self.stack.append(element)
-        canv.addLiteral(self.bdc(canv, element))
+        code.append(self.bdc(canv, element))
         self.open = True
 
     def end(self, canv) -> None:
+        code = canv._code
         if self.open:
-            canv.addLiteral("EMC")
-        self.stack.pop()
-        self.open = False
-        if self.stack:
-            canv.addLiteral(self.bdc(canv, self.stack[-1]))
+            code.append("EMC")
+        stack = self.stack
+        stack.pop()
+        if stack:
+            code.append(self.bdc(canv, stack[-1]))
             self.open = True
+        else:
+            self.open = False
 
     @contextmanager
     def element(self, canv, element: Element, *, first: bool = False) -> Iterator[None]:
@@ -156,18 +166,37 @@ class Tagger:
     @contextmanager
     def artifact(self, canv, kind: str = "", subtype: str = "") -> Iterator[None]:
         """Content that is not part of the document's text: rules, backgrounds, running headers."""
-        if self.open:
-            canv.addLiteral("EMC")
-            self.open = False
-        props = "".join(f" /{k} /{v}" for k, v in (("Type", kind), ("Subtype", subtype)) if v)
-        canv.addLiteral(f"/Artifact <<{props}>> BDC" if props else "/Artifact BMC")
+        self.begin_artifact(canv, kind, subtype)
         try:
             yield
         finally:
-            canv.addLiteral("EMC")
-            if self.stack:
-                canv.addLiteral(self.bdc(canv, self.stack[-1]))
-                self.open = True
+            self.end_artifact(canv)
+
+    def begin_artifact(self, canv, kind: str = "", subtype: str = "") -> None:
+        """``artifact`` without a context manager, for reportlab's table hooks (one call per rule
+        and background of every table)."""
+        code = canv._code
+        if self.open:
+            code.append("EMC")
+            self.open = False
+        code.append(_ARTIFACTS.get((kind, subtype)) or _artifact_operator(kind, subtype))
+
+    def end_artifact(self, canv) -> None:
+        code = canv._code
+        code.append("EMC")
+        if self.stack:
+            code.append(self.bdc(canv, self.stack[-1]))
+            self.open = True
+
+
+def _artifact_operator(kind: str, subtype: str) -> str:
+    props = "".join(f" /{k} /{v}" for k, v in (("Type", kind), ("Subtype", subtype)) if v)
+    return f"/Artifact <<{props}>> BDC" if props else "/Artifact BMC"
+
+
+# The artifacts the project draws, formatted once.
+_ARTIFACTS = {(kind, subtype): _artifact_operator(kind, subtype)
+              for kind, subtype in (("", ""), ("Pagination", ""), ("Pagination", "Header"), ("Pagination", "Footer"))}
 
 
 def tagger_of(canv) -> Tagger | None:
@@ -342,8 +371,12 @@ class Tagged(Flowable):
         if self.kind == "item":
             self._draw_item(tagger, canvas, x, y, _sW)
             return
-        with tagger.element(canvas, self.element):
+        # tagger.element's begin and end, without a context manager: once for every block drawn
+        tagger.begin(canvas, self.element)
+        try:
             inner.drawOn(canvas, x, y, _sW)
+        finally:
+            tagger.end(canvas)
 
     def _draw_item(self, tagger: Tagger, canvas, x, y, _sW) -> None:  # noqa: N803
         """A bulleted paragraph: its bullet and its text are two text objects, drawn in that order;
@@ -396,10 +429,9 @@ def _table_callback(table: Table, command: str, *args) -> None:
     if tagger.rtl and command in ("startRow", "startCell", "endRow") and _mirrored(table):
         _reading_order(table, wrapper, command)
     if command in ("startBG", "startLines"):
-        table._tag_artifact = tagger.artifact(canv)
-        table._tag_artifact.__enter__()
+        tagger.begin_artifact(canv)
     elif command in ("endBG", "endLines"):
-        table._tag_artifact.__exit__(None, None, None)
+        tagger.end_artifact(canv)
     elif wrapper.kind == "layout":
         # A box around tagged flowables; plain text in a cell still needs an element.
         if command == "startCell" and isinstance(args[2], str) and args[2].strip():
@@ -412,14 +444,13 @@ def _table_callback(table: Table, command: str, *args) -> None:
         row = args[0]
         table._tag_repeat = wrapper.continued and row < table.repeatRows
         if table._tag_repeat:
-            table._tag_artifact = tagger.artifact(canv, "Pagination")
-            table._tag_artifact.__enter__()
+            tagger.begin_artifact(canv, "Pagination")
         else:
             table._tag_row = Element("TR", wrapper.element)
             table._tag_head = not wrapper.continued and row < wrapper.head_rows
     elif command == "endRow":
         if table._tag_repeat:
-            table._tag_artifact.__exit__(None, None, None)
+            tagger.end_artifact(canv)
     elif command == "startCell" and not table._tag_repeat:
         if table._tag_head:
             cell = Element("TH", table._tag_row, attributes={"O": "Table", "Scope": "Column"})
