@@ -28,6 +28,7 @@ from patientdocs.errors import PatientDocsError
 from patientdocs.render.pdf.checks import number_tree
 
 _CATALOG, _PAGES, _TREE, _DOCUMENT = 1, 2, 3, 4
+_PACKED_32, _PACKED_64 = 1 << 31, 1 << 62  # the flag of an entry in an object stream (see _Writer)
 
 
 class _Writer:
@@ -38,8 +39,11 @@ class _Writer:
         self.position = 0
         self.digest = hashlib.sha256()
         # Object 0 is the free list's head; 1 to 4 are reserved: catalog, pages, structure root, Document.
-        # A compressed object's entry is -(1 + its object stream's number * 2**16 + its index in it).
-        self.offsets = array("q", [0, 0, 0, 0, 0])
+        # An object's entry: its offset in the file, or (``_packed_bit`` set) its object stream's
+        # number * 512 + its index in it. 4 bytes each (8 were 5 MB of a 1,000-packet day's
+        # 600,000 objects), widened to 8 should the file pass 2 GB.
+        self.offsets = array("I", [0, 0, 0, 0, 0])
+        self._packed_bit = _PACKED_32
         self._packed: list[tuple[int, bytes]] = []  # structure objects waiting for an object stream
         # Kept for the whole run, a few entries a page: arrays of machine integers, not lists of
         # Python ints and tuples, which left scattered among each packet's short-lived objects
@@ -63,13 +67,13 @@ class _Writer:
         if number is None:
             self.offsets.append(0)
             number = len(self.offsets) - 1
-        self.offsets[number] = self.position
+        self._at(number, self.position)
         self._emit(b"%d 0 obj\n%s\nendobj\n" % (number, body))
         return number
 
     # Structure elements are many small dictionaries (hundreds per packet): packed into compressed
     # object streams they take a tenth of the room.
-    _PACK = 500
+    _PACK = 500  # under 512: an index takes 9 bits of an entry (see offsets)
 
     def _packed_object(self, body: bytes, number: int | None = None) -> int:
         if number is None:
@@ -88,7 +92,7 @@ class _Writer:
             header.append(b"%d %d" % (number, offset))
             bodies.append(body)
             offset += len(body) + 1
-            self.offsets[number] = -(1 + stream * 65536 + index)
+            self._in_stream(number, stream, index)
         head = b" ".join(header) + b"\n"
         data = zlib.compress(head + b"\n".join(bodies) + b"\n")
         self._object(b"<</Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d>>\nstream\n%s\nendstream"
@@ -184,6 +188,22 @@ class _Writer:
         return b"[" + b" ".join(self.value(item) for item in obj) + b"]"
 
     # -- pages ---------------------------------------------------------------------------------------
+
+    def _at(self, number: int, offset: int) -> None:
+        if offset >= self._packed_bit:
+            self._widen()
+        self.offsets[number] = offset
+
+    def _in_stream(self, number: int, stream: int, index: int) -> None:
+        if (stream << 9 | index) >= self._packed_bit:
+            self._widen()
+        self.offsets[number] = self._packed_bit | stream << 9 | index
+
+    def _widen(self) -> None:
+        if self.offsets.typecode == "q":
+            return
+        self.offsets = array("q", (e ^ _PACKED_32 | _PACKED_64 if e & _PACKED_32 else e for e in self.offsets))
+        self._packed_bit = _PACKED_64
 
     def _reserve(self) -> int:
         self.offsets.append(0)
@@ -283,23 +303,26 @@ class _Writer:
 
     # Rows compressed a block at a time: a day of 1,000 packets has some 600,000 objects, and a
     # list of their rows (a bytes object each) took over 80 MB at the very end of the run, the
-    # main process's peak. zlib gives the same bytes however its input is split.
+    # main process's peak. zlib gives the same bytes however its input is split. The compressed
+    # pieces are written one by one too: joined, and again formatted into the object, they were
+    # two more copies of 1 to 2 MB at the very end.
     _XREF_BLOCK = 4096
 
-    def _xref_rows(self) -> bytes:
+    def _xref_rows(self) -> list[bytes]:
         packer = zlib.compressobj()
         out = [packer.compress(b"\x00\x00\x00\x00\x00\xff\xff")]
+        bit = self._packed_bit
         for start in range(1, len(self.offsets), self._XREF_BLOCK):
             block = bytearray()
-            for offset in self.offsets[start:start + self._XREF_BLOCK]:
-                if offset >= 0:
-                    block += b"\x01" + offset.to_bytes(4, "big") + b"\x00\x00"
+            for entry in self.offsets[start:start + self._XREF_BLOCK]:
+                if entry & bit:
+                    entry ^= bit
+                    block += b"\x02" + (entry >> 9).to_bytes(4, "big") + (entry & 511).to_bytes(2, "big")
                 else:
-                    stream, index = divmod(-offset - 1, 65536)
-                    block += b"\x02" + stream.to_bytes(4, "big") + index.to_bytes(2, "big")
+                    block += b"\x01" + entry.to_bytes(4, "big") + b"\x00\x00"
             out.append(packer.compress(block))
         out.append(packer.flush())
-        return b"".join(out)
+        return out
 
     def finish(self) -> None:
         import pikepdf
@@ -326,12 +349,15 @@ class _Writer:
         # A cross-reference stream, as compressed objects need (PDF 1.5): one row per object,
         # type (0 free, 1 in the file, 2 in an object stream), then offset or stream and index.
         number = self._reserve()
-        self.offsets[number] = self.position
+        self._at(number, self.position)
         data = self._xref_rows()
         file_id = self.digest.hexdigest()[:32].encode()  # from the content: the same run, the same file
         self._emit(b"%d 0 obj\n<</Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] "
-                   b"/Filter /FlateDecode /Length %d>>\nstream\n%s\nendstream\nendobj\n"
-                   % (number, len(self.offsets), _CATALOG, self.info, file_id, file_id, len(data), data))
+                   b"/Filter /FlateDecode /Length %d>>\nstream\n"
+                   % (number, len(self.offsets), _CATALOG, self.info, file_id, file_id, sum(map(len, data))))
+        for piece in data:
+            self._emit(piece)
+        self._emit(b"\nendstream\nendobj\n")
         self._emit(b"startxref\n%d\n%%%%EOF\n" % self.offsets[number])
 
 

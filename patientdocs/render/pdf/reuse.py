@@ -331,6 +331,8 @@ def _subset_maker(original: Callable[[Any, Any], bytes]) -> Callable[[Any, Any],
             _SUBSETS.move_to_end(key)
             return found[1]
         data = original(face, subset)
+        if not _keeping:
+            return data
         _SUBSETS[key] = (face, data)  # the face kept alive, so its id is never another's
         if len(_SUBSETS) > _SUBSETS_LIMIT:
             _SUBSETS.popitem(last=False)
