@@ -2,6 +2,7 @@
 
     python bench/bench_batch.py [--rows 500] [--mem-small 100] [--mem-large 1000] [--pages-n 60]
     python bench/bench_batch.py --quick          # small numbers: checks that everything runs
+    python bench/bench_batch.py --memory         # only part 3, the memory runs
 
 1. Scaling: `generate.py batch` on ROWS generated appointments (varied names, documents
    "info consent"), --workers 2 against --workers 1, wall time (process start to exit), REPEAT
@@ -345,6 +346,20 @@ def records_backends(tmp: Path, rows: int, workers: int = 2) -> dict[str, object
             "records_alone_ms_sqlite": round(alone_lite, 2), "records_alone_ms_pg": round(alone_pg, 2)}
 
 
+def print_memory(result: dict[str, object], workers: list[int], small: int, large: int) -> None:
+    for count in workers:
+        if count == 1:
+            print(f"memory, 1 worker: peak RSS {result['w1_peak_rss_mb_small']} MB for {small} rows, "
+                  f"{result['w1_peak_rss_mb_large']} MB for {large} -> ratio {result['w1_mem_ratio']} "
+                  f"(target <= 1.15)")
+        else:
+            print(f"memory, {count} workers: main process {result[f'w{count}_main_peak_mb_small']} -> "
+                  f"{result[f'w{count}_main_peak_mb_large']} MB (ratio {result[f'w{count}_main_mem_ratio']}), "
+                  f"each worker {result[f'w{count}_worker_peak_mb_small']} -> "
+                  f"{result[f'w{count}_worker_peak_mb_large']} MB (ratio {result[f'w{count}_worker_mem_ratio']}) "
+                  f"(target <= 1.15)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=500, help="appointments for the 1-vs-2-worker run")
@@ -356,6 +371,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small numbers, to check that the script works")
     parser.add_argument("--records", action="store_true",
                         help="only compare the records backends: SQLite against PostgreSQL, 2 workers")
+    parser.add_argument("--memory", action="store_true",
+                        help="only the memory runs (part 3): MEM_SMALL and MEM_LARGE rows, --mem-workers")
     parser.add_argument("--records-rows", type=int, default=1000, help="appointments of the --records day")
     parser.add_argument("--baseline-dir", type=Path, default=ROOT.parent / "shared" / "bench")
     args = parser.parse_args()
@@ -372,6 +389,14 @@ def main() -> None:
               f"its records on PostgreSQL, {found['records_alone_ms_sqlite']} ms on SQLite")
         return
     workers = [int(w) for w in args.mem_workers.split(",") if w.strip()]
+    if args.memory:
+        with tempfile.TemporaryDirectory(prefix="bench-memory-") as folder:
+            tmp = Path(folder)
+            run_batch(make_csv(tmp / "warm.csv", 3), tmp / "warm", 1)  # as part 1: the caches filled first
+            found = memory(tmp, args.mem_small, args.mem_large, workers)
+        print(json.dumps(found))
+        print_memory(found, workers, args.mem_small, args.mem_large)
+        return
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as folder:
         tmp = Path(folder)
@@ -393,17 +418,7 @@ def main() -> None:
           f"rounds (min {result['page_ratio_min']}, max {result['page_ratio_max']}; target <= 0.4); without reuse "
           f"{result['project_no_reuse_ms_per_page']} ms, ratio {result['page_ratio_no_reuse']}; "
           f"end to end with 1 worker: {result['end_to_end_ms_per_page_w1']} ms/page")
-    for count in workers:
-        if count == 1:
-            print(f"memory, 1 worker: peak RSS {result['w1_peak_rss_mb_small']} MB for {args.mem_small} rows, "
-                  f"{result['w1_peak_rss_mb_large']} MB for {args.mem_large} -> ratio {result['w1_mem_ratio']} "
-                  f"(target <= 1.15)")
-        else:
-            print(f"memory, {count} workers: main process {result[f'w{count}_main_peak_mb_small']} -> "
-                  f"{result[f'w{count}_main_peak_mb_large']} MB (ratio {result[f'w{count}_main_mem_ratio']}), "
-                  f"each worker {result[f'w{count}_worker_peak_mb_small']} -> "
-                  f"{result[f'w{count}_worker_peak_mb_large']} MB (ratio {result[f'w{count}_worker_mem_ratio']}) "
-                  f"(target <= 1.15)")
+    print_memory(result, workers, args.mem_small, args.mem_large)
     print(f"print-all.pdf: {result['print_all_kb_per_packet']} KB per packet (target <= 30); "
           f"identical with 1 and 2 workers: {result['print_all_same_w1_w2']}")
 

@@ -257,7 +257,10 @@ def run_jobs(jobs: list[Job], settings: RunSettings, workers: int) -> Iterator[O
             for future in done:
                 job = running.pop(future)
                 try:
-                    yield future.result()
+                    made = future.result()
+                    # The worker's answer holds a copy of the job (unpickled: its own row, path and
+                    # strings); the run keeps every outcome to the end, so it keeps the job it has.
+                    yield Outcome(job, made.pages, made.error, made.reused)
                 except BrokenProcessPool:
                     yield Outcome(job, error=lost)
     finally:

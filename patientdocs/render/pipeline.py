@@ -403,10 +403,20 @@ class Pipeline:
         chunks = [rows[i:i + rows_per_part] for i in range(0, len(rows), rows_per_part)] or [[]]
 
         def part(i: int, offset: int = 0, total: int | None = None) -> tuple[bytes, int]:
-            return self.render_cover(run_date, chunks[i], problems if i == len(chunks) - 1 else [],
-                                     treatment=treatment, language=language, first=i == 0,
-                                     page_offset=offset, page_total=total, total_rows=len(rows),
-                                     last_date=last_date)
+            import gc
+
+            from patientdocs.render.pdf import reuse
+
+            with reuse.keeping_nothing():
+                made = self.render_cover(run_date, chunks[i], problems if i == len(chunks) - 1 else [],
+                                         treatment=treatment, language=language, first=i == 0,
+                                         page_offset=offset, page_total=total, total_rows=len(rows),
+                                         last_date=last_date)
+            # A made document is a web of reference cycles (reportlab's canvas, templates and
+            # flowables): freed now, not at the garbage collector's rare full pass, so that a long
+            # day's 2 x 17 parts do not pile up in the main process (issue 16).
+            gc.collect()
+            return made
 
         if len(chunks) == 1:
             yield part(0)[0]

@@ -62,6 +62,22 @@ def rendering() -> Iterator[None]:
         _during = previous
 
 
+_keeping = True  # False while a cover sheet is made (``keeping_nothing``)
+
+
+@contextmanager
+def keeping_nothing() -> Iterator[None]:
+    """Reuse what is kept, but keep nothing new: a cover sheet's rows are each one patient's, met
+    only by the cover (whose parts are made twice), so keeping them grew the main process with the
+    number of rows (issue 16), up to the caches' limits, and pushed the documents' entries out."""
+    global _keeping
+    previous, _keeping = _keeping, False
+    try:
+        yield
+    finally:
+        _keeping = previous
+
+
 def clear() -> None:
     """Forget everything kept (tests; a process that reloads fonts or code)."""
     _WRAPS.clear()
@@ -185,7 +201,7 @@ class _Reused:
             return self.width, self.height  # type: ignore[attr-defined]
         initial = self._reuse_initial
         result = super().wrap(availWidth, availHeight)  # type: ignore[misc]
-        if initial is None:
+        if initial is None or not _keeping:
             return result
         changed = {name: value for name, value in state.items()
                    if name not in _PLACEMENT and initial.get(name, _MISSING) is not value}
@@ -259,7 +275,7 @@ def replay(canv, key: Hashable, draw: Callable[[], None]) -> None:
     before = dict(canv.__dict__)
     draw()
     changed = {name: value for name, value in canv.__dict__.items() if before.get(name, _MISSING) is not value}
-    if changed.keys() <= _CANVAS_STATE and len(code) >= start:
+    if changed.keys() <= _CANVAS_STATE and len(code) >= start and _keeping:
         if len(_DRAWN) >= _LIMIT:
             _DRAWN.clear()
         _DRAWN[key] = (code[start:], changed)
@@ -288,6 +304,8 @@ def _compress(text: bytes | str) -> bytes:
     if found is not None:
         _COMPRESSED.move_to_end(text)
         return found
+    if not _keeping:
+        return zlib.compress(text)
     global _compressed_bytes
     found = _COMPRESSED[text] = zlib.compress(text)
     _compressed_bytes += len(text) + len(found)
@@ -313,6 +331,8 @@ def _subset_maker(original: Callable[[Any, Any], bytes]) -> Callable[[Any, Any],
             _SUBSETS.move_to_end(key)
             return found[1]
         data = original(face, subset)
+        if not _keeping:
+            return data
         _SUBSETS[key] = (face, data)  # the face kept alive, so its id is never another's
         if len(_SUBSETS) > _SUBSETS_LIMIT:
             _SUBSETS.popitem(last=False)
