@@ -196,6 +196,23 @@ def test_the_switch_turns_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
     assert reuse.enabled()
 
 
+def test_a_patients_own_lines_are_never_kept_so_a_long_day_keeps_no_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16, memory flat: a paragraph's line breaking is kept once it is met in a second PDF.
+    Content is; a patient's own lines (met four times in one packet) are not, so the hundredth
+    patient's packet leaves as much kept as the third's."""
+    reuse.clear()
+    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=ON_DATE)
+    sections = pipeline.kinds.sections(["packet"])
+    kept = []
+    for i, name in enumerate([*HOSTILE, *(f"Patient Number {n} Surname{n}" for n in range(8))]):
+        _render(pipeline, monkeypatch, True, sections, _visit(name, patient_id=f"P-{i}", therapist=f"Therapist {i}"),
+                treatment="dry-needling", language="en")
+        kept.append(reuse.kept()["lines"])
+    assert kept[0] == 0  # met in one PDF only, so far
+    assert kept[1] > 100  # the content, met again
+    assert kept[2:] == [kept[2]] * (len(kept) - 2), kept  # and nothing more, patient after patient
+
+
 def _day(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
@@ -255,11 +272,12 @@ def test_kept_lines_are_not_changed_by_drawing_or_splitting(markup: str) -> None
     fresh.wrap(300, 10_000)
     expected = _lines(fresh)
     for _ in range(4):
-        para = flowables.paragraph(markup, style)
-        para.wrap(300, 10_000)
-        assert _lines(para) == expected
-        tagging._space_line_ends(para, last_too=True)
-        para.split(300, style.leading * 2.5)
+        with reuse.rendering():  # each time in a PDF of its own: kept once met in a second one
+            para = flowables.paragraph(markup, style)
+            para.wrap(300, 10_000)
+            assert _lines(para) == expected
+            tagging._space_line_ends(para, last_too=True)
+            para.split(300, style.leading * 2.5)
     assert reuse.kept()["lines"] > 0
 
 
@@ -272,8 +290,8 @@ def _words_of_lines(para) -> list[str]:
 
 
 def test_the_parts_of_a_split_kept_paragraph_keep_their_spaces() -> None:
-    """A run-in heading's paragraph split over two pages, as the consent form's "Other choices" at
-    14 pt: each part is laid out again in its frame, and must read as the paragraph does."""
+    """A run-in heading's paragraph split over two pages, as the consent form's "It is your choice"
+    at 13.7 pt: each part is laid out again in its frame, and must read as the paragraph does."""
     from reportlab.platypus import Paragraph
 
     from patientdocs.render.pdf import flowables, fonts
@@ -294,8 +312,9 @@ def test_the_parts_of_a_split_kept_paragraph_keep_their_spaces() -> None:
 
     expected = parts(Paragraph(RUN_IN, style))
     assert len(expected) == 2 and expected[0][0].startswith("Other choices: exercise, hands-on")
-    for _ in range(3):  # met before: its line breaking is kept, then taken from the cache
-        assert parts(flowables.paragraph(RUN_IN, style)) == expected
+    for _ in range(3):  # met in an earlier PDF: its line breaking is kept, then taken from the cache
+        with reuse.rendering():
+            assert parts(flowables.paragraph(RUN_IN, style)) == expected
     assert reuse.kept()["lines"] > 0
 
 

@@ -7,8 +7,8 @@ identically: a document is byte for byte the same with and without it. ``PATIENT
 turns all of it off (the tests compare the two).
 
 What is kept:
-- a paragraph's line breaking (``Paragraph.wrap``), for paragraphs whose markup was met before
-  (content text; a patient's own lines are met once per document and rarely kept);
+- a paragraph's line breaking (``Paragraph.wrap``), for paragraphs whose markup was met in an
+  earlier PDF (content text; a patient's own lines are met in one PDF only, and never kept);
 - the drawing operators of a flowable that draws the same thing every time (``replay``), such as
   the consent form's icon arrays;
 - compressed streams, by their bytes (pages without patient data, font subsets seeded alike), and
@@ -43,6 +43,7 @@ def _switched_on() -> bool:
 
 
 _during: bool | None = None  # the switch as read when the PDF being made was started
+_document = 0  # PDFs started (``rendering``): line breaking is kept once met in a second one
 
 
 def enabled() -> bool:
@@ -54,8 +55,9 @@ def enabled() -> bool:
 @contextmanager
 def rendering() -> Iterator[None]:
     """While a PDF is made, ``enabled`` answers what the switch said when it started."""
-    global _during
+    global _during, _document
     previous, _during = _during, _switched_on()
+    _document += 1
     try:
         yield
     finally:
@@ -81,6 +83,7 @@ def keeping_nothing() -> Iterator[None]:
 def clear() -> None:
     """Forget everything kept (tests; a process that reloads fonts or code)."""
     _WRAPS.clear()
+    _FIRST_MET.clear()
     _STYLE_KEYS.clear()
     _DRAWN.clear()
     global _compressed_bytes
@@ -123,6 +126,10 @@ _WRAP_STATE = frozenset({"width", "height", "_wrapWidths", "blPara", "frags", "_
 # Set on a paragraph by whoever places it (frames, wrapOn), not by wrap: never kept.
 _PLACEMENT = frozenset({"canv", "_frame", "_postponed", "_reuse_key", "_reuse_initial"})
 _WRAPS: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+# Paragraphs met once, by the PDF they were met in. A paragraph is kept when it is met in a second
+# PDF: content is met in every document, while a patient's own lines (the personal line, met four
+# times in a packet) are met in one, and keeping them grew a long day's process (issue 16).
+_FIRST_MET: OrderedDict[tuple, int] = OrderedDict()
 _MISSING = object()
 
 
@@ -207,6 +214,14 @@ class _Reused:
                    if name not in _PLACEMENT and initial.get(name, _MISSING) is not value}
         if (changed.keys() <= _WRAP_STATE and "blPara" in changed and _plain_frags(state.get("frags"))
                 and _plain_words(state["blPara"])):
+            met = _FIRST_MET.get(whole)
+            if met is None or met == _document:
+                if met is None:
+                    if len(_FIRST_MET) >= _LIMIT:
+                        _FIRST_MET.popitem(last=False)
+                    _FIRST_MET[whole] = _document
+                return result
+            del _FIRST_MET[whole]
             if len(_WRAPS) >= _LIMIT:
                 _WRAPS.popitem(last=False)
             _WRAPS[whole] = {name: _copy(name, value) for name, value in changed.items()}
