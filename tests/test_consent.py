@@ -95,6 +95,7 @@ def test_key_facts_of_informed_consent_are_printed(text: str) -> None:
         "you can say no, or stop at any time",             # voluntary
         "your other care will not change",
         "You can ask for a chaperone",
+        "Take your time: sign after talking with your therapist",  # time to decide, after the talk (GMC)
     ):
         assert fact in text, fact
 
