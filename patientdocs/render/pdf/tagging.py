@@ -269,6 +269,10 @@ def _space_rtl_line_ends(para: Paragraph, lines) -> None:
         line.extraSpace -= width
 
 
+# reportlab's frames and containers read these with a false default, never with hasattr.
+_ASKED_WITH_DEFAULT = ("_SPACETRANSFER", "_ZEROSIZE", "__split_only__", "locChanger")
+
+
 class Tagged(Flowable):
     """A flowable whose content belongs to a structure element. Layout is the wrapped one's.
 
@@ -281,6 +285,10 @@ class Tagged(Flowable):
         # continued: a later part of a split flowable; more: a part that another part follows.
         self.__dict__.update(inner=inner, element=element, kind=kind, head_rows=head_rows, continued=continued,
                              more=more)
+        # Asked of every flowable placed, always as getattr(f, name, <false>): answered here, not
+        # by __getattr__ raising for each (about 400 times a sheet).
+        for name in _ASKED_WITH_DEFAULT:
+            self.__dict__[name] = getattr(inner, name, None)
 
     def __getattr__(self, name: str):
         inner = self.__dict__.get("inner")
