@@ -108,3 +108,18 @@ def test_a_full_box_and_a_long_name_set_the_text_closer_but_keep_its_column(tmp_
         assert len(doc.pages) == 4
         spacing = [_reading_gaps(doc.pages[i]).most_common(1)[0][0] for i in (0, 2)]
     assert spacing[1] == pytest.approx(12 * 1.3, abs=0.2)
+
+
+def test_in_spanish_a_full_box_and_a_long_name_still_keep_two_pages_a_copy(tmp_path: Path) -> None:
+    # Longer words, a name that takes two lines with the patient's ID, every line of the box
+    # filled: the side column of figures is then the taller, so it gives way too (drawn smaller).
+    pdf = make("consent", tmp_path / "c.pdf", "--lang", "es", "--dob", "1984-03-09", "--patient-id", "NHS 943 476 5919",
+               "--therapist", "Sam Patel", "--areas", "upper trapezius (left)", "--areas", "levator scapulae (left)",
+               "--chest-region", "yes", "--estim-planned", "yes",
+               "--condition", "Neck pain with headaches for three months after a fall",
+               "--risk-factors", "On apixaban: light needling only, pressure for a minute after each needle",
+               "--risks-discussed", "Collapsed lung near the shoulder blade; bruising on a blood thinner; fainting",
+               config=_config(tmp_path), patient=("--patient", "Παναγιώτα Κωνσταντινοπούλου-Αλεξανδροπούλου"))
+    pages = page_texts(pdf)
+    assert len(pages) == 4
+    assert "Otra sesión: fecha" in pages[2]  # the clinic copy's rows, on its first page still

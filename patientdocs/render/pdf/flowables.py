@@ -568,13 +568,14 @@ def _icon_arrays(node: Node, ctx: BuildContext) -> list[Flowable]:
 # Between the reading column and the figures beside it; the figures' size there.
 _BESIDE_GAP = 10.0
 _SIDE_FIGURES = 0.7
+_CLOSER_FIGURES = 0.6  # when the text gives way on spacing, the figures beside it give way too
 
 
 # Blocks that need the page's width: in a <beside> block they sit under both columns.
 _WIDE = frozenset({"record-box", "table", "risk-table", "checklist", "callout", "signatures", "signature-block"})
 
 
-def _beside(node: Node, ctx: BuildContext) -> list[Flowable]:
+def _beside(node: Node, ctx: BuildContext, figures: float = _SIDE_FIGURES) -> list[Flowable]:
     """Text in the reading column, its icon arrays in the column the shorter lines leave free,
     and what needs the full width (the therapist's box) under both, all on one page (beside.py).
     One under the other where there is no such column (large print, right to left) or no room."""
@@ -592,7 +593,7 @@ def _beside(node: Node, ctx: BuildContext) -> list[Flowable]:
     if at is None or at > wide or measure is None or ctx.rtl:
         return inline()
     side_w = ctx.width - measure - _BESIDE_GAP
-    if IconArray(0, 100, ctx.styles["body"].fontSize * _SIDE_FIGURES, None).wrap(side_w, 10_000)[0] > side_w:
+    if IconArray(0, 100, ctx.styles["body"].fontSize * figures, None).wrap(side_w, 10_000)[0] > side_w:
         return inline()
     from patientdocs.render.pdf.beside import Beside
 
@@ -603,16 +604,16 @@ def _beside(node: Node, ctx: BuildContext) -> list[Flowable]:
     after = len(main)
     for child in children[at + 1:wide]:
         main.extend(build_block(child, column))
-    side = build_block(children[at], replace(ctx, width=side_w, measure=None, figure_scale=_SIDE_FIGURES))
+    side = build_block(children[at], replace(ctx, width=side_w, measure=None, figure_scale=figures))
     tail = [f for child in children[wide:] for f in build_block(child, ctx)]
     # Space after the last block is not part of what must fit on the page.
     trailing: list[Flowable] = []
     while tail and isinstance(tail[-1], Spacer):
         trailing.insert(0, tail.pop())
     # A form that must keep to its pages gives way on line spacing first (the same columns at the
-    # form's spacing), then on line length (that one under the other).
-    fallbacks = (inline,) if form is ctx else (lambda: _beside(node, replace(form, reading_styles=None)),
-                                               lambda: _children(node, form))
+    # form's spacing, the figures a little smaller), then on line length (one under the other).
+    fallbacks = (inline,) if form is ctx else (
+        lambda: _beside(node, replace(form, reading_styles=None), _CLOSER_FIGURES), lambda: _children(node, form))
     return [Beside(main, after, side, tail, measure, _BESIDE_GAP, fallbacks), *trailing]
 
 
