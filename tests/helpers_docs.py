@@ -37,6 +37,13 @@ from support import (  # noqa: F401  (re-exported: the tests import these from h
 TREATMENT, LANGUAGE = "dry-needling", "en"
 
 PATIENT = ("--patient", "Ana Lima", "--dob", "1990-05-02", "--patient-id", "P-1042", "--therapist", "Sam Patel")
+# The consent form at its fullest: a long name in a script of its own, and every line of the
+# therapist's box answered, some in two lines.
+LONG_NAME = ("--patient", "Παναγιώτα Κωνσταντινοπούλου-Αλεξανδροπούλου")
+FULL_BOX = ("--areas", "upper trapezius (left)", "--areas", "levator scapulae (left)", "--chest-region", "yes",
+            "--estim-planned", "yes", "--condition", "Neck pain with headaches for three months",
+            "--risk-factors", "On apixaban: light needling only, pressure for a minute after each needle",
+            "--risks-discussed", "Collapsed lung near the shoulder blade; bruising on a blood thinner")
 BLANK_TEXT = "This page is intentionally blank."
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers_docs import make, norm, page_texts, run, write_config
+from helpers_docs import FULL_BOX, LONG_NAME, make, norm, page_texts, run, write_config
 from pypdf import PdfReader
 
 # The demo patient of `make demo` (Makefile), with nothing known yet about the session.
@@ -69,12 +69,7 @@ def test_the_consent_form_is_two_pages_a_copy_at_12_pt(tmp_path: Path, paper: st
 def test_a_filled_box_and_long_names_keep_two_pages(tmp_path: Path) -> None:
     # A long name in a script of its own and a full box: the form still fits its two pages.
     pdf = make("consent", tmp_path / "c.pdf", "--dob", "1984-03-09", "--therapist", "Alexandra Papadopoulou-Smythe",
-               "--areas", "upper trapezius (left)", "--areas", "levator scapulae (left)", "--chest-region", "yes",
-               "--estim-planned", "yes", "--condition", "Neck pain with headaches for three months",
-               "--risk-factors", "On apixaban: light needling only, pressure for a minute after each needle",
-               "--risks-discussed", "Collapsed lung near the shoulder blade; bruising on a blood thinner",
-               config=_config(tmp_path, "Letter"),
-               patient=("--patient", "Παναγιώτα Κωνσταντινοπούλου-Αλεξανδροπούλου"))
+               *FULL_BOX, config=_config(tmp_path, "Letter"), patient=LONG_NAME)
     assert [len(c) for c in _copies(pdf)] == [2, 2]
 
 

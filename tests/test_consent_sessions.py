@@ -10,7 +10,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 import yaml
-from helpers_docs import make, norm, page_texts, write_config
+from helpers_docs import FULL_BOX, LONG_NAME, make, norm, page_texts, write_config
 
 VISIT = ("--dob", "1984-03-09", "--therapist", "Sam Patel", "--date", "2026-12-01")
 MM = 72 / 25.4
@@ -98,12 +98,7 @@ def test_a_full_box_and_a_long_name_set_the_text_closer_but_keep_its_column(tmp_
     # Letter paper, a long name and every line of the box filled: the page has no room for the
     # text at 1.45, so it gives way on spacing (1.3), and keeps its 70-character column.
     pdf = make("consent", tmp_path / "c.pdf", "--dob", "1984-03-09", "--therapist", "Alexandra Papadopoulou-Smythe",
-               "--areas", "upper trapezius (left)", "--areas", "levator scapulae (left)", "--chest-region", "yes",
-               "--estim-planned", "yes", "--condition", "Neck pain with headaches for three months",
-               "--risk-factors", "On apixaban: light needling only, pressure for a minute after each needle",
-               "--risks-discussed", "Collapsed lung near the shoulder blade; bruising on a blood thinner",
-               config=_config(tmp_path, paper="Letter"),
-               patient=("--patient", "Παναγιώτα Κωνσταντινοπούλου-Αλεξανδροπούλου"))
+               *FULL_BOX, config=_config(tmp_path, paper="Letter"), patient=LONG_NAME)
     with pdfplumber.open(pdf) as doc:
         assert len(doc.pages) == 4
         spacing = [_reading_gaps(doc.pages[i]).most_common(1)[0][0] for i in (0, 2)]
@@ -114,12 +109,10 @@ def test_in_spanish_a_full_box_and_a_long_name_still_keep_two_pages_a_copy(tmp_p
     # Longer words, a name that takes two lines with the patient's ID, every line of the box
     # filled: the side column of figures is then the taller, so it gives way too (drawn smaller).
     pdf = make("consent", tmp_path / "c.pdf", "--lang", "es", "--dob", "1984-03-09", "--patient-id", "NHS 943 476 5919",
-               "--therapist", "Sam Patel", "--areas", "upper trapezius (left)", "--areas", "levator scapulae (left)",
-               "--chest-region", "yes", "--estim-planned", "yes",
+               "--therapist", "Sam Patel", *FULL_BOX,  # two answers longer still (the last one given counts)
                "--condition", "Neck pain with headaches for three months after a fall",
-               "--risk-factors", "On apixaban: light needling only, pressure for a minute after each needle",
                "--risks-discussed", "Collapsed lung near the shoulder blade; bruising on a blood thinner; fainting",
-               config=_config(tmp_path), patient=("--patient", "Παναγιώτα Κωνσταντινοπούλου-Αλεξανδροπούλου"))
+               config=_config(tmp_path), patient=LONG_NAME)
     pages = page_texts(pdf)
     assert len(pages) == 4
     assert "Otra sesión: fecha" in pages[2]  # the clinic copy's rows, on its first page still

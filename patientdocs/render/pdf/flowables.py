@@ -679,9 +679,8 @@ def _later_sessions(node: Node, ctx: BuildContext, width: float, yes: str, no: s
     label_size = ctx.styles["body"].fontSize
     head_style = ctx.styles["cell_small"]
     pair_w = _pair_width(yes, no, size, label_size)
-    # The headings on one line where they fit: the rows are what the page has room for.
-    # Where a heading cannot have one line (large print), its column is as narrow as its longest
-    # word allows, so the areas keep room for theirs: a word is never broken.
+    # A heading on one line where it fits (the rows are what the page has room for); where it
+    # cannot (large print), its column as narrow as its longest word, so no word is broken.
     def heading_w(key: str, least: float) -> float:
         text, bold, size = node.attrs.get(key, ""), fonts.MAIN + "-Bold", head_style.fontSize
         whole = max(least, stringWidth(text, bold, size) + 2 * _CELL_PADDING)
@@ -706,7 +705,7 @@ def _later_sessions(node: Node, ctx: BuildContext, width: float, yes: str, no: s
             else:
                 row.append(WriteLine(w - 2 * _CELL_PADDING, BOX_GAP, name, ctx.fillable, tooltip=tooltip))
         rows.append(row)
-    return _table_of(rows, widths, ctx, [("VALIGN", (0, 0), (-1, 0), "BOTTOM"), ("VALIGN", (0, 1), (-1, -1), "BOTTOM"),
+    return _table_of(rows, widths, ctx, [("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                                          ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
                                          ("LINEABOVE", (0, 0), (-1, 0), 0.4, colors.HexColor("#b0b0b0"))],
                      spaceBefore=4, repeatRows=1)

@@ -228,21 +228,23 @@ class _Formatted(PDFObject):
         return self.data
 
 
+def _broken(items: list[bytes], every: int) -> list[bytes]:
+    """reportlab's line breaks inside an array (every 10 items) or a dictionary (every 6 entries)."""
+    if len(items) <= every:
+        return items
+    items = list(items)
+    for i in reversed(range(every, len(items), every)):
+        items.insert(i, b"\n ")
+    return items
+
+
 def _array(items: list[bytes]) -> bytes:
-    if len(items) > 10:
-        items = list(items)
-        for i in reversed(range(10, len(items), 10)):
-            items.insert(i, b"\n ")
-    return b"[ " + b" ".join(items) + b" ]"
+    return b"[ " + b" ".join(_broken(items, 10)) + b" ]"
 
 
 def _dict(entries: list[bytes]) -> bytes:
     """``entries``: b"/Key value", in the order of their keys."""
-    if len(entries) > 6:
-        entries = list(entries)
-        for i in reversed(range(6, len(entries), 6)):
-            entries.insert(i, b"\n ")
-    return b"<<\n" + b" ".join(entries) + b"\n>>"
+    return b"<<\n" + b" ".join(_broken(entries, 6)) + b"\n>>"
 
 
 @functools.cache
