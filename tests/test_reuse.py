@@ -188,12 +188,47 @@ def test_the_switch_turns_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in HOSTILE[:3]:
         _render(pipeline, monkeypatch, False, pipeline.kinds.sections(["packet"]), _visit(name),
                 treatment="dry-needling", language="en")
-    assert reuse.kept() == {"lines": 0, "drawings": 0, "streams": 0}
+    assert reuse.kept() == {"lines": 0, "drawings": 0, "streams": 0, "trees": 0}
     for value in ("0", "off", "no", "false", " OFF "):
         monkeypatch.setenv(reuse.SWITCH, value)
         assert not reuse.enabled()
     monkeypatch.delenv(reuse.SWITCH)
     assert reuse.enabled()
+
+
+def _elements(pdf: bytes) -> list[str]:
+    """The roles of the structure tree's elements, in order."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        roles, stack = [], [doc.Root.StructTreeRoot.K]
+        while stack:
+            element = stack.pop()
+            roles.append(str(element.S))
+            kids = element.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+            stack += reversed([k for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k])
+        return roles
+
+
+def test_a_structure_tree_is_reused_only_by_a_document_of_the_same_structure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issues 12 and 16: a document's structure tree is kept, by everything it is made of, and
+    written again for the next document of the same structure. An aftercare sheet with the areas
+    needled has a list the one without has not: it gets a tree of its own, and the next sheet
+    without areas the first one's; each is what it is without reuse."""
+    reuse.clear()
+    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=ON_DATE)
+    aftercare = pipeline.kinds.sections(["aftercare"])
+    areas = ("neck (left)", "low back (right)", "shoulder (left)")
+    made, trees = [], []
+    for name, visit_areas in (("Ana Lima", ()), ("Zoë O'Brien", areas), ("Maeve Kavanagh", ()), ("Łukasz Wójcik", ())):
+        visit = _visit(name, areas=visit_areas)
+        pdf = _render(pipeline, monkeypatch, True, aftercare, visit, treatment="dry-needling", language="en")
+        assert pdf == _render(pipeline, monkeypatch, False, aftercare, visit, treatment="dry-needling", language="en")
+        made.append(pdf)
+        trees.append(reuse.kept()["trees"])
+    assert trees == [1, 2, 2, 2]
+    without, with_areas = _elements(made[0]), _elements(made[1])
+    assert with_areas.count("/LI") == without.count("/LI") + 3  # one list item an area
+    assert _elements(made[2]) == _elements(made[3]) == without
 
 
 def test_a_patients_own_lines_are_never_kept_so_a_long_day_keeps_no_more(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -90,11 +90,37 @@ def clear() -> None:
     _COMPRESSED.clear()
     _compressed_bytes = 0
     _SUBSETS.clear()
+    _TREES.clear()
 
 
 def kept() -> dict[str, int]:
-    """How many results are kept: paragraphs' line breaking and drawings."""
-    return {"lines": len(_WRAPS), "drawings": len(_DRAWN), "streams": len(_COMPRESSED)}
+    """How many results are kept: paragraphs' line breaking, drawings, streams and structure trees."""
+    return {"lines": len(_WRAPS), "drawings": len(_DRAWN), "streams": len(_COMPRESSED), "trees": len(_TREES)}
+
+
+# ---- structure trees -------------------------------------------------------------------------------------------
+# A document's structure tree, written (structure.py), by everything its bytes depend on: the same
+# for every patient of a kind, language and paper, since the tree holds no text.
+
+_TREES: OrderedDict[Hashable, Any] = OrderedDict()
+_TREE_LIMIT = 32  # kinds x languages x paper sizes in one run; a tree is about 30 KB
+
+
+def kept_tree(key: Hashable) -> Any:
+    if not enabled():
+        return None
+    found = _TREES.get(key)
+    if found is not None:
+        _TREES.move_to_end(key)
+    return found
+
+
+def keep_tree(key: Hashable, tree: Any) -> None:
+    if not _keeping or not enabled():
+        return
+    if len(_TREES) >= _TREE_LIMIT:
+        _TREES.popitem(last=False)
+    _TREES[key] = tree
 
 
 # ---- styles ----------------------------------------------------------------------------------------------------
@@ -124,7 +150,7 @@ _WRAP_STATE = frozenset({"width", "height", "_wrapWidths", "blPara", "frags", "_
 # Least recently used first: content paragraphs are met in every document and stay; a patient's
 # own lines age out.
 # Set on a paragraph by whoever places it (frames, wrapOn), not by wrap: never kept.
-_PLACEMENT = frozenset({"canv", "_frame", "_postponed", "_reuse_key", "_reuse_initial"})
+_PLACEMENT = frozenset({"canv", "_frame", "_postponed", "_reuse_key", "_reuse_initial", "_tagged"})
 _WRAPS: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 # Paragraphs met once, by the PDF they were met in. A paragraph is kept when it is met in a second
 # PDF: content is met in every document, while a patient's own lines (the personal line, met four

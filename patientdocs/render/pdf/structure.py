@@ -129,7 +129,8 @@ def write(canv, tagger: Tagger, *, title: str, author: str, page_annotations: li
                     widgets[str(annotation["T"].s)] = (doc.Reference(annotation), annotation, index)
 
     if reuse.enabled() and not rl_config.pdfMultiLine and type(doc.encrypt) is pdfdoc.NoEncryption:
-        root_ref = _write_tree_fast(doc, tagger, find_widgets, widgets)
+        root_ref = _write_tree_fast(doc, tagger, find_widgets, widgets,
+                                    keep=not any(page_annotations))
         if rl_config.invariant or not rl_config.pdfComments:  # else reportlab writes a comment per object
             doc.format = types.MethodType(_format_document, doc)
     else:
@@ -217,12 +218,14 @@ def _write_tree(doc, tagger: Tagger, find_widgets, widgets) -> PDFObjectReferenc
 
 
 class _Formatted(PDFObject):
-    """An object whose bytes are already known."""
+    """An object whose bytes are already known. ``run``, on the first object of a tree kept: every
+    object of that tree as written in the file, with their offsets (see ``_KeptTree``)."""
 
-    __slots__ = ("__InternalName__", "data")
+    __slots__ = ("__InternalName__", "data", "run")
 
     def __init__(self, data: bytes = b""):
         self.data = data
+        self.run: tuple[bytes, list[int], list[str]] | None = None
 
     def format(self, document) -> bytes:
         return self.data
@@ -299,6 +302,17 @@ def _format_document(doc) -> bytes:
         oid = numbertoid[counter]
         obj = id_to_object[oid]
         if type(obj) is _Formatted:  # numbered by _register: version 0, and no encryption
+            run = obj.run
+            if run is not None and all(numbertoid.get(counter + i) == name for i, name in enumerate(run[2])):
+                chunk, offsets, names = run
+                start = file.offset
+                for name, offset in zip(names, offsets, strict=True):
+                    id_to_offset[name] = start + offset
+                file.offset += len(chunk)
+                write(chunk)
+                ids += names
+                counter += len(names) - 1
+                continue
             formatted = b"%d 0 obj\n" % counter + obj.data + b"\nendobj\n"
             id_to_offset[oid] = file.offset
             file.offset += len(formatted)
@@ -310,9 +324,7 @@ def _format_document(doc) -> bytes:
     lno = len(numbertoid)
     if counter - 1 != lno:
         raise ValueError(f"counter {counter} doesn't match number to id dictionary {lno}")
-    xref = pdfdoc.PDFCrossReferenceTable()
-    xref.addsection(0, ids)
-    xrefoffset = file.add(xref.format(doc))
+    xrefoffset = file.add(_xref(doc, ids))
     trailer = pdfdoc.PDFTrailer(startxref=xrefoffset, Size=lno + 1, Root=doc.Reference(cat),
                                 Info=doc.Reference(info), Encrypt=encryptref, ID=doc.ID())
     file.add(trailer.format(doc))
@@ -321,8 +333,99 @@ def _format_document(doc) -> bytes:
     return file.format(doc)
 
 
-def _write_tree_fast(doc, tagger: Tagger, find_widgets, widgets) -> PDFObjectReference:
+def _signature(root: Element) -> tuple:
+    """Everything the tree's objects are made of but their numbers: each element, in the order
+    they are numbered, with its role, alternative text, language, field, attributes and kids
+    (content as (page, MCID); another element as None: it comes later in this order, and an
+    element's parent is the one whose kids hold it, see Tagger.attach)."""
+    out: list = []
+    append = out.append
+    stack = [root]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        element = pop()
+        kids = element.kids
+        attributes = element.attributes
+        append((element.role, element.alt, element.lang, element.field,
+                tuple(attributes.items()) if attributes else None, len(kids)))
+        nested: list = []
+        for kid in kids:
+            if type(kid) is tuple:
+                append(kid)
+            else:
+                append(None)
+                nested.append(kid)
+        if nested:
+            nested.reverse()
+            extend(nested)
+    return tuple(out)
+
+
+class _KeptTree:
+    """A tree written before, as the objects registered for it: shared by every document whose
+    tree has the same signature, first object number and page objects (reuse.py keeps them)."""
+
+    __slots__ = ("names", "names_by_number", "next_key", "numbers", "objects", "parent_tree")
+
+    def __init__(self, doc, objects: list[_Formatted], parent_tree: _Formatted, next_key: int):
+        self.objects = {obj.__InternalName__: obj for obj in objects}  # in the order numbered: the root first
+        self.numbers = {name: doc.idToObjectNumberAndVersion[name] for name in self.objects}
+        self.names_by_number = {number: name for name, (number, _) in self.numbers.items()}
+        numbers = list(self.names_by_number)
+        if numbers == list(range(numbers[0], numbers[0] + len(numbers))):  # written one after the other
+            chunks = [b"%d 0 obj\n" % number + obj.data + b"\nendobj\n"
+                      for number, obj in zip(numbers, objects, strict=True)]
+            offsets = [0]
+            for chunk in chunks[:-1]:
+                offsets.append(offsets[-1] + len(chunk))
+            objects[0].run = (b"".join(chunks), offsets, list(self.objects))
+        self.names = frozenset(self.objects)
+        self.parent_tree = (parent_tree, doc.idToObjectNumberAndVersion[parent_tree.__InternalName__][0])
+        self.next_key = next_key
+
+
+def _write_kept(doc, kept: _KeptTree, find_widgets) -> PDFObjectReference | None:
+    """``_write_tree_fast``'s registrations, from a tree kept: None if its names are taken."""
+    if not kept.names.isdisjoint(doc.idToObject):
+        return None
+    doc.objectcounter += len(kept.objects)
+    doc.idToObject.update(kept.objects)
+    doc.idToObjectNumberAndVersion.update(kept.numbers)
+    doc.numberToId.update(kept.names_by_number)
+    root = _Dict({"Type": _pdf_name("StructTreeRoot"), "K": PDFObjectReference(next(iter(kept.objects)))})
+    root_ref = doc.Reference(root)
+    find_widgets()
+    parent_tree, number = kept.parent_tree
+    if _register(doc, parent_tree) != number:  # not expected: the key holds the first object's number
+        raise ValueError("the structure tree kept does not fit this document")
+    root["ParentTree"] = PDFObjectReference(parent_tree.__InternalName__)
+    root["ParentTreeNextKey"] = kept.next_key
+    return root_ref
+
+
+def _xref(doc, ids: list[str]) -> bytes:
+    """reportlab's PDFCrossReferenceTable with one section from object 0, for ``ids`` numbered 1, 2, ...
+    in order (as ``_format_document`` writes them): the same bytes, a line each, without its checks."""
     numbers = doc.idToObjectNumberAndVersion
+    offsets = doc.idToOffset
+    lines = [b"xref\n0 %d\n0000000000 65535 f \n" % (len(ids) + 1)]
+    lines += [b"%010d %05d n \n" % (offsets[oid], numbers[oid][1]) for oid in ids]
+    return b"".join(lines)
+
+
+def _write_tree_fast(doc, tagger: Tagger, find_widgets, widgets, *, keep: bool = False) -> PDFObjectReference:
+    """``keep``: the document has no form fields, so its tree may be kept and reused (reuse.py)."""
+    numbers = doc.idToObjectNumberAndVersion
+    tree_key = None
+    if keep:
+        pages_key = tuple(numbers[f"Page{i + 1}"] for i in range(len(doc.Pages.pages)))
+        tree_key = (doc.objectcounter, pages_key, len(tagger.pages), _signature(tagger.root))
+        kept = reuse.kept_tree(tree_key)
+        if kept is not None:
+            root_ref = _write_kept(doc, kept, find_widgets)
+            if root_ref is not None:
+                return root_ref
+            tree_key = None
     objects: list[tuple[Element, _Formatted]] = []
     refs: dict[int, bytes] = {}
     stack = [tagger.root]
@@ -383,4 +486,6 @@ def _write_tree_fast(doc, tagger: Tagger, find_widgets, widgets) -> PDFObjectRef
     parent_tree = _Formatted(_dict([b"/Nums " + _array(nums)]))
     root["ParentTree"] = PDFObjectReference(f"R{_register(doc, parent_tree)}")
     root["ParentTreeNextKey"] = next_key
+    if tree_key is not None:
+        reuse.keep_tree(tree_key, _KeptTree(doc, [obj for _, obj in objects], parent_tree, next_key))
     return root_ref

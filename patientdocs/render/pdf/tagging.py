@@ -6,10 +6,10 @@ reportlab has no tagging API. This module adds one without changing how anything
   (``h1`` -> H1, ``ul`` -> L/LI/Lbl/LBody, ``risk-table`` -> Table/TR/TH/TD, ...). A tag that is not
   listed gets a generic treatment (a Div; a Figure when it has an ``alt`` attribute), so new blocks
   are tagged before anyone adds them here.
-- ``tag_block`` wraps what a builder returned in ``Tagged`` flowables. A wrapper delegates
-  layout (wrap, split, spacing, keep-with-next) to the flowable it holds, and when drawn brackets
-  its content with ``/Role <</MCID n>> BDC ... EMC``. A paragraph split over two pages stays one
-  structure element, with one marked-content sequence per page.
+- ``tag_block`` tags what a builder returned: each flowable's class becomes a subclass of its own
+  with ``TaggedFlowable`` first, which leaves layout alone and, when drawn, brackets the content
+  with ``/Role <</MCID n>> BDC ... EMC``. A paragraph split over two pages stays one structure
+  element, with one marked-content sequence per page.
 - Tables: background and rules are artifacts; each cell of a data table is a TH or TD. A header
   row repeated on a later page is an artifact (it was read once already).
 - A ``Tagger`` lives on the canvas while a PDF is built: it numbers the marked content per page and
@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
 
@@ -220,7 +221,7 @@ def install(canv, tagger: Tagger) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The wrapper
+# Tagged flowables
 
 
 def _space_line_ends(para: Paragraph, *, last_too: bool = False) -> None:
@@ -269,131 +270,87 @@ def _space_rtl_line_ends(para: Paragraph, lines) -> None:
         line.extraSpace -= width
 
 
-# reportlab's frames and containers read these with a false default, never with hasattr.
-_ASKED_WITH_DEFAULT = ("_SPACETRANSFER", "_ZEROSIZE", "__split_only__", "locChanger")
-
-
-class Tagged(Flowable):
-    """A flowable whose content belongs to a structure element. Layout is the wrapped one's.
+class Tag:
+    """What a tagged flowable's content belongs to.
 
     ``kind``: "leaf" (all content in ``element``), "item" (a list item: the bullet is the LI's
     Lbl, the text its LBody), "table" (a data table: TR/TH/TD), "layout" (a table used as a box:
-    its rules and background are artifacts, its cells hold tagged flowables)."""
+    its rules and background are artifacts, its cells hold tagged flowables), "plain" (a
+    paragraph in a table cell, whose TH or TD holds its text: only its line ends are spaced).
+    ``continued``: a later part of a split flowable; ``more``: a part that another part follows."""
 
-    def __init__(self, inner: Flowable, element: Element | None, kind: str = "leaf", *, head_rows: int = 0,
-                 continued: bool = False, more: bool = False):
-        # continued: a later part of a split flowable; more: a part that another part follows.
-        self.__dict__.update(inner=inner, element=element, kind=kind, head_rows=head_rows, continued=continued,
-                             more=more)
-        # Asked of every flowable placed, always as getattr(f, name, <false>): answered here, not
-        # by __getattr__ raising for each (about 400 times a sheet).
-        for name in _ASKED_WITH_DEFAULT:
-            self.__dict__[name] = getattr(inner, name, None)
+    __slots__ = ("continued", "element", "head_rows", "kind", "more")
 
-    def __getattr__(self, name: str):
-        inner = self.__dict__.get("inner")
-        if inner is None:
-            raise AttributeError(name)
-        return getattr(inner, name)
+    def __init__(self, element: Element | None, kind: str = "leaf", head_rows: int = 0, continued: bool = False,
+                 more: bool = False):
+        self.element = element
+        self.kind = kind
+        self.head_rows = head_rows
+        self.continued = continued
+        self.more = more
 
-    def __setattr__(self, name: str, value) -> None:
-        # Layout state (canv, width, height, ...) set by frames belongs to the wrapped flowable.
-        if name in ("inner", "element", "kind", "head_rows", "continued", "more"):
-            self.__dict__[name] = value
-        else:
-            setattr(self.inner, name, value)
 
-    def __delattr__(self, name: str) -> None:
-        delattr(self.inner, name)
+class TaggedFlowable(Flowable):
+    """Mixed in before a flowable's own class (see ``tagged``): drawing brackets its content
+    with ``/Role <</MCID n>> BDC ... EMC``, and the parts of a split keep the structure element.
 
-    _fixedWidth = property(lambda self: getattr(self.inner, "_fixedWidth", 0))  # noqa: N815 (reportlab's)
-    _fixedHeight = property(lambda self: getattr(self.inner, "_fixedHeight", 0))  # noqa: N815
+    The flowable itself is tagged, not wrapped: reportlab reads dozens of attributes of every
+    flowable it places (most with hasattr, so a wrapper answered them by raising), and a
+    wrapper's delegation was most of what tagging added to laying a page out (issue 12)."""
 
-    def wrap(self, avail_width, avail_height):
-        return self.inner.wrap(avail_width, avail_height)
+    _tagged: Tag | None = None
 
-    def wrapOn(self, canv, avail_width, avail_height):  # noqa: N802 (reportlab's name)
-        return self.inner.wrapOn(canv, avail_width, avail_height)
-
-    def minWidth(self):  # noqa: N802
-        return self.inner.minWidth()
-
-    def _parts(self, parts: list[Flowable]) -> list[Flowable]:
-        out = []
+    def split(self, availWidth, availHeight):  # noqa: N803 (reportlab's names)
+        parts = super().split(availWidth, availHeight)
+        tag = self._tagged
+        if tag is None:
+            return parts
+        last = len(parts) - 1
         for i, part in enumerate(parts):
-            if isinstance(part, (Spacer, CondPageBreak, PageBreak)) or getattr(part, "_ZEROSIZE", False):
-                out.append(part)
-            else:
-                out.append(Tagged(part, self.element, self.kind, head_rows=self.head_rows,
-                                  continued=self.continued or i > 0, more=self.more or i < len(parts) - 1))
-        return out
-
-    def split(self, avail_width, avail_height):
-        return self._parts(self.inner.split(avail_width, avail_height))
-
-    def splitOn(self, canv, avail_width, avail_height):  # noqa: N802
-        return self._parts(self.inner.splitOn(canv, avail_width, avail_height))
-
-    def getKeepWithNext(self):  # noqa: N802
-        # reportlab clears the flag of flowables it has grouped to keep with the next one by writing
-        # straight into __dict__; without reading it back, a heading kept with a block taller than
-        # a page is grouped again and again, and the layout never ends.
-        if "keepWithNext" in self.__dict__:
-            return self.__dict__["keepWithNext"]
-        return self.inner.getKeepWithNext()
-
-    def getSpaceBefore(self):  # noqa: N802
-        return self.inner.getSpaceBefore()
-
-    def getSpaceAfter(self):  # noqa: N802
-        return self.inner.getSpaceAfter()
-
-    def isIndexing(self):  # noqa: N802
-        return self.inner.isIndexing()
-
-    def identity(self, maxLen=None):  # noqa: N803
-        return self.inner.identity(maxLen)
-
-    def draw(self):  # never called: drawOn hands over to the wrapped flowable
-        self.inner.draw()
+            if not (isinstance(part, _CONTENTLESS) or getattr(part, "_ZEROSIZE", False)):
+                tagged(part, tag.element, tag.kind, head_rows=tag.head_rows, continued=tag.continued or i > 0,
+                       more=tag.more or i < last)
+        return parts
 
     def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802, N803
         tagger = tagger_of(canvas)
-        inner = self.inner
-        if tagger is None:
-            inner.drawOn(canvas, x, y, _sW)
+        tag = self._tagged
+        draw = super().drawOn
+        if tagger is None or tag is None:
+            draw(canvas, x, y, _sW)
             return
-        if isinstance(inner, Paragraph):
-            _space_line_ends(inner, last_too=self.more)
-        if self.kind == "plain":
-            inner.drawOn(canvas, x, y, _sW)
+        if isinstance(self, Paragraph):
+            _space_line_ends(self, last_too=tag.more)
+        kind = tag.kind
+        if kind == "plain":
+            draw(canvas, x, y, _sW)
             return
-        if self.kind in ("table", "layout"):
-            if self.element is not None:
-                tagger.attach(self.element)
-            inner._tag = (tagger, self)
-            if getattr(inner, "_renderCB", None) is not _table_callback:
-                inner._renderCB = _table_callback
-            inner.drawOn(canvas, x, y, _sW)
+        if kind in ("table", "layout"):
+            if tag.element is not None:
+                tagger.attach(tag.element)
+            self._tag_tagger = tagger
+            if getattr(self, "_renderCB", None) is not _table_callback:
+                self._renderCB = _table_callback
+            draw(canvas, x, y, _sW)
             return
-        if self.kind == "item":
-            self._draw_item(tagger, canvas, x, y, _sW)
+        if kind == "item":
+            self._draw_item(tagger, tag, canvas, x, y, _sW)
             return
         # tagger.element's begin and end, without a context manager: once for every block drawn
-        tagger.begin(canvas, self.element)
+        tagger.begin(canvas, tag.element)
         try:
-            inner.drawOn(canvas, x, y, _sW)
+            draw(canvas, x, y, _sW)
         finally:
             tagger.end(canvas)
 
-    def _draw_item(self, tagger: Tagger, canvas, x, y, _sW) -> None:  # noqa: N803
+    def _draw_item(self, tagger: Tagger, tag: Tag, canvas, x, y, _sW) -> None:  # noqa: N803
         """A bulleted paragraph: its bullet and its text are two text objects, drawn in that order;
         each gets its own marked content, inside the text object, so q/Q and BT/ET stay nested."""
-        label, body = self.element.kids_roles
-        inner = self.inner
-        if not getattr(inner, "bulletText", None):
+        label, body = cast("_ItemElement", tag.element).kids_roles
+        draw = super().drawOn
+        if not getattr(self, "bulletText", None):
             with tagger.element(canvas, body):
-                inner.drawOn(canvas, x, y, _sW)
+                draw(canvas, x, y, _sW)
             return
         tagger.attach(label)
         tagger.attach(body)
@@ -411,12 +368,37 @@ class Tagged(Flowable):
 
         canvas.drawText = draw_text_tagged
         try:
-            inner.drawOn(canvas, x, y, _sW)
+            draw(canvas, x, y, _sW)
         finally:
             del canvas.drawText
         if tagger.stack:
             canvas.addLiteral(tagger.bdc(canvas, tagger.stack[-1]))
             tagger.open = True
+
+
+_TAGGED_CLASSES: dict[type, type] = {}
+
+
+def _tagged_class(cls: type) -> type:
+    found = _TAGGED_CLASSES.get(cls)
+    if found is None:
+        # The name keeps the class's own: reportlab reads it (XPreformatted draws preformatted).
+        found = _TAGGED_CLASSES[cls] = type(f"{cls.__name__}Tagged", (TaggedFlowable, cls), {})
+    return found
+
+
+def tagged(flowable: Flowable, element: Element | None, kind: str = "leaf", *, head_rows: int = 0,
+           continued: bool = False, more: bool = False) -> Flowable:
+    """Tag ``flowable`` itself (its class becomes a subclass of its own with TaggedFlowable first).
+    Layout is untouched; returns ``flowable``."""
+    if not isinstance(flowable, TaggedFlowable):
+        flowable.__class__ = _tagged_class(type(flowable))
+    flowable._tagged = Tag(element, kind, head_rows, continued, more)
+    return flowable
+
+
+def is_tagged(flowable: object) -> bool:
+    return getattr(flowable, "_tagged", None) is not None
 
 
 class _ItemElement(Element):
@@ -432,30 +414,30 @@ def list_item(parent: Element) -> _ItemElement:
 
 def _table_callback(table: Table, command: str, *args) -> None:
     """reportlab's table drawing hook: rules and background as artifacts, cells as TH/TD."""
-    tagger, wrapper = table._tag
+    tagger, tag = table._tag_tagger, table._tagged
     canv = table.canv
     if tagger.rtl and command in ("startRow", "startCell", "endRow") and _mirrored(table):
-        _reading_order(table, wrapper, command)
+        _reading_order(table, tag, command)
     if command in ("startBG", "startLines"):
         tagger.begin_artifact(canv)
     elif command in ("endBG", "endLines"):
         tagger.end_artifact(canv)
-    elif wrapper.kind == "layout":
+    elif tag.kind == "layout":
         # A box around tagged flowables; plain text in a cell still needs an element.
         if command == "startCell" and isinstance(args[2], str) and args[2].strip():
-            tagger.begin(canv, Element("P", wrapper.element))
+            tagger.begin(canv, Element("P", tag.element))
             table._tag_cell = True
         elif command == "endCell" and getattr(table, "_tag_cell", False):
             tagger.end(canv)
             table._tag_cell = False
     elif command == "startRow":
         row = args[0]
-        table._tag_repeat = wrapper.continued and row < table.repeatRows
+        table._tag_repeat = tag.continued and row < table.repeatRows
         if table._tag_repeat:
             tagger.begin_artifact(canv, "Pagination")
         else:
-            table._tag_row = Element("TR", wrapper.element)
-            table._tag_head = not wrapper.continued and row < wrapper.head_rows
+            table._tag_row = Element("TR", tag.element)
+            table._tag_head = not tag.continued and row < tag.head_rows
     elif command == "endRow":
         if table._tag_repeat:
             tagger.end_artifact(canv)
@@ -475,7 +457,7 @@ def _mirrored(table: Table) -> bool:
     return isinstance(table, MirroredTable)
 
 
-def _reading_order(table: Table, wrapper: Tagged, command: str) -> None:
+def _reading_order(table: Table, tag: Tag, command: str) -> None:
     """A mirrored table's row back in reading order: its cells are drawn from the left, the last
     column first, so when the row ends its cells are reversed.
 
@@ -483,12 +465,12 @@ def _reading_order(table: Table, wrapper: Tagged, command: str) -> None:
     table of its own (a question's Yes/No pair), already in reading order; reversing the whole row
     would undo that and read No before Yes. Tables not mirrored (a box round a block, one cell
     wide) are read in the order drawn."""
-    if wrapper.kind == "table":
+    if tag.kind == "table":
         if command == "endRow" and not table._tag_repeat:
             table._tag_row.kids.reverse()  # a TR's kids are its cells, one TH or TD each
         return
     # A layout table of its own element, or one inside a cell (a Yes/No pair): the cell's.
-    holder = wrapper.element if wrapper.element is not None else table._tag[0].stack[-1]
+    holder = tag.element if tag.element is not None else table._tag_tagger.stack[-1]
     kids = holder.kids
     if command == "startRow":
         table._tag_rtl_cells = []
@@ -544,14 +526,14 @@ def role_of(tag: str, attrs: dict[str, str]) -> Role:
     return ROLES.get(tag, GROUP)
 
 
-def _field_form(flowable: Flowable, parent: Element | None) -> Tagged:
+def _field_form(flowable: Flowable, parent: Element | None) -> Flowable:
     """A tick box or a line to write on: a Form element holding its label and box or line; when
     fillable, also its widget, linked when the tree is written. (The PrintField attributes of
     PDF 1.7 for printed fields are left out: poppler reports them as wrong on a Form element.)"""
     element = Element("Form", parent)
     if getattr(flowable, "fillable", False):
         element.field = flowable.name
-    return Tagged(flowable, element)
+    return tagged(flowable, element)
 
 
 def _is_field(flowable: Flowable) -> bool:
@@ -575,9 +557,9 @@ def _group(flowables: list[Flowable], container: Element, title: str) -> list[Fl
     """Tag what is inside a grouping block; flowables of nested blocks are tagged already."""
 
     def wrap(f: Flowable) -> Flowable:
-        if isinstance(f, Tagged):
-            if f.element is not None:
-                container.adopt(f.element)
+        if is_tagged(f):
+            if f._tagged.element is not None:
+                container.adopt(f._tagged.element)
             return f
         if isinstance(f, _CONTENTLESS):
             return f
@@ -586,15 +568,15 @@ def _group(flowables: list[Flowable], container: Element, title: str) -> list[Fl
             return f
         if isinstance(f, Table):
             _wrap_cells(f, wrap, space_strings=False)
-            return Tagged(f, container, "layout")
+            return tagged(f, container, "layout")
         if _is_field(f):
             return _field_form(f, container)
         if isinstance(f, Paragraph):
             # The block's own title is drawn in the h3 style whatever its level in the document.
             style = getattr(f.style, "name", "")
-            return Tagged(f, Element(title if style in ("h3", "table_title") else _TITLE_STYLES.get(style, "P"),
+            return tagged(f, Element(title if style in ("h3", "table_title") else _TITLE_STYLES.get(style, "P"),
                                      container))
-        return Tagged(f, Element("Div", container))
+        return tagged(f, Element("Div", container))
 
     return [wrap(f) for f in flowables]
 
@@ -602,24 +584,28 @@ def _group(flowables: list[Flowable], container: Element, title: str) -> list[Fl
 def _table(flowables: list[Flowable], node_role: Role) -> list[Flowable]:
     out: list[Flowable] = []
     for f in flowables:
-        if isinstance(f, Table):
+        if is_tagged(f):  # a nested block's, tagged already
+            out.append(f)
+        elif isinstance(f, Table):
             element = Element("Table")
             head = f.repeatRows if isinstance(f.repeatRows, int) else 0
 
             def cell(value: Flowable) -> Flowable:
+                if is_tagged(value):  # a nested block's, tagged already
+                    return value
                 if _is_field(value):
                     return _field_form(value, None)
                 if isinstance(value, Table):  # a Yes/No pair in a cell: each box a Form of the cell
                     _wrap_cells(value, cell, space_strings=True)
-                    return Tagged(value, None, "layout")  # read in order when mirrored (right to left)
-                # The cell's own TH/TD holds the text; the wrapper only spaces its line ends.
-                return Tagged(value, None, "plain") if isinstance(value, Paragraph) else value
+                    return tagged(value, None, "layout")  # read in order when mirrored (right to left)
+                # The cell's own TH/TD holds the text; tagging only spaces its line ends.
+                return tagged(value, None, "plain") if isinstance(value, Paragraph) else value
 
             _wrap_cells(f, cell, space_strings=True)
-            out.append(Tagged(f, element, "table", head_rows=head))
+            out.append(tagged(f, element, "table", head_rows=head))
         elif isinstance(f, Paragraph):
             style = getattr(f.style, "name", "")
-            out.append(Tagged(f, Element(node_role.title if style == "table_title" else "P")))
+            out.append(tagged(f, Element(node_role.title if style == "table_title" else "P")))
         else:
             out.append(f)
     return out
@@ -631,14 +617,14 @@ def tag_block(node, flowables: list[Flowable]) -> list[Flowable]:
     if spec.shape == "none":
         return flowables
     if spec.shape == "leaf":
-        return [f if isinstance(f, _CONTENTLESS) else Tagged(f, Element(spec.role)) for f in flowables]
+        return [f if isinstance(f, _CONTENTLESS) else tagged(f, Element(spec.role)) for f in flowables]
     if spec.shape == "list":
         attributes = {"O": "List", "ListNumbering": spec.numbering} if spec.numbering else None
         container = Element("L", attributes=attributes)
-        return [f if isinstance(f, _CONTENTLESS) else Tagged(f, list_item(container), "item") for f in flowables]
+        return [f if isinstance(f, _CONTENTLESS) else tagged(f, list_item(container), "item") for f in flowables]
     if spec.shape == "table":
         return _table(flowables, spec)
     if spec.shape == "figure":
         figure = Element("Figure", alt=node.attrs.get("alt"))
-        return [f if isinstance(f, _CONTENTLESS) else Tagged(f, figure) for f in flowables]
+        return [f if isinstance(f, _CONTENTLESS) else tagged(f, figure) for f in flowables]
     return _group(flowables, Element(spec.role), spec.title)
