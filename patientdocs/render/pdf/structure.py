@@ -303,7 +303,8 @@ def _format_document(doc) -> bytes:
         obj = id_to_object[oid]
         if type(obj) is _Formatted:  # numbered by _register: version 0, and no encryption
             run = obj.run
-            if run is not None and all(numbertoid.get(counter + i) == name for i, name in enumerate(run[2])):
+            # A run's objects were numbered together, one after the other (_KeptTree, _write_kept).
+            if run is not None and numbertoid.get(counter + len(run[2]) - 1) == run[2][-1]:
                 chunk, offsets, names = run
                 start = file.offset
                 for name, offset in zip(names, offsets, strict=True):
@@ -333,37 +334,10 @@ def _format_document(doc) -> bytes:
     return file.format(doc)
 
 
-def _signature(root: Element) -> tuple:
-    """Everything the tree's objects are made of but their numbers: each element, in the order
-    they are numbered, with its role, alternative text, language, field, attributes and kids
-    (content as (page, MCID); another element as None: it comes later in this order, and an
-    element's parent is the one whose kids hold it, see Tagger.attach)."""
-    out: list = []
-    append = out.append
-    stack = [root]
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        element = pop()
-        kids = element.kids
-        attributes = element.attributes
-        append((element.role, element.alt, element.lang, element.field,
-                tuple(attributes.items()) if attributes else None, len(kids)))
-        nested: list = []
-        for kid in kids:
-            if type(kid) is tuple:
-                append(kid)
-            else:
-                append(None)
-                nested.append(kid)
-        if nested:
-            nested.reverse()
-            extend(nested)
-    return tuple(out)
-
-
 class _KeptTree:
     """A tree written before, as the objects registered for it: shared by every document whose
-    tree has the same signature, first object number and page objects (reuse.py keeps them)."""
+    tree was made the same way (the Tagger's trace), with the same first object number and page
+    objects (reuse.py keeps them)."""
 
     __slots__ = ("names", "names_by_number", "next_key", "numbers", "objects", "parent_tree")
 
@@ -419,7 +393,8 @@ def _write_tree_fast(doc, tagger: Tagger, find_widgets, widgets, *, keep: bool =
     tree_key = None
     if keep:
         pages_key = tuple(numbers[f"Page{i + 1}"] for i in range(len(doc.Pages.pages)))
-        tree_key = (doc.objectcounter, pages_key, len(tagger.pages), _signature(tagger.root))
+        # The trace says everything the tree's objects are made of but their numbers (tagging.py).
+        tree_key = (doc.objectcounter, pages_key, len(tagger.pages), tuple(tagger.trace))
         kept = reuse.kept_tree(tree_key)
         if kept is not None:
             root_ref = _write_kept(doc, kept, find_widgets)

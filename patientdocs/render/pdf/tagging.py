@@ -38,17 +38,21 @@ from patientdocs.render.pdf.scripts import LANGUAGE_SCRIPT
 class Element:
     """One structure element: a role, its attributes, and its kids in reading order.
 
-    Kids are other elements or ``(page index, MCID)`` pairs (content on a page), or
-    ``("field", name)`` for a form field's widget, linked when the tree is written."""
+    Kids are other elements or ``(page index, MCID)`` pairs (content on a page). A form field's
+    widget (``field``, its name) is linked when the tree is written.
 
-    __slots__ = ("alt", "attached", "attributes", "field", "kids", "lang", "parent", "role")
+    Role, alternative text, language, attributes and field are set before the element is
+    attached, and kids change only through the Tagger: its trace of what it did is the key of
+    the tree written (structure.py), so the same trace must always mean the same tree."""
+
+    __slots__ = ("alt", "attributes", "field", "kids", "lang", "parent", "role", "serial")
 
     def __init__(self, role: str, parent: Element | None = None, *, alt: str | None = None,
                  attributes: dict[str, str] | None = None):
         self.role = role
         self.parent = parent
         self.kids: list[Element | tuple] = []
-        self.attached = False
+        self.serial = -1  # the order it was attached in (Tagger.attach); -1: not in the tree yet
         self.alt = alt
         self.lang: str | None = None
         self.attributes = attributes  # the /A dictionary: owner and values, e.g. {"O": "Table", "Scope": "Column"}
@@ -80,7 +84,10 @@ class Tagger:
         self.rtl = rtl
         self.script = LANGUAGE_SCRIPT.get(lang.split("-")[0].lower(), "LATIN")
         self.root = Element("Document")
-        self.root.attached = True
+        self.root.serial = 0
+        self.attached = 1  # elements in the tree: the next one's serial
+        # Every change made to the tree, in order, as plain values: the same trace, the same tree.
+        self.trace: list[tuple | int] = []
         self.parts = parts
         self.document: Element = self.root  # the element of the document being drawn
         self.pages: list[list[Element]] = []  # per page index: the element of each MCID
@@ -102,7 +109,7 @@ class Tagger:
         """Put ``element`` into the tree on first use, so the tree follows the order of drawing.
 
         ``first`` puts it before the document's body (the header is drawn after the body)."""
-        if element.attached:
+        if element.serial >= 0:
             return
         parent = element.parent
         if parent is None:
@@ -114,7 +121,11 @@ class Tagger:
             self.header_slots[id(parent)] = slot + 1
         else:
             parent.kids.append(element)
-        element.attached = True
+        element.serial = self.attached
+        self.attached += 1
+        attributes = element.attributes
+        self.trace.append((element.role, parent.serial, first, element.alt, element.lang, element.field,
+                           tuple(attributes.items()) if attributes else None))
 
     # Called a few hundred times a page: the page's operators are appended to canv._code directly
     # (what canv.addLiteral does), and the page number read from canv._pageNumber (getPageNumber).
@@ -128,6 +139,7 @@ class Tagger:
         number = len(numbers)
         numbers.append(element)
         element.kids.append((page, number))
+        self.trace.append(element.serial << 16 | page)  # pages and elements fewer than 65,536
         return number
 
     def bdc(self, canv, element: Element) -> str:
@@ -135,7 +147,7 @@ class Tagger:
 
     def begin(self, canv, element: Element, *, first: bool = False) -> None:
         """Open ``element``'s content; an element already open is closed meanwhile (no nesting of MCIDs)."""
-        if not element.attached:
+        if element.serial < 0:
             self.attach(element, first=first)
         code = canv._code
         if self.open:
@@ -467,7 +479,9 @@ def _reading_order(table: Table, tag: Tag, command: str) -> None:
     wide) are read in the order drawn."""
     if tag.kind == "table":
         if command == "endRow" and not table._tag_repeat:
-            table._tag_row.kids.reverse()  # a TR's kids are its cells, one TH or TD each
+            row = table._tag_row
+            row.kids.reverse()  # a TR's kids are its cells, one TH or TD each
+            table._tag_tagger.trace.append(("reverse", row.serial))
         return
     # A layout table of its own element, or one inside a cell (a Yes/No pair): the cell's.
     holder = tag.element if tag.element is not None else table._tag_tagger.stack[-1]
@@ -480,6 +494,7 @@ def _reading_order(table: Table, tag: Tag, command: str) -> None:
         starts = table._tag_rtl_cells
         cells = [kids[a:b] for a, b in zip(starts, [*starts[1:], len(kids)], strict=True)]
         kids[starts[0]:] = [kid for cell in reversed(cells) for kid in cell]
+        table._tag_tagger.trace.append(("cells", holder.serial, tuple(starts)))
 
 
 # ---------------------------------------------------------------------------------------------
