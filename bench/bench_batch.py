@@ -3,6 +3,7 @@
     python bench/bench_batch.py [--rows 500] [--mem-small 100] [--mem-large 1000] [--pages-n 60]
     python bench/bench_batch.py --quick          # small numbers: checks that everything runs
     python bench/bench_batch.py --memory         # only part 3, the memory runs
+    python bench/bench_batch.py --scaling        # only part 1, 2 workers against 1
 
 1. Scaling: `generate.py batch` on ROWS generated appointments (varied names, documents
    "info consent"), --workers 2 against --workers 1, wall time (process start to exit), REPEAT
@@ -360,6 +361,15 @@ def print_memory(result: dict[str, object], workers: list[int], small: int, larg
                   f"(target <= 1.15)")
 
 
+def print_scaling(result: dict[str, object]) -> None:
+    print(f"workers: {result['rows']} rows ({result['pages']} pages), 2 workers {result['w2_wall_s']} s vs "
+          f"1 worker {result['w1_wall_s']} s (medians) -> ratio {result['workers_ratio']} median of "
+          f"{result['pairs']} alternated pairs (min {result['workers_ratio_min']}, max {result['workers_ratio_max']}; "
+          f"target <= 0.55); "
+          f"joining print-all alone takes {result['join_s']} s (+{result.get('join_rss_growth_mb', '?')} MB), "
+          f"ratio without it {result['workers_ratio_without_join']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=500, help="appointments for the 1-vs-2-worker run")
@@ -373,6 +383,7 @@ def main() -> None:
                         help="only compare the records backends: SQLite against PostgreSQL, 2 workers")
     parser.add_argument("--memory", action="store_true",
                         help="only the memory runs (part 3): MEM_SMALL and MEM_LARGE rows, --mem-workers")
+    parser.add_argument("--scaling", action="store_true", help="only the 2-workers-against-1 runs (part 1)")
     parser.add_argument("--records-rows", type=int, default=1000, help="appointments of the --records day")
     parser.add_argument("--baseline-dir", type=Path, default=ROOT.parent / "shared" / "bench")
     args = parser.parse_args()
@@ -397,6 +408,12 @@ def main() -> None:
         print(json.dumps(found))
         print_memory(found, workers, args.mem_small, args.mem_large)
         return
+    if args.scaling:
+        with tempfile.TemporaryDirectory(prefix="bench-scaling-") as folder:
+            found = scaling(Path(folder), args.rows, args.repeat)
+        print(json.dumps(found))
+        print_scaling(found)
+        return
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as folder:
         tmp = Path(folder)
@@ -407,12 +424,7 @@ def main() -> None:
         result |= memory(tmp, args.mem_small, args.mem_large, workers)
     result["bench_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result))
-    print(f"workers: {result['rows']} rows ({result['pages']} pages), 2 workers {result['w2_wall_s']} s vs "
-          f"1 worker {result['w1_wall_s']} s (medians) -> ratio {result['workers_ratio']} median of "
-          f"{result['pairs']} alternated pairs (min {result['workers_ratio_min']}, max {result['workers_ratio_max']}; "
-          f"target <= 0.55); "
-          f"joining print-all alone takes {result['join_s']} s (+{result.get('join_rss_growth_mb', '?')} MB), "
-          f"ratio without it {result['workers_ratio_without_join']}")
+    print_scaling(result)
     print(f"per page: {result['project_ms_per_page']} ms (one worker: render, write, record) vs baseline "
           f"{result['baseline_ms_per_page']} ms -> ratio {result['page_ratio']} median of {result['page_rounds']} "
           f"rounds (min {result['page_ratio_min']}, max {result['page_ratio_max']}; target <= 0.4); without reuse "

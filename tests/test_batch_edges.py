@@ -70,10 +70,19 @@ def test_a_full_disk_while_joining_keeps_the_report_and_says_what_to_do(tmp_path
     out = tmp_path / "day"
     day = write_csv(tmp_path / "day.csv", [ANA, BEN])
 
-    def full(*args: object, **kwargs: object) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    from patientdocs.deliver import printrun
 
-    monkeypatch.setattr("patientdocs.deliver.printrun.join", full)
+    add = printrun.Joiner.add
+    calls = []
+
+    def full(self: printrun.Joiner, *args: object, **kwargs: object) -> None:
+        # The disk fills while the rows are still being made: the first row's file is joined, not the second.
+        calls.append(args)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        add(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(printrun.Joiner, "add", full)
     for key, value in cli_env().items():
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(cli.main, ["batch", str(day), "-o", str(out), "--config", str(config),
@@ -86,6 +95,7 @@ def test_a_full_disk_while_joining_keeps_the_report_and_says_what_to_do(tmp_path
     assert len(pdfs(out)) == 2 and not (out / "print-all.pdf").exists()
     assert "2 made, 0 not made, out of 2 rows." in (out / "report.txt").read_text()
     assert not list(out.glob(".*.part"))
+    assert len(calls) == 2  # the cover was not joined once the disk was full
 
 
 def test_a_list_over_several_days_says_so_on_the_cover(tmp_path: Path) -> None:

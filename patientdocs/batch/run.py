@@ -313,10 +313,18 @@ def cover_rows(outcomes: list[Outcome], consent_due: dict[str, str] | None = Non
             for o in outcomes]
 
 
+def _day_key(job: Job) -> tuple[dt.date, str, int]:
+    return job.appointment.date, job.appointment.time or "", job.appointment.line
+
+
 def in_order(outcomes: list[Outcome]) -> list[Outcome]:
     """Made files in the order of the day: by time, then as listed."""
-    return sorted((o for o in outcomes if o.error is None),
-                  key=lambda o: (o.job.appointment.date, o.job.appointment.time or "", o.job.appointment.line))
+    return sorted((o for o in outcomes if o.error is None), key=lambda o: _day_key(o.job))
+
+
+def day_order(jobs: list[Job]) -> list[Job]:
+    """The jobs in the order their files are printed (see ``in_order``)."""
+    return sorted(jobs, key=_day_key)
 
 
 def default_workers() -> int:

@@ -11,6 +11,12 @@ few MB more than a day of 100 (measured: 2 to 3 MB), and nothing of a packet out
 The joined file is tagged too: one structure tree whose Document holds a Part per document
 (the cover, then each patient's documents, each with the structure it had), with its own
 parent tree, written as each file's pages are.
+
+A day's run joins while its workers are still making the packets (``Joiner``): each packet is
+copied as soon as it and every packet before it are made, and the cover sheet, which lists
+them all and so is made last, is written at the end. Its pages still come first: a PDF's page
+order is that of the page tree's /Kids, and the structure tree's that of the Document's /K,
+not where the objects sit in the file.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ class _Writer:
         self.parts = array("q")  # the Part elements under the joined file's Document
         self.parent_tree = array("q")  # by key: the object number of that page's MCID array
         self.lang = ""
-        self.title = ""
+        self.title: str | None = None  # the first tagged source's, unless Joiner.finish says otherwise
         self.seen: dict[bytes, int] = {}  # content digest -> object number
         self.kids = array("q")  # the page objects, in order
         self._numbers: dict[tuple[int, int], int] = {}  # per source file: objgen -> object number
@@ -234,7 +240,9 @@ class _Writer:
             return
         lang = str(src.Root.get("/Lang", ""))
         if not self.lang:
-            self.lang, self.title = lang, str(src.docinfo.get("/Title", ""))
+            self.lang = lang
+        if self.title is None:
+            self.title = str(src.docinfo.get("/Title", ""))
         top = root.K
         kids = list(top.K) if isinstance(top.get("/K"), pikepdf.Array) else [top.K]
         parts = kids if kids and all(isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/Part"
@@ -336,9 +344,9 @@ class _Writer:
                      % (_DOCUMENT, nums, len(self.parent_tree)), _TREE)
         self._object(b"<</Type /StructElem /S /Document /P %d 0 R /K [%s]>>"
                      % (_TREE, b" ".join(b"%d 0 R" % p for p in self.parts)), _DOCUMENT)
-        title = bytes(pikepdf.String(self.title).unparse())
+        title = bytes(pikepdf.String(self.title or "").unparse())
         lang = bytes(pikepdf.String(self.lang or "en").unparse())
-        metadata = xmp(self.title, "", self.lang or "en").encode("utf-8")
+        metadata = xmp(self.title or "", "", self.lang or "en").encode("utf-8")
         meta = self._object(b"<</Type /Metadata /Subtype /XML /Length %d>>\nstream\n%s\nendstream"
                             % (len(metadata), metadata))
         self.info = self._object(b"<</Title %s /Producer (patientdocs)>>" % title)
@@ -361,40 +369,116 @@ class _Writer:
         self._emit(b"startxref\n%d\n%%%%EOF\n" % self.offsets[number])
 
 
-def join(parts: Iterable[Path | bytes | tuple[Path | bytes, bool]], target: Path, *, duplex: bool,
-         blank_text: str, seed: str = "") -> None:
+Part = Path | bytes | tuple[Path | bytes, bool]
+
+
+def _page_size(src) -> tuple[float, float]:
+    box = src.pages[0].mediabox
+    return float(box[2]), float(box[3])
+
+
+class Joiner:
+    """A joined file written while its parts are still being made: ``add`` each part, in order, as
+    it is ready; ``finish`` adds the parts that go first but are made last (a print run's cover
+    sheet, which lists the others) and puts their pages and structure first.
+
+    In duplex each part that starts (see ``join``) starts on a front side, the sides counted
+    from the first page added; the parts ``finish`` puts first are followed by a blank page when
+    they leave a back side free, so what is printed is what ``join`` of the parts in page order
+    makes. ``lang``: the language of those first parts (the joined file's), needed before they
+    come, for a part in another language says so on its Part element as it is written."""
+
+    def __init__(self, target: Path, *, duplex: bool, blank_text: str, seed: str = "", lang: str = "") -> None:
+        self._handle = open_private(target)
+        try:
+            self._writer = _Writer(self._handle)
+        except BaseException:
+            self._handle.close()
+            raise
+        self._writer.lang = lang
+        self._duplex, self._blank_text, self._seed = duplex, blank_text, seed
+        self._blanks: dict[tuple[float, float], Any] = {}  # by page size: a one-page blank PDF
+        self._start = 0  # the first page of the pages being laid out: sides count from it
+        self._first: tuple[bool, tuple[float, float]] | None = None  # the first part added: starts, size
+        self.pages = 0  # pages added so far, blank ones too (for tests and progress)
+
+    def __enter__(self) -> Joiner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(self, part: Path | bytes, starts: bool = True) -> None:
+        """Copy ``part``'s pages and structure into the file now; nothing of it is kept."""
+        import pikepdf
+
+        try:
+            src = pikepdf.open(io.BytesIO(part) if isinstance(part, bytes) else part)
+        except pikepdf.PdfError as exc:
+            raise PatientDocsError(f"cannot read {part if isinstance(part, Path) else 'a document'} "
+                                   f"to join it ({exc})") from None
+        writer = self._writer
+        with src:
+            if self._first is None:
+                self._first = (starts, _page_size(src))
+            if self._duplex and starts and (len(writer.kids) - self._start) % 2 == 1:
+                self._blank(_page_size(src))
+            writer.next_source()
+            first_key = len(writer.parent_tree)
+            for page in src.pages:
+                writer.page(page.obj)
+            writer.structure(src, first_key)
+        self.pages = len(writer.kids)
+
+    def _blank(self, size: tuple[float, float]) -> None:
+        import pikepdf
+
+        from patientdocs.render.pdf.page import blank_page_pdf
+
+        if size not in self._blanks:
+            self._blanks[size] = pikepdf.open(io.BytesIO(blank_page_pdf(self._blank_text, size, self._seed)))
+        self._writer.next_source()
+        self._writer.page(self._blanks[size].pages[0].obj)
+
+    def finish(self, first: Iterable[Part] = ()) -> None:
+        """Add the parts of ``first`` (made now, one by one), put them before every part added so
+        far, and end the file."""
+        writer = self._writer
+        pages, parts, title = len(writer.kids), len(writer.parts), writer.title
+        writer.title = None  # the joined file's title is that of its first pages
+        self._start = pages
+        for item in first:
+            part, starts = item if isinstance(item, tuple) else (item, True)
+            self.add(part, starts)
+        if pages and self._duplex and (len(writer.kids) - pages) % 2 == 1 and self._first is not None:
+            if not self._first[0]:  # its sides were counted from a front side it does not start on
+                raise ValueError("the first part added must start on a front side when parts are put before it")
+            self._blank(self._first[1])  # the first part added starts on a front side, as join would
+        if writer.title is None:
+            writer.title = title
+        writer.kids = writer.kids[pages:] + writer.kids[:pages]
+        writer.parts = writer.parts[parts:] + writer.parts[:parts]
+        writer.finish()
+        self.pages = len(writer.kids)
+
+    def close(self) -> None:
+        """Close the file (finished or not) and the blank pages' sources; again does nothing."""
+        try:
+            self._handle.close()  # flushes: may fail on a full disk
+        finally:
+            for blank in self._blanks.values():
+                blank.close()
+            self._blanks.clear()
+
+
+def join(parts: Iterable[Part], target: Path, *, duplex: bool, blank_text: str, seed: str = "") -> None:
     """Join PDFs into ``target``, each starting on a front side when ``duplex``; identical objects once.
 
     A part given as ``(pdf, False)`` continues the part before it (no blank page between).
     ``seed``: the font seed of the documents (see fonts.seed_subsets), so the blank pages' font is
     stored once with theirs."""
-    import pikepdf
-
-    from patientdocs.render.pdf.page import blank_page_pdf
-
-    blanks: dict[tuple[float, float], pikepdf.Pdf] = {}
-    with open_private(target) as handle:
-        writer = _Writer(handle)
+    with Joiner(target, duplex=duplex, blank_text=blank_text, seed=seed) as joiner:
         for item in parts:
             part, starts = item if isinstance(item, tuple) else (item, True)
-            try:
-                src = pikepdf.open(io.BytesIO(part) if isinstance(part, bytes) else part)
-            except pikepdf.PdfError as exc:
-                raise PatientDocsError(f"cannot read {part if isinstance(part, Path) else 'a document'} "
-                                       f"to join it ({exc})") from None
-            with src:
-                if duplex and starts and len(writer.kids) % 2 == 1:
-                    box = src.pages[0].mediabox
-                    size = (float(box[2]), float(box[3]))
-                    if size not in blanks:
-                        blanks[size] = pikepdf.open(io.BytesIO(blank_page_pdf(blank_text, size, seed)))
-                    writer.next_source()
-                    writer.page(blanks[size].pages[0].obj)
-                writer.next_source()
-                first_key = len(writer.parent_tree)
-                for page in src.pages:
-                    writer.page(page.obj)
-                writer.structure(src, first_key)
-        writer.finish()
-    for blank in blanks.values():
-        blank.close()
+            joiner.add(part, starts)
+        joiner.finish()

@@ -9,9 +9,8 @@ leaves only whole files, and running it again makes just the ones still missing.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from patientdocs.termtext import count_of
 
 if TYPE_CHECKING:
     from patientdocs.batch.appointments import Appointment, AppointmentList, RowProblem
+    from patientdocs.batch.printall import PrintAll
     from patientdocs.load.config import Config
 
 Progress = Callable[[int, int], None]
@@ -220,23 +220,46 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
         settings = runner.RunSettings(config.source, plan.allow_expired, duplex, user, start_method)
         count = workers or config.batch.workers or runner.default_workers()
         result = runner.BatchResult()
+        # Made in the order they are printed, and joined into print-all.pdf as they come: the join
+        # runs beside the workers, not after them (issue 16).
+        jobs = runner.day_order(jobs)
+        print_all = _print_all(pipeline, jobs, out_dir, treatment, duplex, config)
         try:
-            if progress is not None:
-                progress(0, len(jobs))
-            for outcome in runner.run_jobs(jobs, settings, count):
-                result.outcomes.append(outcome)
+            try:
                 if progress is not None:
-                    progress(len(result.outcomes), len(jobs))
-        except KeyboardInterrupt:
-            remove_stale_parts(out_dir, older_than=0)
-            raise Interrupted(f"Stopped before all {count_of(len(jobs), 'appointment')} were made. Every "
-                              "finished file is complete. Run the same command again to make the rest.") from None
-        try:
-            return _finish(pipeline, listing, result, out_dir, plan.source, treatment, duplex, config)
-        except KeyboardInterrupt:
-            remove_stale_parts(out_dir, older_than=0)
-            raise Interrupted("Stopped while joining print-all.pdf. Every appointment's file is complete. Run the "
-                              "same command again to make print-all.pdf.") from None
+                    progress(0, len(jobs))
+                for outcome in runner.run_jobs(jobs, settings, count):
+                    result.outcomes.append(outcome)
+                    print_all.done(outcome)
+                    if progress is not None:
+                        progress(len(result.outcomes), len(jobs))
+            except KeyboardInterrupt:
+                print_all.discard()
+                remove_stale_parts(out_dir, older_than=0)
+                raise Interrupted(f"Stopped before all {count_of(len(jobs), 'appointment')} were made. Every "
+                                  "finished file is complete. Run the same command again to make the rest.") from None
+            try:
+                return _finish(pipeline, listing, result, out_dir, plan.source, treatment, config, print_all)
+            except KeyboardInterrupt:
+                print_all.discard()
+                remove_stale_parts(out_dir, older_than=0)
+                raise Interrupted("Stopped while joining print-all.pdf. Every appointment's file is complete. Run "
+                                  "the same command again to make print-all.pdf.") from None
+        finally:
+            with contextlib.suppress(OSError):
+                print_all.discard()  # after a failure; once print-all.pdf is in place there is nothing left
+
+
+def _print_all(pipeline, jobs: list, out_dir: Path, treatment: str, duplex: bool, config: Config) -> PrintAll:
+    """print-all.pdf, begun under a temporary name: the rows' files are joined as they are made."""
+    from patientdocs.batch import run as runner
+    from patientdocs.batch.printall import PrintAll
+    from patientdocs.deliver.output import temp_name
+
+    loaded = pipeline.content(treatment, config.defaults.language)
+    return PrintAll(jobs, temp_name(out_dir / runner.PRINT_ALL, str(os.getpid())), duplex=duplex,
+                    blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."),
+                    seed=pipeline.font_seed(loaded), lang=config.defaults.language)
 
 
 def _try_cover(pipeline, listing: AppointmentList, treatment: str, language: str) -> None:
@@ -283,16 +306,15 @@ def _consent_due(config: Config, pipeline, made: list, treatment: str) -> dict[s
     return {row: due[key] for row, key in signer.items() if key in due}
 
 
-def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: Path, treatment: str, duplex: bool,
-            config: Config) -> DayResult:
-    """The cover sheet, print-all.pdf and report.txt."""
+def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: Path, treatment: str,
+            config: Config, joined: PrintAll) -> DayResult:
+    """The cover sheet, report.txt, then print-all.pdf: ``joined`` (a batch.printall.PrintAll) holds
+    every made row's file already, and gets the cover sheet."""
     from patientdocs.batch import run as runner
-    from patientdocs.deliver import printrun
-    from patientdocs.deliver.output import atomic_write, remove_quietly, temp_name
+    from patientdocs.deliver.output import atomic_write
     from patientdocs.render.pdf.fonts import printable
 
     made = runner.in_order(result.outcomes)
-    loaded = pipeline.content(treatment, config.defaults.language)
     not_made = runner.not_made(listing, result)
     # A row refused for characters no font has must not print those characters on the cover.
     problems = [printable(text) for _, text in not_made]
@@ -310,14 +332,10 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
         problem, report = f"{exc.message}; the appointments' files made are complete", None
     print_all_path = out_dir / runner.PRINT_ALL
     print_all: Path | None = print_all_path
-    partial = temp_name(print_all_path, str(os.getpid()))
     try:
-        parts: Iterable[Path | bytes | tuple[Path | bytes, bool]] = itertools.chain(
-            ((part, i == 0) for i, part in enumerate(cover)), (o.job.target for o in made))
-        printrun.join(parts, partial, duplex=duplex,
-                      blank_text=loaded.data.labels.get("intentionally_blank", "This page is intentionally blank."),
-                      seed=pipeline.font_seed(loaded))
-        os.replace(partial, print_all_path)
+        # The cover's first part starts the file; the rest of it continues it.
+        joined.finish((part, i == 0) for i, part in enumerate(cover))
+        os.replace(joined.partial, print_all_path)
     except OSError as exc:
         listed = f" and listed in {report}" if report is not None else ""
         problem = (f"cannot write {print_all} ({exc.strerror}); every appointment's file made is complete{listed}; "
@@ -325,7 +343,7 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
         print_all = None
     finally:
         with contextlib.suppress(OSError):
-            remove_quietly(partial)
+            joined.discard()
     return DayResult(made=len(made), reused=sum(o.reused for o in result.outcomes),
                      failed=len(result.failed) + len(listing.problems),
                      total=len(listing.rows) + len(listing.problems), print_all=print_all, report=report,
