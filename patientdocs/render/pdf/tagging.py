@@ -251,7 +251,9 @@ def _space_line_ends(para: Paragraph, *, last_too: bool = False) -> None:
         for i in range(ends):
             extra, words = lines[i]
             if words:
-                lines[i] = (extra, [*words[:-1], words[-1] + " "])
+                words = words[:]  # the list may be shared with the lines kept for other documents
+                words[-1] += " "
+                lines[i] = (extra, words)
         return
     if getattr(para.style, "wordWrap", None) == "RTL":
         _space_rtl_line_ends(para, lines[:ends])
@@ -325,7 +327,7 @@ class TaggedFlowable(Flowable):
         return parts
 
     def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802, N803
-        tagger = tagger_of(canvas)
+        tagger = getattr(canvas, "_tagger", None)  # tagger_of, inline: once for every flowable drawn
         tag = self._tagged
         draw = super().drawOn
         if tagger is None or tag is None:
@@ -430,37 +432,42 @@ def _table_callback(table: Table, command: str, *args) -> None:
     canv = table.canv
     if tagger.rtl and command in ("startRow", "startCell", "endRow") and _mirrored(table):
         _reading_order(table, tag, command)
-    if command in ("startBG", "startLines"):
+    # The commands in the order of how often they come: a cell's two, then a row's two.
+    if command == "startCell":
+        if tag.kind == "layout":
+            # A box around tagged flowables; plain text in a cell still needs an element.
+            if isinstance(args[2], str) and args[2].strip():
+                tagger.begin(canv, Element("P", tag.element))
+                table._tag_cell = True
+        elif not table._tag_repeat:
+            if table._tag_head:
+                cell = Element("TH", table._tag_row, attributes={"O": "Table", "Scope": "Column"})
+            else:
+                cell = Element("TD", table._tag_row)
+            tagger.begin(canv, cell)
+    elif command == "endCell":
+        if tag.kind == "layout":
+            if getattr(table, "_tag_cell", False):
+                tagger.end(canv)
+                table._tag_cell = False
+        elif not table._tag_repeat:
+            tagger.end(canv)
+    elif command == "startRow":
+        if tag.kind != "layout":
+            row = args[0]
+            table._tag_repeat = tag.continued and row < table.repeatRows
+            if table._tag_repeat:
+                tagger.begin_artifact(canv, "Pagination")
+            else:
+                table._tag_row = Element("TR", tag.element)
+                table._tag_head = not tag.continued and row < tag.head_rows
+    elif command == "endRow":
+        if tag.kind != "layout" and table._tag_repeat:
+            tagger.end_artifact(canv)
+    elif command in ("startBG", "startLines"):
         tagger.begin_artifact(canv)
     elif command in ("endBG", "endLines"):
         tagger.end_artifact(canv)
-    elif tag.kind == "layout":
-        # A box around tagged flowables; plain text in a cell still needs an element.
-        if command == "startCell" and isinstance(args[2], str) and args[2].strip():
-            tagger.begin(canv, Element("P", tag.element))
-            table._tag_cell = True
-        elif command == "endCell" and getattr(table, "_tag_cell", False):
-            tagger.end(canv)
-            table._tag_cell = False
-    elif command == "startRow":
-        row = args[0]
-        table._tag_repeat = tag.continued and row < table.repeatRows
-        if table._tag_repeat:
-            tagger.begin_artifact(canv, "Pagination")
-        else:
-            table._tag_row = Element("TR", tag.element)
-            table._tag_head = not tag.continued and row < tag.head_rows
-    elif command == "endRow":
-        if table._tag_repeat:
-            tagger.end_artifact(canv)
-    elif command == "startCell" and not table._tag_repeat:
-        if table._tag_head:
-            cell = Element("TH", table._tag_row, attributes={"O": "Table", "Scope": "Column"})
-        else:
-            cell = Element("TD", table._tag_row)
-        tagger.begin(canv, cell)
-    elif command == "endCell" and not table._tag_repeat:
-        tagger.end(canv)
 
 
 def _mirrored(table: Table) -> bool:
