@@ -234,20 +234,19 @@ def print_day(config: Config, plan: DayPlan, *, workers: int | None = None, dupl
                     if progress is not None:
                         progress(len(result.outcomes), len(jobs))
             except KeyboardInterrupt:
-                print_all.discard()
                 remove_stale_parts(out_dir, older_than=0)
                 raise Interrupted(f"Stopped before all {count_of(len(jobs), 'appointment')} were made. Every "
                                   "finished file is complete. Run the same command again to make the rest.") from None
             try:
                 return _finish(pipeline, listing, result, out_dir, plan.source, treatment, config, print_all)
             except KeyboardInterrupt:
-                print_all.discard()
                 remove_stale_parts(out_dir, older_than=0)
                 raise Interrupted("Stopped while joining print-all.pdf. Every appointment's file is complete. Run "
                                   "the same command again to make print-all.pdf.") from None
         finally:
             with contextlib.suppress(OSError):
-                print_all.discard()  # after a failure; once print-all.pdf is in place there is nothing left
+                # The unfinished file, after a stop or a failure (once print-all.pdf is in place, nothing).
+                print_all.discard()
 
 
 def _print_all(pipeline, jobs: list, out_dir: Path, treatment: str, duplex: bool, config: Config) -> PrintAll:
@@ -341,9 +340,6 @@ def _finish(pipeline, listing: AppointmentList, result, out_dir: Path, source: P
         problem = (f"cannot write {print_all} ({exc.strerror}); every appointment's file made is complete{listed}; "
                    "fix this and run the same command again to make print-all.pdf")
         print_all = None
-    finally:
-        with contextlib.suppress(OSError):
-            joined.discard()
     return DayResult(made=len(made), reused=sum(o.reused for o in result.outcomes),
                      failed=len(result.failed) + len(listing.problems),
                      total=len(listing.rows) + len(listing.problems), print_all=print_all, report=report,

@@ -118,9 +118,14 @@ def kept_tree(key: Hashable) -> Any:
 def keep_tree(key: Hashable, tree: Any) -> None:
     if not _keeping or not enabled():
         return
-    if len(_TREES) >= _TREE_LIMIT:
-        _TREES.popitem(last=False)
-    _TREES[key] = tree
+    _put(_TREES, key, tree, _TREE_LIMIT)
+
+
+def _put(table: OrderedDict, key: Hashable, value: Any, limit: int) -> None:
+    """Keep ``value``, forgetting the least recently used entry when ``table`` holds ``limit``."""
+    if len(table) >= limit:
+        table.popitem(last=False)
+    table[key] = value
 
 
 # ---- styles ----------------------------------------------------------------------------------------------------
@@ -243,14 +248,10 @@ class _Reused:
             met = _FIRST_MET.get(whole)
             if met is None or met == _document:
                 if met is None:
-                    if len(_FIRST_MET) >= _LIMIT:
-                        _FIRST_MET.popitem(last=False)
-                    _FIRST_MET[whole] = _document
+                    _put(_FIRST_MET, whole, _document, _LIMIT)
                 return result
             del _FIRST_MET[whole]
-            if len(_WRAPS) >= _LIMIT:
-                _WRAPS.popitem(last=False)
-            _WRAPS[whole] = {name: _copy(name, value) for name, value in changed.items()}
+            _put(_WRAPS, whole, {name: _copy(name, value) for name, value in changed.items()}, _LIMIT)
         return result
 
 

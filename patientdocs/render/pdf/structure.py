@@ -339,7 +339,7 @@ class _KeptTree:
     tree was made the same way (the Tagger's trace), with the same first object number and page
     objects (reuse.py keeps them)."""
 
-    __slots__ = ("names", "names_by_number", "next_key", "numbers", "objects", "parent_tree")
+    __slots__ = ("names_by_number", "next_key", "numbers", "objects", "parent_tree")
 
     def __init__(self, doc, objects: list[_Formatted], parent_tree: _Formatted, next_key: int):
         self.objects = {obj.__InternalName__: obj for obj in objects}  # in the order numbered: the root first
@@ -353,14 +353,13 @@ class _KeptTree:
             for chunk in chunks[:-1]:
                 offsets.append(offsets[-1] + len(chunk))
             objects[0].run = (b"".join(chunks), offsets, list(self.objects))
-        self.names = frozenset(self.objects)
         self.parent_tree = (parent_tree, doc.idToObjectNumberAndVersion[parent_tree.__InternalName__][0])
         self.next_key = next_key
 
 
 def _write_kept(doc, kept: _KeptTree, find_widgets) -> PDFObjectReference | None:
     """``_write_tree_fast``'s registrations, from a tree kept: None if its names are taken."""
-    if not kept.names.isdisjoint(doc.idToObject):
+    if not kept.objects.keys().isdisjoint(doc.idToObject):
         return None
     doc.objectcounter += len(kept.objects)
     doc.idToObject.update(kept.objects)

@@ -85,7 +85,7 @@ class Tagger:
         self.script = LANGUAGE_SCRIPT.get(lang.split("-")[0].lower(), "LATIN")
         self.root = Element("Document")
         self.root.serial = 0
-        self.attached = 1  # elements in the tree: the next one's serial
+        self.next_serial = 1  # the serial of the next element attached
         # Every change made to the tree, in order, as plain values: the same trace, the same tree.
         self.trace: list[tuple | int] = []
         self.parts = parts
@@ -121,8 +121,8 @@ class Tagger:
             self.header_slots[id(parent)] = slot + 1
         else:
             parent.kids.append(element)
-        element.serial = self.attached
-        self.attached += 1
+        element.serial = self.next_serial
+        self.next_serial += 1
         attributes = element.attributes
         self.trace.append((element.role, parent.serial, first, element.alt, element.lang, element.field,
                            tuple(attributes.items()) if attributes else None))
@@ -327,7 +327,7 @@ class TaggedFlowable(Flowable):
         return parts
 
     def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802, N803
-        tagger = getattr(canvas, "_tagger", None)  # tagger_of, inline: once for every flowable drawn
+        tagger = tagger_of(canvas)
         tag = self._tagged
         draw = super().drawOn
         if tagger is None or tag is None:
