@@ -316,6 +316,43 @@ def test_kept_lines_are_not_changed_by_drawing_or_splitting(markup: str) -> None
     assert reuse.kept()["lines"] > 0
 
 
+@pytest.mark.parametrize("markup", ["plain words, " * 30, "<b>Bold</b> and plain words, " * 12])
+def test_line_ends_spaced_once_are_those_spaced_afresh_in_every_document(markup: str) -> None:
+    """Tagging's spaces at line ends are kept with the kept lines (issue 12): each document's lines,
+    spaced with or without the last, and the parts of a split (laid out again, their own lines)
+    read as a paragraph never kept does."""
+    from reportlab.platypus import Paragraph
+
+    from patientdocs.render.pdf import flowables, fonts, tagging
+    from patientdocs.render.pdf.render import _styles
+    from patientdocs.render.pdf.styles import Theme
+
+    fonts.register()
+    reuse.clear()
+    style = _styles(Theme(16, "#1f5f8b", True))["source"]
+
+    def spaced(para, last_too: bool) -> list[str]:
+        para.wrap(300, 10_000)
+        tagging._space_line_ends(para, last_too=last_too)
+        # As drawn: a one-style paragraph's words joined by spaces, a mixed one's frags' text.
+        return [" ".join(line[1]) if isinstance(line, tuple) else "".join(getattr(w, "text", "") for w in line.words)
+                for line in para.blPara.lines]
+
+    def split_spaced(para) -> list[list[str]]:
+        para.wrap(300, 10_000)
+        return [spaced(part, i == 0) for i, part in enumerate(para.split(300, style.leading * 2.5))]
+
+    expected = {last: spaced(Paragraph(markup, style), last) for last in (False, True)}
+    assert expected[True][-1].endswith(" ") and not expected[False][-1].endswith(" ")
+    assert all(line.endswith(" ") for line in expected[False][:-1])
+    parts = split_spaced(Paragraph(markup, style))
+    for i in range(6):
+        with reuse.rendering():  # kept once met in a second PDF, then spaced from what was kept
+            assert spaced(flowables.paragraph(markup, style), i % 2 == 1) == expected[i % 2 == 1], i
+            assert split_spaced(flowables.paragraph(markup, style)) == parts, i
+    assert reuse.kept()["lines"] > 0
+
+
 RUN_IN = ("<b>Other choices:</b> exercise, hands-on treatment, advice, pain medicine from your doctor, or no "
           "treatment. Without treatment, pain may get better, stay the same or get worse.")
 

@@ -164,22 +164,33 @@ _FIRST_MET: OrderedDict[tuple, int] = OrderedDict()
 _MISSING = object()
 
 
-def _copy_lines(lines: Any) -> Any:
+def _copy_lines(lines: Any, *, kept: bool = False) -> Any:
     """A copy of a ParaLines that drawing may change (tagging ends lines with a space) while the
-    kept one stays as it was; the frags inside are shared, as reportlab itself shares them."""
+    kept one stays as it was; the frags inside are shared, as reportlab itself shares them.
+
+    ``kept``: ``lines`` is the cache's; the copy names it and its own list of lines
+    (``_lines_kept``), so what drawing derives from the same lines in every document (tagging's
+    spaced line ends) is kept on the cache's."""
     # A ParaLines, or (one frag, kind 0) a clone of that frag holding the lines.
     if not isinstance(getattr(lines, "lines", None), list) or not hasattr(lines, "clone"):
         return lines
     out = lines.clone()
-    out.__dict__.pop("_tag_spaced", None)
-    if isinstance(getattr(lines, "lines", None), list):
-        out.lines = [line.clone() if isinstance(line, FragLine) else line for line in lines.lines]
+    state = out.__dict__
+    for name in DERIVED:
+        state.pop(name, None)
+    out.lines = [line.clone() if isinstance(line, FragLine) else line for line in lines.lines]
+    if kept:
+        state["_lines_kept"] = (lines, out.lines)
     return out
 
 
-def _copy(name: str, value: Any) -> Any:
+# Set on a ParaLines by drawing, or by this module: never copied with the lines.
+DERIVED = ("_tag_spaced", "_tag_spaced_lines", "_lines_kept")
+
+
+def _copy(name: str, value: Any, *, kept: bool = False) -> Any:
     if name == "blPara":
-        return _copy_lines(value)
+        return _copy_lines(value, kept=kept)
     if isinstance(value, list):
         return list(value)
     return value
@@ -235,7 +246,7 @@ class _Reused:
         if kept is not None:
             _WRAPS.move_to_end(whole)
             for name, value in kept.items():
-                state[name] = _copy(name, value)
+                state[name] = _copy(name, value, kept=True)
             return self.width, self.height  # type: ignore[attr-defined]
         initial = self._reuse_initial
         result = super().wrap(availWidth, availHeight)  # type: ignore[misc]

@@ -247,6 +247,25 @@ def _space_line_ends(para: Paragraph, *, last_too: bool = False) -> None:
         return
     bl._tag_spaced = True
     lines = bl.lines
+    if bl.kind != 0 and getattr(para.style, "wordWrap", None) == "RTL":
+        _space_rtl_line_ends(para, lines[:ends])
+        return
+    # Lines from the cache of line breaking (reuse.py) are the same in every document: spaced once
+    # for each ``last_too``, and the result kept on the cache's own lines. Only lines copied from
+    # the cache as they are: reportlab clones a copy's other attributes into the parts of a split.
+    kept = bl.__dict__.get("_lines_kept")
+    done = None
+    if kept is not None and kept[1] is lines:
+        done = kept[0].__dict__.setdefault("_tag_spaced_lines", {})
+        found = done.get(ends)
+        if found is not None:
+            if bl.kind == 0:
+                bl.lines = list(found)
+            else:
+                for line, words in zip(lines, found, strict=False):  # found: the lines but the last, or all
+                    if words is not None:
+                        line.words = words
+            return
     if bl.kind == 0:
         for i in range(ends):
             extra, words = lines[i]
@@ -254,10 +273,10 @@ def _space_line_ends(para: Paragraph, *, last_too: bool = False) -> None:
                 words = words[:]  # the list may be shared with the lines kept for other documents
                 words[-1] += " "
                 lines[i] = (extra, words)
+        if done is not None:
+            done[ends] = tuple(lines)
         return
-    if getattr(para.style, "wordWrap", None) == "RTL":
-        _space_rtl_line_ends(para, lines[:ends])
-        return
+    spaced: list[list | None] = []
     for line in lines[:ends]:
         words = line.words
         for j in range(len(words) - 1, -1, -1):
@@ -265,7 +284,12 @@ def _space_line_ends(para: Paragraph, *, last_too: bool = False) -> None:
                 words = list(words)
                 words[j] = words[j].clone(text=words[j].text + " ")
                 line.words = words
+                spaced.append(words)
                 break
+        else:
+            spaced.append(None)
+    if done is not None:
+        done[ends] = tuple(spaced)
 
 
 def _space_rtl_line_ends(para: Paragraph, lines) -> None:
