@@ -114,7 +114,8 @@ class Tagger:
         parent = element.parent
         if parent is None:
             parent = element.parent = self.stack[-1] if self.stack else self.document
-        self.attach(parent)
+        if parent.serial < 0:
+            self.attach(parent)
         if first:
             slot = self.header_slots.get(id(parent), 0)
             parent.kids.insert(slot, element)
@@ -130,7 +131,8 @@ class Tagger:
     # Called a few hundred times a page: the page's operators are appended to canv._code directly
     # (what canv.addLiteral does), and the page number read from canv._pageNumber (getPageNumber).
 
-    def mcid(self, canv, element: Element) -> int:
+    def bdc(self, canv, element: Element) -> str:
+        """The operator that opens the next marked-content sequence of ``element`` on this page."""
         page = canv._pageNumber - 1
         pages = self.pages
         while len(pages) <= page:
@@ -140,10 +142,7 @@ class Tagger:
         numbers.append(element)
         element.kids.append((page, number))
         self.trace.append(element.serial << 16 | page)  # pages and elements fewer than 65,536
-        return number
-
-    def bdc(self, canv, element: Element) -> str:
-        return f"/{element.role} <</MCID {self.mcid(canv, element)}>> BDC"
+        return f"/{element.role} <</MCID {number}>> BDC"
 
     def begin(self, canv, element: Element, *, first: bool = False) -> None:
         """Open ``element``'s content; an element already open is closed meanwhile (no nesting of MCIDs)."""
@@ -367,8 +366,8 @@ class TaggedFlowable(Flowable):
             if tag.element is not None:
                 tagger.attach(tag.element)
             self._tag_tagger = tagger
-            if getattr(self, "_renderCB", None) is not _table_callback:
-                self._renderCB = _table_callback
+            self._tag_cell = False
+            self._renderCB = _layout_callback if kind == "layout" else _data_callback
             draw(canvas, x, y, _sW)
             return
         if kind == "item":
@@ -450,48 +449,64 @@ def list_item(parent: Element) -> _ItemElement:
     return item
 
 
-def _table_callback(table: Table, command: str, *args) -> None:
-    """reportlab's table drawing hook: rules and background as artifacts, cells as TH/TD."""
-    tagger, tag = table._tag_tagger, table._tagged
-    canv = table.canv
-    if tagger.rtl and command in ("startRow", "startCell", "endRow") and _mirrored(table):
-        _reading_order(table, tag, command)
-    # The commands in the order of how often they come: a cell's two, then a row's two.
+# The commands of reportlab's table drawing hook that the reading order of a mirrored row needs.
+_ROW_COMMANDS = frozenset({"startRow", "startCell", "endRow"})
+
+
+def _layout_callback(table: Table, command: str, *args) -> None:
+    """reportlab's table drawing hook for a table used as a box: rules and background as
+    artifacts; plain text in a cell (not a tagged flowable) still needs an element."""
+    tagger = table._tag_tagger
+    if tagger.rtl and command in _ROW_COMMANDS and _mirrored(table):
+        _reading_order(table, table._tagged, command)
+    # The commands in the order of how often they come: a cell's two, then the others.
     if command == "startCell":
-        if tag.kind == "layout":
-            # A box around tagged flowables; plain text in a cell still needs an element.
-            if isinstance(args[2], str) and args[2].strip():
-                tagger.begin(canv, Element("P", tag.element))
-                table._tag_cell = True
-        elif not table._tag_repeat:
+        value = args[2]
+        if isinstance(value, str) and value.strip():
+            tagger.begin(table.canv, Element("P", table._tagged.element))
+            table._tag_cell = True
+    elif command == "endCell":
+        if table._tag_cell:
+            tagger.end(table.canv)
+            table._tag_cell = False
+    elif command in ("startBG", "startLines"):
+        tagger.begin_artifact(table.canv)
+    elif command in ("endBG", "endLines"):
+        tagger.end_artifact(table.canv)
+
+
+def _data_callback(table: Table, command: str, *args) -> None:
+    """reportlab's table drawing hook for a data table: rules and background as artifacts, each
+    cell a TH or TD of its row's TR; a header row repeated on a later page is an artifact."""
+    tagger = table._tag_tagger
+    if tagger.rtl and command in _ROW_COMMANDS and _mirrored(table):
+        _reading_order(table, table._tagged, command)
+    if command == "startCell":
+        if not table._tag_repeat:
             if table._tag_head:
                 cell = Element("TH", table._tag_row, attributes={"O": "Table", "Scope": "Column"})
             else:
                 cell = Element("TD", table._tag_row)
-            tagger.begin(canv, cell)
+            tagger.begin(table.canv, cell)
     elif command == "endCell":
-        if tag.kind == "layout":
-            if getattr(table, "_tag_cell", False):
-                tagger.end(canv)
-                table._tag_cell = False
-        elif not table._tag_repeat:
-            tagger.end(canv)
+        if not table._tag_repeat:
+            tagger.end(table.canv)
     elif command == "startRow":
-        if tag.kind != "layout":
-            row = args[0]
-            table._tag_repeat = tag.continued and row < table.repeatRows
-            if table._tag_repeat:
-                tagger.begin_artifact(canv, "Pagination")
-            else:
-                table._tag_row = Element("TR", tag.element)
-                table._tag_head = not tag.continued and row < tag.head_rows
+        tag = table._tagged
+        row = args[0]
+        table._tag_repeat = tag.continued and row < table.repeatRows
+        if table._tag_repeat:
+            tagger.begin_artifact(table.canv, "Pagination")
+        else:
+            table._tag_row = Element("TR", tag.element)
+            table._tag_head = not tag.continued and row < tag.head_rows
     elif command == "endRow":
-        if tag.kind != "layout" and table._tag_repeat:
-            tagger.end_artifact(canv)
+        if table._tag_repeat:
+            tagger.end_artifact(table.canv)
     elif command in ("startBG", "startLines"):
-        tagger.begin_artifact(canv)
+        tagger.begin_artifact(table.canv)
     elif command in ("endBG", "endLines"):
-        tagger.end_artifact(canv)
+        tagger.end_artifact(table.canv)
 
 
 def _mirrored(table: Table) -> bool:
