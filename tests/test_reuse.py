@@ -182,6 +182,34 @@ def test_patient_data_is_never_reused(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _changed_pages(signed, patient_copy)
 
 
+def test_a_warm_process_sets_what_it_holds_aside_from_the_collector_after_its_second_pdf() -> None:
+    """The one-document command never pays for the full collection (the cold start); a process
+    that goes on (a print run, the web page) sets its long-lived objects aside once, after its
+    second PDF, and its documents are what they were."""
+    import subprocess
+    import sys
+
+    script = f"""
+import gc, sys
+from pathlib import Path
+sys.path.insert(0, {str(REPO)!r})
+from patientdocs.load.config import load_config
+from patientdocs.load.visit import make_visit
+from patientdocs.render.pipeline import Pipeline
+pipeline = Pipeline(load_config(Path({str(REPO / "config.yaml")!r})))
+made, frozen = [], []
+for i in range(3):
+    visit = make_visit(patient="Zoë O'Brien", date="2026-12-01", therapist="Sam Patel")
+    made.append(pipeline.render([("info", "")], visit, treatment="dry-needling", language="en").pdf)
+    frozen.append(gc.get_freeze_count())
+print(frozen[0], frozen[1] > 1000, made[0] == made[1] == made[2])
+"""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(TODAY_EPOCH)}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, env=env,
+                         check=True).stdout.split()
+    assert out == ["0", "True", "True"]
+
+
 def test_the_switch_turns_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
     reuse.clear()
     pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=ON_DATE)
