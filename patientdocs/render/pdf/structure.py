@@ -19,7 +19,7 @@ from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFObject, PDFObjectReference, PDFString
 
 from patientdocs.render.pdf import reuse
-from patientdocs.render.pdf.tagging import Element, Tagger
+from patientdocs.render.pdf.tagging import Element, Tagger, mcr
 
 # ---- the tree's objects, formatted quickly ------------------------------------------------------------------
 # A sheet has hundreds of structure elements, and reportlab's general formatting of each small
@@ -173,17 +173,19 @@ def _write_tree(doc, tagger: Tagger, find_widgets, widgets) -> PDFObjectReferenc
     field_parents: list[tuple[int, PDFObjectReference]] = []
     for element, entry in dicts:
         entry["P"] = refs[id(element.parent)] if element.parent is not None else root_ref
-        first_page = next((kid[0] for kid in element.kids if isinstance(kid, tuple)), None)
+        first_page = next((mcr(kid)[0] for kid in element.kids if type(kid) is int), None)
         if first_page is not None:
             entry["Pg"] = _page(first_page)
         kids: list = []
         for kid in element.kids:
             if isinstance(kid, Element):
                 kids.append(refs[id(kid)])
-            elif kid[0] == first_page:
-                kids.append(kid[1])
             else:
-                kids.append(_Dict({"Type": _pdf_name("MCR"), "Pg": _page(kid[0]), "MCID": kid[1]}))
+                page, mcid = mcr(kid)
+                if page == first_page:
+                    kids.append(mcid)
+                else:
+                    kids.append(_Dict({"Type": _pdf_name("MCR"), "Pg": _page(page), "MCID": mcid}))
         if element.field is not None and element.field in widgets:
             widget_ref, widget, index = widgets[element.field]
             widget["StructParent"] = next_key
@@ -421,13 +423,14 @@ def _write_tree_fast(doc, tagger: Tagger, find_widgets, widgets, *, keep: bool =
         kids: list[bytes] = []
         first_page = None
         for kid in element.kids:
-            if type(kid) is tuple:
+            if type(kid) is int:
+                page, mcid = kid >> 16, kid & 0xFFFF  # mcr(kid), for every MCID of the tree
                 if first_page is None:
-                    first_page = kid[0]
-                if kid[0] == first_page:
-                    kids.append(b"%d" % kid[1])
+                    first_page = page
+                if page == first_page:
+                    kids.append(b"%d" % mcid)
                 else:
-                    kids.append(b"<<\n/MCID %d /Pg %s /Type /MCR\n>>" % (kid[1], pages[kid[0]]))
+                    kids.append(b"<<\n/MCID %d /Pg %s /Type /MCR\n>>" % (mcid, pages[page]))
             else:
                 kids.append(refs[id(kid)])
         if element.field is not None and element.field in widgets:
