@@ -115,6 +115,10 @@ class Tagger:
         self.stack: list[Element] = []  # leaf elements whose content is being drawn
         self.open = False  # a marked-content sequence of stack[-1] is open in the page content
         self.header_slots: dict[int, int] = {}  # id(document element) -> elements put before its body
+        # A list item's Lbl and LBody while it is drawn, and canvas.drawText meanwhile, bound once:
+        # a closure for each item was more objects for the garbage collector (see Element).
+        self.item: list[Element] = []
+        self.draw_item_text = self._draw_item_text
 
     # -- documents -------------------------------------------------------------------------------
 
@@ -164,6 +168,17 @@ class Tagger:
         element.append(page << 16 | number)  # pages and MCIDs of a page fewer than 65,536
         self.trace.append(element.serial << 16 | page)  # and elements
         return f"/{element.role} <</MCID {number}>> BDC"
+
+    def _draw_item_text(self, text_object) -> None:
+        """canvas.drawText while a bulleted list item is drawn: its first text object (the
+        bullet) is the item's Lbl, the others its LBody."""
+        item = self.item
+        element = item.pop(0) if len(item) > 1 else item[0]
+        canv = text_object._canvas
+        code = text_object._code
+        code.insert(1, self.bdc(canv, element))
+        code.append("EMC")
+        type(canv).drawText(canv, text_object)
 
     def begin(self, canv, element: Element, *, first: bool = False) -> None:
         """Open ``element``'s content; an element already open is closed meanwhile (no nesting of MCIDs)."""
@@ -407,24 +422,19 @@ class TaggedFlowable(Flowable):
         label, body = cast("_ItemElement", tag.element).kids_roles
         draw = super().drawOn
         if not getattr(self, "bulletText", None):
-            with tagger.element(canvas, body):
+            tagger.begin(canvas, body)
+            try:
                 draw(canvas, x, y, _sW)
+            finally:
+                tagger.end(canvas)
             return
         tagger.attach(label)
         tagger.attach(body)
         if tagger.open:
             canvas.addLiteral("EMC")
             tagger.open = False
-        draw_text = canvas.drawText
-        order = [label, body]
-
-        def draw_text_tagged(text_object) -> None:
-            element = order.pop(0) if order else body
-            text_object._code.insert(1, tagger.bdc(canvas, element))
-            text_object._code.append("EMC")
-            draw_text(text_object)
-
-        canvas.drawText = draw_text_tagged
+        tagger.item[:] = (label, body)
+        canvas.drawText = tagger.draw_item_text
         try:
             draw(canvas, x, y, _sW)
         finally:
