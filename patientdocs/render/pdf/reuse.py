@@ -74,7 +74,7 @@ def _settle() -> None:
     caches' first entries) is set aside from the garbage collector's full passes (gc.freeze).
 
     Each PDF leaves reportlab's web of reference cycles for the collector, and each full pass
-    walked every object of the process again: about 1.2 ms of every warm document. Not after the
+    walked every object of the process again: about 0.6 ms of every warm document. Not after the
     first PDF, so the command that makes one document does not pay for the collection it starts."""
     global _settled
     import gc
