@@ -500,10 +500,8 @@ def _layout_callback(table: Table, command: str, *args) -> None:
         if table._tag_cell:
             tagger.end(table.canv)
             table._tag_cell = False
-    elif command in ("startBG", "startLines"):
-        tagger.begin_artifact(table.canv)
-    elif command in ("endBG", "endLines"):
-        tagger.end_artifact(table.canv)
+    else:
+        _rules_and_background(tagger, table, command)
 
 
 def _data_callback(table: Table, command: str, *args) -> None:
@@ -534,7 +532,13 @@ def _data_callback(table: Table, command: str, *args) -> None:
     elif command == "endRow":
         if table._tag_repeat:
             tagger.end_artifact(table.canv)
-    elif command in ("startBG", "startLines"):
+    else:
+        _rules_and_background(tagger, table, command)
+
+
+def _rules_and_background(tagger: Tagger, table: Table, command: str) -> None:
+    """Both hooks: a table's background and its rules are artifacts."""
+    if command in ("startBG", "startLines"):
         tagger.begin_artifact(table.canv)
     elif command in ("endBG", "endLines"):
         tagger.end_artifact(table.canv)
