@@ -34,6 +34,9 @@ class Node:
     # The template file and line that wrote this element, when the template was marked.
     source: str | None = None
     source_line: int | None = None
+    # A block of the document (a child of <document>): its XML as rendered, up to the next block.
+    # Its flowables are made from that and the document's settings alone (tails.py reuses by it).
+    key: bytes | None = None
 
     def elements(self, tag: str | None = None) -> list[Node]:
         return [c for c in self.children if isinstance(c, Node) and (tag is None or c.tag == tag)]
@@ -51,6 +54,8 @@ def parse(xml: str, template: str) -> Node:
     stack: list[Node] = []
     parser = expat.ParserCreate("utf-8")
     mark: list[tuple[int, str, int]] = []  # (rendered line, template, template line) of the last mark
+    data = xml.encode("utf-8")
+    starts: list[int] = []  # where each block starts in ``data``, and where the document's end tag does
 
     def here(line: int | None = None) -> tuple[str, int | None, str]:
         line = parser.CurrentLineNumber if line is None else line
@@ -101,12 +106,16 @@ def parse(xml: str, template: str) -> Node:
         node = Node(tag, attrs, parser.CurrentLineNumber, source=source, source_line=line)
         if stack:
             stack[-1].children.append(node)
+            if len(stack) == 1:
+                starts.append(parser.CurrentByteIndex)
         else:
             root.append(node)
         stack.append(node)
 
     def end(tag: str) -> None:
         node = stack.pop()
+        if not stack:
+            starts.append(parser.CurrentByteIndex)
         rule = VOCABULARY[tag]
         if not rule.empty and not node.elements() and not node.text().strip():
             raise at_node(node, _empty(node))
@@ -134,13 +143,17 @@ def parse(xml: str, template: str) -> Node:
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd
     try:
-        parser.Parse(xml, True)
+        parser.Parse(data, True)
     except expat.ExpatError as exc:
         source, line, suffix = here(exc.lineno)
         raise PatientDocsError(f"the rendered document is not well-formed XML: {expat.errors.messages[exc.code]}"
                                + suffix, source=source, line=line) from None
     if not root:
         raise PatientDocsError("the rendered document must start with <document>", source=template)
+    blocks = root[0].elements()
+    root[0].key = data[:starts[0]]  # the XML before the first block: the document's own attributes
+    for i, block in enumerate(blocks):
+        block.key = data[starts[i]:starts[i + 1]]
     return root[0]
 
 

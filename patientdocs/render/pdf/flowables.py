@@ -828,4 +828,16 @@ def build_block(node: Node, ctx: BuildContext) -> list[Flowable]:
 
 
 def build_story(root: Node, ctx: BuildContext) -> list[Flowable]:
-    return _children(root, ctx)
+    """The document's flowables. Each block's are marked with the block's XML (``_tail_key``, see
+    tails.py), unless the page is a form: its fields are the patient's, whatever the XML says."""
+    if ctx.fillable or ctx.filled:
+        return _children(root, ctx)
+    out: list[Flowable] = []
+    for child in root.elements():
+        made = build_block(child, ctx)
+        key = child.key
+        if key is not None:
+            for i, flowable in enumerate(made):
+                flowable._tail_key = (key, i)
+        out.extend(made)
+    return out
