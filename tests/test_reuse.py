@@ -216,7 +216,7 @@ def test_the_switch_turns_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in HOSTILE[:3]:
         _render(pipeline, monkeypatch, False, pipeline.kinds.sections(["packet"]), _visit(name),
                 treatment="dry-needling", language="en")
-    assert reuse.kept() == {"lines": 0, "drawings": 0, "streams": 0, "trees": 0}
+    assert reuse.kept() == {"lines": 0, "drawings": 0, "streams": 0, "trees": 0, "tails": 0}
     for value in ("0", "off", "no", "false", " OFF "):
         monkeypatch.setenv(reuse.SWITCH, value)
         assert not reuse.enabled()
@@ -449,3 +449,56 @@ def test_a_run_in_paragraph_split_over_pages_reads_the_same_in_every_document(
             assert text.count(first) == 2 and text.count(second) == 2, f"{name} {documents}"
             assert made == _render(pipeline, monkeypatch, False, sections, _visit(name), **common), name
     assert reuse.kept()["lines"] > 0
+
+
+def _tail_run(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, names: list[str], documents: list[str]) -> list:
+    return [_render(pipeline, monkeypatch, True, pipeline.kinds.sections(documents), _visit(name),
+                    treatment="dry-needling", language="en") for name in names]
+
+
+@pytest.mark.parametrize("documents", [["info"], ["consent"], ["packet"]])
+def test_the_pages_after_a_patients_details_are_made_once_and_reused_whole(
+        documents: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document's last pages, the same for every patient, are laid out in the second PDF that has
+    them and taken whole by the ones after (tails.py): each still shows its own patient on page 1
+    and reads as it does without reuse, page for page and byte for byte."""
+    from patientdocs.render.pdf import tails
+
+    reuse.clear()
+    pipeline = Pipeline(load_config(REPO / "config.yaml"), on_date=ON_DATE, shared_fonts=True)
+    names = ["Maeve Kavanagh", "Łukasz Wójcik-Brontë", "Ana Lima", "Γιώργος Παπαδόπουλος", "Jo Ng"]
+    made = _tail_run(pipeline, monkeypatch, names[:2], documents)
+    assert tails.replayed == 0 and reuse.kept()["tails"] >= 1  # met once, then recorded
+    made += _tail_run(pipeline, monkeypatch, names[2:], documents)
+    assert tails.replayed >= len(names) - 2
+    plain = [_render(pipeline, monkeypatch, False, pipeline.kinds.sections(documents), _visit(name),
+                     treatment="dry-needling", language="en") for name in names]
+    first = page_texts(made[0])
+    for name, pdf, fresh in zip(names, made, plain, strict=True):
+        assert pdf == fresh, name
+        texts = page_texts(pdf)
+        assert name.split()[0] in texts[0]
+        assert len(texts) == len(first) and texts[1] == first[1], name  # page 2 is content only
+
+
+def test_a_tail_is_reused_only_by_a_document_whose_remaining_blocks_are_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clinic changes a sentence on the information sheet's last page between two documents of
+    one process: the new sheet shows the new sentence, and its recorded tail is not the old one."""
+    from patientdocs.render.pdf import tails
+
+    reuse.clear()
+    original = Pipeline(load_config(REPO / "config.yaml"), on_date=ON_DATE, shared_fonts=True)
+    _tail_run(original, monkeypatch, ["Maeve Kavanagh", "Ana Lima", "Jo Ng"], ["info"])
+    assert tails.replayed == 1
+    config = copy_project(tmp_path / "project")
+    replace_line(config.parent / "handouts" / "dry-needling" / "en.yaml", "Book an assessment",
+                 "Ask at the front desk for an assessment")
+    changed = Pipeline(load_config(config), on_date=ON_DATE, shared_fonts=True)
+    for name in ("Ana Lima", "Jo Ng", "Maeve Kavanagh"):
+        pdf = _tail_run(changed, monkeypatch, [name], ["info"])[0]
+        last = page_texts(pdf)[-1]
+        assert "Ask at the front desk" in last and "Book an assessment" not in last
+        assert pdf == _render(changed, monkeypatch, False, changed.kinds.sections(["info"]), _visit(name),
+                              treatment="dry-needling", language="en")
+    assert tails.replayed == 2  # the changed sheet's own tail, once it was recorded

@@ -121,6 +121,9 @@ class StampingCanvas(Canvas):
         if custom_info:
             self._doc.info = _InfoWithCustomKeys(self._doc.info, custom_info)
         fonts.seed_subsets(seed, self._doc, fill=seed_fill)
+        from patientdocs.render.pdf import tails
+
+        self._seeded_codes = tails.font_codes(self._doc)  # what a reused tail may use (tails.py)
         self._pages: list[dict] = []
         self._doc_meta: PageMeta | None = None
         self._doc_element = None

@@ -111,11 +111,17 @@ def clear() -> None:
     _compressed_bytes = 0
     _SUBSETS.clear()
     _TREES.clear()
+    from patientdocs.render.pdf import tails
+
+    tails.clear()
 
 
 def kept() -> dict[str, int]:
     """How many results are kept: paragraphs' line breaking, drawings, streams and structure trees."""
-    return {"lines": len(_WRAPS), "drawings": len(_DRAWN), "streams": len(_COMPRESSED), "trees": len(_TREES)}
+    from patientdocs.render.pdf import tails
+
+    return {"lines": len(_WRAPS), "drawings": len(_DRAWN), "streams": len(_COMPRESSED), "trees": len(_TREES),
+            "tails": tails.kept()}
 
 
 # ---- structure trees -------------------------------------------------------------------------------------------
